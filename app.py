@@ -1,0 +1,16 @@
+"""The GSE Strategy Dashboard: page set-up, navigation and the global as-at date. Nothing else."""
+
+import streamlit as st
+
+from gse_dashboard import ui
+
+st.set_page_config(page_title="GSE Strategy Dashboard", page_icon=":material/science:", layout="wide")
+
+page = st.navigation(ui.app_pages())
+# The browser tab says where you are, then what the service is.
+st.set_page_config(page_title=f"{page.title} – GSE Strategy Dashboard")
+st.sidebar.markdown("**GSE Strategy Dashboard**  \nDelivery of the Government Science and "
+                    "Engineering profession strategy, 2016 to 2021 and after.")
+st.session_state[ui.APP_RAN_KEY] = True
+ui.as_at_ui()
+page.run()

@@ -1,0 +1,107 @@
+"""Build a database from the strategy files (and, by default, the illustrative history).
+
+The new database is written to a temporary file beside the target and moved into place only
+when complete, so a failed or interrupted build never leaves a half-built database, and an
+existing one is copied to data/backups/ before --force replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+from . import db as store
+from .config import DATA_DIR
+from .sample import load_sample
+from .strategy import load_strategy
+
+
+def backup_path(path: Path) -> Path:
+    """Where a backup of PATH taken now goes: a backups/ folder beside it, time-stamped."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    return path.parent / "backups" / f"{path.stem}-{stamp}{path.suffix}"
+
+
+def backup(path: Path) -> Path:
+    """Copy the database at PATH consistently (SQLite's online backup), return the copy's path."""
+    target = backup_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        source.close()
+    return target
+
+
+def _remove_sidecars(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def build_database(path: str | Path, *, sample: bool = True, force: bool = False,
+                   data_dir: Path = DATA_DIR) -> dict:
+    """Create the database at PATH; return what was loaded (row counts, backup path).
+
+    Raises store.StoreError if PATH exists and FORCE is not set, and strategy.DataFileError
+    if a strategy file is wrong; in both cases nothing on disk changes.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise store.StoreError(f"{path} already exists: use --force to rebuild it (a backup is kept)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.building-{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    _remove_sidecars(temporary)
+    try:
+        database = store.connect(temporary, create=True)
+        store.migrate(database)
+        with store.write_transaction(database):
+            counts = load_strategy(database, data_dir)
+            if sample:
+                counts.update(load_sample(database))
+            store.set_meta(database, "illustrative", "1" if sample else "0")
+            store.set_meta(database, "built_at", store.now())
+        database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.conn.execute("ANALYZE")
+        database.close()
+        _remove_sidecars(temporary)
+        saved = backup(path) if path.exists() else None
+        _remove_sidecars(path)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+        _remove_sidecars(temporary)
+    counts["backup"] = str(saved) if saved else None
+    return counts
+
+
+def ensure_database(path: str | Path) -> bool:
+    """Build the default database at PATH if there is none; return True if it was built."""
+    path = Path(path)
+    if path.exists():
+        database = store.connect(path)
+        try:
+            store.migrate(database)
+        finally:
+            database.close()
+        return False
+    try:
+        build_database(path)
+    except store.StoreError:
+        # Another process built it between our check and our build: that is fine.
+        if not path.exists():
+            raise
+        return False
+    return True
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a closed database file (used by tests and benchmarks to reuse one build)."""
+    shutil.copyfile(source, target)

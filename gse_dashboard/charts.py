@@ -1,0 +1,219 @@
+"""DataFrame in, chart out: the Analysis Function's palette, message titles and alt text.
+
+Each builder returns a `Chart`: the plotly figure plus the words that must travel with it
+(a title that states the message, a subtitle with measure, population and period, the
+source, alt text) and the data as a plain table. Series differ by line style and marker as
+well as colour, and are labelled directly, so nothing is told by colour alone.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Government Analysis Function accessible categorical palette, in order.
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+# For exactly two series the guidance pairs dark blue with orange.
+TWO_SERIES = ("#12436D", "#F46A25")
+TEXT_COLOUR = "#0B0C0C"
+GRID_COLOUR = "#D9D9D9"
+FONT = "Arial, Helvetica, sans-serif"
+# Plotly's mode bar adds unlabelled icon buttons; the guidance and WCAG both favour hiding it.
+PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+@dataclass
+class Chart:
+    """A figure and everything a reader needs alongside it."""
+
+    figure: go.Figure
+    title: str
+    subtitle: str
+    source: str
+    alt_text: str
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _percent(value: float | None) -> str:
+    return "no data" if value is None or pd.isna(value) else f"{value:.0f}%"
+
+
+def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None, height: int = 380) -> None:
+    figure.update_layout(
+        font={"family": FONT, "size": 14, "color": TEXT_COLOUR},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=height,
+        margin={"l": 60, "r": 150, "t": 20, "b": 50},
+        showlegend=False,
+        hovermode="x unified",
+    )
+    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside")
+    figure.update_yaxes(title_text=y_title, gridcolor=GRID_COLOUR, zeroline=True,
+                        zerolinecolor=TEXT_COLOUR, range=y_range, rangemode="tozero")
+
+
+def _label_line_end(figure: go.Figure, x, y, text: str, colour: str) -> None:
+    """Label a series at its last point, as the guidance prefers to a legend."""
+    figure.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, xanchor="left",
+                          xshift=8, font={"color": colour, "size": 13})
+
+
+def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str) -> Chart:
+    """Planned against actual share of commitments complete over time, for SCOPE.
+
+    TRAJECTORY has date, planned, actual and weighted columns as made by metrics.trajectory.
+    """
+    known = trajectory.dropna(subset=["actual"])
+    latest = known.iloc[-1] if not known.empty else None
+    planned_now = float(trajectory.loc[trajectory["date"] <= as_at, "planned"].iloc[-1]) \
+        if (trajectory["date"] <= as_at).any() else 0.0
+    if latest is None:
+        title = f"{scope}: no progress recorded by {as_at}"
+    else:
+        gap = planned_now - latest["actual"]
+        verdict = ("ahead of plan" if gap < -0.5 else "on plan" if abs(gap) <= 0.5
+                   else f"{gap:.0f} points behind plan")
+        title = (f"{scope}: {_percent(latest['actual'])} of commitments complete against "
+                 f"{_percent(planned_now)} planned, {verdict}")
+    figure = go.Figure()
+    series = [
+        ("planned", "Planned (due)", TWO_SERIES[1], "dash", "square"),
+        ("actual", "Actual (complete)", TWO_SERIES[0], "solid", "circle"),
+        ("weighted", "Work done (weighted)", PALETTE[1], "dot", "diamond"),
+    ]
+    for column, name, colour, dash, symbol in series:
+        data = trajectory.dropna(subset=[column])
+        if data.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=data["date"], y=data[column], name=name, mode="lines+markers",
+            line={"color": colour, "dash": dash, "width": 3, "shape": "hv" if column == "planned" else "linear"},
+            marker={"symbol": symbol, "size": 7, "color": colour},
+            hovertemplate=f"{name}: %{{y:.0f}}%<extra></extra>",
+        ))
+        _label_line_end(figure, data["date"].iloc[-1], data[column].iloc[-1], name, colour)
+    _base_layout(figure, y_title="% of commitments", y_range=[0, 105])
+    figure.add_vline(x=as_at, line={"color": PALETTE[4], "width": 1, "dash": "dot"})
+    first, last = trajectory["date"].iloc[0], trajectory["date"].iloc[-1]
+    subtitle = (f"Share of the strategy's commitments, {scope}, GSE profession, "
+                f"{first} to {last}, as known at {as_at}")
+    if latest is None:
+        alt = f"Line chart for {scope}: no progress updates recorded by {as_at}."
+    else:
+        alt = (f"Line chart of delivery for {scope} from {first} to {last}. The planned line "
+               f"steps up as commitments fall due, reaching {_percent(trajectory['planned'].iloc[-1])}. "
+               f"By {latest['date']}, {_percent(latest['actual'])} of commitments were complete "
+               f"and work done, weighting part-finished commitments, stood at "
+               f"{_percent(latest['weighted'])}.")
+    table = trajectory.rename(columns={
+        "date": "Date", "planned": "Planned (% due)", "actual": "Actual (% complete)",
+        "weighted": "Work done (% weighted)"}).round(1)
+    return Chart(figure, title, subtitle, source, alt, table)
+
+
+def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) -> Chart:
+    """Planned against actual share complete for each workstream, as horizontal bar pairs."""
+    frame = summary.sort_values("number", ascending=False)
+    labels = [f"{n}. {name}" for n, name in zip(frame["number"], frame["name"])]
+    behind = summary[summary["actual_share"] + 0.5 < summary["planned_share"]]
+    if summary.empty:
+        title = "No workstreams to show"
+    elif behind.empty:
+        title = f"Every workstream is on or ahead of plan at {as_at}"
+    else:
+        worst = behind.assign(gap=behind["planned_share"] - behind["actual_share"]).sort_values(
+            "gap", ascending=False).iloc[0]
+        title = (f"{len(behind)} of {len(summary)} workstreams are behind plan; "
+                 f"{worst['name']} is furthest behind")
+    figure = go.Figure()
+    for column, name, colour, pattern in (
+        ("planned_share", "Planned (% due)", TWO_SERIES[1], "/"),
+        ("actual_share", "Actual (% complete)", TWO_SERIES[0], ""),
+    ):
+        figure.add_trace(go.Bar(
+            y=labels, x=frame[column], name=name, orientation="h",
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "white"}},
+            text=[f"{v:.0f}%" for v in frame[column]], textposition="outside",
+            hovertemplate=f"%{{y}}<br>{name}: %{{x:.0f}}%<extra></extra>",
+        ))
+    _base_layout(figure, y_title="", y_range=None, height=560)
+    figure.update_layout(barmode="group", showlegend=True, hovermode="closest",
+                         legend={"orientation": "h", "y": 1.06, "x": 0, "traceorder": "reversed"},
+                         margin={"l": 20, "r": 40, "t": 40, "b": 50})
+    figure.update_xaxes(title_text="% of the workstream's commitments", range=[0, 112],
+                        showgrid=True, gridcolor=GRID_COLOUR)
+    figure.update_yaxes(title_text="", automargin=True, gridcolor="white")
+    subtitle = f"Share of commitments due and complete, by workstream, GSE profession, as at {as_at}"
+    lines = "; ".join(f"{r.name}: {r.actual_share:.0f}% complete against {r.planned_share:.0f}% due"
+                      for r in summary.itertuples())
+    alt = f"Bar chart comparing planned and actual delivery for each of the {len(summary)} workstreams. {lines}."
+    table = summary[["number", "name", "planned_share", "actual_share", "overdue"]].rename(columns={
+        "number": "Workstream", "name": "Name", "planned_share": "Planned (% due)",
+        "actual_share": "Actual (% complete)", "overdue": "Overdue"}).round(1)
+    return Chart(figure, title, subtitle, source, alt, table)
+
+
+def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, unit: str,
+                    population: str, as_at: str, source: str) -> Chart:
+    """One indicator over time against its target trajectory (if any)."""
+    figure = go.Figure()
+    suffix = "%" if unit == "percent" else ""
+    latest = series.iloc[-1] if not series.empty else None
+    if latest is None:
+        title = f"{name}: no figures recorded by {as_at}"
+    else:
+        title = f"{name}: {latest['value']:,.0f}{suffix} at {latest['period']}"
+        due = target[target["period"] <= latest["period"]] if not target.empty else target
+        if not due.empty:
+            aim = due.iloc[-1]
+            word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
+            title += f", {word} the target of {aim['value']:,.0f}{suffix} for {aim['period']}"
+    if not series.empty:
+        figure.add_trace(go.Scatter(
+            x=series["period"], y=series["value"], name="Actual", mode="lines+markers",
+            line={"color": TWO_SERIES[0], "width": 3}, marker={"symbol": "circle", "size": 7},
+            hovertemplate=f"Actual: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, series["period"].iloc[-1], series["value"].iloc[-1], "Actual", TWO_SERIES[0])
+    if not target.empty:
+        figure.add_trace(go.Scatter(
+            x=target["period"], y=target["value"], name="Target", mode="lines+markers",
+            line={"color": TWO_SERIES[1], "width": 3, "dash": "dash"}, marker={"symbol": "square", "size": 7},
+            hovertemplate=f"Target: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, target["period"].iloc[-1], target["value"].iloc[-1], "Target", TWO_SERIES[1])
+    _base_layout(figure, y_title=f"{name} ({'%' if unit == 'percent' else 'number'})")
+    periods = pd.concat([series.get("period", pd.Series(dtype=str)), target.get("period", pd.Series(dtype=str))])
+    span = f"{periods.min()} to {periods.max()}" if not periods.empty else "no period"
+    subtitle = f"{name}, {population}, {span}, as known at {as_at}"
+    if latest is None:
+        alt = f"Chart of {name}: no figures recorded by {as_at}."
+    else:
+        first = series.iloc[0]
+        alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at {first['period']}, "
+               f"{latest['value']:,.0f}{suffix} at {latest['period']}"
+               + (f"; target line from {target['value'].iloc[0]:,.0f}{suffix} to "
+                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {target['period'].iloc[-1]}." if not target.empty else "."))
+    table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
+    if not target.empty:
+        table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": "Target"}),
+                            on="Period", how="outer").sort_values("Period")
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
+
+
+def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
+    """A copy of the figure with title, subtitle and source drawn in, for static images."""
+    figure = copy.deepcopy(chart.figure)
+    figure.update_layout(
+        width=width,
+        title={"text": f"<b>{chart.title}</b><br><span style='font-size:13px'>{chart.subtitle}</span>",
+               "x": 0, "xanchor": "left", "font": {"size": 17}},
+        margin={"t": 90, "b": 90},
+    )
+    figure.add_annotation(text=f"Source: {chart.source}", xref="paper", yref="paper", x=0, y=-0.22,
+                          showarrow=False, xanchor="left", font={"size": 12})
+    return figure

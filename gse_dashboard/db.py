@@ -1,0 +1,315 @@
+"""The store: open a connection with the right pragmas, apply migrations, write safely.
+
+Every other module reaches SQLite through `connect` here. Migrations are small functions
+named for what they do; once landed they are never edited, only followed by new ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+# Long enough that a second editor waits for the first one's write rather than failing.
+BUSY_TIMEOUT_MS = 10_000
+
+STATUSES = ("not started", "in progress", "complete", "closed")
+RATINGS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
+HORIZONS = ("short", "medium", "long")
+POPULATIONS = ("GSE", "Civil Service")
+# The value a breakdown column holds on a row that covers every department, grade or role.
+ALL = "All"
+
+migrations = Migrations("gse_dashboard")
+
+
+class StoreError(Exception):
+    """A problem with the database a user can act on (missing file, wrong schema)."""
+
+
+def now() -> str:
+    """The current time in UTC as stored in every recorded_at column."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def end_of_day(date: str) -> str:
+    """The last recorded_at instant that still counts as known on DATE."""
+    return f"{date}T23:59:59"
+
+
+def _apply_pragmas(conn: sqlite3.Connection, *, wal: bool) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if wal:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with NORMAL sync is durable across application crashes and much faster.
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect(path: str | Path, *, readonly: bool = False, create: bool = False) -> sqlite_utils.Database:
+    """Open the database at PATH with foreign keys on, WAL mode and a busy timeout.
+
+    `create=True` allows a new file; otherwise a missing file is a StoreError, so a typo in
+    GSE_DB_PATH never silently creates an empty database.
+    """
+    path = Path(path)
+    if str(path) != ":memory:" and not path.exists() and not create:
+        raise StoreError(f"no database at {path}: run `python -m gse_dashboard init` first")
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+    _apply_pragmas(conn, wal=not readonly and str(path) != ":memory:")
+    return sqlite_utils.Database(conn)
+
+
+def memory_db() -> sqlite_utils.Database:
+    """An in-memory database with the full schema, for tests and scratch work."""
+    db = sqlite_utils.Database(memory=True)
+    _apply_pragmas(db.conn, wal=False)
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration; running it again does nothing."""
+    migrations.apply(db)
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of migrations not yet applied to DB."""
+    return [m.name for m in migrations.pending(db)]
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write that reads first: BEGIN IMMEDIATE takes the write lock before the reads.
+
+    The revision number is bumped inside the same transaction, so every cache keyed on it
+    sees the change, and only when it commits.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        raise StoreError("a write transaction is already open on this connection")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def revision(db: sqlite_utils.Database) -> int:
+    """A number that changes with every committed write: the key caches are built on."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def meta_value(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """One value from the meta table (for example whether sample data is loaded)."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Set one value in the meta table, inside whatever transaction is open."""
+    db.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def integrity_problems(db: sqlite_utils.Database) -> list[str]:
+    """Every problem `PRAGMA integrity_check` and `foreign_key_check` report; empty if sound."""
+    problems = [
+        row[0] for row in db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+    ]
+    for table, rowid, parent, _ in db.conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"{table} row {rowid} refers to a missing row in {parent}")
+    pending = pending_migrations(db)
+    if pending:
+        problems.append(f"migrations not applied: {', '.join(pending)}")
+    return problems
+
+
+# -- migrations ------------------------------------------------------------------------------
+# Each one runs in a transaction with the record of it having been applied.
+
+_RATING_LIST = ", ".join(f"'{r}'" for r in RATINGS)
+_STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
+
+# Columns every recorded fact carries: when it was known, who recorded it, which import
+# brought it, what it corrected, and whether it belongs to the illustrative history.
+_RECORDED = """
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    batch_id INTEGER REFERENCES import_batches(id),
+    illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1))
+"""
+# Append-only facts that a later correction replaces: the replaced row keeps its values and
+# gets superseded_at; the correction points back at it with revision_of.
+_VERSIONED = """
+    superseded_at TEXT,
+    revision_of INTEGER,
+""" + _RECORDED
+
+
+@migrations()
+def m001_create_strategy_and_history(db: sqlite_utils.Database) -> None:
+    """Every table the product needs: strategy, history, indicators, meetings, audit."""
+    db.executescript(f"""
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO meta (key, value) VALUES ('revision', '0');
+
+    CREATE TABLE workstreams (
+        number INTEGER PRIMARY KEY CHECK (number BETWEEN 1 AND 99),
+        name TEXT NOT NULL UNIQUE,
+        aspiration TEXT NOT NULL,
+        challenges TEXT NOT NULL,
+        strategy_ref TEXT NOT NULL
+    );
+
+    CREATE TABLE commitments (
+        ref TEXT PRIMARY KEY,
+        workstream INTEGER NOT NULL REFERENCES workstreams(number),
+        horizon TEXT NOT NULL CHECK (horizon IN ('short', 'medium', 'long')),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        strategy_ref TEXT NOT NULL,
+        UNIQUE (workstream, horizon, seq)
+    );
+
+    CREATE TABLE import_batches (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        sha256 TEXT NOT NULL DEFAULT '',
+        row_count INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        undone_at TEXT,
+        undone_by TEXT
+    );
+
+    -- A changed due date or owner; the commitments row keeps what the strategy said.
+    CREATE TABLE commitment_changes (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL REFERENCES commitments(ref),
+        due_date TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        {_RECORDED}
+    );
+    CREATE INDEX commitment_changes_ref ON commitment_changes (ref, recorded_at);
+
+    CREATE TABLE progress_updates (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL REFERENCES commitments(ref),
+        as_of TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ({_STATUS_LIST})),
+        rating TEXT NOT NULL CHECK (rating IN ({_RATING_LIST})),
+        board_rating TEXT CHECK (board_rating IS NULL OR board_rating IN ({_RATING_LIST})),
+        percent_complete REAL NOT NULL CHECK (percent_complete BETWEEN 0 AND 100),
+        commentary TEXT NOT NULL DEFAULT '',
+        evidence_url TEXT,
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES progress_updates(id)
+    );
+    CREATE INDEX progress_updates_ref ON progress_updates (ref, as_of, recorded_at);
+    CREATE INDEX progress_updates_known ON progress_updates (recorded_at, superseded_at);
+    CREATE UNIQUE INDEX progress_updates_current
+        ON progress_updates (ref, as_of) WHERE superseded_at IS NULL;
+
+    CREATE TABLE indicators (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('membership', 'diversity', 'workstream')),
+        unit TEXT NOT NULL CHECK (unit IN ('count', 'percent')),
+        workstream INTEGER REFERENCES workstreams(number),
+        characteristic TEXT,
+        people_count INTEGER NOT NULL DEFAULT 1 CHECK (people_count IN (0, 1)),
+        frequency TEXT NOT NULL,
+        description TEXT NOT NULL
+    );
+
+    CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        indicator TEXT NOT NULL REFERENCES indicators(code),
+        period TEXT NOT NULL,
+        population TEXT NOT NULL CHECK (population IN ('GSE', 'Civil Service')),
+        department TEXT NOT NULL DEFAULT 'All',
+        grade TEXT NOT NULL DEFAULT 'All',
+        role_type TEXT NOT NULL DEFAULT 'All',
+        value REAL NOT NULL CHECK (value >= 0),
+        numerator INTEGER CHECK (numerator IS NULL OR numerator >= 0),
+        denominator INTEGER CHECK (denominator IS NULL OR denominator >= 0),
+        declaration_rate REAL CHECK (declaration_rate IS NULL OR declaration_rate BETWEEN 0 AND 100),
+        qualifier TEXT NOT NULL DEFAULT '',
+        provisional INTEGER NOT NULL DEFAULT 0 CHECK (provisional IN (0, 1)),
+        source TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES observations(id),
+        CHECK (numerator IS NULL OR denominator IS NULL OR numerator <= denominator)
+    );
+    CREATE INDEX observations_series
+        ON observations (indicator, population, period, department, grade, role_type);
+    CREATE UNIQUE INDEX observations_current
+        ON observations (indicator, population, period, department, grade, role_type)
+        WHERE superseded_at IS NULL;
+
+    CREATE TABLE targets (
+        id INTEGER PRIMARY KEY,
+        indicator TEXT NOT NULL REFERENCES indicators(code),
+        period TEXT NOT NULL,
+        population TEXT NOT NULL DEFAULT 'GSE' CHECK (population IN ('GSE', 'Civil Service')),
+        value REAL NOT NULL,
+        source TEXT NOT NULL,
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES targets(id)
+    );
+    CREATE UNIQUE INDEX targets_current
+        ON targets (indicator, population, period) WHERE superseded_at IS NULL;
+
+    CREATE TABLE board_meetings (
+        id INTEGER PRIMARY KEY,
+        date TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        {_RECORDED}
+    );
+
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{{}}',
+        batch_id INTEGER REFERENCES import_batches(id)
+    );
+    CREATE INDEX audit_log_at ON audit_log (at);
+
+    CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """)

@@ -1,0 +1,194 @@
+"""Pure functions on DataFrames: the measures the pages show, tested without a database.
+
+Delivery confidence uses the government's five-point scale; a commitment past its due date
+and neither complete nor closed is overdue whatever its rating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .db import RATINGS
+
+DONE = ("complete", "closed")
+# Ratings as word and symbol, so nothing is told by colour alone: filled squares count the
+# points on the five-point scale (Green = 5).
+RATING_SYMBOLS = {rating: "■" * (5 - i) + "□" * i for i, rating in enumerate(RATINGS)}
+STATUS_SYMBOLS = {"not started": "○", "in progress": "◐", "complete": "✓", "closed": "✕"}
+NO_RATING = "Not rated"
+
+
+def rating_label(rating: str | None) -> str:
+    """A rating as symbol and word, e.g. '■■■□□ Amber'; 'Not rated' when there is none."""
+    if not isinstance(rating, str) or rating not in RATING_SYMBOLS:
+        return NO_RATING
+    return f"{RATING_SYMBOLS[rating]} {rating}"
+
+
+def status_label(status: str) -> str:
+    """A status as symbol and words, e.g. '✓ complete'."""
+    return f"{STATUS_SYMBOLS.get(status, '')} {status}".strip()
+
+
+def rating_score(rating: str | None) -> float | None:
+    """Green 5 down to Red 1, so ratings can be averaged and compared."""
+    if not isinstance(rating, str) or rating not in RATINGS:
+        return None
+    return float(len(RATINGS) - RATINGS.index(rating))
+
+
+def score_rating(score: float | None) -> str | None:
+    """The rating nearest to an average SCORE (halves round towards caution)."""
+    if score is None or pd.isna(score):
+        return None
+    points = int(score + 0.4999)  # 3.5 rounds down to Amber, not up to Amber/Green
+    points = min(max(points, 1), len(RATINGS))
+    return RATINGS[len(RATINGS) - points]
+
+
+def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """Add `overdue` and `effective_rating` (the Board's rating where given) to STATUS."""
+    frame = status.copy()
+    frame["overdue"] = (frame["due_date"] < as_at) & ~frame["status"].isin(DONE)
+    board = frame["board_rating"] if "board_rating" in frame else None
+    frame["effective_rating"] = board.fillna(frame["rating"]) if board is not None else frame["rating"]
+    return frame
+
+
+def workstream_rating(status: pd.DataFrame) -> str | None:
+    """A workstream's rating: the average of its open commitments' ratings, or of all if none open.
+
+    Open means not complete or closed; the Board's rating is used where it has given one.
+    """
+    open_ = status[~status["status"].isin(DONE)]
+    pool = open_ if not open_.empty else status
+    scores = pool["effective_rating"].map(rating_score).dropna()
+    return score_rating(scores.mean()) if not scores.empty else None
+
+
+def workstream_summary(status: pd.DataFrame, workstreams: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """One row per workstream: rating, planned and actual share complete, overdue count."""
+    flagged = with_flags(status, as_at)
+    rows = []
+    for ws in workstreams.itertuples():
+        own = flagged[flagged["workstream"] == ws.number]
+        total = len(own)
+        rows.append({
+            "number": ws.number,
+            "name": ws.name,
+            "commitments": total,
+            "rating": workstream_rating(own) if total else None,
+            "planned_share": 100 * (own["due_date"] <= as_at).sum() / total if total else 0.0,
+            "actual_share": 100 * (own["status"] == "complete").sum() / total if total else 0.0,
+            "complete": int((own["status"] == "complete").sum()),
+            "closed": int((own["status"] == "closed").sum()),
+            "overdue": int(own["overdue"].sum()),
+            "mean_percent": float(own["percent_complete"].mean()) if total else 0.0,
+        })
+    return pd.DataFrame(rows)
+
+
+def headline(status: pd.DataFrame, as_at: str) -> dict:
+    """Share of commitments complete against planned, and the overdue count, at AS_AT."""
+    flagged = with_flags(status, as_at)
+    total = len(flagged)
+    return {
+        "commitments": total,
+        "complete": int((flagged["status"] == "complete").sum()),
+        "actual_share": 100 * (flagged["status"] == "complete").sum() / total if total else 0.0,
+        "planned_share": 100 * (flagged["due_date"] <= as_at).sum() / total if total else 0.0,
+        "overdue": int(flagged["overdue"].sum()),
+    }
+
+
+def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
+                    after_date: str) -> pd.DataFrame:
+    """What changed for each commitment between two as-at snapshots of commitment_status.
+
+    One row per change: completions, closures, other status changes, rating changes and
+    commitments that became overdue.
+    """
+    old = with_flags(before, before_date).set_index("ref")
+    new = with_flags(after, after_date).set_index("ref")
+    rows = []
+    for ref, now in new.iterrows():
+        if ref not in old.index:
+            continue
+        then = old.loc[ref]
+        base = {"ref": ref, "workstream": now["workstream"], "title": now["title"]}
+        if now["status"] != then["status"]:
+            kind = {"complete": "Completed", "closed": "Closed without completion"}.get(
+                now["status"], "Status changed")
+            rows.append({**base, "change": kind, "from": then["status"], "to": now["status"]})
+        old_rating, new_rating = then["effective_rating"], now["effective_rating"]
+        if isinstance(new_rating, str) and new_rating != old_rating and now["status"] not in DONE:
+            old_score, new_score = rating_score(old_rating), rating_score(new_rating)
+            direction = ("Rating changed" if old_score is None else
+                         "Rating improved" if new_score > old_score else "Rating worsened")
+            rows.append({**base, "change": direction,
+                         "from": old_rating if isinstance(old_rating, str) else NO_RATING,
+                         "to": new_rating})
+        if now["overdue"] and not then["overdue"]:
+            rows.append({**base, "change": "Newly overdue", "from": f"due {now['due_date']}",
+                         "to": now["status"]})
+    order = ["Completed", "Closed without completion", "Newly overdue", "Rating worsened",
+             "Rating improved", "Rating changed", "Status changed"]
+    frame = pd.DataFrame(rows, columns=["ref", "workstream", "title", "change", "from", "to"])
+    frame["_order"] = frame["change"].map(order.index)
+    return frame.sort_values(["_order", "workstream", "ref"]).drop(columns="_order").reset_index(drop=True)
+
+
+def timeline_dates(start: str, end: str) -> list[str]:
+    """Quarter ends from START to END, with END itself last, for trajectory charts."""
+    first = dt.date.fromisoformat(start)
+    last = dt.date.fromisoformat(end)
+    dates = []
+    for year in range(first.year, last.year + 1):
+        for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
+            date = dt.date(year, month, day)
+            if first <= date < last:
+                dates.append(date.isoformat())
+    dates.append(last.isoformat())
+    return dates
+
+
+def trajectory(commitments: pd.DataFrame, updates: pd.DataFrame, dates: list[str],
+               as_at: str) -> pd.DataFrame:
+    """Planned and actual delivery at each date, as known at AS_AT.
+
+    planned: % of commitments due by the date; actual: % complete at the date (only for dates
+    up to AS_AT); weighted: the mean percent complete, which credits work part done.
+    COMMITMENTS needs ref and due_date; UPDATES needs ref, as_of, status, percent_complete.
+    """
+    total = len(commitments)
+    due = commitments["due_date"].tolist()
+    ordered = updates.sort_values("as_of")
+    rows = []
+    for date in dates:
+        planned = 100 * sum(d <= date for d in due) / total if total else 0.0
+        actual = weighted = None
+        if date <= as_at and total:
+            latest = ordered[ordered["as_of"] <= date].groupby("ref").tail(1)
+            actual = 100 * (latest["status"] == "complete").sum() / total
+            weighted = latest["percent_complete"].sum() / total
+        rows.append({"date": date, "planned": planned, "actual": actual, "weighted": weighted})
+    return pd.DataFrame(rows)
+
+
+def change_since(series: pd.DataFrame, as_at: str, since: str | None) -> tuple[float | None, float | None, str | None]:
+    """The latest value at AS_AT, the change from the latest value at SINCE, and its period.
+
+    SERIES needs period and value columns; a missing value gives None.
+    """
+    upto = series[series["period"] <= as_at]
+    if upto.empty:
+        return None, None, None
+    latest = upto.iloc[-1]
+    change = None
+    if since:
+        before = series[series["period"] <= since]
+        if not before.empty:
+            change = float(latest["value"] - before.iloc[-1]["value"])
+    return float(latest["value"]), change, latest["period"]

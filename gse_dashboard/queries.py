@@ -1,0 +1,232 @@
+"""One function per question the pages ask: a connection in, a DataFrame (or value) out.
+
+Everything is "as at" a date D: a fact counts if it refers to D or earlier and was recorded
+by the end of D, and of several versions of one fact the one current on D wins. So moving D
+back to an earlier board meeting shows the dashboard exactly as it was known then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pandas as pd
+
+from .db import ALL, end_of_day
+
+# The earliest date the dashboard can be viewed at: the strategy's launch.
+LAUNCH_DATE = "2016-09-30"
+
+# A version of a fact is visible at :cutoff if recorded by then and not yet replaced.
+_KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
+
+
+def _frame(conn: sqlite3.Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return pd.read_sql_query(sql, conn, params=params or {})
+
+
+def _params(as_at: str, **extra) -> dict:
+    return {"as_at": as_at, "cutoff": end_of_day(as_at), **extra}
+
+
+def latest_data_date(conn: sqlite3.Connection, today: dt.date | None = None) -> str:
+    """The latest date any update, observation or board meeting refers to, but not after today."""
+    today_text = (today or dt.date.today()).isoformat()
+    row = conn.execute(
+        """
+        SELECT MAX(d) FROM (
+            SELECT MAX(as_of) AS d FROM progress_updates WHERE as_of <= :today
+            UNION ALL SELECT MAX(period) FROM observations WHERE period <= :today
+            UNION ALL SELECT MAX(date) FROM board_meetings WHERE date <= :today
+        )
+        """,
+        {"today": today_text},
+    ).fetchone()
+    return row[0] or min(today_text, max(LAUNCH_DATE, today_text))
+
+
+def workstreams(conn: sqlite3.Connection) -> pd.DataFrame:
+    """The ten workstreams with their aspiration and challenges, in strategy order."""
+    return _frame(conn, "SELECT number, name, aspiration, challenges, strategy_ref "
+                        "FROM workstreams ORDER BY number")
+
+
+def board_meetings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Board meetings held on or before AS_AT that were known by then, oldest first."""
+    return _frame(conn, "SELECT date, title, illustrative FROM board_meetings "
+                        "WHERE date <= :as_at AND recorded_at <= :cutoff ORDER BY date",
+                  _params(as_at))
+
+
+def previous_board_date(conn: sqlite3.Connection, as_at: str) -> str | None:
+    """The last board meeting strictly before AS_AT, the point "since the last Board" starts."""
+    row = conn.execute(
+        "SELECT MAX(date) FROM board_meetings WHERE date < :as_at AND recorded_at <= :cutoff",
+        _params(as_at),
+    ).fetchone()
+    return row[0]
+
+
+def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | None = None) -> pd.DataFrame:
+    """Every commitment with its due date, owner and latest update as known at AS_AT.
+
+    A commitment with no update yet is 'not started' at 0% with no rating.
+    """
+    return _frame(
+        conn,
+        f"""
+        WITH known AS (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY as_of DESC, recorded_at DESC, id DESC) AS newest
+            FROM progress_updates
+            WHERE as_of <= :as_at AND {_KNOWN}
+        ),
+        changed AS (
+            SELECT ref, due_date, owner, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
+            FROM commitment_changes WHERE recorded_at <= :cutoff
+        )
+        SELECT c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
+               c.description, COALESCE(ch.owner, c.owner) AS owner,
+               COALESCE(ch.due_date, c.due_date) AS due_date,
+               COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
+               COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
+               k.evidence_url, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
+               k.recorded_by AS updated_by, k.id AS update_id,
+               (k.revision_of IS NOT NULL) AS revised, COALESCE(k.illustrative, 0) AS illustrative
+        FROM commitments c
+        JOIN workstreams w ON w.number = c.workstream
+        LEFT JOIN known k ON k.ref = c.ref AND k.newest = 1
+        LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
+        WHERE (:workstream IS NULL OR c.workstream = :workstream)
+        ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq
+        """,
+        _params(as_at, workstream=workstream),
+    )
+
+
+def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None = None) -> pd.DataFrame:
+    """The current version, as known at AS_AT, of every update up to AS_AT: for trajectories."""
+    return _frame(
+        conn,
+        f"""
+        SELECT u.ref, c.workstream, u.as_of, u.status, u.percent_complete
+        FROM progress_updates u JOIN commitments c ON c.ref = u.ref
+        WHERE u.as_of <= :as_at AND {_KNOWN.replace('recorded_at', 'u.recorded_at').replace('superseded_at', 'u.superseded_at')}
+          AND (:workstream IS NULL OR c.workstream = :workstream)
+        ORDER BY u.as_of, u.ref
+        """,
+        _params(as_at, workstream=workstream),
+    )
+
+
+def update_history(conn: sqlite3.Connection, ref: str, as_at: str) -> pd.DataFrame:
+    """Every update of one commitment known at AS_AT, newest first, with replaced versions."""
+    return _frame(
+        conn,
+        """
+        SELECT as_of, status, rating, board_rating, percent_complete, commentary, evidence_url,
+               recorded_at, recorded_by, illustrative, revision_of IS NOT NULL AS revised,
+               (superseded_at IS NOT NULL AND superseded_at <= :cutoff) AS replaced
+        FROM progress_updates
+        WHERE ref = :ref AND as_of <= :as_at AND recorded_at <= :cutoff
+        ORDER BY as_of DESC, recorded_at DESC, id DESC
+        """,
+        _params(as_at, ref=ref),
+    )
+
+
+def indicators(conn: sqlite3.Connection, category: str | None = None,
+               workstream: int | None = None) -> pd.DataFrame:
+    """Indicator definitions, optionally those of one category or one workstream."""
+    return _frame(
+        conn,
+        "SELECT * FROM indicators WHERE (:category IS NULL OR category = :category) "
+        "AND (:workstream IS NULL OR workstream = :workstream) ORDER BY rowid",
+        {"category": category, "workstream": workstream},
+    )
+
+
+def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
+                       population: str | None = None, department: str = ALL, grade: str = ALL,
+                       role_type: str = ALL) -> pd.DataFrame:
+    """One indicator's values over time for one breakdown, as known at AS_AT.
+
+    Where no row covers the breakdown exactly (say a department's total, stored only as its
+    cells), the cells within it are summed. Sums carry no numerator or declaration rate.
+    """
+    return _frame(
+        conn,
+        f"""
+        WITH known AS (
+            SELECT * FROM observations
+            WHERE indicator = :indicator AND period <= :as_at AND {_KNOWN}
+              AND (:population IS NULL OR population = :population)
+        ),
+        exact AS (
+            SELECT population, period, value, numerator, denominator, declaration_rate,
+                   qualifier, provisional, source, note, illustrative,
+                   revision_of IS NOT NULL AS revised, 0 AS summed
+            FROM known
+            WHERE department = :department AND grade = :grade AND role_type = :role_type
+        )
+        SELECT * FROM exact
+        UNION ALL
+        SELECT population, period, SUM(value), NULL, NULL, NULL, '', MAX(provisional),
+               MIN(source), '', MAX(illustrative), MAX(revision_of IS NOT NULL), 1
+        FROM known
+        WHERE department != 'All' AND grade != 'All' AND role_type != 'All'
+          AND (:department = 'All' OR department = :department)
+          AND (:grade = 'All' OR grade = :grade)
+          AND (:role_type = 'All' OR role_type = :role_type)
+          AND NOT EXISTS (SELECT 1 FROM exact e WHERE e.period = known.period
+                          AND e.population = known.population)
+        GROUP BY population, period
+        ORDER BY population, period
+        """,
+        {**_params(as_at), "indicator": indicator, "population": population,
+         "department": department, "grade": grade, "role_type": role_type},
+    )
+
+
+def targets(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> pd.DataFrame:
+    """An indicator's targets over time as known at AS_AT (all periods, including future ones)."""
+    return _frame(
+        conn,
+        f"SELECT period, value, source, illustrative FROM targets "
+        f"WHERE indicator = :indicator AND population = :population AND {_KNOWN} ORDER BY period",
+        {**_params(as_at), "indicator": indicator, "population": population},
+    )
+
+
+def illustrative_in_use(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds any illustrative rows, so pages must say so."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM progress_updates WHERE illustrative = 1) "
+        "OR EXISTS (SELECT 1 FROM observations WHERE illustrative = 1)"
+    ).fetchone()
+    return bool(row[0])
+
+
+def commitments_export(conn: sqlite3.Connection) -> pd.DataFrame:
+    """One row per commitment with its current due date and owner, for `export commitments`."""
+    today = dt.date.today().isoformat()
+    frame = commitment_status(conn, max(today, LAUNCH_DATE))
+    return frame[["ref", "workstream", "workstream_name", "horizon", "seq", "title", "description",
+                  "due_date", "owner", "status", "rating", "percent_complete", "updated_as_of"]]
+
+
+def observations_export(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every current observation with its indicator, for `export observations`."""
+    return _frame(
+        conn,
+        """
+        SELECT o.indicator, i.name AS indicator_name, i.unit, o.period, o.population,
+               o.department, o.grade, o.role_type, o.value, o.numerator, o.denominator,
+               o.declaration_rate, o.qualifier, o.provisional, o.source, o.note,
+               o.illustrative, o.revision_of IS NOT NULL AS revised, o.recorded_at
+        FROM observations o JOIN indicators i ON i.code = o.indicator
+        WHERE o.superseded_at IS NULL
+        ORDER BY o.indicator, o.population, o.period, o.department, o.grade, o.role_type
+        """,
+    )

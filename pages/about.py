@@ -1,0 +1,79 @@
+"""About the data: sources, definitions, methods, revisions and the rules the dashboard follows."""
+
+import streamlit as st
+
+from gse_dashboard import metrics, ui
+from gse_dashboard.db import RATINGS, STATUSES
+
+ui.page_guard()
+st.title("About the data")
+basics = ui.basics()
+settings = ui.settings()
+
+st.markdown("""
+This dashboard shows how far delivery of the **Government Science and Engineering (GSE)
+profession strategy** has come. The strategy was published in September 2016 with ten
+workstreams and a five-year action plan (its Annex A). Every commitment in that action plan
+is held here with a reference such as **WS4-S3** (workstream 4, short term, third
+commitment).
+""")
+
+st.header("Sources")
+st.markdown("""
+- **The strategy**: *The Government Science and Engineering (GSE) Profession Strategy: our
+  blueprint for the future of the GSE profession* (Government Office for Science, September
+  2016). Workstreams, commitments, horizons and the baseline figures below come from it;
+  the titles and descriptions are our own summaries.
+- **Progress updates**: recorded by the GSE team and commitment owners, quarterly.
+- **Membership and diversity**: membership records and the Annual Civil Service Employment
+  Survey, with the Civil Service as a whole as the benchmark.
+""")
+st.subheader("Real figures quoted by the strategy")
+real = ui.load_real_figures(ui.db_path(), ui.revision())
+st.table(real, hide_index=True)
+if basics["illustrative"]:
+    st.warning(ui.ILLUSTRATIVE_NOTICE, icon=":material/info:")
+    st.markdown("Rebuild without them for real use: `python -m gse_dashboard init --no-sample --force`.")
+
+st.header("Definitions")
+st.markdown(f"""
+- **Status** of a commitment: {", ".join(metrics.status_label(s) for s in STATUSES)}
+  (*closed* means closed without completion).
+- **Delivery confidence** on the government's five-point scale, shown as word and symbol:
+  {"; ".join(metrics.rating_label(r) for r in RATINGS)}. A commitment can carry its
+  owner's rating and the Board's; where the Board has rated it, the Board's rating is shown.
+  A workstream's rating is the average of its open commitments' ratings, rounding halves
+  towards caution.
+- **Due date**: from the horizon — short term by 30 September 2017, medium term by
+  30 September 2018, long term by 30 September 2021 — unless changed since.
+- **Overdue**: past its due date and neither complete nor closed, whatever its rating.
+- **Planned**: the share of commitments due by a date. **Actual**: the share complete at
+  that date. **Work done (weighted)**: the average percent complete, which gives credit
+  for work part done.
+""")
+
+st.header("Dates, history and revisions")
+st.markdown("""
+Every fact has two dates: the date it **refers to** and the time it was **recorded**.
+Choosing an **as at** date shows what was known on that date: updates recorded later, even
+about earlier periods, are left out. So a past Board meeting's view can be reproduced
+exactly. Nothing is overwritten: a correction is stored as a new version, and a figure that
+has been corrected is marked **[r]** (revised).
+""")
+
+st.header("Statistical disclosure control")
+st.markdown(f"""
+Counts of people below **{settings.suppression_threshold}**, and percentages based on fewer
+than {settings.suppression_threshold} people, are not shown, nor any other figure from
+which they could be worked out. The shorthand follows the Government Statistical Service:
+
+| Symbol | Meaning |
+|---|---|
+| `[c]` | confidential: suppressed to protect individuals |
+| `[x]` | not available |
+| `[z]` | not applicable |
+| `[r]` | revised since first published |
+
+Diversity shares are the percentage **of those who declared**, shown with the declaration
+rate.
+""")

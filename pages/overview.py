@@ -1,0 +1,55 @@
+"""Overview: the Board's first screen — headlines, the ten workstreams, what changed."""
+
+import streamlit as st
+
+from gse_dashboard import charts, metrics, ui
+
+ui.page_guard()
+st.title("Overview")
+as_at = ui.current_as_at()
+data = ui.load_overview(ui.db_path(), ui.revision(), as_at)
+ui.illustrative_notice()
+
+previous = data["previous_board"]
+st.markdown(
+    f"How delivery of the GSE Strategy stood **as at {ui.format_date(as_at)}**"
+    + (f", with changes since the Board meeting of **{ui.format_date(previous)}**." if previous
+       else ". There was no earlier Board meeting to compare with.")
+)
+
+headline, before = data["headline"], data["headline_before"]
+members = metrics.change_since(data["members"], as_at, previous)
+scs = metrics.change_since(data["scs"], as_at, previous)
+columns = st.columns(4)
+with columns[0]:
+    ui.people_metric_ui("GSE members", data["members"], members)
+with columns[1]:
+    ui.people_metric_ui("Senior Civil Service (SCS) members", data["scs"], scs)
+with columns[2]:
+    st.metric(
+        "Commitments complete",
+        f"{headline['actual_share']:.0f}%",
+        delta=(f"{headline['actual_share'] - before['actual_share']:+.0f} points since last Board"
+               if before else None),
+        help=f"{headline['complete']} of {headline['commitments']} commitments complete; "
+             f"{headline['planned_share']:.0f}% were due by this date.",
+        border=True,
+    )
+    st.caption(f"Planned by now: {headline['planned_share']:.0f}% due")
+with columns[3]:
+    st.metric(
+        "Overdue commitments",
+        headline["overdue"],
+        delta=(f"{headline['overdue'] - before['overdue']:+d} since last Board" if before else None),
+        delta_color="inverse",
+        help="Past their due date and neither complete nor closed, whatever their rating.",
+        border=True,
+    )
+
+st.header("The ten workstreams")
+ui.workstream_grid_ui(data["summary"], as_at)
+ui.chart_ui(charts.workstream_delivery_chart(data["summary"], as_at, ui.source_line(ui.basics()["illustrative"])),
+            key="overview-delivery")
+
+st.header("Since the last Board")
+ui.changes_ui(data["changes"], previous, as_at)

@@ -1,0 +1,49 @@
+"""Workstreams: one workstream at a time — aspiration, commitments, trajectory, indicators."""
+
+import streamlit as st
+
+from gse_dashboard import charts, metrics, ui
+
+ui.page_guard()
+st.title("Workstreams")
+as_at = ui.current_as_at()
+basics = ui.basics()
+workstreams = basics["workstreams"]
+names = dict(zip(workstreams["number"], workstreams["name"]))
+number = ui.workstream_ui(names)
+data = ui.load_workstream(ui.db_path(), ui.revision(), as_at, number)
+ws = workstreams[workstreams["number"] == number].iloc[0]
+ui.illustrative_notice()
+
+st.header(f"{number}. {ws['name']}")
+st.markdown(f"**What good looks like.** {ws['aspiration']}")
+st.markdown(f"**The challenges.** {ws['challenges']}")
+st.caption(f"From the GSE Strategy (2016): {ws['strategy_ref']}.")
+
+status = data["status"]
+summary = metrics.headline(status, as_at)
+columns = st.columns(3)
+columns[0].metric("Delivery confidence", metrics.rating_label(metrics.workstream_rating(status)),
+                  help="Average rating of its open commitments (the Board's where given).", border=True)
+columns[1].metric("Commitments complete", f"{summary['complete']} of {summary['commitments']}",
+                  help=f"{summary['planned_share']:.0f}% were due by {ui.format_date(as_at)}.", border=True)
+columns[2].metric("Overdue", summary["overdue"], border=True,
+                  help="Past their due date and neither complete nor closed.")
+
+ui.chart_ui(charts.trajectory_chart(data["trajectory"], ws["name"], as_at, ui.source_line(basics["illustrative"])),
+            key=f"trajectory-{number}")
+
+st.subheader(f"Commitments as at {ui.format_date(as_at)}")
+ui.commitments_ui(status, number, as_at)
+
+if not data["indicators"].empty:
+    st.subheader("Indicators")
+    for row in data["indicators"].itertuples():
+        series, target = data["indicator_data"][row.code]
+        ui.chart_ui(charts.indicator_chart(series, target, name=row.name, unit=row.unit,
+                                           population="GSE profession", as_at=as_at,
+                                           source=ui.observation_source(series)),
+                    key=f"indicator-{row.code}")
+
+st.subheader("History of updates")
+ui.update_history_ui(status, as_at)
