@@ -197,7 +197,8 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
         alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at {first['period']}, "
                f"{latest['value']:,.0f}{suffix} at {latest['period']}"
                + (f"; target line from {target['value'].iloc[0]:,.0f}{suffix} to "
-                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {target['period'].iloc[-1]}." if not target.empty else "."))
+                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {target['period'].iloc[-1]}."
+                  if not target.empty else "."))
     table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
     if not target.empty:
         table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": "Target"}),

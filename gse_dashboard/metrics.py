@@ -52,7 +52,7 @@ def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
     """Add `overdue` and `effective_rating` (the Board's rating where given) to STATUS."""
     frame = status.copy()
     frame["overdue"] = (frame["due_date"] < as_at) & ~frame["status"].isin(DONE)
-    board = frame["board_rating"] if "board_rating" in frame else None
+    board = frame.get("board_rating")
     frame["effective_rating"] = board.fillna(frame["rating"]) if board is not None else frame["rating"]
     return frame
 

@@ -109,10 +109,11 @@ def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None =
     """The current version, as known at AS_AT, of every update up to AS_AT: for trajectories."""
     return _frame(
         conn,
-        f"""
+        """
         SELECT u.ref, c.workstream, u.as_of, u.status, u.percent_complete
         FROM progress_updates u JOIN commitments c ON c.ref = u.ref
-        WHERE u.as_of <= :as_at AND {_KNOWN.replace('recorded_at', 'u.recorded_at').replace('superseded_at', 'u.superseded_at')}
+        WHERE u.as_of <= :as_at AND u.recorded_at <= :cutoff
+          AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
           AND (:workstream IS NULL OR c.workstream = :workstream)
         ORDER BY u.as_of, u.ref
         """,

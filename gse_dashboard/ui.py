@@ -247,6 +247,19 @@ def source_line(illustrative: bool) -> str:
             if illustrative else "GSE team progress records; due dates from the GSE Strategy (2016), Annex A")
 
 
+def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
+                     inverse: bool = False, help: str | None = None) -> None:
+    """A headline figure with its change since the last Board; no arrow when nothing changed."""
+    if change is None:
+        st.metric(label, value, help=help, border=True)
+    elif change == 0:
+        st.metric(label, value, delta="No change since last Board", delta_color="off",
+                  delta_arrow="off", help=help, border=True)
+    else:
+        st.metric(label, value, delta=f"{change_format.format(change)} since last Board",
+                  delta_color="inverse" if inverse else "normal", help=help, border=True)
+
+
 def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
     """A headline count with its change since the last Board and the period it refers to."""
     value, delta, period = change
@@ -255,13 +268,8 @@ def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
         return
     row = series[series["period"] == period].iloc[-1]
     qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
-    st.metric(
-        label,
-        f"{qualifier}{value:,.0f}",
-        delta=f"{delta:+,.0f} since last Board" if delta else None,
-        help=f"Figure for {format_date(period)}. Source: {row['source']}",
-        border=True,
-    )
+    change_metric_ui(label, f"{qualifier}{value:,.0f}", delta, "{:+,.0f}",
+                     help=f"Figure for {format_date(period)}. Source: {row['source']}")
     marks = " [r] revised" if row["revised"] else ""
     st.caption(f"At {format_date(period)}{marks}" + (" · illustrative" if row["illustrative"] else ""))
 

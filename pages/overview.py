@@ -24,27 +24,19 @@ columns = st.columns(4)
 with columns[0]:
     ui.people_metric_ui("GSE members", data["members"], members)
 with columns[1]:
-    ui.people_metric_ui("Senior Civil Service (SCS) members", data["scs"], scs)
+    ui.people_metric_ui("SCS members", data["scs"], scs)
 with columns[2]:
-    st.metric(
-        "Commitments complete",
-        f"{headline['actual_share']:.0f}%",
-        delta=(f"{headline['actual_share'] - before['actual_share']:+.0f} points since last Board"
-               if before else None),
+    ui.change_metric_ui(
+        "Commitments complete", f"{headline['actual_share']:.0f}%",
+        headline["actual_share"] - before["actual_share"] if before else None, "{:+.0f} points",
         help=f"{headline['complete']} of {headline['commitments']} commitments complete; "
-             f"{headline['planned_share']:.0f}% were due by this date.",
-        border=True,
-    )
+             f"{headline['planned_share']:.0f}% were due by this date.")
     st.caption(f"Planned by now: {headline['planned_share']:.0f}% due")
 with columns[3]:
-    st.metric(
-        "Overdue commitments",
-        headline["overdue"],
-        delta=(f"{headline['overdue'] - before['overdue']:+d} since last Board" if before else None),
-        delta_color="inverse",
-        help="Past their due date and neither complete nor closed, whatever their rating.",
-        border=True,
-    )
+    ui.change_metric_ui(
+        "Overdue commitments", headline["overdue"],
+        headline["overdue"] - before["overdue"] if before else None, "{:+d}", inverse=True,
+        help="Past their due date and neither complete nor closed, whatever their rating.")
 
 st.header("The ten workstreams")
 ui.workstream_grid_ui(data["summary"], as_at)

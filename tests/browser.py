@@ -1,0 +1,84 @@
+"""Start a real `streamlit run app.py` and drive it with headless Chromium (Playwright)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("GSE_CHROMIUM", "/usr/bin/chromium")
+# Flags that let Chromium run as root in a container with no network but loopback.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CHART_DRAWN = ".js-plotly-plot .main-svg"
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody is listening on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db_path: Path, *, extra_env: dict | None = None) -> Iterator[str]:
+    """Run the dashboard on a free loopback port with GSE_DB_PATH=DB_PATH; yield its URL."""
+    port = free_port()
+    env = {**os.environ, "GSE_DB_PATH": str(db_path), **(extra_env or {})}
+    log = (ARTIFACTS / f"streamlit-{port}.log")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("streamlit did not start listening within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
+def chromium(width: int = 1400, height: int = 1000):
+    """A Playwright page in the system's headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_until_drawn(page, *, charts: int = 0, timeout_ms: int = 90_000) -> None:
+    """Wait for the script run to finish and, if CHARTS, for that many plotly charts to draw."""
+    page.wait_for_selector(READY, timeout=timeout_ms)
+    if charts:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=charts,
+            timeout=timeout_ms)
+    page.wait_for_selector(READY, timeout=timeout_ms)

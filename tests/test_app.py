@@ -1,0 +1,81 @@
+"""Every page runs from the entrypoint under AppTest and shows values that match the store."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gse_dashboard import db as store
+from gse_dashboard import metrics, queries
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/overview.py", "pages/workstreams.py", "pages/about.py"]
+
+
+def _app(db_file, monkeypatch, **params):
+    monkeypatch.setenv("GSE_DB_PATH", str(db_file))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def _headline(db_file, as_at):
+    database = store.connect(db_file, readonly=True)
+    try:
+        return metrics.headline(queries.commitment_status(database.conn, as_at), as_at)
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("which", ["built_db_file", "baseline_db_file"])
+def test_each_page_runs_without_exception(page, which, request, monkeypatch):
+    """Each page opens from app.py on the default and the --no-sample database with no exception."""
+    at = _app(request.getfixturevalue(which), monkeypatch)
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value in {"Overview", "Workstreams", "About the data"}
+
+
+def test_overview_shows_the_stores_overdue_count_and_share_complete(built_db_file, monkeypatch):
+    """The Overview's headline numbers at a past Board equal those computed from the store."""
+    at = _app(built_db_file, monkeypatch, as_at="2018-10-17")
+    at.run()
+    expected = _headline(built_db_file, "2018-10-17")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Overdue commitments"] == str(expected["overdue"])
+    assert shown["Commitments complete"] == f"{expected['actual_share']:.0f}%"
+    assert any("17 October 2018" in md.value for md in at.markdown)
+
+
+def test_overview_without_illustrative_data_shows_the_real_baseline(baseline_db_file, monkeypatch):
+    """With only the strategy's figures, members read 'more than 10,000' and no warning is shown."""
+    at = _app(baseline_db_file, monkeypatch)
+    at.run()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["GSE members"] == "more than 10,000"
+    assert shown["SCS members"] == "235"
+    assert not any("Illustrative data" in w.value for w in at.warning)
+
+
+def test_workstreams_page_follows_the_url(built_db_file, monkeypatch):
+    """?workstream=7 opens Diversity & Inclusion with its commitments in tables."""
+    at = _app(built_db_file, monkeypatch, workstream="7")
+    at.switch_page("pages/workstreams.py").run()
+    assert not at.exception
+    assert at.header[0].value == "7. Diversity & Inclusion"
+    refs = [ref for table in at.table for ref in table.value.get("Ref", [])]
+    assert refs[:3] == ["WS7-S1", "WS7-S2", "WS7-S3"] and len(set(refs)) == 8
+
+
+def test_about_page_lists_the_real_figures_with_sources(built_db_file, monkeypatch):
+    """About the data shows the 2015 diversity figures with their source."""
+    at = _app(built_db_file, monkeypatch)
+    at.switch_page("pages/about.py").run()
+    table = at.table[0].value
+    women = table[(table["Measure"] == "Women") & (table["Population"] == "GSE")]
+    assert women["Figure"].tolist() == ["21.5%"]
+    assert "Employment Survey 2015" in women["Source"].iloc[0]

@@ -1,0 +1,90 @@
+"""The command line, run as a user runs it: real processes, real files, exit codes and messages."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, env_db=None):
+    """Run `python -m gse_dashboard ARGS` and return the completed process."""
+    env = None
+    if env_db is not None:
+        import os
+        env = {**os.environ, "GSE_DB_PATH": str(env_db)}
+    return subprocess.run([sys.executable, "-m", "gse_dashboard", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_init_builds_then_refuses_to_overwrite_without_force(tmp_path):
+    """init builds a database at GSE_DB_PATH; a second init says to use --force and exits 2."""
+    path = tmp_path / "gse.db"
+    first = run("init", "--no-sample", env_db=path)
+    assert first.returncode == 0 and "89 commitments" in first.stdout and path.exists()
+    second = run("init", env_db=path)
+    assert second.returncode == 2
+    assert second.stderr.strip() == f"error: {path} already exists: use --force to rebuild it (a backup is kept)"
+
+
+def test_init_force_keeps_a_backup_of_the_old_database(tmp_path):
+    """Rebuilding with --force first copies the old database to backups/."""
+    path = tmp_path / "gse.db"
+    assert run("--db", path, "init", "--no-sample").returncode == 0
+    rebuilt = run("--db", path, "init", "--force", "--no-sample")
+    assert rebuilt.returncode == 0 and "backed up to" in rebuilt.stdout
+    backups = list((tmp_path / "backups").glob("gse-*.db"))
+    assert len(backups) == 1 and backups[0].stat().st_size > 0
+
+
+def test_check_passes_on_a_sound_database_and_fails_on_a_broken_one(tmp_path, built_db_file):
+    """check exits 0 on the built database and 1 when a foreign key points nowhere."""
+    import shutil
+    import sqlite3
+    assert run("--db", built_db_file, "check").returncode == 0
+    broken = tmp_path / "broken.db"
+    shutil.copyfile(built_db_file, broken)
+    conn = sqlite3.connect(broken)
+    conn.execute("UPDATE observations SET indicator = 'nonsense' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = run("--db", broken, "check")
+    assert result.returncode == 1 and "observations row 1 refers to a missing row in indicators" in result.stderr
+
+
+def test_export_commitments_writes_one_row_per_commitment(tmp_path, built_db_file):
+    """The commitments export has the documented columns and all 89 commitments."""
+    out = tmp_path / "commitments.csv"
+    result = run("--db", built_db_file, "export", "commitments", "--out", out)
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 89
+    assert {"ref", "workstream", "horizon", "title", "description", "due_date", "owner"} <= set(rows[0])
+    assert rows[0]["ref"] == "WS1-S1" and rows[0]["due_date"] == "2017-09-30"
+
+
+def test_export_observations_includes_the_real_baseline_with_source(tmp_path, baseline_db_file):
+    """On a --no-sample database the observations export is the strategy's twelve figures."""
+    out = tmp_path / "observations.csv"
+    assert run("--db", baseline_db_file, "export", "observations", "--out", out).returncode == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12
+    women = [r for r in rows if r["indicator"] == "women" and r["population"] == "GSE"][0]
+    assert (women["period"], float(women["value"])) == ("2015-03-31", 21.5)
+    assert "Employment Survey 2015" in women["source"]
+
+
+def test_mistakes_get_one_line_and_exit_code_2_never_a_traceback(tmp_path, built_db_file):
+    """A missing database, a bad output type and an unknown table each give one line on stderr."""
+    missing = run("--db", tmp_path / "nope.db", "check")
+    bad_suffix = run("--db", built_db_file, "export", "commitments", "--out", tmp_path / "x.pdf")
+    for result in (missing, bad_suffix):
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "run `python -m gse_dashboard init` first" in missing.stderr
+    assert "must end in .csv or .xlsx" in bad_suffix.stderr
+    unknown = run("--db", built_db_file, "export", "nonsense", "--out", tmp_path / "x.csv")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr

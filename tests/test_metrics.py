@@ -1,0 +1,92 @@
+"""Delivery measures on small hand-built frames: overdue, ratings, trajectories, changes."""
+
+import pandas as pd
+
+from gse_dashboard import metrics
+
+
+def _status(rows):
+    columns = ["ref", "workstream", "title", "due_date", "status", "rating", "board_rating", "percent_complete"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+STATUS = _status([
+    ["A1", 1, "a", "2017-09-30", "complete", "Green", None, 100],
+    ["A2", 1, "b", "2017-09-30", "in progress", "Amber", None, 60],
+    ["A3", 1, "c", "2018-09-30", "in progress", "Green", "Amber/Red", 30],
+    ["A4", 1, "d", "2017-09-30", "closed", "Red", None, 40],
+])
+
+
+def test_overdue_means_past_due_and_neither_complete_nor_closed():
+    """Only the in-progress commitment past its due date is overdue, whatever its rating."""
+    flagged = metrics.with_flags(STATUS, "2018-01-01")
+    assert flagged.set_index("ref")["overdue"].to_dict() == {"A1": False, "A2": True, "A3": False, "A4": False}
+    assert metrics.with_flags(STATUS, "2017-09-30")["overdue"].sum() == 0  # due on the day is not late
+
+
+def test_headline_shares_planned_against_actual():
+    """3 of 4 were due and 1 of 4 is complete at 1 January 2018; one is overdue."""
+    assert metrics.headline(STATUS, "2018-01-01") == {
+        "commitments": 4, "complete": 1, "actual_share": 25.0, "planned_share": 75.0, "overdue": 1}
+
+
+def test_workstream_rating_averages_open_commitments_using_the_boards_rating():
+    """Open commitments rated Amber (3) and, by the Board, Amber/Red (2) average 2.5: Amber/Red."""
+    flagged = metrics.with_flags(STATUS, "2018-01-01")
+    assert metrics.workstream_rating(flagged) == "Amber/Red"
+    done = metrics.with_flags(STATUS[STATUS["status"].isin(["complete"])], "2018-01-01")
+    assert metrics.workstream_rating(done) == "Green"
+
+
+def test_score_rating_rounds_halves_towards_caution():
+    """An average of 3.5 is Amber, not Amber/Green; 3.6 is Amber/Green."""
+    assert metrics.score_rating(3.5) == "Amber"
+    assert metrics.score_rating(3.6) == "Amber/Green"
+    assert metrics.score_rating(None) is None
+
+
+def test_ratings_are_shown_as_word_and_symbol():
+    """Every rating carries its word and a five-square symbol, so colour is never needed."""
+    assert metrics.rating_label("Green") == "■■■■■ Green"
+    assert metrics.rating_label("Amber/Red") == "■■□□□ Amber/Red"
+    assert metrics.rating_label(None) == "Not rated"
+
+
+def test_trajectory_counts_due_and_complete_at_each_date():
+    """Planned steps up at due dates; actual counts completions known at each date; no actual after as-at."""
+    commitments = pd.DataFrame({"ref": ["A", "B"], "due_date": ["2017-06-30", "2018-06-30"]})
+    updates = pd.DataFrame({
+        "ref": ["A", "A", "B"], "as_of": ["2017-03-31", "2017-09-30", "2017-09-30"],
+        "status": ["in progress", "complete", "in progress"], "percent_complete": [50, 100, 20]})
+    dates = ["2017-03-31", "2017-06-30", "2017-09-30", "2018-06-30"]
+    result = metrics.trajectory(commitments, updates, dates, as_at="2017-12-31")
+    assert result["planned"].tolist() == [0, 50, 50, 100]
+    assert result["actual"].tolist()[:3] == [0, 0, 50]
+    assert result["weighted"].tolist()[:3] == [25, 25, 60]
+    assert pd.isna(result["actual"].iloc[3])
+
+
+def test_changes_between_two_boards_lists_each_kind_of_change():
+    """Completion, a worse rating and a newly overdue commitment are each listed once."""
+    before = _status([
+        ["A", 1, "a", "2017-09-30", "in progress", "Green", None, 80],
+        ["B", 1, "b", "2018-09-30", "in progress", "Green", None, 20],
+        ["C", 1, "c", "2017-12-31", "in progress", "Amber", None, 50],
+    ])
+    after = _status([
+        ["A", 1, "a", "2017-09-30", "complete", "Green", None, 100],
+        ["B", 1, "b", "2018-09-30", "in progress", "Amber/Red", None, 25],
+        ["C", 1, "c", "2017-12-31", "in progress", "Amber", None, 55],
+    ])
+    changes = metrics.changes_between(before, after, "2017-10-18", "2018-01-17")
+    assert changes[["ref", "change"]].values.tolist() == [
+        ["A", "Completed"], ["C", "Newly overdue"], ["B", "Rating worsened"]]
+    assert changes.iloc[2][["from", "to"]].tolist() == ["Green", "Amber/Red"]
+
+
+def test_change_since_compares_with_the_value_at_the_last_board():
+    """The latest figure and its change since the last figure at or before the Board date."""
+    series = pd.DataFrame({"period": ["2017-03-31", "2017-06-30", "2017-09-30"], "value": [100.0, 110.0, 125.0]})
+    assert metrics.change_since(series, "2017-10-01", "2017-07-19") == (125.0, 15.0, "2017-09-30")
+    assert metrics.change_since(series, "2017-01-01", None) == (None, None, None)

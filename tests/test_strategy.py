@@ -1,0 +1,90 @@
+"""The strategy's content: every Annex A commitment and the real baseline, loaded from data/."""
+
+import csv
+import shutil
+from collections import Counter
+
+import pytest
+
+from gse_dashboard import db as store
+from gse_dashboard.config import DATA_DIR
+from gse_dashboard.strategy import DUE_DATES, DataFileError, load_strategy
+
+# Annex A of the strategy, counted bullet by bullet: (short, medium, long) per workstream.
+ANNEX_A_COUNTS = {
+    1: (5, 3, 1), 2: (5, 2, 1), 3: (3, 5, 1), 4: (5, 4, 2), 5: (5, 3, 1),
+    6: (5, 4, 1), 7: (3, 4, 1), 8: (4, 1, 1), 9: (5, 4, 1), 10: (5, 3, 1),
+}
+
+
+def _csv_rows(name):
+    with (DATA_DIR / name).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_commitment_in_the_csv_is_loaded_per_workstream_and_horizon(fresh_db):
+    """The database holds exactly the CSV's commitments, counted per workstream and horizon."""
+    load_strategy(fresh_db)
+    expected = Counter((int(r["workstream"]), r["horizon"]) for r in _csv_rows("commitments.csv"))
+    loaded = Counter({(w, h): n for w, h, n in fresh_db.conn.execute(
+        "SELECT workstream, horizon, COUNT(*) FROM commitments GROUP BY workstream, horizon")})
+    assert loaded == expected
+
+
+def test_commitments_match_the_bullets_of_annex_a():
+    """The CSV has one row per 'We will' bullet of Annex A: 89 in all, none merged or skipped."""
+    rows = _csv_rows("commitments.csv")
+    counts = Counter((int(r["workstream"]), r["horizon"]) for r in rows)
+    for workstream, (short, medium, long) in ANNEX_A_COUNTS.items():
+        assert (counts[(workstream, "short")], counts[(workstream, "medium")], counts[(workstream, "long")]) \
+            == (short, medium, long), f"workstream {workstream}"
+    assert len(rows) == 89
+    assert len({r["ref"] for r in rows}) == 89
+
+
+def test_due_dates_follow_the_horizons_and_refs_are_sayable(fresh_db):
+    """Each commitment is due at the end of its horizon and has a WSn-Xk reference."""
+    load_strategy(fresh_db)
+    for ref, horizon, seq, workstream, due in fresh_db.conn.execute(
+            "SELECT ref, horizon, seq, workstream, due_date FROM commitments"):
+        assert due == DUE_DATES[horizon]
+        assert ref == f"WS{workstream}-{horizon[0].upper()}{seq}"
+
+
+def test_all_ten_workstreams_have_an_aspiration(fresh_db):
+    """The ten workstreams load in order with their aspiration and challenges."""
+    load_strategy(fresh_db)
+    rows = fresh_db.conn.execute(
+        "SELECT number, name, aspiration, challenges FROM workstreams ORDER BY number").fetchall()
+    assert [r[0] for r in rows] == list(range(1, 11))
+    assert rows[6][1] == "Diversity & Inclusion"
+    assert all(len(r[2]) > 40 and len(r[3]) > 40 for r in rows)
+
+
+def test_real_baseline_figures_are_loaded_with_sources(fresh_db):
+    """The strategy's own figures are in the store, not marked illustrative, with their source."""
+    load_strategy(fresh_db)
+    figures = {(i, p): (v, s, ill) for i, p, v, s, ill in fresh_db.conn.execute(
+        "SELECT indicator, population, value, source, illustrative FROM observations WHERE grade = 'All'")}
+    assert figures[("women", "GSE")][0] == 21.5 and figures[("women", "Civil Service")][0] == 53.9
+    assert figures[("bame", "GSE")][0] == 3.8 and figures[("bame", "Civil Service")][0] == 10.6
+    assert figures[("disabled", "GSE")][0] == 8.0 and figures[("lgbo", "Civil Service")][0] == 3.6
+    assert figures[("age_50_plus", "GSE")][0] == 37.9 and figures[("members", "GSE")][0] == 10000
+    assert all(ill == 0 and "GSE Strategy" in s for _, s, ill in figures.values())
+    scs = fresh_db.conn.execute("SELECT value FROM observations WHERE grade = 'SCS'").fetchone()[0]
+    lgbo_rate = fresh_db.conn.execute(
+        "SELECT declaration_rate FROM observations WHERE indicator = 'lgbo' AND population = 'GSE'").fetchone()[0]
+    assert scs == 235 and lgbo_rate == 50
+
+
+def test_a_mistake_in_a_strategy_file_names_file_row_and_column_and_loads_nothing(tmp_path, fresh_db):
+    """A bad horizon in commitments.csv is reported by row and column, and no table is filled."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.db*", "backups"))
+    text = (data / "commitments.csv").read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].replace(",short,", ",soon,", 1)
+    (data / "commitments.csv").write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"commitments.csv: row 4, column horizon"), \
+            store.write_transaction(fresh_db):
+        load_strategy(fresh_db, data)
+    assert fresh_db.conn.execute("SELECT COUNT(*) FROM workstreams").fetchone()[0] == 0
