@@ -35,6 +35,8 @@ class Chart:
     source: str
     alt_text: str
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Said plainly beside the chart when the data is too thin to read as a chart.
+    note: str = ""
 
 
 def _percent(value: float | None) -> str:
@@ -199,11 +201,17 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
                + (f"; target line from {target['value'].iloc[0]:,.0f}{suffix} to "
                   f"{target['value'].iloc[-1]:,.0f}{suffix} by {target['period'].iloc[-1]}."
                   if not target.empty else "."))
+    note = ""
+    if series.empty:
+        note = f"No figures for {name.lower()} ({population}) have been recorded by {as_at}."
+    elif len(series) == 1:
+        note = (f"Only one figure for {name.lower()} has been recorded so far ({latest['period']}), "
+                "so there is no trend to show yet.")
     table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
     if not target.empty:
         table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": "Target"}),
                             on="Period", how="outer").sort_values("Period")
-    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True), note)
 
 
 def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
@@ -218,3 +226,85 @@ def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
     figure.add_annotation(text=f"Source: {chart.source}", xref="paper", yref="paper", x=0, y=-0.22,
                           showarrow=False, xanchor="left", font={"size": 12})
     return figure
+
+
+# Series styles in palette order: colour, dash and marker differ together.
+_STYLES = [(PALETTE[0], "solid", "circle"), (PALETTE[3], "dash", "square"), (PALETTE[1], "dot", "diamond"),
+           (PALETTE[2], "dashdot", "triangle-up")]
+
+
+def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], title: str, subtitle: str,
+                source: str, alt_text: str, y_title: str, percent: bool = False) -> Chart:
+    """Several series over time, each with its own colour, dash and marker, labelled at its end."""
+    figure = go.Figure()
+    styles = _STYLES if len(series) != 2 else [(TWO_SERIES[0], "solid", "circle"), (TWO_SERIES[1], "dash", "square")]
+    suffix = "%" if percent else ""
+    for (column, label), (colour, dash, symbol) in zip(series, styles):
+        data = frame.dropna(subset=[column])
+        if data.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=data[x], y=data[column], name=label, mode="lines+markers",
+            line={"color": colour, "dash": dash, "width": 3}, marker={"symbol": symbol, "size": 8, "color": colour},
+            hovertemplate=f"{label}: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
+    top = float(frame[[c for c, _ in series]].max().max()) if not frame.empty else 0.0
+    _base_layout(figure, y_title=y_title, y_range=[0, max(105.0, top * 1.05)] if percent else None)
+    table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)})
+    return Chart(figure, title, subtitle, source, alt_text, table.round(1).reset_index(drop=True))
+
+
+def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, source: str) -> Chart:
+    """One diversity characteristic: the GSE profession against the Civil Service over time."""
+    latest = trend["latest"]
+    if latest is None:
+        title = f"{name}: no comparison with the Civil Service recorded by {as_at}"
+        alt = f"Chart of {name}: no figures for both populations by {as_at}."
+    else:
+        words = {"closing": "the gap is closing", "widening": "the gap is widening",
+                 "unchanged": "the gap is unchanged", "no comparison": "one year only so far"}
+        title = (f"{name}: {latest['gse']:.1f}% of GSE members against {latest['civil_service']:.1f}% "
+                 f"in the Civil Service in {latest['period'][:4]}; {words[trend['direction']]}")
+        first = trend["first"]
+        alt = (f"Line chart of {name}, GSE profession against the Civil Service, {first['period'][:4]} to "
+               f"{latest['period'][:4]}. The gap went from {first['gap']:+.1f} to {latest['gap']:+.1f} "
+               f"percentage points.")
+    frame = gaps.rename(columns={"period": "period"})
+    chart = lines_chart(
+        frame, x="period", series=[("gse", "GSE profession"), ("civil_service", "Civil Service")],
+        title=title, subtitle=f"{name}, % of those who declared, GSE profession and Civil Service, "
+                              f"as known at {as_at}",
+        source=source, alt_text=alt, y_title="% of those who declared", percent=True)
+    chart.table = gaps[["period", "gse", "civil_service", "gap"]].rename(columns={
+        "period": "Period", "gse": "GSE profession (%)", "civil_service": "Civil Service (%)",
+        "gap": "Gap (points)"}).round(1).reset_index(drop=True)
+    return chart
+
+
+def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.Series, title: str,
+                    subtitle: str, source: str, value_title: str, percent: bool = False) -> Chart:
+    """Horizontal bars for the groups whose figures may be shown; hidden ones are named, not drawn."""
+    shown = frame[~hidden.to_numpy()]
+    suppressed = frame[hidden.to_numpy()][group].tolist()
+    ordered = shown.iloc[::-1]
+    suffix = "%" if percent else ""
+    figure = go.Figure(go.Bar(
+        y=ordered[group], x=ordered[value], orientation="h", marker={"color": PALETTE[0]},
+        text=[f"{v:,.1f}{suffix}" if percent else f"{v:,.0f}" for v in ordered[value]], textposition="outside",
+        hovertemplate=f"%{{y}}: %{{x:,.1f}}{suffix}<extra></extra>",
+    ))
+    _base_layout(figure, y_title="", height=max(260, 32 * len(shown) + 90))
+    figure.update_layout(margin={"l": 20, "r": 60, "t": 20, "b": 50}, hovermode="closest")
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR)
+    figure.update_yaxes(automargin=True, title_text="")
+    listed = "; ".join(f"{g}: {v:,.1f}{suffix}" if percent else f"{g}: {v:,.0f}"
+                       for g, v in zip(shown[group], shown[value]))
+    alt = f"Bar chart of {value_title.lower()} by {group.replace('_', ' ')}. {listed}."
+    note = ""
+    if suppressed:
+        alt += f" Not shown to protect individuals: {', '.join(suppressed)}."
+        note = (f"Not shown, to protect individuals: {', '.join(suppressed)}." if not shown.empty else
+                "Every group here is too small to show without risking identifying individuals, "
+                "so the chart is empty. Widen the selection to see figures.")
+    return Chart(figure, title, subtitle, source, alt, pd.DataFrame(), note)

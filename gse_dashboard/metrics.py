@@ -192,3 +192,57 @@ def change_since(series: pd.DataFrame, as_at: str, since: str | None) -> tuple[f
         if not before.empty:
             change = float(latest["value"] - before.iloc[-1]["value"])
     return float(latest["value"]), change, latest["period"]
+
+
+# Civil Service grades from junior to senior, so breakdowns read in the order people expect.
+GRADE_ORDER = ("AA/AO", "AA", "AO", "EO", "HEO", "SEO", "Grade 7", "Grade 6", "SCS")
+
+
+def grade_sort_key(grade: str) -> tuple[int, str]:
+    """Sort key putting known grades in seniority order and any others after, alphabetically."""
+    return (GRADE_ORDER.index(grade), "") if grade in GRADE_ORDER else (len(GRADE_ORDER), grade)
+
+
+def order_groups(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """FRAME sorted by COLUMN, in seniority order when COLUMN holds grades."""
+    if column == "grade":
+        return frame.sort_values(column, key=lambda s: s.map(grade_sort_key)).reset_index(drop=True)
+    return frame.sort_values(column).reset_index(drop=True)
+
+
+def benchmark_gaps(series: pd.DataFrame) -> pd.DataFrame:
+    """GSE against the Civil Service per indicator and period: both shares and the gap in points.
+
+    SERIES is queries.diversity_series. Only periods with both populations give a gap.
+    """
+    wide = series.pivot_table(index=["indicator", "period"], columns="population", values="value",
+                              aggfunc="last").reset_index()
+    for population in ("GSE", "Civil Service"):
+        if population not in wide:
+            wide[population] = float("nan")
+    wide = wide.rename(columns={"GSE": "gse", "Civil Service": "civil_service"})
+    wide["gap"] = wide["gse"] - wide["civil_service"]
+    return wide[["indicator", "period", "gse", "civil_service", "gap"]]
+
+
+def gap_trend(gaps: pd.DataFrame, indicator: str) -> dict:
+    """For one indicator: the first and latest gap, the previous one, and whether it is closing.
+
+    Closing means the gap's size is smaller at the latest period than at the previous one;
+    a change of under 0.1 points counts as no change.
+    """
+    rows = gaps[(gaps["indicator"] == indicator)].dropna(subset=["gap"]).sort_values("period")
+    if rows.empty:
+        return {"latest": None, "first": None, "previous": None, "direction": "no comparison"}
+    latest, first = rows.iloc[-1], rows.iloc[0]
+    previous = rows.iloc[-2] if len(rows) > 1 else None
+    direction = "no comparison"
+    if previous is not None:
+        change = abs(latest["gap"]) - abs(previous["gap"])
+        direction = "closing" if change <= -0.1 else "widening" if change >= 0.1 else "unchanged"
+    return {
+        "latest": latest.to_dict(),
+        "first": first.to_dict(),
+        "previous": previous.to_dict() if previous is not None else None,
+        "direction": direction,
+    }

@@ -231,3 +231,99 @@ def observations_export(conn: sqlite3.Connection) -> pd.DataFrame:
         ORDER BY o.indicator, o.population, o.period, o.department, o.grade, o.role_type
         """,
     )
+
+
+BREAKDOWNS = ("department", "grade", "role_type")
+
+
+def _cell_filter(filters: dict[str, str]) -> tuple[str, dict]:
+    """SQL matching the finest cells (no 'All' in any breakdown) within FILTERS."""
+    clauses = ["department != 'All'", "grade != 'All'", "role_type != 'All'"]
+    params = {}
+    for column in BREAKDOWNS:
+        value = filters.get(column, ALL)
+        if value != ALL:
+            clauses.append(f"{column} = :f_{column}")
+            params[f"f_{column}"] = value
+    return " AND ".join(clauses), params
+
+
+def latest_cell_period(conn: sqlite3.Connection, indicator: str, as_at: str) -> str | None:
+    """The latest period up to AS_AT for which INDICATOR has breakdown cells known at AS_AT."""
+    row = conn.execute(
+        f"SELECT MAX(period) FROM observations WHERE indicator = :indicator AND period <= :as_at "
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {_KNOWN}",
+        {**_params(as_at), "indicator": indicator},
+    ).fetchone()
+    return row[0]
+
+
+def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows: str,
+                         columns: str | None = None, filters: dict[str, str] | None = None) -> pd.DataFrame:
+    """Members in PERIOD summed over cells, by ROWS (and COLUMNS), within FILTERS, as known at AS_AT.
+
+    ROWS and COLUMNS are breakdown column names (department, grade, role_type); the result is
+    long: one row per group with its count.
+    """
+    for name in (rows, columns):
+        if name is not None and name not in BREAKDOWNS:
+            raise ValueError(f"unknown breakdown {name!r}")
+    where, params = _cell_filter(filters or {})
+    groups = rows if columns is None else f"{rows}, {columns}"
+    return _frame(
+        conn,
+        f"SELECT {groups}, SUM(value) AS members FROM observations "
+        f"WHERE indicator = 'members' AND period = :period AND {where} AND {_KNOWN} "
+        f"GROUP BY {groups} ORDER BY {groups}",
+        {**_params(as_at), "period": period, **params},
+    )
+
+
+def breakdown_values(conn: sqlite3.Connection, as_at: str) -> dict[str, list[str]]:
+    """The departments, grades and role types the membership cells use, for filters."""
+    result = {}
+    for column in BREAKDOWNS:
+        result[column] = [r[0] for r in conn.execute(
+            f"SELECT DISTINCT {column} FROM observations WHERE indicator = 'members' "
+            f"AND {column} != 'All' ORDER BY {column}")]
+    return result
+
+
+def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every diversity indicator for the whole GSE profession and the Civil Service, as known at AS_AT."""
+    return _frame(
+        conn,
+        """
+        SELECT o.indicator, i.name, i.characteristic, o.population, o.period, o.value, o.numerator,
+               o.denominator, o.declaration_rate, o.qualifier, o.note, o.source, o.illustrative,
+               o.revision_of IS NOT NULL AS revised
+        FROM observations o JOIN indicators i ON i.code = o.indicator
+        WHERE i.category = 'diversity' AND o.department = 'All' AND o.grade = 'All'
+          AND o.role_type = 'All' AND o.period <= :as_at
+          AND o.recorded_at <= :cutoff AND (o.superseded_at IS NULL OR o.superseded_at > :cutoff)
+        ORDER BY i.rowid, o.population, o.period
+        """,
+        _params(as_at),
+    )
+
+
+def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by: str) -> pd.DataFrame:
+    """The latest year's GSE figures for INDICATOR by department or grade, known at AS_AT."""
+    if by not in ("department", "grade"):
+        raise ValueError(f"diversity breakdowns are by department or grade, not {by!r}")
+    other = "grade" if by == "department" else "department"
+    return _frame(
+        conn,
+        f"""
+        WITH known AS (
+            SELECT * FROM observations
+            WHERE indicator = :indicator AND population = 'GSE' AND period <= :as_at
+              AND {by} != 'All' AND {other} = 'All' AND role_type = 'All' AND {_KNOWN}
+        )
+        SELECT {by} AS "group", period, value, numerator, denominator, declaration_rate, illustrative,
+               revision_of IS NOT NULL AS revised
+        FROM known WHERE period = (SELECT MAX(period) FROM known)
+        ORDER BY {by}
+        """,
+        {**_params(as_at), "indicator": indicator},
+    )

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pandas as pd
 import streamlit as st
 
+from . import charts, disclosure, metrics, queries
 from . import db as store
-from . import metrics, queries
 from .build import ensure_database
 from .charts import PLOTLY_CONFIG, Chart
 from .config import Settings, load_settings
@@ -49,6 +49,9 @@ def app_pages() -> list:
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/workstreams.py", title="Workstreams", icon=":material/account_tree:",
                 url_path="workstreams"),
+        st.Page("pages/membership.py", title="Membership", icon=":material/groups:", url_path="membership"),
+        st.Page("pages/diversity.py", title="Diversity & inclusion", icon=":material/diversity_3:",
+                url_path="diversity"),
         st.Page("pages/about.py", title="About the data", icon=":material/info:", url_path="about"),
     ]
 
@@ -227,12 +230,34 @@ def chart_ui(chart: Chart, key: str) -> None:
     """A chart with its message title, subtitle, source, text summary and data table."""
     st.markdown(f"#### {chart.title}")
     st.caption(chart.subtitle)
+    if chart.note:
+        st.info(chart.note, icon=":material/info:")
     st.plotly_chart(chart.figure, config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
     st.caption(f"Source: {chart.source}")
     with st.expander("Chart as a table, and a text description"):
         st.write(chart.alt_text)
-        st.table(chart.table, hide_index=True)
+        table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
+
+
+def format_cell(value: object) -> str:
+    """A table cell as text: whole numbers with thousands separators, others to one decimal place."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else ("Yes" if value else "No")
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
+        return f"{value:,.0f}"
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.1f}"
+    return str(value)
+
+
+def table_ui(frame: pd.DataFrame) -> None:
+    """A static, accessible table (real HTML, not a canvas) with numbers formatted for reading."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if not pd.api.types.is_string_dtype(shown[column]) or shown[column].dtype == object:
+            shown[column] = [format_cell(v.item() if hasattr(v, "item") else v) for v in shown[column]]
+    st.table(shown, hide_index=True)
 
 
 def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (CSV)", key: str | None = None) -> None:
@@ -301,7 +326,7 @@ def changes_ui(changes: pd.DataFrame | None, previous: str | None, as_at: str) -
                 + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
     shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
                                     "change": "Change", "from": "From", "to": "To"})
-    st.table(shown, hide_index=True)
+    table_ui(shown)
     download_ui(shown, f"changes-{previous}-to-{as_at}.csv", label="Download the changes (CSV)")
 
 
@@ -355,7 +380,7 @@ def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
         if rows.empty:
             continue
         st.markdown(f"**{label}**")
-        st.table(commitment_table(rows), hide_index=True)
+        table_ui(commitment_table(rows))
     download_ui(commitment_table(status), f"workstream-{number}-commitments-{as_at}.csv",
                 label="Download these commitments (CSV)")
 
@@ -381,7 +406,7 @@ def update_history_ui(status: pd.DataFrame, as_at: str) -> None:
         "as_of": "Refers to", "status": "Status", "rating": "Owner's rating", "board_rating": "Board's rating",
         "percent_complete": "% complete", "commentary": "Commentary", "recorded_at": "Recorded (UTC)",
         "recorded_by": "Recorded by", "note": "Note"})
-    st.table(shown, hide_index=True)
+    table_ui(shown)
     download_ui(shown, f"{ref}-updates-{as_at}.csv", label="Download this history (CSV)")
 
 
@@ -407,3 +432,283 @@ def load_real_figures(path: str, rev: int) -> pd.DataFrame:
         "Note": real["note"],
         "Source": real["source"],
     })
+
+
+# -- membership and diversity ------------------------------------------------------------------
+
+BREAKDOWN_LABELS = {"department": "Department", "grade": "Grade", "role_type": "Role type"}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_membership(path: str, rev: int, as_at: str, department: str, grade: str, role_type: str) -> dict:
+    """Membership over time and its breakdowns at AS_AT for one choice of filters."""
+    filters = {"department": department, "grade": grade, "role_type": role_type}
+    whole = all(v == store.ALL for v in filters.values())
+    with _read(path) as conn:
+        period = queries.latest_cell_period(conn, "members", as_at)
+        breakdowns = {}
+        if period:
+            for by in queries.BREAKDOWNS:
+                others = {k: v for k, v in filters.items() if k != by}
+                breakdowns[by] = metrics.order_groups(
+                    queries.membership_breakdown(conn, as_at, period, by, filters=others), by)
+            crosstab = queries.membership_breakdown(conn, as_at, period, "department", "grade",
+                                                    filters={"role_type": role_type})
+        else:
+            crosstab = pd.DataFrame(columns=["department", "grade", "members"])
+        return {
+            "filters": filters,
+            "whole": whole,
+            "period": period,
+            "series": queries.observation_series(conn, "members", as_at, population="GSE", **filters),
+            "scs": queries.observation_series(conn, "members", as_at, population="GSE", department=department,
+                                              grade="SCS", role_type=role_type),
+            "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
+            "joiners": queries.observation_series(conn, "joiners", as_at, population="GSE"),
+            "leavers": queries.observation_series(conn, "leavers", as_at, population="GSE"),
+            "breakdowns": breakdowns,
+            "crosstab": crosstab,
+            "previous_board": queries.previous_board_date(conn, as_at),
+            "values": queries.breakdown_values(conn, as_at),
+        }
+
+
+def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:
+    """Department, grade and role type filters side by side, each kept in the URL."""
+    chosen = {}
+    for column, where in zip(queries.BREAKDOWNS, st.columns(3)):
+        options = [store.ALL, *sorted(values.get(column, []), key=metrics.grade_sort_key
+                                      if column == "grade" else None)]
+        chosen[column] = query_choice_ui(BREAKDOWN_LABELS[column], options, column, where=where)
+    return chosen
+
+
+def suppressed_series(series: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A people-count series with values below THRESHOLD removed (for charts of small groups)."""
+    if series.empty:
+        return series
+    return series[series["value"] >= threshold].reset_index(drop=True)
+
+
+def filter_phrase(filters: dict[str, str]) -> str:
+    """Words for the chosen filters: 'the whole profession' or 'Grade: SCS; Role type: Policy'."""
+    chosen = [f"{BREAKDOWN_LABELS[k]}: {v}" for k, v in filters.items() if v != store.ALL]
+    return "; ".join(chosen) if chosen else "the whole profession"
+
+
+def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
+    """Latest members and SCS with change since the last Board; suppressed when small."""
+    previous = data["previous_board"]
+    columns = st.columns(3)
+    for column, label, series in ((columns[0], "Members", data["series"]), (columns[1], "SCS members", data["scs"])):
+        with column:
+            value, change, period = metrics.change_since(series, as_at, previous)
+            if value is not None and value < threshold and not data["whole"]:
+                st.metric(label, disclosure.CONFIDENTIAL, help=f"Fewer than {threshold}: not shown.", border=True)
+            else:
+                people_metric_ui(label, series, (value, change, period))
+    with columns[2]:
+        joined, _, period = metrics.change_since(data["joiners"], as_at, None)
+        left, _, _ = metrics.change_since(data["leavers"], as_at, None)
+        if joined is None:
+            st.metric("Joiners and leavers", disclosure.NOT_AVAILABLE, border=True,
+                      help="No joiner or leaver figures recorded by this date.")
+        else:
+            st.metric("Joined / left in the quarter", f"{joined:,.0f} / {left:,.0f}", border=True,
+                      help="Whole profession; the data has no breakdown of joiners and leavers.")
+            st.caption(f"Quarter to {format_date(period)}")
+
+
+def members_chart(data: dict, as_at: str, threshold: int) -> Chart:
+    """Members over time, against the target trajectory for the whole profession."""
+    series = data["series"] if data["whole"] else suppressed_series(data["series"], threshold)
+    return charts.indicator_chart(series, data["target"], name="GSE members", unit="count",
+                                  population=filter_phrase(data["filters"]), as_at=as_at,
+                                  source=observation_source(data["series"]))
+
+
+def scs_chart(data: dict, as_at: str, threshold: int) -> Chart:
+    """SCS members over time for the chosen department and role type."""
+    scope = {**data["filters"], "grade": store.ALL}
+    series = data["scs"] if all(v == store.ALL for v in scope.values()) else suppressed_series(data["scs"], threshold)
+    return charts.indicator_chart(series, pd.DataFrame(columns=["period", "value"]), name="SCS members",
+                                  unit="count", population=filter_phrase(scope), as_at=as_at,
+                                  source=observation_source(data["scs"]))
+
+
+def membership_breakdowns_ui(data: dict, threshold: int) -> None:
+    """Members by department, grade and role type, and a department-by-grade table, suppressed."""
+    if not data["period"]:
+        st.info("No breakdown of members by department, grade or role type has been recorded by this date.")
+        return
+    tabs = st.tabs([f"By {BREAKDOWN_LABELS[b].lower()}" for b in queries.BREAKDOWNS] + ["Department by grade"])
+    for tab, by in zip(tabs, queries.BREAKDOWNS):
+        with tab:
+            frame = data["breakdowns"][by]
+            if frame.empty:
+                st.info("No members are recorded for this selection. Choose 'All' in a filter to widen it.")
+                continue
+            safe = disclosure.suppress_column(frame.set_index(by)["members"].rename("Members"), threshold)
+            cells = safe.hidden.drop(index=disclosure.TOTAL)["Members"]
+            chart = charts.breakdown_chart(
+                frame, group=by, value="members", hidden=cells,
+                title=_largest_group_title(frame, by, cells), value_title="Members",
+                subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(_others(data, by))}, "
+                         f"{format_date(data['period'])}",
+                source=observation_source(data["series"]))
+            chart.table = safe.display.reset_index().rename(columns={"index": BREAKDOWN_LABELS[by],
+                                                                     by: BREAKDOWN_LABELS[by]})
+            chart_ui(chart, key=f"members-by-{by}")
+    with tabs[-1]:
+        crosstab = data["crosstab"].pivot_table(index="department", columns="grade", values="members",
+                                                aggfunc="sum", fill_value=0)
+        crosstab = crosstab[sorted(crosstab.columns, key=metrics.grade_sort_key)]
+        safe = disclosure.suppress_crosstab(crosstab, threshold)
+        st.markdown(f"Members by department and grade, {filter_phrase({'role_type': data['filters']['role_type']})}. "
+                    f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
+                    "from the totals.")
+        shown = safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})
+        table_ui(shown)
+        download_ui(shown, f"members-department-by-grade-{data['period']}.csv",
+                    label="Download this table (CSV)")
+
+
+def _others(data: dict, by: str) -> dict:
+    return {k: v for k, v in data["filters"].items() if k != by}
+
+
+def _largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series) -> str:
+    shown = frame[~hidden.to_numpy()]
+    if shown.empty:
+        return f"Every {BREAKDOWN_LABELS[by].lower()} is too small to show"
+    top = shown.sort_values("members", ascending=False).iloc[0]
+    share = 100 * top["members"] / frame["members"].sum()
+    return f"{top[by]} has the most members: {top['members']:,.0f}, {share:.0f}% of the total"
+
+
+def joiners_leavers_ui(data: dict, as_at: str) -> None:
+    """Joiners and leavers per quarter for the whole profession."""
+    joiners, leavers = data["joiners"], data["leavers"]
+    if joiners.empty and leavers.empty:
+        st.info("No joiner or leaver figures have been recorded by this date.")
+        return
+    frame = joiners[["period", "value"]].rename(columns={"value": "joiners"}).merge(
+        leavers[["period", "value"]].rename(columns={"value": "leavers"}), on="period", how="outer")
+    recent = frame.tail(4)
+    net = recent["joiners"].sum() - recent["leavers"].sum()
+    title = (f"Over the last four quarters {recent['joiners'].sum():,.0f} joined and "
+             f"{recent['leavers'].sum():,.0f} left: a net {'gain' if net >= 0 else 'loss'} of {abs(net):,.0f}")
+    chart = charts.lines_chart(
+        frame, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title=title,
+        subtitle=f"Members joining and leaving the GSE profession per quarter, whole profession, as known at {as_at}",
+        source=observation_source(joiners), y_title="Members per quarter",
+        alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
+                 f"{frame['period'].iloc[-1]}. {title}.")
+    chart_ui(chart, key="joiners-leavers")
+
+
+DIVERSITY_WORKSTREAM = 7
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_diversity(path: str, rev: int, as_at: str) -> dict:
+    """Diversity against the Civil Service, declaration rates and breakdowns, at AS_AT."""
+    with _read(path) as conn:
+        series = queries.diversity_series(conn, as_at)
+        definitions = queries.indicators(conn, category="diversity")
+        breakdowns = {(code, by): queries.diversity_breakdown(conn, code, as_at, by)
+                      for code in definitions["code"] for by in ("grade", "department")}
+        status = metrics.with_flags(queries.commitment_status(conn, as_at, workstream=DIVERSITY_WORKSTREAM), as_at)
+    return {"series": series, "gaps": metrics.benchmark_gaps(series), "definitions": definitions,
+            "breakdowns": breakdowns, "status": status}
+
+
+def diversity_summary(data: dict) -> pd.DataFrame:
+    """One row per characteristic: latest GSE and Civil Service shares, gap, direction, declaration."""
+    rows = []
+    for row in data["definitions"].itertuples():
+        trend = metrics.gap_trend(data["gaps"], row.code)
+        gse = data["series"][(data["series"]["indicator"] == row.code) & (data["series"]["population"] == "GSE")]
+        last = gse.iloc[-1] if not gse.empty else None
+        latest = trend["latest"]
+        rate = last["declaration_rate"] if last is not None else None
+        marks = []
+        if last is not None and last["revised"]:
+            marks.append(disclosure.REVISED)
+        if last is not None and last["illustrative"]:
+            marks.append("illustrative")
+        rows.append({
+            "Characteristic": row.name,
+            "Year": latest["period"][:4] if latest else disclosure.NOT_AVAILABLE,
+            "GSE (% of declared)": round(latest["gse"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Civil Service (%)": round(latest["civil_service"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Gap (points, GSE minus CS)": round(latest["gap"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Gap since previous year": trend["direction"],
+            "GSE declaration rate (%)": disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate) else round(rate, 1),
+            "Reliability": "unreliable: under 50% declared" if rate is not None and not pd.isna(rate)
+            and rate < disclosure.UNRELIABLE_BELOW else "",
+            "Notes": " ".join(marks),
+        })
+    return pd.DataFrame(rows)
+
+
+def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
+    """The Diversity & Inclusion workstream's delivery next to the figures."""
+    summary = metrics.headline(status, as_at)
+    columns = st.columns(3)
+    columns[0].metric("D&I workstream confidence", metrics.rating_label(metrics.workstream_rating(status)),
+                      border=True, help="Average rating of the workstream's open commitments.")
+    columns[1].metric("D&I commitments complete", f"{summary['complete']} of {summary['commitments']}",
+                      border=True, help=f"{summary['planned_share']:.0f}% were due by {format_date(as_at)}.")
+    columns[2].metric("D&I commitments overdue", summary["overdue"], border=True)
+    st.page_link("pages/workstreams.py", label="See the Diversity & Inclusion workstream",
+                 query_params={"workstream": str(DIVERSITY_WORKSTREAM), AS_AT_KEY: as_at})
+
+
+def characteristic_ui(data: dict, code: str, name: str, as_at: str, threshold: int) -> None:
+    """One characteristic: benchmark chart, declaration rates, and suppressed breakdowns."""
+    gaps = data["gaps"][data["gaps"]["indicator"] == code]
+    series = data["series"][data["series"]["indicator"] == code]
+    trend = metrics.gap_trend(data["gaps"], code)
+    chart_ui(charts.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series)),
+             key=f"benchmark-{code}")
+    real = series[(series["illustrative"] == 0) & (series["population"] == "GSE")]
+    if not real.empty:
+        first = real.iloc[0]
+        later = " Later years are illustrative." if basics()["illustrative"] else ""
+        st.caption(f"Real baseline: {first['period'][:4]} figures from {first['source']}."
+                   + (f" {first['note']}" if first["note"] else "") + later)
+    rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
+                               aggfunc="last").reset_index()
+    rate_columns = [(p, p if p != "GSE" else "GSE profession") for p in ("GSE", "Civil Service") if p in rates]
+    if rates.dropna(how="all", subset=[c for c, _ in rate_columns]).empty:
+        st.info(f"No declaration rates recorded for {name.lower()} by this date.")
+    else:
+        latest_rate = rates.dropna(subset=["GSE"]).iloc[-1] if "GSE" in rates and rates["GSE"].notna().any() else None
+        title = (f"{latest_rate['GSE']:.0f}% of GSE members declared in {latest_rate['period'][:4]}"
+                 if latest_rate is not None else f"Declaration rates for {name.lower()}")
+        chart_ui(charts.lines_chart(
+            rates, x="period", series=rate_columns, title=title,
+            subtitle=f"Share of staff answering the question on {name.lower()}, as known at {as_at}",
+            source=observation_source(series), y_title="% who declared", percent=True,
+            alt_text=f"Line chart of declaration rates for {name.lower()}. {title}."),
+            key=f"declaration-{code}")
+    for by in ("grade", "department"):
+        frame = data["breakdowns"][(code, by)]
+        st.markdown(f"**{name} by {by}**" + (f", {frame['period'].iloc[0][:4]}" if not frame.empty else ""))
+        if frame.empty:
+            st.info(f"No breakdown by {by} recorded by this date.")
+            continue
+        frame = metrics.order_groups(frame.rename(columns={"group": by}), by).rename(columns={by: "group"})
+        safe = disclosure.declared_shares(frame[["group", "numerator", "denominator", "declaration_rate"]],
+                                          threshold)
+        shown = pd.DataFrame({
+            by.capitalize(): safe["group"],
+            f"{name} (% of declared)": safe["share"],
+            "Declared": safe["declared"],
+            "Declaration rate (%)": safe["declaration_rate"],
+            "Reliability": safe["unreliable"].map(lambda u: "unreliable: under 50% declared" if u else ""),
+        })
+        table_ui(shown)
+        download_ui(shown, f"{code}-by-{by}-{frame['period'].iloc[0]}.csv", label="Download this table (CSV)",
+                    key=f"download-{code}-{by}")

@@ -30,7 +30,7 @@ st.markdown("""
 """)
 st.subheader("Real figures quoted by the strategy")
 real = ui.load_real_figures(ui.db_path(), ui.revision())
-st.table(real, hide_index=True)
+ui.table_ui(real)
 if basics["illustrative"]:
     st.warning(ui.ILLUSTRATIVE_NOTICE, icon=":material/info:")
     st.markdown("Rebuild without them for real use: `python -m gse_dashboard init --no-sample --force`.")

@@ -12,6 +12,8 @@ pytestmark = pytest.mark.browser
 PAGES = [
     ("", "Overview", 1, "The ten workstreams"),
     ("workstreams?workstream=4&as_at=2018-10-17", "4. Capability & Skills", 2, "WS4-M4"),
+    ("membership?grade=SCS", "Membership", 4, "Senior Civil Service"),
+    ("diversity", "Diversity and inclusion", 2, "Against the Civil Service"),
     ("about", "About the data", 0, "Statistical disclosure control"),
 ]
 

@@ -1,0 +1,29 @@
+"""Diversity and inclusion: each characteristic against the Civil Service, with small numbers suppressed."""
+
+import streamlit as st
+
+from gse_dashboard import ui
+
+ui.page_guard()
+st.title("Diversity and inclusion")
+as_at = ui.current_as_at()
+threshold = ui.settings().suppression_threshold
+data = ui.load_diversity(ui.db_path(), ui.revision(), as_at)
+ui.illustrative_notice()
+st.markdown(
+    f"The strategy's aspiration is a profession that reflects society. Figures **as at "
+    f"{ui.format_date(as_at)}**; shares are the percentage **of those who declared**, beside the "
+    f"declaration rate, against the Civil Service as a whole. Counts below {threshold} are shown as `[c]`."
+)
+ui.diversity_workstream_ui(data["status"], as_at)
+
+st.header("Against the Civil Service")
+summary = ui.diversity_summary(data)
+ui.table_ui(summary)
+ui.download_ui(summary, f"diversity-summary-{as_at}.csv", label="Download this table (CSV)")
+
+st.header("Each characteristic")
+definitions = data["definitions"]
+for tab, row in zip(st.tabs(definitions["name"].tolist()), definitions.itertuples()):
+    with tab:
+        ui.characteristic_ui(data, row.code, row.name, as_at, threshold)
