@@ -13,4 +13,5 @@ st.sidebar.markdown("**GSE Strategy Dashboard**  \nDelivery of the Government Sc
                     "Engineering profession strategy, 2016 to 2021 and after.")
 st.session_state[ui.APP_RAN_KEY] = True
 ui.as_at_ui()
+ui.user_ui()
 page.run()

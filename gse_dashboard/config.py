@@ -17,6 +17,10 @@ DEFAULT_DB_PATH = DATA_DIR / "gse.db"
 
 # Government Statistical Service practice: counts below 10 are not shown.
 DEFAULT_SUPPRESSION_THRESHOLD = 10
+# The SQL box stops a query after this long, so one runaway query cannot stall the server.
+DEFAULT_SQL_TIME_LIMIT_S = 1.0
+# The SQL box returns at most this many rows: enough to read, too few to exhaust memory.
+DEFAULT_SQL_ROW_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Settings:
 
     db_path: Path
     suppression_threshold: int = DEFAULT_SUPPRESSION_THRESHOLD
+    # E-mail addresses (lower case) allowed to edit when sign-in is configured.
+    editors: frozenset[str] = frozenset()
+    # In local mode (no [auth] in secrets), refuse all edits when this is on.
+    require_login: bool = False
+    sql_time_limit_s: float = DEFAULT_SQL_TIME_LIMIT_S
+    sql_row_cap: int = DEFAULT_SQL_ROW_CAP
 
 
 def _setting(name: str, secrets: dict | None) -> str | None:
@@ -34,22 +44,37 @@ def _setting(name: str, secrets: dict | None) -> str | None:
     if secrets:
         value = secrets.get(name.lower().removeprefix("gse_"))
         if value is not None:
-            return str(value)
+            if isinstance(value, list | tuple):
+                return ",".join(str(v) for v in value)
+            return str(value).lower() if isinstance(value, bool) else str(value)
     return None
+
+
+def _number(name: str, secrets: dict | None, default, kind, minimum):
+    text = _setting(name, secrets)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}")
+    return value
 
 
 def load_settings(secrets: dict | None = None) -> Settings:
     """Build the settings from GSE_* environment variables, then from secrets."""
     db_path = Path(_setting("GSE_DB_PATH", secrets) or DEFAULT_DB_PATH)
-    threshold_text = _setting("GSE_SUPPRESSION_THRESHOLD", secrets)
-    threshold = DEFAULT_SUPPRESSION_THRESHOLD
-    if threshold_text is not None:
-        try:
-            threshold = int(threshold_text)
-        except ValueError:
-            raise ValueError(
-                f"GSE_SUPPRESSION_THRESHOLD must be a whole number, not {threshold_text!r}"
-            ) from None
-        if threshold < 1:
-            raise ValueError("GSE_SUPPRESSION_THRESHOLD must be at least 1")
-    return Settings(db_path=db_path, suppression_threshold=threshold)
+    editors = _setting("GSE_EDITORS", secrets) or ""
+    require_login = (_setting("GSE_REQUIRE_LOGIN", secrets) or "false").strip().lower()
+    if require_login not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"GSE_REQUIRE_LOGIN must be true or false, not {require_login!r}")
+    return Settings(
+        db_path=db_path,
+        suppression_threshold=_number("GSE_SUPPRESSION_THRESHOLD", secrets, DEFAULT_SUPPRESSION_THRESHOLD, int, 1),
+        editors=frozenset(e.strip().lower() for e in editors.split(",") if e.strip()),
+        require_login=require_login in ("true", "1", "yes"),
+        sql_time_limit_s=_number("GSE_SQL_TIME_LIMIT", secrets, DEFAULT_SQL_TIME_LIMIT_S, float, 0.01),
+        sql_row_cap=_number("GSE_SQL_ROW_CAP", secrets, DEFAULT_SQL_ROW_CAP, int, 1),
+    )

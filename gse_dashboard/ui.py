@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pandas as pd
 import streamlit as st
 
-from . import charts, disclosure, metrics, queries
+from . import auth, charts, disclosure, metrics, queries
 from . import db as store
 from .build import ensure_database
 from .charts import PLOTLY_CONFIG, Chart
@@ -56,13 +56,51 @@ def app_pages() -> list:
     ]
 
 
-def settings() -> Settings:
-    """The settings, from the environment and then from .streamlit/secrets.toml if present."""
+def _secrets() -> dict:
+    """The parsed .streamlit/secrets.toml, or an empty dict when there is none."""
     try:
-        secrets = dict(st.secrets.get("gse", {})) if st.secrets.load_if_toml_exists() else {}
+        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
     except (FileNotFoundError, AttributeError):
-        secrets = {}
-    return load_settings(secrets)
+        return {}
+
+
+def settings() -> Settings:
+    """The settings, from the environment and then from the [gse] section of secrets.toml."""
+    return load_settings(dict(_secrets().get("gse", {})))
+
+
+def auth_configured() -> bool:
+    """Whether sign-in through st.login (OIDC) is configured in secrets.toml."""
+    return bool(_secrets().get("auth"))
+
+
+def current_user() -> auth.User:
+    """The user of this session and their role, decided on the server."""
+    configured = auth_configured()
+    logged_in = bool(configured and st.user.get("is_logged_in", False))
+    chosen = settings()
+    return auth.resolve_user(auth_configured=configured, logged_in=logged_in,
+                             email=st.user.get("email") if logged_in else None,
+                             name=st.user.get("name") if logged_in else None,
+                             editors=chosen.editors, require_login=chosen.require_login)
+
+
+def user_ui() -> auth.User:
+    """Sign-in state in the sidebar: the local-mode banner, or sign in / sign out."""
+    user = current_user()
+    if user.mode == "local":
+        if user.can_edit:
+            st.sidebar.info("**Local single-user mode.** Sign-in is not configured, so you can edit "
+                            "the data. See the README to configure sign-in.", icon=":material/person:")
+        else:
+            st.sidebar.info("**Local mode, read only.** Sign-in is required to edit but is not configured.",
+                            icon=":material/lock:")
+    elif user.mode == "anonymous":
+        st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:")
+    else:
+        st.sidebar.markdown(f"Signed in as **{user.name}** ({user.role})")
+        st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
+    return user
 
 
 @st.cache_resource(show_spinner="Building the database (first run only)…")
