@@ -246,3 +246,27 @@ def gap_trend(gaps: pd.DataFrame, indicator: str) -> dict:
         "previous": previous.to_dict() if previous is not None else None,
         "direction": direction,
     }
+
+
+def indicator_movements(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],
+                        names: dict[str, str]) -> pd.DataFrame:
+    """Each indicator's latest figure as known at two dates, and the movement between them.
+
+    BEFORE and AFTER map indicator codes to series (period, value) as known at each date.
+    """
+    rows = []
+    for code, name in names.items():
+        old, new = before.get(code), after.get(code)
+        if new is None or new.empty:
+            continue
+        new_row = new.iloc[-1]
+        old_row = old.iloc[-1] if old is not None and not old.empty else None
+        rows.append({
+            "indicator": name,
+            "from_period": old_row["period"] if old_row is not None else None,
+            "from": float(old_row["value"]) if old_row is not None else None,
+            "to_period": new_row["period"],
+            "to": float(new_row["value"]),
+            "change": float(new_row["value"] - old_row["value"]) if old_row is not None else None,
+        })
+    return pd.DataFrame(rows, columns=["indicator", "from_period", "from", "to_period", "to", "change"])

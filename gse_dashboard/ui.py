@@ -153,7 +153,6 @@ def load_overview(path: str, rev: int, as_at: str) -> dict:
         "headline": metrics.headline(status, as_at),
         "previous_board": previous,
         "headline_before": metrics.headline(before, previous) if before is not None else None,
-        "changes": metrics.changes_between(before, status, previous, as_at) if before is not None else None,
         "members": members,
         "scs": scs,
         "trajectory": metrics.trajectory(status, updates, metrics.timeline_dates(queries.LAUNCH_DATE, as_at), as_at),
@@ -351,21 +350,62 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
                              query_params={"workstream": str(ws.number), AS_AT_KEY: as_at})
 
 
-def changes_ui(changes: pd.DataFrame | None, previous: str | None, as_at: str) -> None:
-    """The list of what changed between the last Board and AS_AT, with a download."""
-    if changes is None:
-        st.info("There is no earlier Board meeting in the data to compare with.")
-        return
-    if changes.empty:
-        st.success(f"Nothing changed between {format_date(previous)} and {format_date(as_at)}.")
-        return
-    counts = changes["change"].value_counts()
-    st.markdown(f"Between {format_date(previous)} and {format_date(as_at)}: "
-                + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
-    shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
-                                    "change": "Change", "from": "From", "to": "To"})
-    table_ui(shown)
-    download_ui(shown, f"changes-{previous}-to-{as_at}.csv", label="Download the changes (CSV)")
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_changes(path: str, rev: int, since: str, until: str) -> dict:
+    """What changed between two dates, each side as known on its own date."""
+    with _read(path) as conn:
+        before = queries.commitment_status(conn, since)
+        after = queries.commitment_status(conn, until)
+        counts = queries.indicators(conn)
+        counts = counts[(counts["unit"] == "count") & (counts["category"] != "diversity")]
+        series = {when: {code: queries.observation_series(conn, code, when, population="GSE")
+                         for code in counts["code"]} for when in (since, until)}
+    return {
+        "commitments": metrics.changes_between(before, after, since, until),
+        "indicators": metrics.indicator_movements(series[since], series[until],
+                                                  dict(zip(counts["code"], counts["name"]))),
+    }
+
+
+def comparison_dates_ui(meetings: pd.DataFrame, previous: str | None, as_at: str) -> tuple[str, str] | None:
+    """Choose the two dates to compare: by default the last Board before AS_AT, and AS_AT."""
+    dates = [d for d in meetings["date"] if d < as_at]
+    if not dates:
+        return None
+    choices = [*dates[::-1]]
+    columns = st.columns(2)
+    since = columns[0].selectbox("Compare from the Board meeting of", choices,
+                                 index=choices.index(previous) if previous in choices else 0,
+                                 format_func=format_date, key="compare_from")
+    later = [d for d in meetings["date"] if since < d < as_at][::-1]
+    until = columns[1].selectbox("to", [as_at, *later], format_func=lambda d: (
+        f"{format_date(d)} (the as-at date)" if d == as_at else f"{format_date(d)} (Board meeting)"),
+        key="compare_to")
+    return since, until
+
+
+def changes_ui(changes: dict, since: str, until: str) -> None:
+    """What changed between two dates: commitments, then indicators, each with a download."""
+    commitments = changes["commitments"]
+    if commitments.empty:
+        st.success(f"No commitment changed status, rating or became overdue between {format_date(since)} "
+                   f"and {format_date(until)}.")
+    else:
+        counts = commitments["change"].value_counts()
+        st.markdown(f"Between {format_date(since)} and {format_date(until)}: "
+                    + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
+        shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
+                                            "change": "Change", "from": "From", "to": "To"})
+        table_ui(shown)
+        download_ui(shown, f"changes-{since}-to-{until}.csv", label="Download the changes (CSV)")
+    movements = changes["indicators"]
+    if not movements.empty:
+        st.markdown("**Indicators**")
+        shown = movements.rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",
+                                          "to_period": "Latest figure for", "to": "Now", "change": "Change"})
+        table_ui(shown)
+        download_ui(shown, f"indicator-movements-{since}-to-{until}.csv",
+                    label="Download the indicator movements (CSV)")
 
 
 def query_choice_ui(label: str, options: list, key: str, format_func=str, *, where=st) -> object:

@@ -79,3 +79,21 @@ def test_about_page_lists_the_real_figures_with_sources(built_db_file, monkeypat
     women = table[(table["Measure"] == "Women") & (table["Population"] == "GSE")]
     assert women["Figure"].tolist() == ["21.5%"]
     assert "Employment Survey 2015" in women["Source"].iloc[0]
+
+
+def test_overview_compares_any_two_board_meetings(built_db_file, monkeypatch):
+    """Choosing an earlier Board to compare from lists more changes, each as known on its date."""
+    at = _app(built_db_file, monkeypatch, as_at="2018-10-17")
+    at.run()
+    default = at.selectbox(key="compare_from").value
+    assert default == "2018-07-18"
+    changes_default = len(_changes_table(at))
+    at.selectbox(key="compare_from").set_value("2017-10-18").run()
+    assert not at.exception
+    assert len(_changes_table(at)) > changes_default
+    movements = [t.value for t in at.table if "Indicator" in t.value.columns][0]
+    assert "GSE champions" in movements["Indicator"].tolist()
+
+
+def _changes_table(at):
+    return [t.value for t in at.table if "Change" in t.value.columns and "Commitment" in t.value.columns][0]

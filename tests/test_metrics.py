@@ -90,3 +90,13 @@ def test_change_since_compares_with_the_value_at_the_last_board():
     series = pd.DataFrame({"period": ["2017-03-31", "2017-06-30", "2017-09-30"], "value": [100.0, 110.0, 125.0]})
     assert metrics.change_since(series, "2017-10-01", "2017-07-19") == (125.0, 15.0, "2017-09-30")
     assert metrics.change_since(series, "2017-01-01", None) == (None, None, None)
+
+
+def test_indicator_movements_compare_the_figures_known_at_each_date():
+    """Each indicator's figure then and now and the change; one with no earlier figure has no change."""
+    before = {"champions": pd.DataFrame({"period": ["2017-06-30"], "value": [80.0]})}
+    after = {"champions": pd.DataFrame({"period": ["2017-06-30", "2017-09-30"], "value": [82.0, 120.0]}),
+             "mentoring_pairs": pd.DataFrame({"period": ["2017-09-30"], "value": [12.0]})}
+    moves = metrics.indicator_movements(before, after, {"champions": "GSE champions", "mentoring_pairs": "Pairs"})
+    assert moves[["indicator", "from", "to", "change"]].values.tolist()[0] == ["GSE champions", 80.0, 120.0, 40.0]
+    assert pd.isna(moves.iloc[1]["change"]) and moves.iloc[1]["to"] == 12.0
