@@ -7,10 +7,12 @@ found by `check` ends with exit code 1.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 from . import db as store
+from . import importers
 from .build import build_database
 from .config import load_settings
 from .exports import EXPORTS, write_table
@@ -66,6 +68,79 @@ def cmd_export(args) -> int:
     return 0
 
 
+# A dry run lists this many changed rows; the counts cover them all.
+PREVIEW_LINES = 50
+
+
+def _actor(args) -> str:
+    """Who the audit log names: --actor, else the signed-in user of this computer."""
+    if args.actor:
+        return args.actor
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
+
+
+def cmd_import(args) -> int:
+    frame = importers.read_path(args.file)
+    database = _database(args.db, readonly=args.dry_run)
+    try:
+        validation = importers.validate(database, args.kind, frame, filename=str(args.file),
+                                        default_source=args.source)
+        for warning in validation.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if not validation.ok:
+            for line in validation.problem_lines():
+                print(f"error: {line}", file=sys.stderr)
+            return 2
+        if args.dry_run:
+            changes = importers.preview(database, validation)
+            counts = validation.counts()
+            print(f"{args.file}: {counts['add']} to add, {counts['change']} to change, "
+                  f"{counts['unchanged']} unchanged (dry run: nothing written).")
+            shown = changes[changes["action"] != importers.UNCHANGED]
+            for row in shown.head(PREVIEW_LINES).itertuples(index=False):
+                print(f"  row {row.row}: {row.action} {row.key}" + (f": {row.changes}" if row.changes else ""))
+            if len(shown) > PREVIEW_LINES:
+                print(f"  … and {len(shown) - PREVIEW_LINES} more rows to add or change.")
+            return 0
+        try:
+            result = importers.apply_import(database, args.kind, validation, actor=_actor(args),
+                                            filename=str(args.file), sha256=frame.attrs.get("sha256", ""))
+        except importers.ImportRejected as rejected:
+            for problem in rejected.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            return 2
+    finally:
+        database.close()
+    if result.batch_id is None:
+        print(f"{args.file}: nothing to import: all {result.unchanged} rows are unchanged.")
+        return 0
+    print(f"Imported {args.file} as batch {result.batch_id}: {result.added} added, {result.changed} changed, "
+          f"{result.unchanged} unchanged.")
+    print(f"The database before the import was backed up to {result.backup}; "
+          f"`undo-import {result.batch_id}` reverses it.")
+    return 0
+
+
+def cmd_template(args) -> int:
+    suffix = args.out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UsageError(f"{args.out}: the template file must end in .csv or .xlsx")
+    args.out.write_bytes(importers.template_bytes(args.kind, suffix.lstrip(".")))
+    print(f"Wrote the {args.kind} template to {args.out}.")
+    return 0
+
+
+def cmd_undo_import(args) -> int:
+    result = importers.undo_batch(args.db, args.batch, _actor(args))
+    print(f"Undid import batch {result.batch_id} ({result.kind}): {result.removed} rows removed, "
+          f"{result.restored} earlier versions restored.")
+    print(f"The database before the undo was backed up to {result.backup}.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with one subcommand per task."""
     settings_db = None
@@ -91,6 +166,26 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("table", choices=sorted(EXPORTS))
     export.add_argument("--out", type=Path, required=True, help="a .csv or .xlsx file to write")
     export.set_defaults(run=cmd_export)
+
+    kinds = sorted(importers.KINDS)
+    imports = commands.add_parser("import", help="import a CSV or Excel file of progress updates, "
+                                                 "observations, targets or board meetings")
+    imports.add_argument("kind", choices=kinds)
+    imports.add_argument("file", type=Path, help="a .csv or .xlsx file (see `template`)")
+    imports.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
+    imports.add_argument("--actor", help="who the audit log names (default: your user name)")
+    imports.add_argument("--source", help="source for observations or targets that leave it blank")
+    imports.set_defaults(run=cmd_import)
+
+    template = commands.add_parser("template", help="write an import template with one example row")
+    template.add_argument("kind", choices=kinds)
+    template.add_argument("--out", type=Path, required=True, help="a .csv or .xlsx file to write")
+    template.set_defaults(run=cmd_template)
+
+    undo = commands.add_parser("undo-import", aliases=["undo"], help="undo one import batch as a whole")
+    undo.add_argument("batch", type=int, help="the batch number `import` printed")
+    undo.add_argument("--actor", help="who the audit log names (default: your user name)")
+    undo.set_defaults(run=cmd_undo_import)
     return top
 
 
