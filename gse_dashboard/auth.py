@@ -53,6 +53,11 @@ def resolve_user(*, auth_configured: bool, logged_in: bool, email: str | None, n
     return User(name=LOCAL_USER, email=None, role=VIEWER if require_login else EDITOR, mode="local")
 
 
+def command_line_user(name: str) -> User:
+    """The person running the command line: whoever can open the database file may edit it."""
+    return User(name=name, email=None, role=EDITOR, mode="cli")
+
+
 def require_editor(user: User | None) -> User:
     """Return USER if they may edit; otherwise raise PermissionDenied with a reason to show."""
     if user is None or not user.can_edit:

@@ -11,8 +11,8 @@ import getpass
 import sys
 from pathlib import Path
 
+from . import auth, importers
 from . import db as store
-from . import importers
 from .build import build_database
 from .config import load_settings
 from .exports import EXPORTS, write_table
@@ -72,14 +72,14 @@ def cmd_export(args) -> int:
 PREVIEW_LINES = 50
 
 
-def _actor(args) -> str:
+def _user(args) -> auth.User:
     """Who the audit log names: --actor, else the signed-in user of this computer."""
     if args.actor:
-        return args.actor
+        return auth.command_line_user(args.actor)
     try:
-        return f"{getpass.getuser()} (command line)"
+        return auth.command_line_user(f"{getpass.getuser()} (command line)")
     except (KeyError, OSError):
-        return "command line"
+        return auth.command_line_user("command line")
 
 
 def cmd_import(args) -> int:
@@ -106,7 +106,7 @@ def cmd_import(args) -> int:
                 print(f"  … and {len(shown) - PREVIEW_LINES} more rows to add or change.")
             return 0
         try:
-            result = importers.apply_import(database, args.kind, validation, actor=_actor(args),
+            result = importers.apply_import(database, args.kind, validation, user=_user(args),
                                             filename=str(args.file), sha256=frame.attrs.get("sha256", ""))
         except importers.ImportRejected as rejected:
             for problem in rejected.problems:
@@ -134,7 +134,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_undo_import(args) -> int:
-    result = importers.undo_batch(args.db, args.batch, _actor(args))
+    result = importers.undo_batch(args.db, args.batch, _user(args))
     print(f"Undid import batch {result.batch_id} ({result.kind}): {result.removed} rows removed, "
           f"{result.restored} earlier versions restored.")
     print(f"The database before the undo was backed up to {result.backup}.")

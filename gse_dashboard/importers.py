@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import sqlite_utils
 
-from . import build
+from . import auth, build
 from . import db as store
 
 # Far beyond any real file of updates or figures, small enough to hold in memory safely.
@@ -1230,22 +1230,21 @@ class _NothingToDo(Exception):
     pass
 
 
-def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, actor: str,
+def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, user: auth.User,
                  filename: str | None = None, sha256: str | None = None) -> ImportResult:
     """Write a checked file as one import batch: all rows in one transaction, or nothing.
 
     Takes a backup first; inside the transaction checks the file again against the database
     as it now is and refuses (ImportRejected) if a row it would replace has changed since
     validate or preview; adds new rows, supersedes corrected ones, skips unchanged ones, and
-    writes an audit row for each. Role checks are the caller's: ACTOR is recorded as given.
+    writes an audit row for each. USER must be an editor (auth.PermissionDenied otherwise).
     """
+    actor = auth.require_editor(user).actor
     spec = kind_of(kind)
     if validation.kind != kind:
         raise ValueError(f"the file was checked as {validation.kind}, not {kind}")
     if not validation.ok:
         raise ImportRejected(validation.problems, validation.problem_count)
-    if not actor or not actor.strip():
-        raise ValueError("an import must say who made it (actor)")
     filename = filename or validation.filename
     sha256 = sha256 if sha256 is not None else validation.sha256
     if validation.plan is None:
@@ -1359,15 +1358,14 @@ def _write_meetings(conn: sqlite3.Connection, validation: Validation, plan: list
 # -- undoing ----------------------------------------------------------------------------------
 
 
-def undo_batch(db: str | Path | sqlite_utils.Database, batch_id: int, actor: str) -> UndoResult:
+def undo_batch(db: str | Path | sqlite_utils.Database, batch_id: int, user: auth.User) -> UndoResult:
     """Reverse one import batch as a whole: remove its rows and bring back the rows they replaced.
 
     Takes a backup first and works in one transaction. Refused (UndoRefused) if the batch does
     not exist, was already undone, or any of its rows has since been replaced by a later
-    import or edit (undo that first).
+    import or edit (undo that first). USER must be an editor.
     """
-    if not actor or not actor.strip():
-        raise ValueError("an undo must say who made it (actor)")
+    actor = auth.require_editor(user).actor
     database, close, path = _open(db)
     try:
         backup = build.backup(path) if path else None

@@ -15,9 +15,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gse_dashboard import cli, queries
+from gse_dashboard import auth, cli, queries
 from gse_dashboard import db as store
 from gse_dashboard import importers as im
+
+# The editor every test imports as (the package refuses imports from anyone else).
+EDITOR = auth.command_line_user("Ada Analyst")
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRESS = ["ref", "as_of", "status", "rating", "percent_complete", "commentary"]
@@ -84,11 +87,11 @@ def check(db_path: Path, kind: str, file: Path, **kwargs) -> im.Validation:
         database.close()
 
 
-def do_import(db_path: Path, kind: str, file: Path, actor: str = "Ada Analyst", **kwargs) -> im.ImportResult:
+def do_import(db_path: Path, kind: str, file: Path, user: auth.User | None = None, **kwargs) -> im.ImportResult:
     """Validate FILE and apply it, failing the test if it has problems."""
     validation = check(db_path, kind, file, **kwargs)
     assert validation.ok, validation.problem_lines()
-    return im.apply_import(db_path, kind, validation, actor=actor)
+    return im.apply_import(db_path, kind, validation, user=user or EDITOR)
 
 
 def status_of(db_path: Path, ref: str, as_at: str) -> dict:
@@ -259,7 +262,7 @@ def test_bad_progress_value_is_reported_at_its_row_and_column_and_nothing_is_wri
     assert (problem.row, problem.column) == (3, column) and message in problem.message
     assert str(problem).startswith(f"{file}, row 3, column {column}: ")
     with pytest.raises(im.ImportRejected):
-        im.apply_import(db_copy, "progress", validation, actor="Ada Analyst")
+        im.apply_import(db_copy, "progress", validation, user=EDITOR)
     assert counts(db_copy) == before
 
 
@@ -290,7 +293,7 @@ def test_bad_observation_value_is_reported_and_nothing_is_written(db_copy, tmp_p
     problem = only_problem(validation)
     assert (problem.row, problem.column) == (2, column) and message in problem.message
     with pytest.raises(im.ImportRejected):
-        im.apply_import(db_copy, "observations", validation, actor="Ada Analyst")
+        im.apply_import(db_copy, "observations", validation, user=EDITOR)
     assert counts(db_copy) == before
 
 
@@ -490,7 +493,7 @@ def test_correction_supersedes_old_row_and_earlier_as_at_still_shows_it(db_copy,
     shown = im.preview(database, validation)
     database.close()
     assert shown.loc[0, "action"] == "change" and f"rating: {old_rating} → {new_rating}" in shown.loc[0, "changes"]
-    result = im.apply_import(db_copy, "progress", validation, actor="Ada Analyst")
+    result = im.apply_import(db_copy, "progress", validation, user=EDITOR)
     assert result.changed == 1
     assert status_of(db_copy, "WS4-S3", TODAY)["rating"] == new_rating
     assert status_of(db_copy, "WS4-S3", TODAY)["revised"] == 1
@@ -510,7 +513,7 @@ def test_reimporting_the_same_file_changes_nothing(db_copy, tmp_path):
     before = fingerprint(db_copy)
     validation = check(db_copy, "progress", file)
     assert validation.counts() == {"add": 0, "change": 0, "unchanged": 1}
-    result = im.apply_import(db_copy, "progress", validation, actor="Ada Analyst")
+    result = im.apply_import(db_copy, "progress", validation, user=EDITOR)
     assert result.batch_id is None and result.unchanged == 1
     assert fingerprint(db_copy) == before
 
@@ -535,10 +538,10 @@ def test_stale_preview_is_refused_rather_than_overwriting_a_later_change(db_copy
     validation = check(db_copy, "progress", mine)
     assert validation.counts()["add"] == 2
     theirs = write_csv(tmp_path / "theirs.csv", [PROGRESS, GOOD_PROGRESS[:5] + ["Their words."]])
-    do_import(db_copy, "progress", theirs, actor="Bob Editor")
+    do_import(db_copy, "progress", theirs, user=auth.command_line_user("Bob Editor"))
     before = fingerprint(db_copy)
     with pytest.raises(im.ImportRejected) as raised:
-        im.apply_import(db_copy, "progress", validation, actor="Ada Analyst")
+        im.apply_import(db_copy, "progress", validation, user=EDITOR)
     problem = only_problem(im.Validation("progress", "x", problems=raised.value.problems,
                                          problem_count=raised.value.total))
     assert problem.row == 2 and "was changed by Bob Editor after this file was checked" in problem.message
@@ -556,7 +559,7 @@ def test_undo_restores_the_exact_previous_state(db_copy, tmp_path):
                                               GOOD_PROGRESS])
     result = do_import(db_copy, "progress", file)
     assert (result.added, result.changed) == (1, 1)
-    undone = im.undo_batch(db_copy, result.batch_id, "Ada Analyst")
+    undone = im.undo_batch(db_copy, result.batch_id, EDITOR)
     assert (undone.removed, undone.restored) == (2, 1) and undone.backup.exists()
     assert {table: data_rows(db_copy, table) for table in before} == before
     batch = data_rows(db_copy, "import_batches")[-1]
@@ -564,21 +567,21 @@ def test_undo_restores_the_exact_previous_state(db_copy, tmp_path):
     actions = [row[3] for row in data_rows(db_copy, "audit_log") if row[7] == result.batch_id]
     assert actions.count("undo") == 2 and "undo-import" in actions
     with pytest.raises(im.UndoRefused, match="already undone by Ada Analyst"):
-        im.undo_batch(db_copy, result.batch_id, "Ada Analyst")
+        im.undo_batch(db_copy, result.batch_id, EDITOR)
 
 
 def test_undo_is_refused_while_a_later_batch_depends_on_it(db_copy, tmp_path):
     """A batch whose row a later import corrected cannot be undone until that later batch is."""
     first = do_import(db_copy, "progress", write_csv(tmp_path / "a.csv", [PROGRESS, GOOD_PROGRESS]))
     second = do_import(db_copy, "progress", write_csv(tmp_path / "b.csv", [PROGRESS, GOOD_PROGRESS[:5] + ["New."]]),
-                       actor="Bob Editor")
+                       user=auth.command_line_user("Bob Editor"))
     before = fingerprint(db_copy)
     with pytest.raises(im.UndoRefused) as raised:
-        im.undo_batch(db_copy, first.batch_id, "Ada Analyst")
+        im.undo_batch(db_copy, first.batch_id, EDITOR)
     assert "corrected by Bob Editor" in str(raised.value) and f"import batch {second.batch_id}" in str(raised.value)
     assert fingerprint(db_copy) == before
-    im.undo_batch(db_copy, second.batch_id, "Ada Analyst")
-    im.undo_batch(db_copy, first.batch_id, "Ada Analyst")
+    im.undo_batch(db_copy, second.batch_id, EDITOR)
+    im.undo_batch(db_copy, first.batch_id, EDITOR)
     database = store.connect(db_copy, readonly=True)
     assert database.conn.execute("SELECT COUNT(*) FROM progress_updates WHERE ref = 'WS4-S3' "
                                  "AND as_of = '2025-06-30'").fetchone()[0] == 0
@@ -592,7 +595,7 @@ def test_meeting_title_change_is_undone_from_the_audit_log(db_copy, tmp_path):
     database.close()
     result = do_import(db_copy, "meetings", write_csv(tmp_path / "m.csv", [["date", "title"], [date, "Renamed"]]))
     assert result.changed == 1
-    im.undo_batch(db_copy, result.batch_id, "Ada Analyst")
+    im.undo_batch(db_copy, result.batch_id, EDITOR)
     database = store.connect(db_copy, readonly=True)
     assert database.conn.execute("SELECT title, batch_id FROM board_meetings WHERE date = ?", [date]).fetchone() == (
         title, None)
@@ -602,7 +605,7 @@ def test_meeting_title_change_is_undone_from_the_audit_log(db_copy, tmp_path):
 def test_undo_of_an_unknown_batch_is_refused(db_copy):
     """Undoing a batch number that does not exist says so."""
     with pytest.raises(im.UndoRefused, match="there is no import batch 999"):
-        im.undo_batch(db_copy, 999, "Ada Analyst")
+        im.undo_batch(db_copy, 999, EDITOR)
 
 
 # -- templates and the command line -----------------------------------------------------------
@@ -682,3 +685,21 @@ def test_cli_unreadable_file_exits_2_with_one_line(db_copy, tmp_path, capsys):
     file.write_bytes(b"")
     assert cli.main(["--db", str(db_copy), "import", "progress", str(file)]) == 2
     assert capsys.readouterr().err == f"error: {file}: the file is empty\n"
+
+
+def test_a_viewer_cannot_import_or_undo(db_copy, tmp_path):
+    """The package itself refuses an import or an undo by a viewer, and nothing is written."""
+    file = tmp_path / "progress.csv"
+    file.write_text("ref,as_of,status,rating,percent_complete,commentary\n"
+                    "WS1-S1,2020-06-30,complete,Green,100,done\n", encoding="utf-8")
+    viewer = auth.User(name="Vi Ewer", email="vi@example.gov.uk", role=auth.VIEWER, mode="oidc")
+    database = store.connect(db_copy)
+    before = store.revision(database)
+    validation = im.validate(database, "progress", im.read_path(file))
+    with pytest.raises(auth.PermissionDenied, match="Vi Ewer is a viewer"):
+        im.apply_import(database, "progress", validation, user=viewer)
+    assert store.revision(database) == before
+    database.close()
+    result = do_import(db_copy, "progress", file)
+    with pytest.raises(auth.PermissionDenied):
+        im.undo_batch(db_copy, result.batch_id, viewer)
