@@ -19,6 +19,7 @@ from .build import ensure_database
 from .charts import PLOTLY_CONFIG, Chart
 from .config import Settings, load_settings
 from .exports import csv_bytes
+from .safe_text import md
 
 AS_AT_KEY = "as_at"
 # Set by app.py on every run: a page that runs without it was started by Streamlit's older
@@ -265,14 +266,14 @@ def format_date(date: str | None) -> str:
 
 def chart_ui(chart: Chart, key: str) -> None:
     """A chart with its message title, subtitle, source, text summary and data table."""
-    st.markdown(f"#### {chart.title}")
-    st.caption(chart.subtitle)
+    st.markdown(f"#### {md(chart.title)}")
+    st.caption(md(chart.subtitle))
     if chart.note:
-        st.info(chart.note, icon=":material/info:")
+        st.info(md(chart.note), icon=":material/info:")
     st.plotly_chart(chart.figure, config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
-    st.caption(f"Source: {chart.source}")
+    st.caption(f"Source: {md(chart.source)}")
     with st.expander("Chart as a table, and a text description"):
-        st.write(chart.alt_text)
+        st.text(chart.alt_text)
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
 
@@ -289,11 +290,11 @@ def format_cell(value: object) -> str:
 
 
 def table_ui(frame: pd.DataFrame) -> None:
-    """A static, accessible table (real HTML, not a canvas) with numbers formatted for reading."""
+    """A static, accessible table (real HTML, not a canvas): numbers formatted, text shown as text."""
     shown = frame.copy()
     for column in shown.columns:
-        if not pd.api.types.is_string_dtype(shown[column]) or shown[column].dtype == object:
-            shown[column] = [format_cell(v.item() if hasattr(v, "item") else v) for v in shown[column]]
+        shown[column] = [md(format_cell(v.item() if hasattr(v, "item") else v)) for v in shown[column]]
+    shown.columns = [md(c) for c in shown.columns]
     st.table(shown, hide_index=True)
 
 
@@ -331,7 +332,7 @@ def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
     row = series[series["period"] == period].iloc[-1]
     qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
     change_metric_ui(label, f"{qualifier}{value:,.0f}", delta, "{:+,.0f}",
-                     help=f"Figure for {format_date(period)}. Source: {row['source']}")
+                     help=f"Figure for {format_date(period)}. Source: {md(row['source'])}")
     marks = " [r] revised" if row["revised"] else ""
     st.caption(f"At {format_date(period)}{marks}" + (" · illustrative" if row["illustrative"] else ""))
 
@@ -342,7 +343,7 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
     for start in range(0, len(summary), per_row):
         for column, ws in zip(st.columns(per_row), summary.iloc[start:start + per_row].itertuples()):
             with column.container(border=True):
-                st.markdown(f"**{ws.number}. {ws.name}**")
+                st.markdown(f"**{ws.number}. {md(ws.name)}**")
                 st.markdown(f"{metrics.rating_label(ws.rating)}")
                 st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due")
                 st.markdown(f"{'⚠ ' if ws.overdue else ''}{ws.overdue} overdue")
@@ -642,7 +643,8 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
                                                 aggfunc="sum", fill_value=0)
         crosstab = crosstab[sorted(crosstab.columns, key=metrics.grade_sort_key)]
         safe = disclosure.suppress_crosstab(crosstab, threshold)
-        st.markdown(f"Members by department and grade, {filter_phrase({'role_type': data['filters']['role_type']})}. "
+        role = md(filter_phrase({"role_type": data["filters"]["role_type"]}))
+        st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")
         shown = safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})

@@ -13,7 +13,7 @@ values = ui.load_membership(ui.db_path(), ui.revision(), as_at, "All", "All", "A
 filters = ui.filters_ui(values)
 data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters)
 ui.illustrative_notice()
-st.markdown(f"GSE members **as at {ui.format_date(as_at)}**, for {ui.filter_phrase(filters)}. "
+st.markdown(f"GSE members **as at {ui.format_date(as_at)}**, for {ui.md(ui.filter_phrase(filters))}. "
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")
 
 ui.membership_headlines_ui(data, as_at, threshold)

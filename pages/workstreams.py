@@ -15,10 +15,10 @@ data = ui.load_workstream(ui.db_path(), ui.revision(), as_at, number)
 ws = workstreams[workstreams["number"] == number].iloc[0]
 ui.illustrative_notice()
 
-st.header(f"{number}. {ws['name']}")
-st.markdown(f"**What good looks like.** {ws['aspiration']}")
-st.markdown(f"**The challenges.** {ws['challenges']}")
-st.caption(f"From the GSE Strategy (2016): {ws['strategy_ref']}.")
+st.header(f"{number}. {ui.md(ws['name'])}")
+st.markdown(f"**What good looks like.** {ui.md(ws['aspiration'])}")
+st.markdown(f"**The challenges.** {ui.md(ws['challenges'])}")
+st.caption(f"From the GSE Strategy (2016): {ui.md(ws['strategy_ref'])}.")
 
 status = data["status"]
 summary = metrics.headline(status, as_at)

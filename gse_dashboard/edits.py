@@ -1,0 +1,144 @@
+"""Single edits from the Manage data page: record a progress update, change an owner or due date.
+
+Each edit checks the editor role here, on the server, validates with the same rules as an
+import, and is written in one BEGIN IMMEDIATE transaction that first checks nobody else has
+changed the commitment since the editor's form was loaded (optimistic concurrency). A stale
+edit is refused with a description of what changed; it never overwrites silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from . import auth, importers
+from . import db as store
+
+# Where a form's problems say they come from (import problems name a file).
+FORM = "form"
+
+
+class EditRejected(ValueError):
+    """An edit with mistakes: every problem, each naming the field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class StaleEdit(ValueError):
+    """An edit based on a view that someone else has changed since it was loaded."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """What an editor's form was based on: the latest update and the latest owner/due-date change."""
+
+    update_id: int | None
+    change_id: int | None
+
+
+def current_version(conn: sqlite3.Connection, ref: str) -> Version:
+    """The newest current update and commitment change of REF, as the form's starting point."""
+    update = conn.execute(
+        "SELECT id FROM progress_updates WHERE ref = ? AND superseded_at IS NULL "
+        "ORDER BY as_of DESC, recorded_at DESC, id DESC LIMIT 1", [ref]).fetchone()
+    change = conn.execute("SELECT MAX(id) FROM commitment_changes WHERE ref = ?", [ref]).fetchone()
+    return Version(update[0] if update else None, change[0])
+
+
+def _describe_update(conn: sqlite3.Connection, update_id: int) -> str:
+    row = conn.execute("SELECT as_of, status, rating, percent_complete, recorded_by, recorded_at "
+                       "FROM progress_updates WHERE id = ?", [update_id]).fetchone()
+    as_of, status, rating, percent, who, when = row
+    return (f"{who} recorded an update at {when.replace('T', ' ')} UTC for {as_of}: {status}, {rating}, "
+            f"{percent:.0f}% complete")
+
+
+def record_update(db: sqlite_utils.Database, user: auth.User, ref: str, fields: dict, *,
+                  based_on: Version) -> int:
+    """Record a progress update for REF from a form; return its id.
+
+    FIELDS holds as_of, status, rating, percent_complete, commentary and optionally
+    evidence_url and board_rating, as text or values. An update for a date that already has
+    one is a correction: the old one is kept and marked as replaced.
+    """
+    actor = auth.require_editor(user).actor
+    row = {"ref": ref, **{k: "" if v is None else str(v) for k, v in fields.items()}}
+    validation = importers.validate(db, "progress", pd.DataFrame([row]), filename=FORM)
+    if not validation.ok:
+        raise EditRejected([f"{p.column or 'form'}: {p.message}" for p in validation.problems])
+    spec = importers.kind_of("progress")
+    record = dict(zip(spec.fields, validation.records[0]))
+    stamp = store.now()
+    with store.write_transaction(db):
+        conn = db.conn
+        now = current_version(conn, record["ref"])
+        if now.update_id != based_on.update_id:
+            raise StaleEdit(f"Not saved: since you opened {record['ref']}, "
+                            f"{_describe_update(conn, now.update_id)}. Review it, then record yours again.")
+        replaced = conn.execute(
+            "SELECT id FROM progress_updates WHERE ref = ? AND as_of = ? AND superseded_at IS NULL",
+            [record["ref"], record["as_of"]]).fetchone()
+        if replaced:
+            conn.execute("UPDATE progress_updates SET superseded_at = ? WHERE id = ?", [stamp, replaced[0]])
+        new_id = db["progress_updates"].insert({
+            **record, "recorded_at": stamp, "recorded_by": actor,
+            "revision_of": replaced[0] if replaced else None}).last_pk
+        _audit(conn, stamp, actor, "correct" if replaced else "add", "progress_updates",
+               f"{record['ref']} / {record['as_of']}", {"id": new_id, "replaces": replaced[0] if replaced else None,
+                                                        **record})
+    return new_id
+
+
+def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, due_date: str, owner: str,
+                      reason: str, based_on: Version) -> int:
+    """Change REF's due date and owner (the strategy's own values stay in commitments)."""
+    actor = auth.require_editor(user).actor
+    problems = []
+    try:
+        parsed = dt.date.fromisoformat(due_date)
+        if len(due_date) != 10:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(f"due_date: {due_date!r} is not a date as YYYY-MM-DD")
+    else:
+        if parsed.year < 2016:
+            problems.append("due_date: a due date must be after the strategy's launch in September 2016")
+    owner = (owner or "").strip()
+    if not owner:
+        problems.append("owner: say who owns the commitment")
+    elif len(owner) > 200:
+        problems.append("owner: keep it under 200 characters")
+    if not (reason or "").strip():
+        problems.append("reason: say why it changes, for the audit log")
+    if problems:
+        raise EditRejected(problems)
+    stamp = store.now()
+    with store.write_transaction(db):
+        conn = db.conn
+        if conn.execute("SELECT 1 FROM commitments WHERE ref = ?", [ref]).fetchone() is None:
+            raise EditRejected([f"ref: {ref!r} is not a commitment reference"])
+        now = current_version(conn, ref)
+        if now.change_id != based_on.change_id:
+            who, when, due, new_owner = conn.execute(
+                "SELECT recorded_by, recorded_at, due_date, owner FROM commitment_changes WHERE id = ?",
+                [now.change_id]).fetchone()
+            raise StaleEdit(f"Not saved: since you opened {ref}, {who} changed it at {when.replace('T', ' ')} UTC "
+                            f"(due {due}, owner {new_owner}). Review it, then make your change again.")
+        change_id = db["commitment_changes"].insert({
+            "ref": ref, "due_date": due_date, "owner": owner, "reason": reason.strip(),
+            "recorded_at": stamp, "recorded_by": actor}).last_pk
+        _audit(conn, stamp, actor, "change", "commitment_changes", ref,
+               {"id": change_id, "due_date": due_date, "owner": owner, "reason": reason.strip()})
+    return change_id
+
+
+def _audit(conn: sqlite3.Connection, stamp: str, actor: str, action: str, table: str, key: str, detail: dict) -> None:
+    conn.execute("INSERT INTO audit_log (at, actor, action, table_name, row_key, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                 [stamp, actor, action, table, key, json.dumps(detail, default=str)])
