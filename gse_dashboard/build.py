@@ -102,6 +102,61 @@ def ensure_database(path: str | Path) -> bool:
     return True
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """Copy a closed database file (used by tests and benchmarks to reuse one build)."""
-    shutil.copyfile(source, target)
+def list_backups(path: str | Path) -> list[dict]:
+    """The backups kept beside the database at PATH, newest first, with size and time."""
+    path = Path(path)
+    folder = path.parent / "backups"
+    if not folder.exists():
+        return []
+    found = []
+    for item in folder.glob(f"{path.stem}-*{path.suffix}"):
+        stat = item.stat()
+        found.append({"file": item.name, "path": str(item), "bytes": stat.st_size,
+                      "taken_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")})
+    return sorted(found, key=lambda b: b["file"], reverse=True)
+
+
+def restore(path: str | Path, source: str | Path) -> Path:
+    """Replace the database at PATH with the backup SOURCE, backing up the current one first.
+
+    SOURCE is checked (it must open as a database with the dashboard's schema and pass the
+    integrity check) before anything changes. Returns the path of the safety backup.
+    """
+    path, source = Path(path), Path(source)
+    if not source.exists():
+        raise store.StoreError(f"no backup at {source}")
+    try:
+        candidate = store.connect(source, readonly=True)
+    except sqlite3.DatabaseError as error:
+        raise store.StoreError(f"{source.name} is not a SQLite database: {error}") from None
+    try:
+        if not candidate.table("commitments").exists():
+            raise store.StoreError(f"{source.name} is not a dashboard database (no commitments table)")
+        problems = [p for p in store.integrity_problems(candidate) if not p.startswith("migrations")]
+    except sqlite3.DatabaseError as error:
+        raise store.StoreError(f"{source.name} is not a SQLite database: {error}") from None
+    finally:
+        candidate.close()
+    if problems:
+        raise store.StoreError(f"{source.name} fails its integrity check: {problems[0]}")
+    previous_revision = 0
+    if path.exists():
+        current = store.connect(path, readonly=True)
+        try:
+            previous_revision = store.revision(current)
+        finally:
+            current.close()
+    safety = backup(path) if path.exists() else None
+    staging = path.with_name(f".{path.name}.restoring-{os.getpid()}")
+    shutil.copyfile(source, staging)
+    _remove_sidecars(path)
+    os.replace(staging, path)
+    database = store.connect(path)
+    try:
+        store.migrate(database)
+        with store.write_transaction(database):
+            # Revisions only go forward, so no cached view of the replaced database is reused.
+            store.set_meta(database, "revision", str(max(previous_revision, store.revision(database))))
+    finally:
+        database.close()
+    return safety

@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from . import auth, importers
+from . import auth, build, importers
 from . import db as store
 from .build import build_database
 from .config import load_settings
@@ -141,6 +141,18 @@ def cmd_undo_import(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    _database(args.db, readonly=True).close()
+    print(f"Backed up {args.db} to {build.backup(args.db)}.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    safety = build.restore(args.db, args.file)
+    print(f"Restored {args.db} from {args.file}." + (f" The database it replaced is in {safety}." if safety else ""))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with one subcommand per task."""
     settings_db = None
@@ -186,6 +198,13 @@ def parser() -> argparse.ArgumentParser:
     undo.add_argument("batch", type=int, help="the batch number `import` printed")
     undo.add_argument("--actor", help="who the audit log names (default: your user name)")
     undo.set_defaults(run=cmd_undo_import)
+
+    backup = commands.add_parser("backup", help="copy the database to backups/ beside it")
+    backup.set_defaults(run=cmd_backup)
+
+    restore = commands.add_parser("restore", help="replace the database with a backup (the current one is kept)")
+    restore.add_argument("file", type=Path, help="the backup file to restore")
+    restore.set_defaults(run=cmd_restore)
     return top
 
 

@@ -327,3 +327,28 @@ def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by
         """,
         {**_params(as_at), "indicator": indicator},
     )
+
+
+def audit_log(conn: sqlite3.Connection, limit: int = 500, actor: str | None = None) -> pd.DataFrame:
+    """The newest LIMIT audit entries (optionally one person's), newest first."""
+    return _frame(
+        conn,
+        "SELECT at, actor, action, table_name, row_key, batch_id, detail FROM audit_log "
+        "WHERE (:actor IS NULL OR actor = :actor) ORDER BY id DESC LIMIT :limit",
+        {"limit": limit, "actor": actor},
+    )
+
+
+def import_batches(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every import batch, newest first, with whether it has been undone."""
+    return _frame(
+        conn,
+        "SELECT id, kind, filename, row_count, created_at, created_by, undone_at, undone_by "
+        "FROM import_batches ORDER BY id DESC",
+    )
+
+
+def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every commitment's reference and title, in strategy order, for pickers."""
+    return _frame(conn, "SELECT ref, title, workstream FROM commitments "
+                        "ORDER BY workstream, CASE horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, seq")

@@ -127,16 +127,21 @@ def connection() -> Iterator:
         database.close()
 
 
-def revision() -> int:
-    """The database's current revision, the part of every cache key that changes on writes."""
+def revision() -> str:
+    """A token that changes with every write and every rebuild: the part of cache keys that moves.
+
+    The build time tells one database from another built at the same path; the revision
+    number tells one state of a database from the next.
+    """
     with connection() as conn:
-        return int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+        rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
+    return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
 
 
 # -- cached loaders: (path, revision, as_at) in, small DataFrames out ------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_overview(path: str, rev: int, as_at: str) -> dict:
+def load_overview(path: str, rev: str, as_at: str) -> dict:
     """Everything the Overview page shows at AS_AT, computed once per key."""
     with _read(path) as conn:
         ws = queries.workstreams(conn)
@@ -161,7 +166,7 @@ def load_overview(path: str, rev: int, as_at: str) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_workstream(path: str, rev: int, as_at: str, number: int) -> dict:
+def load_workstream(path: str, rev: str, as_at: str, number: int) -> dict:
     """One workstream's commitments, trajectory and indicators at AS_AT."""
     with _read(path) as conn:
         status = metrics.with_flags(queries.commitment_status(conn, as_at, workstream=number), as_at)
@@ -182,14 +187,14 @@ def load_workstream(path: str, rev: int, as_at: str, number: int) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def load_update_history(path: str, rev: int, as_at: str, ref: str) -> pd.DataFrame:
+def load_update_history(path: str, rev: str, as_at: str, ref: str) -> pd.DataFrame:
     """The updates of one commitment known at AS_AT."""
     with _read(path) as conn:
         return queries.update_history(conn, ref, as_at)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_basics(path: str, rev: int) -> dict:
+def load_basics(path: str, rev: str) -> dict:
     """Facts that do not depend on the as-at date: workstreams, the latest date, meetings."""
     with _read(path) as conn:
         latest = queries.latest_data_date(conn)
@@ -352,7 +357,7 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_changes(path: str, rev: int, since: str, until: str) -> dict:
+def load_changes(path: str, rev: str, since: str, until: str) -> dict:
     """What changed between two dates, each side as known on its own date."""
     with _read(path) as conn:
         before = queries.commitment_status(conn, since)
@@ -496,7 +501,7 @@ def observation_source(series: pd.DataFrame) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_real_figures(path: str, rev: int) -> pd.DataFrame:
+def load_real_figures(path: str, rev: str) -> pd.DataFrame:
     """The real baseline figures (not illustrative), with their sources, for About the data."""
     with _read(path) as conn:
         frame = queries.observations_export(conn)
@@ -519,7 +524,7 @@ BREAKDOWN_LABELS = {"department": "Department", "grade": "Grade", "role_type": "
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_membership(path: str, rev: int, as_at: str, department: str, grade: str, role_type: str) -> dict:
+def load_membership(path: str, rev: str, as_at: str, department: str, grade: str, role_type: str) -> dict:
     """Membership over time and its breakdowns at AS_AT for one choice of filters."""
     filters = {"department": department, "grade": grade, "role_type": role_type}
     whole = all(v == store.ALL for v in filters.values())
@@ -691,7 +696,7 @@ DIVERSITY_WORKSTREAM = 7
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_diversity(path: str, rev: int, as_at: str) -> dict:
+def load_diversity(path: str, rev: str, as_at: str) -> dict:
     """Diversity against the Civil Service, declaration rates and breakdowns, at AS_AT."""
     with _read(path) as conn:
         series = queries.diversity_series(conn, as_at)

@@ -88,3 +88,36 @@ def test_mistakes_get_one_line_and_exit_code_2_never_a_traceback(tmp_path, built
     assert "must end in .csv or .xlsx" in bad_suffix.stderr
     unknown = run("--db", built_db_file, "export", "nonsense", "--out", tmp_path / "x.csv")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+def test_backup_then_restore_brings_back_the_earlier_state(tmp_path, built_db_file):
+    """A restore replaces the database with the backup and keeps the replaced one as a backup too."""
+    import shutil
+    import sqlite3
+    path = tmp_path / "gse.db"
+    shutil.copyfile(built_db_file, path)
+    made = run("--db", path, "backup")
+    assert made.returncode == 0
+    saved = Path(made.stdout.strip().split(" to ")[1].rstrip("."))
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM board_meetings WHERE date > '2020-01-01'")
+    conn.commit()
+    conn.close()
+    restored = run("--db", path, "restore", saved)
+    assert restored.returncode == 0, restored.stderr
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM board_meetings").fetchone()[0] == 41
+    conn.close()
+    assert len(list((tmp_path / "backups").glob("gse-*.db"))) == 2
+
+
+def test_restore_refuses_a_file_that_is_not_a_dashboard_database(tmp_path, built_db_file):
+    """Restoring from a text file fails with one line and leaves the database alone."""
+    import shutil
+    path = tmp_path / "gse.db"
+    shutil.copyfile(built_db_file, path)
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    result = run("--db", path, "restore", junk)
+    assert result.returncode == 2 and "is not a SQLite database" in result.stderr
+    assert run("--db", path, "check").returncode == 0
