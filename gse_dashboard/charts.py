@@ -223,8 +223,9 @@ def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
                "x": 0, "xanchor": "left", "font": {"size": 17}},
         margin={"t": 90, "b": 90},
     )
-    figure.add_annotation(text=f"Source: {chart.source}", xref="paper", yref="paper", x=0, y=-0.22,
-                          showarrow=False, xanchor="left", font={"size": 12})
+    # Placed in pixels below the plot, so a tall chart's source is not pushed off the image.
+    figure.add_annotation(text=f"Source: {chart.source}", xref="paper", yref="paper", x=0, y=0, yanchor="top",
+                          yshift=-62, showarrow=False, xanchor="left", font={"size": 12})
     return figure
 
 

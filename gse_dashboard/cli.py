@@ -11,11 +11,11 @@ import getpass
 import sys
 from pathlib import Path
 
-from . import auth, build, importers
+from . import auth, build, importers, sqlbox
 from . import db as store
 from .build import build_database
 from .config import load_settings
-from .exports import EXPORTS, write_table
+from .exports import EXPORTS, neutralise_formulas, write_table
 from .strategy import DataFileError
 
 
@@ -153,6 +153,42 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_query(args) -> int:
+    settings = load_settings()
+    time_limit = settings.sql_time_limit_s if args.time_limit is None else args.time_limit
+    max_rows = settings.sql_row_cap if args.max_rows is None else args.max_rows
+    if time_limit <= 0 or max_rows < 1:
+        raise UsageError("--time-limit must be above 0 and --max-rows at least 1")
+    try:
+        result = sqlbox.run_query(args.db, args.sql, time_limit_s=time_limit, row_cap=max_rows)
+    except sqlbox.QueryRefused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    # Formula-like text is neutralised here too: the usual next step is opening the CSV in Excel.
+    neutralise_formulas(result.frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+    if result.truncated:
+        print(f"warning: only the first {max_rows} rows are shown (--max-rows)", file=sys.stderr)
+    return 0
+
+
+def cmd_pack(args) -> int:
+    from . import pack  # only this command needs the document libraries
+
+    fmt = args.format.lower()
+    if fmt not in pack.DOCUMENTS:
+        raise UsageError(f"--format must be one of {', '.join(pack.DOCUMENTS)}, not {args.format!r}")
+    pack.check_as_at(args.as_at)
+    if not Path(args.db).exists():
+        raise UsageError(f"no database at {args.db}: run `python -m gse_dashboard init` first")
+    try:
+        data = pack.build(args.db, args.as_at, fmt)
+    except RuntimeError as error:  # Chromium or kaleido missing or failing: a setup problem, told in one line
+        raise UsageError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
+    args.out.write_bytes(data)
+    print(f"Wrote the {pack.DOCUMENTS[fmt][0]} as at {args.as_at} to {args.out} ({len(data) // 1024:,} KB).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with one subcommand per task."""
     settings_db = None
@@ -205,6 +241,21 @@ def parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="replace the database with a backup (the current one is kept)")
     restore.add_argument("file", type=Path, help="the backup file to restore")
     restore.set_defaults(run=cmd_restore)
+
+    query = commands.add_parser("query", help="run one read-only SQL query and write CSV to standard output")
+    query.add_argument("sql", help="one SELECT statement (or a read-only PRAGMA such as table_info)")
+    query.add_argument("--time-limit", type=float, metavar="SECONDS",
+                       help="stop the query after this long (default: the GSE_SQL_TIME_LIMIT setting, 1 s)")
+    query.add_argument("--max-rows", type=int, metavar="N",
+                       help="return at most N rows (default: the GSE_SQL_ROW_CAP setting, 10,000)")
+    query.set_defaults(run=cmd_query)
+
+    packs = commands.add_parser("pack", help="write the Board pack (PDF or PowerPoint) or the GCSA brief (Word)")
+    packs.add_argument("--as-at", required=True, metavar="YYYY-MM-DD", help="the date the pack is as at")
+    packs.add_argument("--format", required=True, metavar="pdf|pptx|docx",
+                       help="pdf or pptx for the Board pack, docx for the one-page GCSA brief")
+    packs.add_argument("--out", type=Path, required=True, help="the file to write")
+    packs.set_defaults(run=cmd_pack)
     return top
 
 

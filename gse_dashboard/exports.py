@@ -9,8 +9,9 @@ import pandas as pd
 
 from . import queries
 
-# Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection), with the
+# full-width forms some spreadsheets also read as formula starts.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 EXPORTS = {
     "commitments": queries.commitments_export,
@@ -18,14 +19,22 @@ EXPORTS = {
 }
 
 
+def _neutral(value):
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of FRAME in which text cells that a spreadsheet would run start with a quote."""
+    """A copy of FRAME in which text cells and headers that a spreadsheet would run start with a quote.
+
+    Headers too, and by position, because the SQL box's columns are named (and may be named
+    twice) by whoever wrote the query.
+    """
     safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            )
+    for position in range(safe.shape[1]):
+        column = safe.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            safe.isetitem(position, column.map(_neutral))
+    safe.columns = [_neutral(name) for name in safe.columns]
     return safe
 
 

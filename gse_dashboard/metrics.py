@@ -140,6 +140,11 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
     return frame.sort_values(["_order", "workstream", "ref"]).drop(columns="_order").reset_index(drop=True)
 
 
+# Workstream trajectories run at least to the end of the strategy's five years (and the quarter
+# after), so the planned line is drawn in full even at an early as-at date.
+STRATEGY_END = "2022-03-31"
+
+
 def timeline_dates(start: str, end: str) -> list[str]:
     """Quarter ends from START to END, with END itself last, for trajectory charts."""
     first = dt.date.fromisoformat(start)

@@ -21,6 +21,17 @@ from .config import Settings, load_settings
 from .exports import csv_bytes
 from .safe_text import md
 
+# Pure table shaping lives in tables.py so the Board pack shows what the pages show; the names
+# stay importable from here for the pages.
+from .tables import COMMITMENT_COLUMNS as COMMITMENT_COLUMNS
+from .tables import commitment_table as commitment_table
+from .tables import department_grade_table, diversity_breakdown_table
+from .tables import diversity_summary as diversity_summary
+from .tables import format_cell as format_cell
+from .tables import format_date as format_date
+from .tables import observation_source as observation_source
+from .tables import source_line as source_line
+
 AS_AT_KEY = "as_at"
 # Set by app.py on every run: a page that runs without it was started by Streamlit's older
 # pages/-folder routing (a deep link on a freshly started server) rather than by app.py.
@@ -53,6 +64,10 @@ def app_pages() -> list:
         st.Page("pages/membership.py", title="Membership", icon=":material/groups:", url_path="membership"),
         st.Page("pages/diversity.py", title="Diversity & inclusion", icon=":material/diversity_3:",
                 url_path="diversity"),
+        *([st.Page("pages/manage.py", title="Manage data", icon=":material/edit_note:", url_path="manage")]
+          if current_user().can_edit else []),
+        st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:", url_path="explore"),
+        st.Page("pages/board_pack.py", title="Board pack", icon=":material/picture_as_pdf:", url_path="board-pack"),
         st.Page("pages/about.py", title="About the data", icon=":material/info:", url_path="about"),
     ]
 
@@ -177,7 +192,7 @@ def load_workstream(path: str, rev: str, as_at: str, number: int) -> dict:
                        queries.targets(conn, row.code, as_at))
             for row in indicator_defs.itertuples() if row.category == "workstream"
         }
-    end = max(as_at, "2022-03-31")
+    end = max(as_at, metrics.STRATEGY_END)
     return {
         "status": status,
         "trajectory": metrics.trajectory(status, updates, metrics.timeline_dates(queries.LAUNCH_DATE, end), as_at),
@@ -261,14 +276,6 @@ def illustrative_notice() -> None:
         st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
 
 
-def format_date(date: str | None) -> str:
-    """A stored ISO date as people in government write it: 18 October 2017."""
-    if not date:
-        return "no date"
-    day = dt.date.fromisoformat(date[:10])
-    return f"{day.day} {day.strftime('%B %Y')}"
-
-
 def chart_ui(chart: Chart, key: str) -> None:
     """A chart with its message title, subtitle, source, text summary and data table."""
     st.markdown(f"#### {md(chart.title)}")
@@ -281,17 +288,6 @@ def chart_ui(chart: Chart, key: str) -> None:
         st.text(chart.alt_text)
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
-
-
-def format_cell(value: object) -> str:
-    """A table cell as text: whole numbers with thousands separators, others to one decimal place."""
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else ("Yes" if value else "No")
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
-        return f"{value:,.0f}"
-    if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:,.1f}"
-    return str(value)
 
 
 def table_ui(frame: pd.DataFrame) -> None:
@@ -307,12 +303,6 @@ def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (
     """A CSV download of FRAME, safe to open in Excel."""
     st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv",
                        key=key or file_name, on_click="ignore", icon=":material/download:")
-
-
-def source_line(illustrative: bool) -> str:
-    """The source to show under charts of delivery data."""
-    return ("GSE team progress records (illustrative history); due dates from the GSE Strategy (2016), Annex A"
-            if illustrative else "GSE team progress records; due dates from the GSE Strategy (2016), Annex A")
 
 
 def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
@@ -438,23 +428,6 @@ def workstream_ui(names: dict[int, str]) -> int:
     return int(query_choice_ui("Workstream", list(names), "workstream", lambda n: f"{n}. {names[n]}"))
 
 
-COMMITMENT_COLUMNS = {
-    "ref": "Ref", "title": "Commitment", "status_label": "Status", "rating_label": "Rating",
-    "percent_complete": "% complete", "owner": "Owner", "due_date": "Due", "overdue_label": "Overdue",
-}
-
-
-def commitment_table(status: pd.DataFrame) -> pd.DataFrame:
-    """Commitments as people read them: symbols and words, not codes."""
-    frame = status.assign(
-        status_label=status["status"].map(metrics.status_label),
-        rating_label=status["effective_rating"].map(metrics.rating_label),
-        overdue_label=status["overdue"].map(lambda o: "⚠ Overdue" if o else ""),
-        percent_complete=status["percent_complete"].round(0).astype(int),
-    )
-    return frame[list(COMMITMENT_COLUMNS)].rename(columns=COMMITMENT_COLUMNS)
-
-
 def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
     """The workstream's commitments grouped by horizon, with a download of them all."""
     labels = {"short": "Short term (6–12 months)", "medium": "Medium term (1–2 years)",
@@ -492,12 +465,6 @@ def update_history_ui(status: pd.DataFrame, as_at: str) -> None:
         "recorded_by": "Recorded by", "note": "Note"})
     table_ui(shown)
     download_ui(shown, f"{ref}-updates-{as_at}.csv", label="Download this history (CSV)")
-
-
-def observation_source(series: pd.DataFrame) -> str:
-    """The sources behind an indicator series, for the line under its chart."""
-    sources = sorted(set(series["source"])) if not series.empty else []
-    return "; ".join(sources) if sources else "No figures recorded"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -644,15 +611,11 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
                                                                      by: BREAKDOWN_LABELS[by]})
             chart_ui(chart, key=f"members-by-{by}")
     with tabs[-1]:
-        crosstab = data["crosstab"].pivot_table(index="department", columns="grade", values="members",
-                                                aggfunc="sum", fill_value=0)
-        crosstab = crosstab[sorted(crosstab.columns, key=metrics.grade_sort_key)]
-        safe = disclosure.suppress_crosstab(crosstab, threshold)
         role = md(filter_phrase({"role_type": data["filters"]["role_type"]}))
         st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")
-        shown = safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})
+        shown = department_grade_table(data["crosstab"], threshold)
         table_ui(shown)
         download_ui(shown, f"members-department-by-grade-{data['period']}.csv",
                     label="Download this table (CSV)")
@@ -708,35 +671,6 @@ def load_diversity(path: str, rev: str, as_at: str) -> dict:
             "breakdowns": breakdowns, "status": status}
 
 
-def diversity_summary(data: dict) -> pd.DataFrame:
-    """One row per characteristic: latest GSE and Civil Service shares, gap, direction, declaration."""
-    rows = []
-    for row in data["definitions"].itertuples():
-        trend = metrics.gap_trend(data["gaps"], row.code)
-        gse = data["series"][(data["series"]["indicator"] == row.code) & (data["series"]["population"] == "GSE")]
-        last = gse.iloc[-1] if not gse.empty else None
-        latest = trend["latest"]
-        rate = last["declaration_rate"] if last is not None else None
-        marks = []
-        if last is not None and last["revised"]:
-            marks.append(disclosure.REVISED)
-        if last is not None and last["illustrative"]:
-            marks.append("illustrative")
-        rows.append({
-            "Characteristic": row.name,
-            "Year": latest["period"][:4] if latest else disclosure.NOT_AVAILABLE,
-            "GSE (% of declared)": round(latest["gse"], 1) if latest else disclosure.NOT_AVAILABLE,
-            "Civil Service (%)": round(latest["civil_service"], 1) if latest else disclosure.NOT_AVAILABLE,
-            "Gap (points, GSE minus CS)": round(latest["gap"], 1) if latest else disclosure.NOT_AVAILABLE,
-            "Gap since previous year": trend["direction"],
-            "GSE declaration rate (%)": disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate) else round(rate, 1),
-            "Reliability": "unreliable: under 50% declared" if rate is not None and not pd.isna(rate)
-            and rate < disclosure.UNRELIABLE_BELOW else "",
-            "Notes": " ".join(marks),
-        })
-    return pd.DataFrame(rows)
-
-
 def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
     """The Diversity & Inclusion workstream's delivery next to the figures."""
     summary = metrics.headline(status, as_at)
@@ -784,16 +718,7 @@ def characteristic_ui(data: dict, code: str, name: str, as_at: str, threshold: i
         if frame.empty:
             st.info(f"No breakdown by {by} recorded by this date.")
             continue
-        frame = metrics.order_groups(frame.rename(columns={"group": by}), by).rename(columns={by: "group"})
-        safe = disclosure.declared_shares(frame[["group", "numerator", "denominator", "declaration_rate"]],
-                                          threshold)
-        shown = pd.DataFrame({
-            by.capitalize(): safe["group"],
-            f"{name} (% of declared)": safe["share"],
-            "Declared": safe["declared"],
-            "Declaration rate (%)": safe["declaration_rate"],
-            "Reliability": safe["unreliable"].map(lambda u: "unreliable: under 50% declared" if u else ""),
-        })
+        shown = diversity_breakdown_table(frame, name, by, threshold)
         table_ui(shown)
         download_ui(shown, f"{code}-by-{by}-{frame['period'].iloc[0]}.csv", label="Download this table (CSV)",
                     key=f"download-{code}-{by}")

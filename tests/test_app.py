@@ -9,7 +9,8 @@ from gse_dashboard import db as store
 from gse_dashboard import metrics, queries
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/workstreams.py", "pages/membership.py", "pages/diversity.py", "pages/about.py"]
+PAGES = ["pages/overview.py", "pages/workstreams.py", "pages/membership.py", "pages/diversity.py",
+         "pages/explore.py", "pages/manage.py", "pages/board_pack.py", "pages/about.py"]
 
 
 def _app(db_file, monkeypatch, **params):
@@ -37,7 +38,8 @@ def test_each_page_runs_without_exception(page, which, request, monkeypatch):
     if page != PAGES[0]:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value in {"Overview", "Workstreams", "Membership", "Diversity and inclusion", "About the data"}
+    assert at.title[0].value in {"Overview", "Workstreams", "Membership", "Diversity and inclusion", "Explore",
+                                 "Manage data", "Board pack", "About the data"}
 
 
 def test_overview_shows_the_stores_overdue_count_and_share_complete(built_db_file, monkeypatch):

@@ -66,3 +66,34 @@ def test_the_as_at_date_travels_in_the_url_and_changes_the_figures(server):
 def _overdue(page) -> str:
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Overdue commitments")
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def test_an_editor_imports_a_file_after_seeing_its_problems(db_copy, tmp_path):
+    """On Manage data a bad file lists its problems and writes nothing; the corrected file imports."""
+    bad = tmp_path / "updates.csv"
+    bad.write_text("ref,as_of,status,rating,percent_complete,commentary\n"
+                   "WS4-L1,2026-09-30,in progress,Purple,150,Halfway\n", encoding="utf-8")
+    good = tmp_path / "updates-fixed.csv"
+    good.write_text("ref,as_of,status,rating,percent_complete,commentary\n"
+                    "WS4-L1,2026-09-30,in progress,amber,50,Halfway\n", encoding="utf-8")
+    with streamlit_server(db_copy) as url, chromium() as page:
+        page.goto(f"{url}/manage")
+        wait_until_drawn(page)
+        page.get_by_role("tab", name="Import a file").click()
+        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader.set_input_files(str(bad))
+        page.get_by_text("2 problem(s) in updates.csv").wait_for(timeout=30_000)
+        page.get_by_text("is not on the delivery confidence scale").first.wait_for(timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "page-manage-problems.png", full_page=True)
+        uploader.set_input_files(str(good))
+        page.get_by_text("updates-fixed.csv is valid: 1 to add").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Import 1 rows").click()
+        page.get_by_text("as batch 1").wait_for(timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "page-manage-import.png", full_page=True)
+    database = store.connect(db_copy, readonly=True)
+    try:
+        rows = database.conn.execute("SELECT rating, percent_complete, batch_id FROM progress_updates "
+                                     "WHERE recorded_by = 'local user'").fetchall()
+    finally:
+        database.close()
+    assert rows == [("Amber", 50.0, 1)]

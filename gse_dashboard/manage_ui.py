@@ -1,0 +1,339 @@
+"""Widgets of the Manage data page: record progress, change owner and due date, import files,
+undo imports, read the audit log and manage backups. Every write goes through the package
+(edits, importers, build), which checks the editor role itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import auth, build, edits, importers, metrics, queries
+from . import db as store
+from .db import RATINGS, STATUSES
+from .exports import csv_bytes
+from .safe_text import md
+from .ui import db_path, download_ui, format_date, table_ui
+
+# Session keys: what each form was based on when the editor opened it.
+BASED_ON_KEY = "_manage_based_on"
+IMPORT_KEY = "_manage_import"
+# The most an upload may be; importers enforces it again on the bytes.
+MAX_UPLOAD_MB = importers.MAX_UPLOAD_BYTES // (1024 * 1024)
+
+
+def _flash(kind: str, message: str) -> None:
+    """Keep a message to show after the rerun that follows a write."""
+    st.session_state["_manage_flash"] = (kind, message)
+
+
+def flash_ui() -> None:
+    """Show (once) the message left by the last write, announced to screen readers as an alert."""
+    kind, message = st.session_state.pop("_manage_flash", (None, None))
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(message, icon=":material/error:")
+
+
+def _open():
+    return store.connect(db_path())
+
+
+def last_quarter_end(today: dt.date | None = None) -> dt.date:
+    """The most recent quarter end on or before TODAY: the usual date an update refers to."""
+    today = today or dt.date.today()
+    ends = [dt.date(today.year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))]
+    past = [e for e in ends if e <= today]
+    return past[-1] if past else dt.date(today.year - 1, 12, 31)
+
+
+def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
+    """The version the editor's form for REF is based on, taken when they first opened REF."""
+    stored = st.session_state.get(BASED_ON_KEY)
+    if refresh or stored is None or stored[0] != ref:
+        database = _open()
+        try:
+            stored = (ref, edits.current_version(database.conn, ref))
+        finally:
+            database.close()
+        st.session_state[BASED_ON_KEY] = stored
+    return stored[1]
+
+
+def commitment_picker_ui() -> str:
+    """Choose a commitment by reference and title."""
+    database = _open()
+    try:
+        choices = queries.commitment_choices(database.conn)
+    finally:
+        database.close()
+    titles = dict(zip(choices["ref"], choices["title"]))
+    return st.selectbox("Commitment", choices["ref"].tolist(), format_func=lambda r: f"{r}: {titles[r]}",
+                        key="manage_ref")
+
+
+def latest_update_ui(ref: str) -> pd.Series:
+    """What the commitment's latest update says now, as plain text."""
+    today = dt.date.today().isoformat()
+    database = _open()
+    try:
+        status = metrics.with_flags(queries.commitment_status(database.conn, today), today)
+    finally:
+        database.close()
+    row = status.set_index("ref").loc[ref]
+    st.markdown(f"**{md(ref)}: {md(row['title'])}**  \nOwner: {md(row['owner'])} · due {format_date(row['due_date'])}"
+                + (" · ⚠ overdue" if row["overdue"] else ""))
+    if row["update_id"] is None or pd.isna(row["update_id"]):
+        st.info("No update has been recorded for this commitment yet.")
+    else:
+        st.markdown(f"Latest update, for {format_date(row['updated_as_of'])}: "
+                    f"{metrics.status_label(row['status'])} · {metrics.rating_label(row['rating'])} · "
+                    f"{row['percent_complete']:.0f}% complete")
+        st.caption(f"Recorded by {md(row['updated_by'])} at {md(row['updated_at'])} UTC. Commentary:")
+        st.text(row["commentary"] or "(none)")
+    return row
+
+
+def record_update_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
+    """The form to record a new update; a stale or wrong one is refused with the reason."""
+    based_on = _based_on(ref)
+    with st.form("record_update", clear_on_submit=False, enter_to_submit=False):
+        st.markdown("**Record a new update**")
+        columns = st.columns(3)
+        as_of = columns[0].date_input("Refers to (date)", value=last_quarter_end(), max_value=dt.date.today(),
+                                      format="DD/MM/YYYY", help="Usually the end of the quarter it reports on.")
+        status_index = STATUSES.index(latest["status"]) if latest["status"] in STATUSES else 0
+        status = columns[1].selectbox("Status", STATUSES, index=status_index)
+        rating_index = RATINGS.index(latest["rating"]) if latest["rating"] in RATINGS else 0
+        rating = columns[2].selectbox("Delivery confidence (owner's)", RATINGS, index=rating_index,
+                                      format_func=metrics.rating_label)
+        columns = st.columns(3)
+        percent = columns[0].number_input("Percent complete", min_value=0, max_value=100,
+                                          value=int(latest["percent_complete"]), step=5)
+        board = columns[1].selectbox("Board's rating (optional)", ["", *RATINGS],
+                                     format_func=lambda r: metrics.rating_label(r) if r else "None given")
+        evidence = columns[2].text_input("Evidence link (optional)", placeholder="https://…", max_chars=2000)
+        commentary = st.text_area("Commentary", max_chars=importers.MAX_TEXT_CHARS,
+                                  help="Shown to the Board as plain text.")
+        submitted = st.form_submit_button("Record update", type="primary")
+    if not submitted:
+        return
+    database = _open()
+    try:
+        edits.record_update(database, user, ref, {
+            "as_of": as_of.isoformat() if as_of else "", "status": status, "rating": rating,
+            "board_rating": board, "percent_complete": percent, "commentary": commentary,
+            "evidence_url": evidence}, based_on=based_on)
+    except edits.EditRejected as rejected:
+        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {md(p)}" for p in rejected.problems),
+                 icon=":material/error:")
+        return
+    except (edits.StaleEdit, auth.PermissionDenied) as refused:
+        st.error(md(str(refused)), icon=":material/sync_problem:")
+        if st.button("Load the latest and try again", key="reload_update"):
+            _based_on(ref, refresh=True)
+            st.rerun()
+        return
+    finally:
+        database.close()
+    _based_on(ref, refresh=True)
+    _flash("success", f"Update for {ref} recorded for {format_date(as_of.isoformat())}.")
+    st.rerun()
+
+
+def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
+    """The form to change a commitment's owner and due date, with a reason for the audit log."""
+    based_on = _based_on(ref)
+    with st.form("change_commitment", enter_to_submit=False):
+        st.markdown("**Change the owner or due date**")
+        columns = st.columns(2)
+        due = columns[0].date_input("Due date", value=dt.date.fromisoformat(latest["due_date"]),
+                                    min_value=dt.date(2016, 9, 30), format="DD/MM/YYYY")
+        owner = columns[1].text_input("Owner", value=latest["owner"], max_chars=200)
+        reason = st.text_input("Reason for the change", max_chars=500,
+                               help="Kept in the audit log, e.g. 'Re-planned by the Board on 18 October 2017'.")
+        submitted = st.form_submit_button("Save change")
+    if not submitted:
+        return
+    database = _open()
+    try:
+        edits.change_commitment(database, user, ref, due_date=due.isoformat() if due else "", owner=owner,
+                                reason=reason, based_on=based_on)
+    except edits.EditRejected as rejected:
+        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {md(p)}" for p in rejected.problems),
+                 icon=":material/error:")
+        return
+    except (edits.StaleEdit, auth.PermissionDenied) as refused:
+        st.error(md(str(refused)), icon=":material/sync_problem:")
+        return
+    finally:
+        database.close()
+    _based_on(ref, refresh=True)
+    _flash("success", f"{ref} now due {format_date(due.isoformat())}, owned by {owner.strip()}.")
+    st.rerun()
+
+
+def import_ui(user: auth.User) -> None:
+    """Upload a file, see every problem or a preview of what will change, then import it."""
+    kinds = list(importers.KINDS)
+    columns = st.columns([2, 3])
+    kind = columns[0].selectbox("What the file holds", kinds, format_func=lambda k: importers.KINDS[k].title,
+                                key="import_kind")
+    spec = importers.KINDS[kind]
+    with columns[1]:
+        st.markdown("**Columns:** " + ", ".join(
+            f"`{c.name}`" if c.required else f"`{c.name}` (optional)" for c in spec.columns))
+        template = st.columns(2)
+        template[0].download_button("Template (CSV)", importers.template_bytes(kind, "csv"),
+                                    file_name=f"{kind}-template.csv", mime="text/csv", on_click="ignore",
+                                    icon=":material/download:")
+        template[1].download_button(
+            "Template (Excel)", importers.template_bytes(kind, "xlsx"), file_name=f"{kind}-template.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
+            icon=":material/download:")
+    upload = st.file_uploader(f"CSV or Excel file (up to {MAX_UPLOAD_MB} MB)", type=["csv", "xlsx"],
+                              key=f"upload_{kind}", max_upload_size=MAX_UPLOAD_MB)
+    if upload is None:
+        return
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with st.spinner("Checking every row…"):
+            frame = importers.read_upload(data, upload.name)
+            database = _open()
+            try:
+                validation = importers.validate(database, kind, frame, filename=upload.name)
+                changes = importers.preview(database, validation) if validation.ok else None
+            finally:
+                database.close()
+    except importers.ImportFileError as error:
+        st.error(md(str(error)), icon=":material/error:")
+        return
+    for warning in validation.warnings:
+        st.warning(md(str(warning)))
+    if not validation.ok:
+        st.error(f"{validation.problem_count} problem(s) in {md(upload.name)}. Nothing has been imported. "
+                 "Correct the file and upload it again.", icon=":material/error:")
+        problems = pd.DataFrame([{"Row": p.row or "", "Column": p.column or "", "Problem": p.message}
+                                 for p in validation.problems])
+        table_ui(problems)
+        download_ui(problems, f"problems-{Path(upload.name).stem}.csv", label="Download the problems (CSV)")
+        return
+    counts = validation.counts()
+    st.success(f"{md(upload.name)} is valid: {counts['add']} to add, {counts['change']} to change, "
+               f"{counts['unchanged']} unchanged. Nothing is written until you import it.",
+               icon=":material/fact_check:")
+    shown = changes.rename(columns={"row": "Row", "action": "Action", "key": "What", "changes": "Changes",
+                                    "current_recorded_by": "Current recorded by",
+                                    "current_recorded_at": "Current recorded at"})
+    table_ui(shown[shown["Action"] != importers.UNCHANGED].head(200))
+    if counts["add"] + counts["change"] > 200:
+        st.caption("The first 200 rows to add or change are shown; download the preview for them all.")
+    download_ui(shown, f"preview-{Path(upload.name).stem}.csv", label="Download the preview (CSV)")
+    if counts["add"] + counts["change"] == 0:
+        st.info("Everything in this file is already in the dashboard: there is nothing to import.")
+        return
+    if st.button(f"Import {counts['add'] + counts['change']} rows", type="primary", key=f"apply_{digest}"):
+        try:
+            with st.spinner("Backing up, then importing in one transaction…"):
+                result = importers.apply_import(db_path(), kind, validation, user=user, filename=upload.name,
+                                                sha256=digest)
+        except (importers.ImportRejected, auth.PermissionDenied, importers.ImportFileError) as refused:
+            problems = getattr(refused, "problems", [refused])
+            st.error("Not imported:\n\n" + "\n".join(f"- {md(p)}" for p in problems[:20]), icon=":material/error:")
+            return
+        _flash("success", f"Imported {upload.name} as batch {result.batch_id}: {result.added} added, "
+                          f"{result.changed} changed. A backup was taken first; the batch can be undone below.")
+        st.rerun()
+
+
+def batches_ui(user: auth.User) -> None:
+    """The import history, with undo of a whole batch."""
+    database = _open()
+    try:
+        batches = queries.import_batches(database.conn)
+    finally:
+        database.close()
+    if batches.empty:
+        st.info("No files have been imported yet.")
+        return
+    shown = batches.rename(columns={"id": "Batch", "kind": "Kind", "filename": "File", "row_count": "Rows",
+                                    "created_at": "Imported (UTC)", "created_by": "By", "undone_at": "Undone (UTC)",
+                                    "undone_by": "Undone by"})
+    table_ui(shown)
+    live = batches[batches["undone_at"].isna()]["id"].tolist()
+    if not live:
+        return
+    with st.form("undo_batch"):
+        batch = st.selectbox("Undo an import batch", live, format_func=lambda b: f"Batch {b}")
+        sure = st.checkbox("I understand this removes every row the batch added and brings back what it replaced")
+        submitted = st.form_submit_button("Undo batch")
+    if submitted:
+        if not sure:
+            st.error("Tick the box to confirm the undo.")
+            return
+        try:
+            result = importers.undo_batch(db_path(), int(batch), user)
+        except (importers.UndoRefused, auth.PermissionDenied) as refused:
+            st.error(md(str(refused)), icon=":material/error:")
+            return
+        _flash("success", f"Batch {result.batch_id} undone: {result.removed} rows removed, "
+                          f"{result.restored} restored. A backup was taken first.")
+        st.rerun()
+
+
+def audit_ui() -> None:
+    """The newest entries of the audit log, with a download."""
+    database = _open()
+    try:
+        log = queries.audit_log(database.conn, limit=500)
+    finally:
+        database.close()
+    if log.empty:
+        st.info("Nothing has been changed through the dashboard yet.")
+        return
+    shown = log.drop(columns=["detail"]).rename(columns={
+        "at": "When (UTC)", "actor": "Who", "action": "What", "table_name": "Table", "row_key": "Row",
+        "batch_id": "Import batch"})
+    table_ui(shown.head(100))
+    st.download_button("Download the last 500 entries with details (CSV)", csv_bytes(log),
+                       file_name="audit-log.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+
+
+def backups_ui(user: auth.User) -> None:
+    """Backups beside the database: take one now, or restore one (the current one is kept)."""
+    path = db_path()
+    if st.button("Back up now", icon=":material/backup:"):
+        auth.require_editor(user)
+        _flash("success", f"Backed up to {Path(build.backup(Path(path))).name}.")
+        st.rerun()
+    backups = build.list_backups(path)
+    if not backups:
+        st.info("No backups yet. One is taken automatically before every import, undo and restore.")
+        return
+    frame = pd.DataFrame(backups)
+    table_ui(frame.assign(size=(frame["bytes"] / 1e6).round(1))[["file", "taken_at", "size"]].rename(
+        columns={"file": "Backup", "taken_at": "Taken (UTC)", "size": "Size (MB)"}))
+    with st.form("restore"):
+        chosen = st.selectbox("Restore a backup", [b["file"] for b in backups])
+        sure = st.checkbox("I understand this replaces the whole database (the current one is backed up first)")
+        submitted = st.form_submit_button("Restore")
+    if submitted:
+        if not sure:
+            st.error("Tick the box to confirm the restore.")
+            return
+        auth.require_editor(user)
+        source = next(b["path"] for b in backups if b["file"] == chosen)
+        try:
+            safety = build.restore(path, source)
+        except store.StoreError as error:
+            st.error(md(str(error)), icon=":material/error:")
+            return
+        _flash("success", f"Restored {chosen}. The database it replaced was kept as "
+                          f"{Path(safety).name if safety else 'nothing (there was none)'}.")
+        st.rerun()

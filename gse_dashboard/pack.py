@@ -1,0 +1,795 @@
+"""The Board pack (PDF or PowerPoint) and the GCSA's one-page brief (Word), for any as-at date.
+
+Everything comes from the as-at queries, so a pack is what was known at the end of its date:
+a correction recorded later leaves it unchanged, and building it twice gives the same
+content. This module decides what goes in, as sections of blocks (text, facts, tables,
+charts) built from the pages' own queries, tables and chart builders; documents.py writes
+them out as PDF, PowerPoint or Word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts, disclosure, metrics, queries, tables
+from . import db as store
+from .config import load_settings
+from .db import ALL, RATINGS, STATUSES
+from .documents import (
+    MARKING,
+    Bullets,
+    Cover,
+    Facts,
+    Figure,
+    FigureRow,
+    Progress,
+    Section,
+    Subheading,
+    Table,
+    Text,
+    docx_document,
+    draw,
+    figures_of,
+    html_document,
+    pptx_document,
+    print_pdf,
+)
+
+PACK_FORMATS = ("pdf", "pptx")
+# "Due" on a workstream page: falling due in about the next six months, i.e. by the Board
+# after next, so the Board sees what is coming as well as what is late.
+DUE_SOON_DAYS = 183
+# A commitment this long past its due date needs a decision (re-plan or close), not a nudge.
+LONG_OVERDUE_DAYS = 365
+# Off track: two commitments' worth behind plan in a workstream of about ten commitments.
+BEHIND_PLAN_POINTS = 20.0
+# Ratings that put a workstream off track whatever its progress.
+OFF_TRACK_RATINGS = ("Amber/Red", "Red")
+# The one-page brief names at most this many workstreams and references, so it stays one page.
+BRIEF_MAX_WORKSTREAMS = 5
+BRIEF_MAX_REFS = 2
+BRIEF_MAX_DECISION_REFS = 8
+BRIEF_COMMENTARY_CHARS = 120
+# The brief's one chart takes this share of the page's width, leaving room for the words.
+BRIEF_FIGURE_WIDTH = 0.52
+# Aspirations are a paragraph; a pack page has room for its first sentence or so.
+ASPIRATION_CHARS = 320
+
+
+# -- what was known at the as-at date ---------------------------------------------------------
+
+@dataclass
+class Snapshot:
+    """Everything a pack or brief shows, read once through the as-at queries."""
+
+    as_at: str
+    threshold: int
+    meeting: str | None
+    previous: str | None
+    illustrative: bool
+    workstreams: pd.DataFrame
+    status: pd.DataFrame
+    summary: pd.DataFrame
+    summary_before: pd.DataFrame | None
+    headline: dict
+    headline_before: dict | None
+    changes: pd.DataFrame | None
+    trajectory: pd.DataFrame
+    members: pd.DataFrame
+    scs: pd.DataFrame
+    members_target: pd.DataFrame
+    by_workstream: dict[int, dict]
+    membership: dict
+    diversity: dict
+
+
+def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
+    """Read what the pack needs as known at AS_AT, through the same queries the pages use."""
+    ws = queries.workstreams(conn)
+    status = metrics.with_flags(queries.commitment_status(conn, as_at), as_at)
+    previous = queries.previous_board_date(conn, as_at)
+    before = queries.commitment_status(conn, previous) if previous else None
+    meetings = queries.board_meetings(conn, as_at)
+    meeting = meetings.loc[meetings["date"] == as_at, "title"]
+    updates = queries.known_updates(conn, as_at)
+    by_workstream = {}
+    end = max(as_at, metrics.STRATEGY_END)
+    for number in ws["number"]:
+        own = status[status["workstream"] == number]
+        own_updates = updates[updates["workstream"] == number]
+        definitions = queries.indicators(conn, workstream=int(number))
+        definitions = definitions[definitions["category"] == "workstream"]
+        by_workstream[int(number)] = {
+            "status": own,
+            "trajectory": metrics.trajectory(own, own_updates, metrics.timeline_dates(queries.LAUNCH_DATE, end),
+                                             as_at),
+            "indicators": definitions,
+            "indicator_data": {row.code: (queries.observation_series(conn, row.code, as_at, population="GSE"),
+                                          queries.targets(conn, row.code, as_at))
+                               for row in definitions.itertuples()},
+        }
+    period = queries.latest_cell_period(conn, "members", as_at)
+    membership = {"period": period, "by_grade": None, "crosstab": None}
+    if period:
+        membership["by_grade"] = metrics.order_groups(
+            queries.membership_breakdown(conn, as_at, period, "grade", filters={"department": ALL, "role_type": ALL}),
+            "grade")
+        membership["crosstab"] = queries.membership_breakdown(conn, as_at, period, "department", "grade",
+                                                              filters={"role_type": ALL})
+    series = queries.diversity_series(conn, as_at)
+    definitions = queries.indicators(conn, category="diversity")
+    diversity = {
+        "series": series,
+        "gaps": metrics.benchmark_gaps(series),
+        "definitions": definitions,
+        "breakdowns": {(code, by): queries.diversity_breakdown(conn, code, as_at, by)
+                       for code in definitions["code"] for by in ("grade", "department")},
+    }
+    return Snapshot(
+        as_at=as_at,
+        threshold=threshold,
+        meeting=meeting.iloc[0] if not meeting.empty else None,
+        previous=previous,
+        illustrative=queries.illustrative_in_use(conn),
+        workstreams=ws,
+        status=status,
+        summary=metrics.workstream_summary(status, ws, as_at),
+        summary_before=metrics.workstream_summary(before, ws, previous) if before is not None else None,
+        headline=metrics.headline(status, as_at),
+        headline_before=metrics.headline(before, previous) if before is not None else None,
+        changes=metrics.changes_between(before, status, previous, as_at) if before is not None else None,
+        trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(queries.LAUNCH_DATE, as_at), as_at),
+        members=queries.observation_series(conn, "members", as_at, population="GSE"),
+        scs=queries.observation_series(conn, "members", as_at, population="GSE", grade="SCS"),
+        members_target=queries.targets(conn, "members", as_at),
+        by_workstream=by_workstream,
+        membership=membership,
+        diversity=diversity,
+    )
+
+
+def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None) -> Snapshot:
+    """Open DB_PATH read-only and take the snapshot at AS_AT (the threshold from the settings by default)."""
+    check_as_at(as_at)
+    threshold = load_settings().suppression_threshold if threshold is None else threshold
+    database = store.connect(db_path, readonly=True)
+    try:
+        return snapshot(database.conn, as_at, threshold)
+    finally:
+        database.close()
+
+
+def check_as_at(as_at: str) -> None:
+    """Refuse anything but a YYYY-MM-DD date on or after the strategy's launch."""
+    try:
+        day = dt.date.fromisoformat(as_at)
+    except (TypeError, ValueError):
+        raise ValueError(f"as-at date {as_at!r} is not a date in the form YYYY-MM-DD") from None
+    if len(as_at) != 10 or day.isoformat() < queries.LAUNCH_DATE:
+        raise ValueError(f"as-at date {as_at!r} must be a YYYY-MM-DD date on or after "
+                         f"{tables.format_date(queries.LAUNCH_DATE)}, when the strategy was launched")
+
+
+# -- measures the pack adds to the pages' ones (pure) -------------------------------------------
+
+def rating_trend(now: str | None, before: str | None, previous: str | None, *, short: bool = False) -> str:
+    """How a rating moved since the last Board, in words: 'Worsened from ■■■□□ Amber'.
+
+    SHORT leaves out the date of the last Board, for tables that give it once in their caption.
+    """
+    if previous is None:
+        return "No earlier Board" if short else "No earlier Board to compare with"
+    if not isinstance(now, str):
+        return "Not rated"
+    if not isinstance(before, str):
+        return "Newly rated" if short else f"Newly rated (not rated at the Board of {tables.format_date(previous)})"
+    old, new = metrics.rating_score(before), metrics.rating_score(now)
+    if new > old:
+        return f"Improved from {metrics.rating_label(before)}"
+    if new < old:
+        return f"Worsened from {metrics.rating_label(before)}"
+    return "Unchanged" if short else f"Unchanged since the Board of {tables.format_date(previous)}"
+
+
+def due_or_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """Commitments overdue, or open and due within DUE_SOON_DAYS of AS_AT, soonest due first."""
+    horizon = (dt.date.fromisoformat(as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+    open_ = ~status["status"].isin(metrics.DONE)
+    chosen = status[status["overdue"] | (open_ & (status["due_date"] <= horizon))]
+    return chosen.sort_values(["due_date", "ref"]).reset_index(drop=True)
+
+
+def long_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """Overdue commitments whose due date is more than LONG_OVERDUE_DAYS before AS_AT."""
+    cutoff = (dt.date.fromisoformat(as_at) - dt.timedelta(days=LONG_OVERDUE_DAYS)).isoformat()
+    return status[status["overdue"] & (status["due_date"] < cutoff)].sort_values(["due_date", "ref"])
+
+
+def off_track(summary: pd.DataFrame) -> pd.DataFrame:
+    """Workstreams rated Amber/Red or Red, or BEHIND_PLAN_POINTS or more behind plan; worst first."""
+    frame = summary.assign(
+        behind=summary["planned_share"] - summary["actual_share"],
+        score=summary["rating"].map(metrics.rating_score),
+    )
+    chosen = frame[frame["rating"].isin(OFF_TRACK_RATINGS) | (frame["behind"] >= BEHIND_PLAN_POINTS)]
+    return chosen.sort_values(["score", "behind", "number"], ascending=[True, False, True],
+                              na_position="last").reset_index(drop=True)
+
+
+def latest_commentary(status: pd.DataFrame) -> pd.Series | None:
+    """The commentary to quote for a workstream: its worst-rated open commitment's latest, else any."""
+    frame = status[status["commentary"].fillna("").str.strip() != ""]
+    open_ = frame[~frame["status"].isin(metrics.DONE)]
+    pool = open_ if not open_.empty else frame
+    if pool.empty:
+        return None
+    pool = pool.assign(score=pool["effective_rating"].map(metrics.rating_score).fillna(len(RATINGS) + 1))
+    return pool.sort_values(["score", "updated_as_of", "ref"], ascending=[True, False, True]).iloc[0]
+
+
+def _shorten(text: str, limit: int) -> str:
+    """TEXT cut at a word boundary to at most LIMIT characters, with an ellipsis if cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _first_sentences(text: str, limit: int) -> str:
+    """As many whole sentences of TEXT as fit in LIMIT characters (at least the first, shortened)."""
+    sentences = [s.strip() for s in str(text).replace("\n", " ").split(". ") if s.strip()]
+    kept = ""
+    for sentence in sentences:
+        candidate = f"{kept} {sentence.rstrip('.')}.".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    return kept or _shorten(text, limit)
+
+
+def _count(value: float | None) -> str:
+    return disclosure.NOT_AVAILABLE if value is None else f"{value:,.0f}"
+
+
+def _signed(change: float | None, unit: str = "") -> str:
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    return f"{change:+,.0f}{unit}".replace("-", "−")
+
+
+def _people_fact(series: pd.DataFrame, as_at: str, previous: str | None) -> tuple[str, bool]:
+    """A headline count as text with its period and change since the last Board; and whether revised."""
+    value, change, period = metrics.change_since(series, as_at, previous)
+    if value is None:
+        return disclosure.NOT_AVAILABLE + " (no figure recorded by this date)", False
+    row = series[series["period"] == period].iloc[-1]
+    qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
+    text = f"{qualifier}{value:,.0f} at {tables.format_date(period)}"
+    if row["revised"]:
+        text += f" {disclosure.REVISED}"
+    if change is not None:
+        text += f" ({_signed(change)} since the last Board)"
+    return text, bool(row["revised"])
+
+
+def _commitments_text(headline: dict, before: dict | None) -> tuple[str, str]:
+    complete = (f"{headline['actual_share']:.0f}% ({headline['complete']} of {headline['commitments']}) "
+                f"against {headline['planned_share']:.0f}% due")
+    overdue = f"{headline['overdue']}"
+    if before is not None:
+        complete += f" ({_signed(headline['actual_share'] - before['actual_share'], ' points')} since the last Board)"
+        overdue += f" ({_signed(headline['overdue'] - before['overdue'])} since the last Board)"
+    return complete, overdue
+
+
+def _table(frame: pd.DataFrame, caption: str, note: str = "") -> Table:
+    """A Table of FRAME with every cell as text, numbers written as the screen writes them."""
+    shown = tables.formatted(frame.reset_index(drop=True)).astype(str).replace({"nan": "", "None": ""})
+    return Table(shown, caption, note)
+
+
+# -- the Board pack's sections ------------------------------------------------------------------
+
+def _as_at_words(snap: Snapshot) -> str:
+    words = f"as at {tables.format_date(snap.as_at)}"
+    return words + (f" ({snap.meeting})" if snap.meeting else "")
+
+
+def illustrative_line(snap: Snapshot) -> str:
+    """The warning printed on the cover when the database holds illustrative figures."""
+    if not snap.illustrative:
+        return ""
+    return ("Illustrative figures: apart from the strategy's own baseline (membership and SCS in "
+            "September 2016, diversity in 2015), the progress, membership and diversity figures in this "
+            "database are made up to show how the dashboard works. They are not real.")
+
+
+def _generated_words(generated_at: dt.datetime | None) -> str:
+    moment = generated_at or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(dt.UTC)
+    return f"Generated on {moment.day} {moment.strftime('%B %Y at %H:%M')} UTC"
+
+
+def board_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
+    """The pack's cover."""
+    lines = [f"Delivery of the GSE Strategy {_as_at_words(snap)}: as known at the end of that day."]
+    if snap.previous:
+        lines.append(f"Changes are since the previous Board meeting, {tables.format_date(snap.previous)}.")
+    else:
+        lines.append("There is no earlier Board meeting in the data to compare with.")
+    lines.append(f"Security marking: {MARKING}.")
+    lines.append(_generated_words(generated_at) + " from the GSE Strategy Dashboard.")
+    return Cover(title="GSE Profession Board pack", subtitle=f"As at {tables.format_date(snap.as_at)}",
+                 lines=lines, warning=illustrative_line(snap))
+
+
+def overview_section(snap: Snapshot) -> Section:
+    """Headline figures and the grid of the ten workstreams."""
+    members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
+    scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
+    complete, overdue = _commitments_text(snap.headline, snap.headline_before)
+    facts = Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
+                   ("Overdue commitments", overdue)])
+    before = (dict(zip(snap.summary_before["number"], snap.summary_before["rating"]))
+              if snap.summary_before is not None else {})
+    grid = pd.DataFrame({
+        "Workstream": [f"{r.number}. {r.name}" for r in snap.summary.itertuples()],
+        "Delivery confidence": snap.summary["rating"].map(metrics.rating_label),
+        "Since the last Board": [rating_trend(r.rating, before.get(r.number), snap.previous, short=True)
+                                 for r in snap.summary.itertuples()],
+        "Complete (%)": snap.summary["actual_share"].round(0).astype(int),
+        "Due (planned, %)": snap.summary["planned_share"].round(0).astype(int),
+        "Overdue": snap.summary["overdue"].astype(int),
+    })
+    chart = charts.workstream_delivery_chart(snap.summary, snap.as_at, tables.source_line(snap.illustrative))
+    return Section("Overview", [
+        Text(f"How delivery of the strategy's {snap.headline['commitments']} commitments stood "
+             f"{_as_at_words(snap)}.", "lead"),
+        facts,
+        _table(grid, f"The ten workstreams {_as_at_words(snap)}"
+               + (f", and their ratings since the Board of {tables.format_date(snap.previous)}"
+                  if snap.previous else ""),
+               "Delivery confidence is the average rating of a workstream's open commitments (the Board's "
+               "rating where given), as symbol and word: ■■■■■ Green to ■□□□□ Red. Overdue: past the due "
+               "date and neither complete nor closed."),
+        Figure(chart),
+    ])
+
+
+def changes_section(snap: Snapshot) -> Section:
+    """What changed since the previous Board: commitments, then headline indicators."""
+    section = Section("Since the last Board")
+    if snap.previous is None:
+        section.blocks.append(Text("There is no earlier Board meeting in the data to compare with."))
+        return section
+    between = f"Between {tables.format_date(snap.previous)} and {tables.format_date(snap.as_at)}"
+    changes = snap.changes
+    if changes.empty:
+        section.blocks.append(Text(f"{between} no commitment changed status or rating, and none became overdue."))
+    else:
+        counts = changes["change"].value_counts()
+        section.blocks.append(Text(f"{between}: " + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items())
+                                   + "."))
+        shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
+                                        "change": "Change", "from": "From", "to": "To"})
+        section.blocks.append(_table(shown, f"Changes to commitments since the Board of "
+                                            f"{tables.format_date(snap.previous)}"))
+    rows = []
+    named = [("GSE members", snap.members), ("SCS members", snap.scs)]
+    for number, data in snap.by_workstream.items():
+        for row in data["indicators"].itertuples():
+            named.append((f"{row.name} (workstream {number})", data["indicator_data"][row.code][0]))
+    for name, series in named:
+        value, change, period = metrics.change_since(series, snap.as_at, snap.previous)
+        if value is None:
+            continue
+        then = value - change if change is not None else None
+        rows.append({"Indicator": name, "At the last Board": _count(then), "Now": _count(value),
+                     "Change": _signed(change) if change is not None else disclosure.NOT_AVAILABLE,
+                     "Latest figure for": tables.format_date(period)})
+    if rows:
+        section.blocks.append(_table(pd.DataFrame(rows), "Indicators: the latest figure known at each Board",
+                                     "[x]: no figure had been recorded by the last Board."))
+    return section
+
+
+def _indicator_rows(data: dict, as_at: str, previous: str | None) -> pd.DataFrame:
+    rows = []
+    for row in data["indicators"].itertuples():
+        series, target = data["indicator_data"][row.code]
+        value, change, period = metrics.change_since(series, as_at, previous)
+        if value is None:
+            rows.append({"Indicator": row.name, "Latest": disclosure.NOT_AVAILABLE, "Refers to": "",
+                         "Target by then": "", "Since the last Board": ""})
+            continue
+        latest = series[series["period"] == period].iloc[-1]
+        due = target[target["period"] <= period] if not target.empty else target
+        aim = f"{due.iloc[-1]['value']:,.0f} ({tables.format_date(due.iloc[-1]['period'])})" if not due.empty else \
+            disclosure.NOT_APPLICABLE
+        rows.append({
+            "Indicator": row.name,
+            "Latest": f"{value:,.0f}" + (f" {disclosure.REVISED}" if latest["revised"] else ""),
+            "Refers to": tables.format_date(period),
+            "Target by then": aim,
+            "Since the last Board": _signed(change) if change is not None else disclosure.NOT_AVAILABLE,
+        })
+    return pd.DataFrame(rows)
+
+
+def workstream_section(snap: Snapshot, number: int) -> Section:
+    """One workstream: aspiration in brief, rating and trend, due or overdue commitments, trajectory, indicators."""
+    ws = snap.workstreams[snap.workstreams["number"] == number].iloc[0]
+    data = snap.by_workstream[number]
+    status = data["status"]
+    headline = metrics.headline(status, snap.as_at)
+    rating = metrics.workstream_rating(status) if not status.empty else None
+    before = None
+    if snap.summary_before is not None:
+        before = snap.summary_before.loc[snap.summary_before["number"] == number, "rating"].iloc[0]
+    before_headline = None
+    if snap.previous is not None:
+        before_headline = {"complete": int(
+            snap.summary_before.loc[snap.summary_before["number"] == number, "complete"].iloc[0])}
+    complete = (f"{headline['complete']} of {headline['commitments']} ({headline['actual_share']:.0f}%) against "
+                f"{headline['planned_share']:.0f}% due")
+    if before_headline is not None:
+        complete += f"; {_signed(headline['complete'] - before_headline['complete'])} since the last Board"
+    blocks = [
+        Text(f"What good looks like: {_first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
+        Facts([("Delivery confidence", metrics.rating_label(rating)),
+               ("Trend", rating_trend(rating, before, snap.previous)),
+               ("Commitments complete", complete),
+               ("Overdue", str(headline["overdue"]))]),
+        Figure(charts.trajectory_chart(data["trajectory"], ws["name"], snap.as_at,
+                                       tables.source_line(snap.illustrative))),
+    ]
+    chosen = due_or_overdue(status, snap.as_at)
+    horizon = (dt.date.fromisoformat(snap.as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+    caption = f"Commitments overdue or due by {tables.format_date(horizon)}"
+    if chosen.empty:
+        blocks.append(Text(f"{caption}: none.", "p"))
+    else:
+        shown = tables.commitment_table(chosen)
+        shown["Due"] = chosen["due_date"].map(tables.format_date)
+        shown = tables.formatted(shown)
+        revised = chosen["revised"].astype(bool).to_numpy()
+        shown.loc[revised, "% complete"] = shown.loc[revised, "% complete"] + f" {disclosure.REVISED}"
+        blocks.append(Table(shown.astype(str), caption))
+    if not data["indicators"].empty:
+        blocks.append(_table(_indicator_rows(data, snap.as_at, snap.previous), "Its indicators",
+                             "Figures for the GSE profession; [z]: no target set."))
+    return Section(f"{number}. {ws['name']}", blocks)
+
+
+def membership_section(snap: Snapshot) -> Section:
+    """Members and SCS with the target trajectory, and suppressed breakdowns by grade and department."""
+    members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
+    scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
+    section = Section("Membership", [
+        Facts([("GSE members", members), ("SCS members", scs)]),
+        Figure(charts.indicator_chart(snap.members, snap.members_target, name="GSE members", unit="count",
+                                      population="the whole profession", as_at=snap.as_at,
+                                      source=tables.observation_source(snap.members))),
+    ])
+    period = snap.membership["period"]
+    if not period:
+        section.blocks.append(Text("No breakdown of members by department or grade had been recorded by this date."))
+        return section
+    threshold = snap.threshold
+    rule = (f"[c]: fewer than {threshold}, or hidden so that a small number cannot be worked out from the "
+            "totals.")
+    by_grade = snap.membership["by_grade"]
+    safe = disclosure.suppress_column(by_grade.set_index("grade")["members"].rename("Members"), threshold)
+    shown = safe.display.reset_index().rename(columns={"index": "Grade", "grade": "Grade"})
+    section.blocks.append(_table(shown, f"Members by grade, {tables.format_date(period)}", rule))
+    crosstab = tables.department_grade_table(snap.membership["crosstab"], threshold)
+    section.blocks.append(_table(crosstab, f"Members by department and grade, {tables.format_date(period)}", rule))
+    return section
+
+
+def diversity_breakdowns(snap: Snapshot, by: str) -> tuple[pd.DataFrame, str]:
+    """Every characteristic's share by BY side by side, each cell as the screen's table shows it.
+
+    The cells come from tables.diversity_breakdown_table, so suppression is the screen's. Returns
+    the table and the year it refers to.
+    """
+    columns, year, rates = {}, "", []
+    for row in snap.diversity["definitions"].itertuples():
+        frame = snap.diversity["breakdowns"][(row.code, by)]
+        if frame.empty:
+            continue
+        year = year or frame["period"].iloc[0][:4]
+        shown = tables.diversity_breakdown_table(frame, row.name, by, snap.threshold)
+        share = shown[f"{row.name} (% of declared)"]
+        flagged = [f"{s} †" if unreliable and not isinstance(s, str) else s
+                   for s, unreliable in zip(share, shown["Reliability"] != "")]
+        columns[row.name] = pd.Series(flagged, index=shown[by.capitalize()].to_numpy(), dtype=object)
+        rates += [r for r in shown["Declaration rate (%)"] if not isinstance(r, str)]
+    if not columns:
+        return pd.DataFrame(), year
+    combined = pd.DataFrame(columns)
+    combined = combined.fillna(disclosure.NOT_AVAILABLE).rename_axis(by.capitalize()).reset_index()
+    combined = metrics.order_groups(combined.rename(columns={by.capitalize(): by}), by).rename(
+        columns={by: by.capitalize()})
+    return combined, year
+
+
+def diversity_section(snap: Snapshot) -> Section:
+    """Each characteristic against the Civil Service, then breakdowns with small numbers suppressed."""
+    summary = tables.diversity_summary(snap.diversity)
+    section = Section("Diversity and inclusion", [
+        Text("Shares are the percentage of those who declared, beside the declaration rate, against the Civil "
+             f"Service as a whole. Counts below {snap.threshold}, and shares resting on them, are shown as [c].",
+             "lead"),
+        _table(summary, f"The GSE profession against the Civil Service, latest year known "
+                        f"{_as_at_words(snap)}",
+               "Gap: GSE share minus Civil Service share, in percentage points. [r]: revised since first "
+               "recorded. [x]: not available."),
+    ])
+    threshold_note = (f"[c]: fewer than {snap.threshold} people, or a share that would disclose such a count. "
+                      "†: under 50% of the group declared, so the share is unreliable. "
+                      "[x]: not available. Declaration rates by characteristic are in the table above.")
+    for by in ("grade", "department"):
+        combined, year = diversity_breakdowns(snap, by)
+        if combined.empty:
+            section.blocks.append(Text(f"No diversity figures by {by} had been recorded by this date."))
+            continue
+        section.blocks.append(Table(combined.astype(str), f"GSE members by {by}, {year}: % of those who declared",
+                                    threshold_note))
+    figures = []
+    for row in snap.diversity["definitions"].itertuples():
+        gaps = snap.diversity["gaps"][snap.diversity["gaps"]["indicator"] == row.code]
+        series = snap.diversity["series"][snap.diversity["series"]["indicator"] == row.code]
+        trend = metrics.gap_trend(snap.diversity["gaps"], row.code)
+        figures.append(Figure(charts.benchmark_chart(gaps, trend, name=row.name, as_at=snap.as_at,
+                                                     source=tables.observation_source(series))))
+    section.blocks.append(FigureRow(figures))
+    return section
+
+
+def revisions(snap: Snapshot) -> list[str]:
+    """Every figure or update in the pack that had been revised by the as-at date, in words."""
+    items = []
+    for row in snap.status[snap.status["revised"].astype(bool)].itertuples():
+        items.append(f"{disclosure.REVISED} {row.ref} ({row.title}): the progress update for "
+                     f"{tables.format_date(row.updated_as_of)} was corrected after it was first recorded.")
+    named = [("GSE members", snap.members), ("SCS members", snap.scs)]
+    for data in snap.by_workstream.values():
+        for row in data["indicators"].itertuples():
+            named.append((row.name, data["indicator_data"][row.code][0]))
+    for row in snap.diversity["definitions"].itertuples():
+        series = snap.diversity["series"]
+        for population in ("GSE", "Civil Service"):
+            named.append((f"{row.name}, {population}", series[(series["indicator"] == row.code)
+                                                               & (series["population"] == population)]))
+    for name, series in named:
+        for row in series[series["revised"].astype(bool)].itertuples():
+            items.append(f"{disclosure.REVISED} {name}: the figure for {tables.format_date(row.period)} "
+                         "was corrected after it was first recorded.")
+    return items
+
+
+def closing_section(snap: Snapshot) -> Section:
+    """Sources, definitions and revisions."""
+    sources = {
+        "The strategy": "The Government Science and Engineering (GSE) Profession Strategy (Government Office for "
+                        "Science, September 2016): workstreams, commitments, horizons and the baseline figures.",
+        "Delivery": tables.source_line(snap.illustrative) + ".",
+        "Membership": tables.observation_source(snap.members) + ".",
+        "Diversity": tables.observation_source(snap.diversity["series"]) + ".",
+    }
+    indicator_series = [s for d in snap.by_workstream.values() for s, _ in d["indicator_data"].values()]
+    if indicator_series:
+        sources["Workstream indicators"] = tables.observation_source(pd.concat(indicator_series)) + "."
+    definitions = [
+        "Status of a commitment: " + ", ".join(metrics.status_label(s) for s in STATUSES)
+        + " (closed means closed without completion).",
+        "Delivery confidence on the government's five-point scale, as symbol and word: "
+        + "; ".join(metrics.rating_label(r) for r in RATINGS)
+        + ". The Board's rating is used where it has given one. A workstream's rating is the average of its "
+          "open commitments' ratings, rounding halves towards caution.",
+        "Due date: short term by 30 September 2017, medium term by 30 September 2018, long term by "
+        "30 September 2021, unless changed since.",
+        "Overdue: past its due date and neither complete nor closed, whatever its rating. Due (on a workstream "
+        f"page): open and due within {DUE_SOON_DAYS} days of the as-at date.",
+        "Planned: the share of commitments due by a date. Actual: the share complete at that date. Work done "
+        "(weighted): the average percent complete, which credits work part done.",
+        "Diversity shares are the percentage of those who declared; a share resting on under 50% declared is "
+        "unreliable.",
+        f"Statistical disclosure control: counts below {snap.threshold}, shares based on fewer than "
+        f"{snap.threshold} people, and any figure from which they could be worked out are not shown. "
+        "[c] confidential; [x] not available; [z] not applicable; [r] revised.",
+    ]
+    revised = revisions(snap)
+    return Section("Sources, definitions and revisions", [
+        Subheading("Sources"),
+        Bullets([f"{k}: {v}" for k, v in sources.items()]),
+        Subheading("Definitions"),
+        Bullets(definitions),
+        Subheading("Revisions"),
+        Text(f"Everything in this pack is as known at the end of {tables.format_date(snap.as_at)}: updates and "
+             "corrections recorded later are left out, so the pack can be reproduced exactly. Figures and "
+             "updates corrected by then are marked [r]."),
+        Bullets(revised) if revised else Text("No figure or update in this pack had been revised by this date."),
+    ])
+
+
+def board_sections(snap: Snapshot) -> list[Section]:
+    """The pack after its cover: overview, changes, each workstream, membership, diversity, sources."""
+    return [overview_section(snap), changes_section(snap),
+            *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
+            membership_section(snap), diversity_section(snap), closing_section(snap)]
+
+
+# -- the GCSA brief ---------------------------------------------------------------------------
+
+def brief_sections(snap: Snapshot) -> list[Section]:
+    """The one-page brief: headlines, diversity gaps, workstreams off track, what the Board is asked."""
+    members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
+    scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
+    complete, overdue = _commitments_text(snap.headline, snap.headline_before)
+    headlines = Section("Headlines", [
+        Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
+               ("Overdue commitments", overdue)]),
+        Figure(charts.trajectory_chart(snap.trajectory, "All workstreams", snap.as_at,
+                                       tables.source_line(snap.illustrative))),
+    ])
+    summary = tables.diversity_summary(snap.diversity)
+    gaps = summary[["Characteristic", "Year", "GSE (% of declared)", "Civil Service (%)",
+                    "Gap (points, GSE minus CS)", "Gap since previous year"]].rename(
+        columns={"Gap (points, GSE minus CS)": "Gap (points)", "Gap since previous year": "Gap is"})
+    widening = summary.loc[summary["Gap since previous year"] == "widening", "Characteristic"].tolist()
+    closing = summary.loc[summary["Gap since previous year"] == "closing", "Characteristic"].tolist()
+    diversity = Section("Diversity against the Civil Service", [
+        _table(gaps, "Latest year: share of GSE members who declared, against the Civil Service; the gap in "
+                     "points, and whether it is closing since the previous year"),
+    ])
+    workstreams = Section("Workstreams off track")
+    late = off_track(snap.summary)
+    if late.empty:
+        workstreams.blocks.append(Text("No workstream is rated Amber/Red or Red, and none is "
+                                       f"{BEHIND_PLAN_POINTS:.0f} or more points behind plan."))
+    else:
+        items = []
+        for row in late.head(BRIEF_MAX_WORKSTREAMS).itertuples():
+            status = snap.by_workstream[int(row.number)]["status"]
+            reasons = [metrics.rating_label(row.rating)]
+            reasons.append(f"{row.actual_share:.0f}% complete against {row.planned_share:.0f}% due")
+            overdue_rows = status[status["overdue"]].sort_values(["due_date", "ref"])
+            text = f"{row.number}. {row.name}: {'; '.join(reasons)}."
+            if not overdue_rows.empty:
+                cited = "; ".join(f"{r.ref} {r.title} (due {tables.format_date(r.due_date)})"
+                                  for r in overdue_rows.head(BRIEF_MAX_REFS).itertuples())
+                more = len(overdue_rows) - BRIEF_MAX_REFS
+                text += f" Overdue: {cited}" + (f"; and {more} more" if more > 0 else "") + "."
+            quote = latest_commentary(status)
+            if quote is not None:
+                text += (f" Latest ({quote['ref']}, {tables.format_date(quote['updated_as_of'])}): "
+                         f"“{_shorten(quote['commentary'], BRIEF_COMMENTARY_CHARS)}”")
+            items.append(text)
+        if len(late) > BRIEF_MAX_WORKSTREAMS:
+            items.append(f"And {len(late) - BRIEF_MAX_WORKSTREAMS} more: see the Board pack.")
+        workstreams.blocks.append(Text(f"Rated {' or '.join(OFF_TRACK_RATINGS)}, or {BEHIND_PLAN_POINTS:.0f} or more "
+                                       "points behind plan:", "note"))
+        workstreams.blocks.append(Bullets(items))
+    asks = Section("The Board is asked to", [Bullets(board_asks(snap, widening, closing))])
+    return [headlines, diversity, workstreams, asks]
+
+
+def board_asks(snap: Snapshot, widening: list[str], closing: list[str]) -> list[str]:
+    """What the Board is asked to note and decide, derived from the figures."""
+    headline, before = snap.headline, snap.headline_before
+    since = (f" ({_signed(headline['overdue'] - before['overdue'])} since the last Board)"
+             if before is not None else "")
+    asks = [f"Note that {headline['overdue']} of the {headline['commitments']} commitments are overdue{since}, and "
+            f"that {headline['actual_share']:.0f}% are complete against {headline['planned_share']:.0f}% due."]
+    if widening:
+        asks.append(f"Note that the gap with the Civil Service is widening for {_join(widening)}"
+                    + (f", and closing for {_join(closing)}." if closing else "."))
+    elif closing:
+        asks.append(f"Note that the gap with the Civil Service is closing for {_join(closing)}, "
+                    "and widening for none.")
+    stale = long_overdue(snap.status, snap.as_at)
+    if not stale.empty:
+        refs = ", ".join(stale["ref"].head(BRIEF_MAX_DECISION_REFS))
+        more = len(stale) - BRIEF_MAX_DECISION_REFS
+        asks.append(f"Decide whether to re-plan or close the {len(stale)} commitments overdue by more than a year: "
+                    f"{refs}" + (f" and {more} more" if more > 0 else "") + ".")
+    red = snap.summary[snap.summary["rating"] == "Red"]
+    if not red.empty:
+        asks.append("Decide on a recovery plan for the workstreams rated Red: "
+                    + _join([f"{r.number}. {r.name}" for r in red.itertuples()]) + ".")
+    if len(asks) == 1 + bool(widening or closing):
+        asks.append("No decision is needed on the figures alone.")
+    return asks
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def brief_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
+    """The brief's heading lines."""
+    lines = [f"Delivery of the GSE Strategy {_as_at_words(snap)}"
+             + (f"; changes since the Board of {tables.format_date(snap.previous)}. " if snap.previous else ". ")
+             + _generated_words(generated_at) + f" from the GSE Strategy Dashboard. {MARKING}."]
+    return Cover(title="GSE Strategy: brief for the Government Chief Scientific Adviser",
+                 subtitle=f"As at {tables.format_date(snap.as_at)}", lines=lines,
+                 warning=illustrative_line(snap))
+
+# -- entry points ---------------------------------------------------------------------------------
+
+def _reporter(progress: Progress | None) -> Progress:
+    return progress if progress is not None else (lambda fraction, message: None)
+
+
+def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """The Board pack as at AS_AT, as "pdf" or "pptx" bytes.
+
+    PROGRESS, if given, is called with (fraction done, what is happening) as the pack builds.
+    THRESHOLD defaults to the settings' suppression threshold, as the pages use.
+    """
+    if fmt not in PACK_FORMATS:
+        raise ValueError(f"the Board pack is made as {' or '.join(PACK_FORMATS)}, not {fmt!r}")
+    report = _reporter(progress)
+    report(0.0, "Reading the database as at the date")
+    snap = read_snapshot(db_path, as_at, threshold)
+    report(0.1, "Laying out the pack")
+    cover, sections = board_cover(snap, generated_at), board_sections(snap)
+    draw(figures_of(sections), report, 0.15, 0.8)
+    footer = f"GSE Profession Board pack, as at {tables.format_date(as_at)}"
+    if fmt == "pdf":
+        report(0.85, "Printing the PDF")
+        data = print_pdf(html_document(cover, sections), footer)
+    else:
+        report(0.85, "Writing the PowerPoint slides")
+        data = pptx_document(cover, sections, footer, generated_at)
+    report(1.0, "Done")
+    return data
+
+
+def gcsa_brief(db_path: str | Path, as_at: str, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """The one-page brief for the Government Chief Scientific Adviser as at AS_AT, as .docx bytes."""
+    report = _reporter(progress)
+    report(0.0, "Reading the database as at the date")
+    snap = read_snapshot(db_path, as_at, threshold)
+    report(0.2, "Laying out the brief")
+    cover, sections = brief_cover(snap, generated_at), brief_sections(snap)
+    draw(figures_of(sections), report, 0.3, 0.8)
+    report(0.85, "Writing the Word document")
+    data = docx_document(cover, sections, generated_at, figure_width=BRIEF_FIGURE_WIDTH)
+    report(1.0, "Done")
+    return data
+
+
+# File formats a user can ask for, what each makes, and its media type.
+DOCUMENTS = {
+    "pdf": ("Board pack (PDF)", "application/pdf"),
+    "pptx": ("Board pack (PowerPoint)", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "docx": ("GCSA brief (Word)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+
+
+def build(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
+          progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """Any of the documents by file format: "pdf" or "pptx" for the pack, "docx" for the brief."""
+    if fmt == "docx":
+        return gcsa_brief(db_path, as_at, generated_at=generated_at, progress=progress, threshold=threshold)
+    if fmt not in DOCUMENTS:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(DOCUMENTS)}")
+    return board_pack(db_path, as_at, fmt, generated_at=generated_at, progress=progress, threshold=threshold)
+
+
+def file_name(as_at: str, fmt: str) -> str:
+    """The file name a download or the CLI suggests: gse-board-pack-2019-10-16.pdf."""
+    return f"gse-{'gcsa-brief' if fmt == 'docx' else 'board-pack'}-{as_at}.{fmt}"

@@ -1,0 +1,130 @@
+"""Widgets for the Board pack page: choose the date and formats, build with progress, download.
+
+Built files are cached with st.cache_data on (database path, revision, as-at date, format), so
+a rerun, or another user asking for the same pack, does not build it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pandas as pd
+import streamlit as st
+
+from . import pack, queries
+from .tables import format_date
+
+OTHER_DATE = "Another date…"
+# Word first: the brief is quick to build and the usual thing to send ahead of the pack.
+DEFAULT_FORMATS = ("pdf", "docx")
+BUILT_KEY = "_board_pack_built"
+
+
+def default_pack_date(meetings: pd.DataFrame, as_at: str) -> str:
+    """The latest Board meeting on or before AS_AT, or AS_AT itself when there is none."""
+    held = meetings[meetings["date"] <= as_at]["date"] if not meetings.empty else pd.Series(dtype=str)
+    return str(held.max()) if not held.empty else as_at
+
+
+def pack_date_ui(meetings: pd.DataFrame, as_at: str) -> str:
+    """Choose a Board meeting (the latest by default) or any other date; returns YYYY-MM-DD."""
+    held = meetings[meetings["date"] <= as_at].sort_values("date", ascending=False) if not meetings.empty \
+        else meetings
+    titles = dict(zip(held["date"], held["title"])) if not held.empty else {}
+    options = [*titles, OTHER_DATE]
+    default = default_pack_date(held, as_at)
+    chosen = st.selectbox(
+        "Pack as at", options, index=options.index(default) if default in options else 0,
+        format_func=lambda d: d if d == OTHER_DATE else f"{format_date(d)}: {titles[d]}",
+        help="Everything in the pack is as known at the end of this day. The list shows Board meetings "
+             "up to the as-at date chosen in the sidebar.",
+    )
+    if chosen != OTHER_DATE:
+        return chosen
+    day = st.date_input("Date", value=dt.date.fromisoformat(as_at), min_value=dt.date.fromisoformat(
+        queries.LAUNCH_DATE), format="DD/MM/YYYY")
+    return (day or dt.date.fromisoformat(as_at)).isoformat()
+
+
+def formats_ui() -> list[str]:
+    """Checkboxes for the documents to build; returns their file formats."""
+    st.markdown("**Documents**")
+    return [fmt for fmt, (label, _) in pack.DOCUMENTS.items()
+            if st.checkbox(label, value=fmt in DEFAULT_FORMATS, key=f"pack-format-{fmt}")]
+
+
+class _NotBuilt(Exception):
+    """Raised inside load_document when the file is not in the cache and none was handed over."""
+
+
+# The file just built, handed to load_document to store; per thread, as each session's script
+# runs on its own thread.
+_handoff = threading.local()
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def load_document(path: str, rev: str, as_at: str, fmt: str) -> bytes:
+    """The built file for this key, from the cache; raises _NotBuilt when it has not been built.
+
+    Building happens outside (see document_ui) so that its progress can be shown: Streamlit
+    cannot update an element from inside a cached function. An exception is not cached, so a
+    miss leaves nothing behind.
+    """
+    built = getattr(_handoff, "data", None)
+    if built is None:
+        raise _NotBuilt
+    return built
+
+
+def cached_document(path: str, rev: str, as_at: str, fmt: str) -> bytes | None:
+    """The file if it has been built for this key and is still cached, else None."""
+    try:
+        return load_document(path, rev, as_at, fmt)
+    except _NotBuilt:
+        return None
+
+
+def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int) -> bytes:
+    """Build one file with a progress bar, then keep it in the cache."""
+    label = pack.DOCUMENTS[fmt][0]
+    bar = st.progress(0.0, text=f"{label}: starting")
+    data = pack.build(path, as_at, fmt, threshold=threshold,
+                      progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0),
+                                                                      text=f"{label}: {message}"))
+    bar.empty()
+    _handoff.data = data
+    try:
+        return load_document(path, rev, as_at, fmt)
+    finally:
+        _handoff.data = None
+
+
+def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int) -> None:
+    """The build button, progress while building, and a download button per built file."""
+    clicked = st.button("Build", type="primary", icon=":material/build:", disabled=not formats,
+                        help=None if formats else "Choose at least one document.")
+    if clicked:
+        with st.status(f"Building for {format_date(as_at)}…", expanded=True) as status:
+            try:
+                for fmt in formats:
+                    if cached_document(path, rev, as_at, fmt) is None:
+                        build_document(path, rev, as_at, fmt, threshold)
+                    st.write(f"{pack.DOCUMENTS[fmt][0]}: ready.")
+            except RuntimeError as error:  # Chromium or kaleido missing: a set-up problem to explain
+                status.update(label="Could not build", state="error", expanded=True)
+                st.error(str(error), icon=":material/error:")
+                return
+            status.update(label=f"Built for {format_date(as_at)}", state="complete", expanded=False)
+        st.session_state[BUILT_KEY] = (path, rev, as_at, tuple(formats))
+    built = st.session_state.get(BUILT_KEY)
+    if not built or built[:3] != (path, rev, as_at):
+        return
+    for fmt in built[3]:
+        data = cached_document(path, rev, as_at, fmt)
+        if data is None:
+            continue
+        label, mime = pack.DOCUMENTS[fmt]
+        st.download_button(f"Download the {label}, {len(data) // 1024:,} KB", data=data,
+                           file_name=pack.file_name(as_at, fmt), mime=mime, on_click="ignore",
+                           icon=":material/download:", key=f"download-pack-{fmt}")

@@ -1,0 +1,130 @@
+"""Tables as people read them: pure shaping shared by the pages, the Board pack and the brief.
+
+Moved out of ui.py so that the pack shows the same tables, with the same disclosure control,
+as the screen does, without importing Streamlit. DataFrames in, DataFrames or text out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from . import disclosure, metrics
+
+
+def format_date(date: str | None) -> str:
+    """A stored ISO date as people in government write it: 18 October 2017."""
+    if not date:
+        return "no date"
+    day = dt.date.fromisoformat(date[:10])
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def format_cell(value: object) -> str:
+    """A table cell as text: whole numbers with thousands separators, others to one decimal place."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else ("Yes" if value else "No")
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
+        return f"{value:,.0f}"
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.1f}"
+    return str(value)
+
+
+def formatted(frame: pd.DataFrame) -> pd.DataFrame:
+    """FRAME with every number written as format_cell writes it; text columns left as they are."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if not pd.api.types.is_string_dtype(shown[column]) or shown[column].dtype == object:
+            shown[column] = [format_cell(v.item() if hasattr(v, "item") else v) for v in shown[column]]
+    return shown
+
+
+def observation_source(series: pd.DataFrame) -> str:
+    """The sources behind an indicator series, for the line under its chart."""
+    sources = sorted(set(series["source"])) if not series.empty else []
+    return "; ".join(sources) if sources else "No figures recorded"
+
+
+def source_line(illustrative: bool) -> str:
+    """The source to show under charts of delivery data."""
+    return ("GSE team progress records (illustrative history); due dates from the GSE Strategy (2016), Annex A"
+            if illustrative else "GSE team progress records; due dates from the GSE Strategy (2016), Annex A")
+
+
+COMMITMENT_COLUMNS = {
+    "ref": "Ref", "title": "Commitment", "status_label": "Status", "rating_label": "Rating",
+    "percent_complete": "% complete", "owner": "Owner", "due_date": "Due", "overdue_label": "Overdue",
+}
+
+
+def commitment_table(status: pd.DataFrame) -> pd.DataFrame:
+    """Commitments as people read them: symbols and words, not codes."""
+    frame = status.assign(
+        status_label=status["status"].map(metrics.status_label),
+        rating_label=status["effective_rating"].map(metrics.rating_label),
+        overdue_label=status["overdue"].map(lambda o: "⚠ Overdue" if o else ""),
+        percent_complete=status["percent_complete"].round(0).astype(int),
+    )
+    return frame[list(COMMITMENT_COLUMNS)].rename(columns=COMMITMENT_COLUMNS)
+
+
+def diversity_summary(data: dict) -> pd.DataFrame:
+    """One row per characteristic: latest GSE and Civil Service shares, gap, direction, declaration.
+
+    DATA needs `definitions` (diversity indicators), `series` (queries.diversity_series) and
+    `gaps` (metrics.benchmark_gaps of it).
+    """
+    rows = []
+    for row in data["definitions"].itertuples():
+        trend = metrics.gap_trend(data["gaps"], row.code)
+        gse = data["series"][(data["series"]["indicator"] == row.code) & (data["series"]["population"] == "GSE")]
+        last = gse.iloc[-1] if not gse.empty else None
+        latest = trend["latest"]
+        rate = last["declaration_rate"] if last is not None else None
+        marks = []
+        if last is not None and last["revised"]:
+            marks.append(disclosure.REVISED)
+        if last is not None and last["illustrative"]:
+            marks.append("illustrative")
+        rows.append({
+            "Characteristic": row.name,
+            "Year": latest["period"][:4] if latest else disclosure.NOT_AVAILABLE,
+            "GSE (% of declared)": round(latest["gse"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Civil Service (%)": round(latest["civil_service"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Gap (points, GSE minus CS)": round(latest["gap"], 1) if latest else disclosure.NOT_AVAILABLE,
+            "Gap since previous year": trend["direction"],
+            "GSE declaration rate (%)": disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate) else round(rate, 1),
+            "Reliability": "unreliable: under 50% declared" if rate is not None and not pd.isna(rate)
+            and rate < disclosure.UNRELIABLE_BELOW else "",
+            "Notes": " ".join(marks),
+        })
+    return pd.DataFrame(rows)
+
+
+def diversity_breakdown_table(frame: pd.DataFrame, name: str, by: str, threshold: int) -> pd.DataFrame:
+    """One characteristic by grade or department as shown: % of declared, declared, rate, with `[c]`.
+
+    FRAME is queries.diversity_breakdown; suppression is disclosure.declared_shares.
+    """
+    frame = metrics.order_groups(frame.rename(columns={"group": by}), by).rename(columns={by: "group"})
+    safe = disclosure.declared_shares(frame[["group", "numerator", "denominator", "declaration_rate"]], threshold)
+    return pd.DataFrame({
+        by.capitalize(): safe["group"],
+        f"{name} (% of declared)": safe["share"],
+        "Declared": safe["declared"],
+        "Declaration rate (%)": safe["declaration_rate"],
+        "Reliability": safe["unreliable"].map(lambda u: "unreliable: under 50% declared" if u else ""),
+    })
+
+
+def department_grade_table(crosstab: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Members by department (rows) and grade (columns) with totals, suppressed, as shown.
+
+    CROSSTAB is the long queries.membership_breakdown by department and grade.
+    """
+    wide = crosstab.pivot_table(index="department", columns="grade", values="members", aggfunc="sum", fill_value=0)
+    wide = wide[sorted(wide.columns, key=metrics.grade_sort_key)]
+    safe = disclosure.suppress_crosstab(wide, threshold)
+    return safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})

@@ -1,0 +1,17 @@
+"""Board pack: the pack (PDF, PowerPoint) and the GCSA's one-page brief (Word) for an as-at date."""
+
+import streamlit as st
+
+from gse_dashboard import pack_ui, ui
+
+ui.page_guard()
+st.title("Board pack")
+ui.illustrative_notice()
+st.markdown(
+    "Build the **Board pack** (PDF or PowerPoint) and the **one-page brief** for the Government Chief "
+    "Scientific Adviser (Word) as known on a date. A pack for a past Board meeting comes out exactly as "
+    "it was: corrections recorded since are left out. Every page is marked OFFICIAL."
+)
+as_at = pack_ui.pack_date_ui(ui.basics()["meetings"], ui.current_as_at())
+formats = pack_ui.formats_ui()
+pack_ui.build_ui(ui.db_path(), ui.revision(), as_at, formats, ui.settings().suppression_threshold)

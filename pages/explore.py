@@ -1,0 +1,26 @@
+"""Explore: any indicator or the commitments, filtered and grouped, as at a date; a link reproduces the view."""
+
+import streamlit as st
+
+from gse_dashboard import explore_ui, ui
+
+ui.page_guard()
+st.title("Explore")
+as_at = ui.current_as_at()
+threshold = ui.settings().suppression_threshold
+user = ui.current_user()
+st.markdown(f"Choose what to look at, how to group it and what to filter, **as known at {ui.format_date(as_at)}**. "
+            "The address bar keeps every choice, so the link shows a colleague the same view.")
+choices = explore_ui.load_choices(ui.db_path(), ui.revision())
+state = explore_ui.state_ui(choices, as_at)
+ui.illustrative_notice()
+result = explore_ui.load_result(ui.db_path(), ui.revision(), explore_ui.query_string(state), threshold)
+explore_ui.result_ui(result, threshold)
+explore_ui.link_ui(state)
+
+st.header("Saved views")
+explore_ui.saved_views_ui(state, choices, user)
+
+if user.can_edit:
+    st.header("SQL box")
+    explore_ui.sql_box_ui()

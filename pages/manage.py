@@ -1,0 +1,35 @@
+"""Manage data (editors): record progress, change owners and due dates, import files, audit, backups."""
+
+import streamlit as st
+
+from gse_dashboard import manage_ui, ui
+
+ui.page_guard()
+st.title("Manage data")
+user = ui.current_user()
+if not user.can_edit:
+    st.error("Only editors can change the dashboard's data. "
+             + ("Sign in with an editor's account." if user.mode != "local" else
+                "This dashboard is set to require sign-in for editing."), icon=":material/lock:")
+    st.stop()
+manage_ui.flash_ui()
+st.caption(f"Editing as **{ui.md(user.actor)}**. Every change is recorded in the audit log; "
+           "nothing is ever overwritten or deleted without a backup.")
+
+record, owner, imports, history, audit, backups = st.tabs(
+    ["Record progress", "Owner and due date", "Import a file", "Import history", "Audit log", "Backups"])
+with record:
+    ref = manage_ui.commitment_picker_ui()
+    latest = manage_ui.latest_update_ui(ref)
+    manage_ui.record_update_ui(user, ref, latest)
+with owner:
+    st.markdown(f"For **{ui.md(ref)}** (choose the commitment on the first tab).")
+    manage_ui.change_commitment_ui(user, ref, latest)
+with imports:
+    manage_ui.import_ui(user)
+with history:
+    manage_ui.batches_ui(user)
+with audit:
+    manage_ui.audit_ui()
+with backups:
+    manage_ui.backups_ui(user)

@@ -1,0 +1,83 @@
+"""The Manage data page under AppTest: editors record updates, stale edits are refused, viewers cannot edit."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gse_dashboard import auth, edits
+from gse_dashboard import db as store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _manage(db_file, monkeypatch):
+    monkeypatch.setenv("GSE_DB_PATH", str(db_file))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()  # the menu depends on the user's role, so it exists only after a first run
+    at.switch_page("pages/manage.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _updates_by(db_file, who):
+    database = store.connect(db_file, readonly=True)
+    try:
+        return database.conn.execute("SELECT ref, percent_complete, commentary FROM progress_updates "
+                                     "WHERE recorded_by = ?", [who]).fetchall()
+    finally:
+        database.close()
+
+
+def test_an_editor_records_an_update_through_the_form(db_copy, monkeypatch):
+    """In local mode the user edits: the form writes the update and says so."""
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key="manage_ref").set_value("WS4-L1").run()
+    at.number_input[0].set_value(45)
+    at.text_area[0].input("<b>Halfway</b> [link](javascript:alert(1))")
+    _button(at, "Record update").click().run()
+    assert not at.exception
+    assert any("Update for WS4-L1 recorded" in s.value for s in at.success)
+    assert _updates_by(db_copy, auth.LOCAL_USER) == [("WS4-L1", 45.0, "<b>Halfway</b> [link](javascript:alert(1))")]
+    assert "<b>Halfway</b> [link](javascript:alert(1))" in [t.value for t in at.text]
+
+
+def test_a_stale_form_is_refused_and_says_what_changed(db_copy, monkeypatch):
+    """If someone else records an update after the form opened, saving it is refused with their update."""
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key="manage_ref").set_value("WS4-L1").run()
+    other = store.connect(db_copy)
+    edits.record_update(other, auth.command_line_user("Bob Editor"), "WS4-L1",
+                        {"as_of": "2026-06-30", "status": "in progress", "rating": "Amber", "percent_complete": 30,
+                         "commentary": "Bob's update"}, based_on=edits.current_version(other.conn, "WS4-L1"))
+    other.close()
+    at.number_input[0].set_value(60)
+    _button(at, "Record update").click().run()
+    assert any("Not saved: since you opened WS4-L1, Bob Editor recorded an update" in e.value.replace("\\", "")
+               for e in at.error)
+    assert _updates_by(db_copy, auth.LOCAL_USER) == []
+
+
+def test_a_wrong_form_lists_each_mistake(db_copy, monkeypatch):
+    """An evidence link that is not a web address is named, and nothing is written."""
+    at = _manage(db_copy, monkeypatch)
+    at.text_input[0].input("not a link")
+    _button(at, "Record update").click().run()
+    assert any("Not saved" in e.value and "evidence" in e.value for e in at.error)
+    assert _updates_by(db_copy, auth.LOCAL_USER) == []
+
+
+def test_when_login_is_required_nobody_can_edit(db_copy, monkeypatch):
+    """With require_login on and no sign-in configured, the page refuses and the menu hides it."""
+    monkeypatch.setenv("GSE_REQUIRE_LOGIN", "true")
+    monkeypatch.setenv("GSE_DB_PATH", str(db_copy))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("read only" in i.value for i in at.sidebar.info)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/manage.py")

@@ -1,0 +1,294 @@
+"""The Board pack (PDF, PowerPoint) and the GCSA brief (Word), opened with their own libraries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from gse_dashboard import db as store
+from gse_dashboard import documents, metrics, pack, pack_ui, queries
+
+ROOT = Path(__file__).resolve().parent.parent
+# A Board meeting in the default database's illustrative history, late enough for small cells
+# to be suppressed and commitments to be long overdue.
+AS_AT = "2019-10-16"
+AS_AT_WORDS = "16 October 2019"
+GENERATED = dt.datetime(2026, 1, 2, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def snap(built_db_file):
+    """What the pack shows at AS_AT, read once."""
+    return pack.read_snapshot(built_db_file, AS_AT, 10)
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(built_db_file) -> bytes:
+    """The PDF pack at AS_AT, built once for the module."""
+    return pack.board_pack(built_db_file, AS_AT, "pdf", generated_at=GENERATED, threshold=10)
+
+
+@pytest.fixture(scope="module")
+def pptx_bytes(built_db_file) -> bytes:
+    """The PowerPoint pack at AS_AT, built once for the module."""
+    return pack.board_pack(built_db_file, AS_AT, "pptx", generated_at=GENERATED, threshold=10)
+
+
+@pytest.fixture(scope="module")
+def docx_bytes(built_db_file) -> bytes:
+    """The GCSA brief at AS_AT, built once for the module."""
+    return pack.gcsa_brief(built_db_file, AS_AT, generated_at=GENERATED, threshold=10)
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _struct_elements(node, kind: str) -> list:
+    """Every element of type KIND in a PDF structure tree below NODE."""
+    found = []
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, list):
+        for child in node:
+            found += _struct_elements(child, kind)
+    elif hasattr(node, "get"):
+        if node.get("/S") == kind:
+            found.append(node)
+        if "/K" in node:
+            found += _struct_elements(node["/K"], kind)
+    return found
+
+
+def _workstream_titles(snap) -> list[str]:
+    return [f"{n}. {name}" for n, name in zip(snap.workstreams["number"], snap.workstreams["name"])]
+
+
+# -- PDF ----------------------------------------------------------------------------------------
+
+def test_pdf_has_a_page_per_section_and_every_workstream(pdf_bytes, snap):
+    """The PDF has a cover and at least one page per section, each workstream's on a page of its own."""
+    pages = _pdf_pages(pdf_bytes)
+    sections = pack.board_sections(snap)
+    assert len(sections) == 15 and 1 + len(sections) <= len(pages) <= 30
+    assert "GSE Profession Board pack" in pages[0] and f"As at {AS_AT_WORDS}" in pages[0]
+    assert "Generated on 2 January 2026 at 09:30 UTC" in pages[0] and "not real" in pages[0]
+    for title in _workstream_titles(snap):
+        starts = [i for i, text in enumerate(pages) if f"\n{title}\n" in f"\n{text}"]
+        assert starts, title
+    outline = PdfReader(io.BytesIO(pdf_bytes)).outline  # the cover's h1, then its h2s nested under it
+    assert outline[0]["/Title"] == "GSE Profession Board pack"
+    chapters = [item["/Title"] for item in outline[1] if not isinstance(item, list)]
+    assert chapters == ["Contents", *[s.title for s in sections]]
+
+
+def test_pdf_is_marked_official_at_the_top_and_bottom_of_every_page(pdf_bytes):
+    """Every page's text starts and ends with the header and footer marking OFFICIAL."""
+    for number, text in enumerate(_pdf_pages(pdf_bytes), start=1):
+        assert text.count("OFFICIAL") >= 2, number
+        assert f"Page {number} of" in text
+
+
+def test_pdf_is_tagged_with_title_language_and_alt_text_on_every_image(pdf_bytes, snap):
+    """The PDF is tagged, in en-GB, titled with its date, and each chart is a Figure with its alt text."""
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB" and root["/MarkInfo"]["/Marked"]
+    assert reader.metadata.title == f"GSE Profession Board pack, as at {AS_AT_WORDS}"
+    figures = _struct_elements(root["/StructTreeRoot"], "/Figure")
+    expected = [f.chart.alt_text for f in documents.figures_of(pack.board_sections(snap))]
+    assert len(expected) == 17 and [str(f["/Alt"]) for f in figures] == expected
+
+
+def test_pdf_shows_suppressed_cells_as_c(pdf_bytes):
+    """Small cells in the membership cross-tab and the diversity breakdowns print as [c], never as numbers."""
+    pages = _pdf_pages(pdf_bytes)
+    membership = next(t for t in pages if "Members by department and grade" in t)
+    diversity = next(t for t in pages if "GSE members by department, 2019" in t)
+    assert "[c]" in membership and "[c]" in diversity
+    row = next(line for line in membership.splitlines() if line.startswith("Government Office for Science"))
+    assert row.split()[-9:].count("[c]") >= 2  # AA/AO and SCS hidden, and complementary cells with them
+
+
+def test_a_correction_recorded_after_the_as_at_date_leaves_the_pack_unchanged(pdf_bytes, db_copy):
+    """Marking an overdue commitment complete with a correction recorded after AS_AT changes nothing in the pack."""
+    database = store.connect(db_copy)
+    conn = database.conn
+    status = metrics.with_flags(queries.commitment_status(conn, AS_AT), AS_AT)
+    ref = status[status["overdue"]]["ref"].iloc[0]
+    original = conn.execute("SELECT id, as_of FROM progress_updates WHERE ref = ? AND as_of <= ? "
+                            "AND superseded_at IS NULL ORDER BY as_of DESC LIMIT 1", (ref, AS_AT)).fetchone()
+    recorded = "2019-11-20T10:00:00"
+    conn.execute("UPDATE progress_updates SET superseded_at = ? WHERE id = ?", (recorded, original[0]))
+    conn.execute(
+        "INSERT INTO progress_updates (ref, as_of, status, rating, percent_complete, commentary, "
+        "revision_of, recorded_at, recorded_by) VALUES (?, ?, 'complete', 'Green', 100, "
+        "'Corrected: delivered', ?, ?, 'test')", (ref, original[1], original[0], recorded))
+    conn.commit()
+    later = queries.commitment_status(conn, "2019-12-01").set_index("ref")
+    assert later.loc[ref, "status"] == "complete" and later.loc[ref, "revised"]  # the correction is there
+    database.close()
+    rebuilt = pack.board_pack(db_copy, AS_AT, "pdf", generated_at=GENERATED, threshold=10)
+    assert _pdf_pages(rebuilt) == _pdf_pages(pdf_bytes)
+
+
+# -- PowerPoint ---------------------------------------------------------------------------------
+
+def test_pptx_has_titled_slides_for_every_section_marked_official(pptx_bytes, snap):
+    """One slide or more per section, each titled in its title placeholder and marked OFFICIAL top and bottom."""
+    deck = Presentation(io.BytesIO(pptx_bytes))
+    slides = list(deck.slides)
+    sections = pack.board_sections(snap)
+    documents.draw(documents.figures_of(sections), lambda fraction, message: None, 0.0, 1.0)  # drawn: cached
+    expected = 1 + sum(len(documents.slide_layout(s)) for s in sections)
+    assert len(slides) == expected and 16 <= expected <= 40
+    titles = [slide.shapes.title.text for slide in slides]
+    assert titles[0] == "GSE Profession Board pack"
+    assert all(title in titles for title in _workstream_titles(snap))
+    cover = " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
+    assert f"As at {AS_AT_WORDS}" in cover and "not real" in cover
+    for slide in slides:
+        marks = [s for s in slide.shapes if s.has_text_frame and s.text_frame.text == "OFFICIAL"]
+        assert sorted(round(s.top / 914400, 1) < 1 for s in marks) == [False, True]
+
+
+def test_pptx_pictures_carry_alt_text_and_tables_show_c(pptx_bytes, snap):
+    """Every picture has the chart's alt text as its description, and suppressed table cells read [c]."""
+    deck = Presentation(io.BytesIO(pptx_bytes))
+    shapes = [shape for slide in deck.slides for shape in slide.shapes]
+    pictures = [s for s in shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    expected = [f.chart.alt_text for f in documents.figures_of(pack.board_sections(snap))]
+    assert [p._element.nvPicPr.cNvPr.get("descr") for p in pictures] == expected
+    cells = [cell.text for s in shapes if s.has_table for row in s.table.rows for cell in row.cells]
+    assert cells.count("[c]") >= 10
+
+
+# -- Word brief ---------------------------------------------------------------------------------
+
+def test_brief_is_one_short_document_with_real_headings_and_the_marking(docx_bytes):
+    """The brief has Heading-styled sections, OFFICIAL in header and footer, and the as-at date."""
+    document = Document(io.BytesIO(docx_bytes))
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == [
+        ("Heading 1", "GSE Strategy: brief for the Government Chief Scientific Adviser"),
+        ("Heading 2", "Headlines"), ("Heading 2", "Diversity against the Civil Service"),
+        ("Heading 2", "Workstreams off track"), ("Heading 2", "The Board is asked to"),
+    ]
+    section = document.sections[0]
+    assert section.header.paragraphs[0].text == "OFFICIAL" and section.footer.paragraphs[0].text == "OFFICIAL"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"as at {AS_AT_WORDS}" in text and document.core_properties.language == "en-GB"
+    assert len(text) < 3200  # about what fits on one A4 page at 9 point, beside one small chart
+
+
+def test_brief_names_the_off_track_workstreams_and_the_decisions(docx_bytes, snap):
+    """Workstreams rated Amber/Red are named with their overdue commitments; long-overdue ones go to decision."""
+    document = Document(io.BytesIO(docx_bytes))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for row in pack.off_track(snap.summary).head(pack.BRIEF_MAX_WORKSTREAMS).itertuples():
+        assert f"{row.number}. {row.name}: " in text
+    stale = pack.long_overdue(snap.status, AS_AT)
+    assert len(stale) > 0 and f"re-plan or close the {len(stale)} commitments" in text
+    assert stale["ref"].iloc[0] in text
+    members = snap.members[snap.members["period"] <= AS_AT].iloc[-1]["value"]
+    assert f"GSE members: {members:,.0f}" in text
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == 1 and shapes[0]._inline.docPr.get("descr").startswith("Line chart of delivery")
+
+
+def test_user_text_is_escaped_never_rendered_as_html():
+    """Commitment titles and commentary go into the PDF's HTML as text, so markup in them stays inert."""
+    table = documents.Table(pd.DataFrame({"Ref": ["WS1-S1"], "Commitment": ["<img src=x onerror=alert(1)>"]}), "T")
+    cover = documents.Cover("Pack", "As at 1 January 2020", ["<b>line</b>"])
+    page = documents.html_document(cover, [documents.Section("<script>x</script>", [table])])
+    assert "<img src=x" not in page and "<script>x" not in page and "<b>line" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+# -- the measures behind them -------------------------------------------------------------------
+
+def test_off_track_takes_poor_ratings_and_big_gaps_worst_first():
+    """Amber/Red or Red, or 20 points behind plan, is off track; Red comes before Amber/Red."""
+    summary = pd.DataFrame({
+        "number": [1, 2, 3, 4], "name": list("ABCD"), "rating": ["Green", "Amber/Red", "Red", "Amber"],
+        "planned_share": [90.0, 50.0, 50.0, 90.0], "actual_share": [60.0, 50.0, 50.0, 85.0],
+    })
+    assert pack.off_track(summary)["number"].tolist() == [3, 2, 1]
+
+
+def test_due_or_overdue_keeps_late_and_soon_due_open_commitments():
+    """Overdue ones and open ones due within six months are kept; done or far-off ones are not."""
+    status = pd.DataFrame({
+        "ref": ["A", "B", "C", "D"], "due_date": ["2019-01-01", "2020-01-01", "2021-01-01", "2019-12-01"],
+        "status": ["in progress", "not started", "in progress", "complete"],
+        "overdue": [True, False, False, False],
+    })
+    assert pack.due_or_overdue(status, "2019-10-16")["ref"].tolist() == ["A", "B"]
+
+
+def test_rating_trend_reads_as_words():
+    """A rating's move since the last Board is said in words with the old rating's symbol."""
+    assert pack.rating_trend("Amber", "Green", "2019-07-17") == "Worsened from ■■■■■ Green"
+    assert pack.rating_trend("Green", "Amber", "2019-07-17", short=True) == "Improved from ■■■□□ Amber"
+    assert pack.rating_trend("Green", None, None) == "No earlier Board to compare with"
+
+
+def test_pack_date_defaults_to_the_latest_board_on_or_before_the_as_at_date():
+    """The page's default is the last Board meeting up to the sidebar's date, else that date."""
+    meetings = pd.DataFrame({"date": ["2019-07-17", "2019-10-16", "2020-01-15"]})
+    assert pack_ui.default_pack_date(meetings, "2019-12-01") == "2019-10-16"
+    assert pack_ui.default_pack_date(meetings, "2019-01-01") == "2019-01-01"
+
+
+# -- command line and page ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--as-at", "2019-02-30", "--format", "pdf"], "is not a date in the form YYYY-MM-DD"),
+    (["--as-at", "2019-10-16", "--format", "xlsx"], "--format must be one of pdf, pptx, docx"),
+])
+def test_cli_pack_refuses_a_bad_date_or_format_in_one_line(args, message, built_db_file, tmp_path):
+    """A bad date or format ends with one line on standard error and exit code 2, and writes nothing."""
+    out = tmp_path / "pack.pdf"
+    result = subprocess.run([sys.executable, "-m", "gse_dashboard", "--db", str(built_db_file), "pack", *args,
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_cli_pack_writes_the_brief(built_db_file, tmp_path):
+    """`pack --format docx` writes the Word brief for the date and says so."""
+    out = tmp_path / "brief.docx"
+    result = subprocess.run([sys.executable, "-m", "gse_dashboard", "--db", str(built_db_file), "pack",
+                             "--as-at", AS_AT, "--format", "docx", "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote the GCSA brief (Word)" in result.stdout
+    assert f"as at {AS_AT_WORDS}" in "\n".join(p.text for p in Document(out).paragraphs)
+
+
+def test_board_pack_page_builds_the_brief_and_offers_it_for_download(built_db_file, monkeypatch):
+    """The page opens at the latest Board meeting and, with Word chosen, builds the brief without error."""
+    monkeypatch.setenv("GSE_DB_PATH", str(built_db_file))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["as_at"] = "2019-12-01"
+    at.run()
+    at.switch_page("pages/board_pack.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Board pack"
+    assert at.selectbox[0].value == AS_AT
+    at.checkbox(key="pack-format-pdf").uncheck()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("GCSA brief (Word): ready." in md.value for md in at.markdown)
+    labels = [button.label for button in at.get("download_button")]
+    assert len(labels) == 1 and labels[0].startswith("Download the GCSA brief (Word), ")

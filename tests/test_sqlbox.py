@@ -1,0 +1,145 @@
+"""The SQL box: reads anything, writes and attaches nothing, stops runaway queries; the same on the command line."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+
+import pytest
+
+from gse_dashboard import db as store
+from gse_dashboard import metrics, queries, sqlbox
+from gse_dashboard.sqlbox import QueryRefused, run_query
+from tests.test_cli import run as run_cli
+
+LIMITS = {"time_limit_s": 1.0, "row_cap": 100}
+NEVER_ENDS = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) FROM r"
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_select_returns_its_rows_and_says_when_it_was_cut_short(built_db_file):
+    """Rows come back as a frame; more rows than the cap are cut to the cap and flagged."""
+    result = run_query(built_db_file, "SELECT number, name FROM workstreams ORDER BY number", **LIMITS)
+    assert result.frame["number"].tolist() == list(range(1, 11)) and not result.truncated
+    capped = run_query(built_db_file, "SELECT * FROM observations", time_limit_s=1.0, row_cap=7)
+    assert len(capped.frame) == 7 and capped.truncated
+    assert result.elapsed < 1.0
+
+
+@pytest.mark.parametrize(("sql", "reason"), [
+    ("UPDATE meta SET value = '999' WHERE key = 'revision'", "writing is not allowed: the SQL box is read-only"),
+    ("DELETE FROM saved_views", "writing is not allowed: the SQL box is read-only"),
+    ("INSERT INTO meta (key, value) VALUES ('x', 'y')", "writing is not allowed: the SQL box is read-only"),
+    ("DROP TABLE audit_log", "writing is not allowed: the SQL box is read-only"),
+    ("CREATE TEMP TABLE scratch (x)", "writing is not allowed: the SQL box is read-only"),
+    ("VACUUM", "writing is not allowed: the SQL box is read-only"),
+    ("PRAGMA query_only = 0", "PRAGMA query_only = 0 is not allowed: the SQL box cannot change settings"),
+    ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode = DELETE is not allowed: the SQL box cannot change settings"),
+    ("SELECT load_extension('x')", "the function load_extension() is not allowed in the SQL box"),
+    ("BEGIN IMMEDIATE", "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is not allowed in the SQL box"),
+    ("DETACH main", "DETACH is not allowed"),
+])
+def test_anything_but_reading_is_refused_and_changes_nothing(sql, reason, db_copy):
+    """Writes, schema changes, settings, extensions and transactions are refused with a reason; nothing changes."""
+    before = _digest(db_copy)
+    with pytest.raises(QueryRefused) as refused:
+        run_query(db_copy, sql, **LIMITS)
+    assert str(refused.value) == reason
+    assert _digest(db_copy) == before
+
+
+def test_attach_of_a_new_file_is_refused_and_no_file_appears(db_copy, tmp_path):
+    """ATTACH (and VACUUM INTO, which attaches) cannot create a file on disk."""
+    for sql, target in ((f"ATTACH DATABASE '{tmp_path / 'new.db'}' AS other", tmp_path / "new.db"),
+                        (f"VACUUM INTO '{tmp_path / 'copy.db'}'", tmp_path / "copy.db")):
+        with pytest.raises(QueryRefused, match="ATTACH is not allowed|read-only"):
+            run_query(db_copy, sql, **LIMITS)
+        assert not target.exists()
+
+
+def test_a_query_that_never_ends_is_stopped_at_its_time_limit(built_db_file):
+    """A recursive CTE without end is stopped after about its limit, with a one-line reason."""
+    started = time.monotonic()
+    with pytest.raises(QueryRefused, match=r"^stopped after 0\.2 s: the query ran too long$"):
+        run_query(built_db_file, NEVER_ENDS, time_limit_s=0.2, row_cap=10)
+    assert time.monotonic() - started < 2.0
+
+
+def test_mistakes_get_one_line_reasons(built_db_file):
+    """Syntax errors, unknown tables, several statements, huge values and table functions get one line each."""
+    cases = {
+        "SELEC 1": 'syntax error near "SELEC"',
+        "SELECT * FROM nosuch": "no such table: nosuch",
+        "SELECT 1; SELECT 2": "one statement at a time: remove everything after the first semicolon",
+        "SELECT (1": "the SQL is incomplete: a bracket, quote or CTE is not closed",
+        "SELECT randomblob(1000000000)": "a value is too big to return (the limit is 10 MB)",
+        "   ": "there is no SQL to run",
+        "SELECT value FROM json_each('[1, 2]')": "table-valued functions such as json_each() or pragma_table_info() "
+                                                 "are not available in the SQL box: use json_extract() or "
+                                                 "PRAGMA table_info(name) instead",
+    }
+    for sql, reason in cases.items():
+        with pytest.raises(QueryRefused) as refused:
+            run_query(built_db_file, sql, **LIMITS)
+        assert str(refused.value) == reason and "\n" not in reason
+
+
+def test_read_only_pragmas_and_the_schema_are_available(built_db_file):
+    """PRAGMA table_info works, and the schema lists every table with its columns."""
+    info = run_query(built_db_file, "PRAGMA table_info(commitments)", **LIMITS).frame
+    assert "due_date" in info["name"].tolist()
+    tables = dict(sqlbox.schema(built_db_file))
+    assert {"commitments", "observations", "progress_updates", "saved_views", "audit_log"} <= set(tables)
+    assert ("recorded_at", "TEXT") in tables["observations"]
+
+
+def test_the_example_queries_run_and_answer_their_question(built):
+    """Each example runs within the default limit; the overdue example agrees with the Overview's count."""
+    path = built.conn.execute("PRAGMA database_list").fetchone()[2]
+    results = {name: run_query(path, sql, time_limit_s=1.0, row_cap=10_000) for name, sql in sqlbox.EXAMPLE_QUERIES}
+    overdue = results["Commitments overdue as at a date"].frame
+    expected = metrics.headline(queries.commitment_status(built.conn, "2018-10-17"), "2018-10-17")["overdue"]
+    assert len(overdue) == expected > 0
+    grades = results["Members by grade at the latest period"].frame
+    assert set(grades["grade"]) >= {"SCS", "Grade 6", "Grade 7"}
+
+
+def test_a_missing_database_is_a_store_error_not_a_new_file(tmp_path):
+    """Pointing the runner at a file that does not exist neither creates it nor runs anything."""
+    with pytest.raises(store.StoreError):
+        run_query(tmp_path / "none.db", "SELECT 1", **LIMITS)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_the_command_line_writes_csv_to_standard_output(built_db_file):
+    """`query` prints the rows as CSV, with formula-like text neutralised for Excel."""
+    done = run_cli("--db", built_db_file, "query",
+                   "SELECT number, name, '=cmd|'' /C calc''!A0' AS note FROM workstreams WHERE number <= 2 "
+                   "ORDER BY number")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert rows[0] == ["number", "name", "note"]
+    assert [r[0] for r in rows[1:]] == ["1", "2"] and rows[1][2] == "'=cmd|' /C calc'!A0"
+
+
+def test_the_command_line_caps_rows_and_says_so(built_db_file):
+    """--max-rows limits the rows printed and a warning on standard error says more were left."""
+    done = run_cli("--db", built_db_file, "query", "SELECT * FROM commitments", "--max-rows", "3")
+    assert done.returncode == 0 and len(done.stdout.strip().splitlines()) == 4
+    assert done.stderr.strip() == "warning: only the first 3 rows are shown (--max-rows)"
+
+
+def test_a_refused_query_on_the_command_line_exits_2_with_one_line(db_copy):
+    """A write, or a query past --time-limit, ends with one line on standard error and exit code 2."""
+    before = _digest(db_copy)
+    done = run_cli("--db", db_copy, "query", "DROP TABLE commitments")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "error: writing is not allowed: the SQL box is read-only\n"
+    slow = run_cli("--db", db_copy, "query", NEVER_ENDS, "--time-limit", "0.2")
+    assert slow.returncode == 2 and slow.stderr == "error: stopped after 0.2 s: the query ran too long\n"
+    assert _digest(db_copy) == before
