@@ -25,9 +25,15 @@ def backup_path(path: Path) -> Path:
     return path.parent / "backups" / f"{path.stem}-{stamp}{path.suffix}"
 
 
-def backup(path: Path) -> Path:
-    """Copy the database at PATH consistently (SQLite's online backup), return the copy's path."""
-    target = backup_path(path)
+def backup(path: Path, target: Path | None = None) -> Path:
+    """Copy the database at PATH consistently (SQLite's online backup) to TARGET; return where.
+
+    The default TARGET is a new time-stamped file in backups/ beside the database; an existing
+    TARGET is refused rather than overwritten.
+    """
+    target = Path(target) if target else backup_path(Path(path))
+    if target.exists():
+        raise store.StoreError(f"{target} already exists: choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:

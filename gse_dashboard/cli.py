@@ -143,7 +143,7 @@ def cmd_undo_import(args) -> int:
 
 def cmd_backup(args) -> int:
     _database(args.db, readonly=True).close()
-    print(f"Backed up {args.db} to {build.backup(args.db)}.")
+    print(f"Backed up {args.db} to {build.backup(args.db, args.out)}.")
     return 0
 
 
@@ -210,7 +210,7 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run integrity and foreign-key checks")
     check.set_defaults(run=cmd_check)
 
-    export = commands.add_parser("export", help="write a table to CSV or Excel")
+    export = commands.add_parser("export", help="write a table to CSV or Excel (formula injection neutralised)")
     export.add_argument("table", choices=sorted(EXPORTS))
     export.add_argument("--out", type=Path, required=True, help="a .csv or .xlsx file to write")
     export.set_defaults(run=cmd_export)
@@ -235,7 +235,8 @@ def parser() -> argparse.ArgumentParser:
     undo.add_argument("--actor", help="who the audit log names (default: your user name)")
     undo.set_defaults(run=cmd_undo_import)
 
-    backup = commands.add_parser("backup", help="copy the database to backups/ beside it")
+    backup = commands.add_parser("backup", help="copy the database with SQLite's backup API (safe while in use)")
+    backup.add_argument("--out", type=Path, help="where to write it (default: backups/ beside the database)")
     backup.set_defaults(run=cmd_backup)
 
     restore = commands.add_parser("restore", help="replace the database with a backup (the current one is kept)")

@@ -13,9 +13,12 @@ from . import queries
 # full-width forms some spreadsheets also read as formula starts.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+# Named exports shaped for people; any stored table can also be exported whole.
 EXPORTS = {
     "commitments": queries.commitments_export,
     "observations": queries.observations_export,
+    **{table: (lambda conn, table=table: queries.whole_table(conn, table))
+       for table in queries.TABLES if table not in ("commitments", "observations")},
 }
 
 

@@ -15,7 +15,6 @@ import streamlit as st
 from . import auth, build, edits, importers, metrics, queries
 from . import db as store
 from .db import RATINGS, STATUSES
-from .exports import csv_bytes
 from .safe_text import md
 from .ui import db_path, download_ui, format_date, table_ui
 
@@ -288,21 +287,32 @@ def batches_ui(user: auth.User) -> None:
 
 
 def audit_ui() -> None:
-    """The newest entries of the audit log, with a download."""
+    """The audit log, filtered by who, what, table and dates, with a download of what is shown."""
     database = _open()
     try:
-        log = queries.audit_log(database.conn, limit=500)
+        choices = queries.audit_choices(database.conn)
+        columns = st.columns(5)
+        actor = columns[0].selectbox("Who", ["Anyone", *choices["actor"]], key="audit_actor")
+        action = columns[1].selectbox("What", ["Any action", *choices["action"]], key="audit_action")
+        table = columns[2].selectbox("Table", ["Any table", *choices["table_name"]], key="audit_table")
+        since = columns[3].date_input("From", value=None, format="DD/MM/YYYY", key="audit_since")
+        until = columns[4].date_input("To", value=None, format="DD/MM/YYYY", key="audit_until")
+        log = queries.audit_log(
+            database.conn, limit=5000, actor=None if actor == "Anyone" else actor,
+            action=None if action == "Any action" else action, table=None if table == "Any table" else table,
+            since=since.isoformat() if since else None, until=until.isoformat() if until else None)
     finally:
         database.close()
     if log.empty:
-        st.info("Nothing has been changed through the dashboard yet.")
+        st.info("No audit entries match these filters." if choices["actor"] else
+                "Nothing has been changed through the dashboard yet.")
         return
-    shown = log.drop(columns=["detail"]).rename(columns={
-        "at": "When (UTC)", "actor": "Who", "action": "What", "table_name": "Table", "row_key": "Row",
-        "batch_id": "Import batch"})
-    table_ui(shown.head(100))
-    st.download_button("Download the last 500 entries with details (CSV)", csv_bytes(log),
-                       file_name="audit-log.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+    st.caption(f"{len(log):,} entries{' (the newest 5,000)' if len(log) == 5000 else ''}; the newest 200 are "
+               "shown, the download has them all with their details.")
+    shown = log.rename(columns={"at": "When (UTC)", "actor": "Who", "action": "What", "table_name": "Table",
+                                "row_key": "Row", "batch_id": "Import batch", "detail": "Detail"})
+    table_ui(shown.drop(columns=["Detail"]).head(200))
+    download_ui(shown, "audit-log.csv", label="Download these entries with details (CSV)")
 
 
 def backups_ui(user: auth.User) -> None:

@@ -30,7 +30,10 @@ def _params(as_at: str, **extra) -> dict:
 
 
 def latest_data_date(conn: sqlite3.Connection, today: dt.date | None = None) -> str:
-    """The latest date any update, observation or board meeting refers to, but not after today."""
+    """The latest date the data refers to or was recorded on, but not after today.
+
+    Recorded dates count too, so an update recorded today is in the default view at once.
+    """
     today_text = (today or dt.date.today()).isoformat()
     row = conn.execute(
         """
@@ -38,9 +41,12 @@ def latest_data_date(conn: sqlite3.Connection, today: dt.date | None = None) -> 
             SELECT MAX(as_of) AS d FROM progress_updates WHERE as_of <= :today
             UNION ALL SELECT MAX(period) FROM observations WHERE period <= :today
             UNION ALL SELECT MAX(date) FROM board_meetings WHERE date <= :today
+            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM progress_updates WHERE recorded_at <= :today_end
+            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM observations WHERE recorded_at <= :today_end
+            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM commitment_changes WHERE recorded_at <= :today_end
         )
         """,
-        {"today": today_text},
+        {"today": today_text, "today_end": end_of_day(today_text)},
     ).fetchone()
     return row[0] or min(today_text, max(LAUNCH_DATE, today_text))
 
@@ -329,14 +335,31 @@ def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by
     )
 
 
-def audit_log(conn: sqlite3.Connection, limit: int = 500, actor: str | None = None) -> pd.DataFrame:
-    """The newest LIMIT audit entries (optionally one person's), newest first."""
+def audit_log(conn: sqlite3.Connection, *, limit: int = 500, actor: str | None = None, action: str | None = None,
+              table: str | None = None, since: str | None = None, until: str | None = None,
+              batch: int | None = None) -> pd.DataFrame:
+    """The newest LIMIT audit entries matching every filter given, newest first.
+
+    SINCE and UNTIL are dates (YYYY-MM-DD) and include their whole day.
+    """
     return _frame(
         conn,
-        "SELECT at, actor, action, table_name, row_key, batch_id, detail FROM audit_log "
-        "WHERE (:actor IS NULL OR actor = :actor) ORDER BY id DESC LIMIT :limit",
-        {"limit": limit, "actor": actor},
+        """
+        SELECT at, actor, action, table_name, row_key, batch_id, detail FROM audit_log
+        WHERE (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action)
+          AND (:table IS NULL OR table_name = :table) AND (:batch IS NULL OR batch_id = :batch)
+          AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at <= :until || 'T23:59:59')
+        ORDER BY id DESC LIMIT :limit
+        """,
+        {"limit": limit, "actor": actor, "action": action, "table": table, "since": since, "until": until,
+         "batch": batch},
     )
+
+
+def audit_choices(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The people, actions and tables that appear in the audit log, for its filters."""
+    return {column: [r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM audit_log ORDER BY {column}")]
+            for column in ("actor", "action", "table_name")}
 
 
 def import_batches(conn: sqlite3.Connection) -> pd.DataFrame:
@@ -352,3 +375,15 @@ def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
     """Every commitment's reference and title, in strategy order, for pickers."""
     return _frame(conn, "SELECT ref, title, workstream FROM commitments "
                         "ORDER BY workstream, CASE horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, seq")
+
+
+# Stored tables any export may write whole (the internal migrations table is not one of them).
+TABLES = ("workstreams", "commitments", "commitment_changes", "progress_updates", "indicators", "observations",
+          "targets", "board_meetings", "audit_log", "import_batches", "saved_views")
+
+
+def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:
+    """Every row of one stored TABLE, every version included, in the order it was written."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}: choose one of {', '.join(TABLES)}")
+    return _frame(conn, f"SELECT * FROM {table} ORDER BY rowid")

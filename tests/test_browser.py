@@ -3,7 +3,7 @@
 import pytest
 
 from gse_dashboard import db as store
-from gse_dashboard import metrics, queries
+from gse_dashboard import auth, edits, metrics, queries
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 pytestmark = pytest.mark.browser
@@ -97,3 +97,26 @@ def test_an_editor_imports_a_file_after_seeing_its_problems(db_copy, tmp_path):
     finally:
         database.close()
     assert rows == [("Amber", 50.0, 1)]
+
+
+HOSTILE = ('<script>window.__xss=1</script> [click me](javascript:window.__xss=2) '
+           '<img src=x onerror="window.__xss=3"> **bold** :red[red] $x^2$')
+
+
+def test_hostile_commentary_is_shown_as_text(db_copy):
+    """A commentary with a script, a javascript: link and an onerror image appears as typed and runs nothing."""
+    database = store.connect(db_copy)
+    edits.record_update(database, auth.command_line_user("Mallory"), "WS4-S1",
+                        {"as_of": "2026-09-30", "status": "complete", "rating": "Green", "percent_complete": 100,
+                         "commentary": HOSTILE}, based_on=edits.current_version(database.conn, "WS4-S1"))
+    database.close()
+    with streamlit_server(db_copy) as url, chromium() as page:
+        page.goto(f"{url}/workstreams?workstream=4")
+        wait_until_drawn(page, charts=2)
+        table = page.locator("[data-testid='stTable']").filter(has_text="Mallory")
+        table.wait_for(timeout=30_000)
+        assert HOSTILE in table.inner_text().replace("\n", " ")
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("a[href^='javascript']").count() == 0
+        assert page.locator("[data-testid='stTable'] img, [data-testid='stTable'] strong").count() == 0
+        page.screenshot(path=ARTIFACTS / "page-hostile-commentary.png", full_page=True)

@@ -121,3 +121,28 @@ def test_restore_refuses_a_file_that_is_not_a_dashboard_database(tmp_path, built
     result = run("--db", path, "restore", junk)
     assert result.returncode == 2 and "is not a SQLite database" in result.stderr
     assert run("--db", path, "check").returncode == 0
+
+
+def test_any_table_exports_with_formula_injection_neutralised(tmp_path, db_copy):
+    """Exporting the progress updates writes every version, and a commentary starting '=' is quoted."""
+    import sqlite3
+    conn = sqlite3.connect(db_copy)
+    conn.execute("UPDATE progress_updates SET commentary = '=HYPERLINK(\"http://x\")' WHERE id = 1")
+    total = conn.execute("SELECT COUNT(*) FROM progress_updates").fetchone()[0]
+    conn.commit()
+    conn.close()
+    out = tmp_path / "updates.csv"
+    assert run("--db", db_copy, "export", "progress_updates", "--out", out).returncode == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == total
+    assert rows[0]["commentary"] == "'=HYPERLINK(\"http://x\")"
+
+
+def test_backup_to_a_chosen_file_refuses_to_overwrite(tmp_path, built_db_file):
+    """backup --out writes a sound copy, and will not overwrite an existing file."""
+    out = tmp_path / "copy.db"
+    assert run("--db", built_db_file, "backup", "--out", out).returncode == 0
+    assert run("--db", out, "check").returncode == 0
+    again = run("--db", built_db_file, "backup", "--out", out)
+    assert again.returncode == 2 and "already exists" in again.stderr

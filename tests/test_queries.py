@@ -123,4 +123,23 @@ def test_previous_board_is_strictly_before_the_date(fresh_db):
 def test_latest_data_date_ignores_dates_after_today(history):
     """The default as-at date is the latest date in the data, never a future one."""
     _update(history, "2031-03-31", "2017-08-01T09:00:00", percent=90)
-    assert queries.latest_data_date(history.conn, today=dt.date(2020, 1, 1)) == "2017-06-30"
+    assert queries.latest_data_date(history.conn, today=dt.date(2020, 1, 1)) == "2017-08-01"  # a correction
+
+
+def test_audit_log_filters_by_person_action_and_date(fresh_db):
+    """Filtering the audit log keeps only the matching entries, newest first."""
+    entries = [("2020-01-01T10:00:00", "ada", "add"), ("2020-02-01T10:00:00", "bob", "add"),
+               ("2020-03-01T10:00:00", "ada", "undo")]
+    for at, actor, action in entries:
+        fresh_db["audit_log"].insert({"at": at, "actor": actor, "action": action, "table_name": "progress_updates",
+                                      "row_key": "WS1-S1"})
+    assert queries.audit_log(fresh_db.conn, actor="ada")["action"].tolist() == ["undo", "add"]
+    assert queries.audit_log(fresh_db.conn, action="add", since="2020-01-15")["actor"].tolist() == ["bob"]
+    assert queries.audit_log(fresh_db.conn, until="2020-01-01")["actor"].tolist() == ["ada"]
+    assert queries.audit_choices(fresh_db.conn)["action"] == ["add", "undo"]
+
+
+def test_latest_data_date_includes_the_day_an_update_was_recorded(history):
+    """An update recorded on 5 August 2017 moves the default date to that day."""
+    _update(history, "2017-05-31", "2017-08-05T09:00:00", percent=50)
+    assert queries.latest_data_date(history.conn, today=dt.date(2020, 1, 1)) == "2017-08-05"
