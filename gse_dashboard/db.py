@@ -68,6 +68,16 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = False) -
     return sqlite_utils.Database(conn)
 
 
+@contextlib.contextmanager
+def reading(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """A connection to PATH for one piece of reading, closed afterwards (one per script run)."""
+    database = connect(path)
+    try:
+        yield database.conn
+    finally:
+        database.close()
+
+
 def memory_db() -> sqlite_utils.Database:
     """An in-memory database with the full schema, for tests and scratch work."""
     db = sqlite_utils.Database(memory=True)

@@ -7,11 +7,9 @@ view. Widget keys start with `explore_` because session state is shared by every
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -41,13 +39,7 @@ SQL_WARNING = (
     "share its results outside the GSE team; use the tables above, which apply disclosure control, "
     "for anything that leaves the team."
 )
-@contextlib.contextmanager
-def _reading(path: str) -> Iterator:
-    database = store.connect(path)
-    try:
-        yield database.conn
-    finally:
-        database.close()
+_reading = store.reading
 
 
 # -- cached loaders --------------------------------------------------------------------------

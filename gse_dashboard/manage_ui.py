@@ -55,22 +55,16 @@ def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
     """The version the editor's form for REF is based on, taken when they first opened REF."""
     stored = st.session_state.get(BASED_ON_KEY)
     if refresh or stored is None or stored[0] != ref:
-        database = _open()
-        try:
-            stored = (ref, edits.current_version(database.conn, ref))
-        finally:
-            database.close()
+        with store.reading(db_path()) as conn:
+            stored = (ref, edits.current_version(conn, ref))
         st.session_state[BASED_ON_KEY] = stored
     return stored[1]
 
 
 def commitment_picker_ui() -> str:
     """Choose a commitment by reference and title."""
-    database = _open()
-    try:
-        choices = queries.commitment_choices(database.conn)
-    finally:
-        database.close()
+    with store.reading(db_path()) as conn:
+        choices = queries.commitment_choices(conn)
     titles = dict(zip(choices["ref"], choices["title"]))
     return st.selectbox("Commitment", choices["ref"].tolist(), format_func=lambda r: f"{r}: {titles[r]}",
                         key="manage_ref")
@@ -79,11 +73,8 @@ def commitment_picker_ui() -> str:
 def latest_update_ui(ref: str) -> pd.Series:
     """What the commitment's latest update says now, as plain text."""
     today = dt.date.today().isoformat()
-    database = _open()
-    try:
-        status = metrics.with_flags(queries.commitment_status(database.conn, today), today)
-    finally:
-        database.close()
+    with store.reading(db_path()) as conn:
+        status = metrics.with_flags(queries.commitment_status(conn, today), today)
     row = status.set_index("ref").loc[ref]
     st.markdown(f"**{md(ref)}: {md(row['title'])}**  \nOwner: {md(row['owner'])} · due {format_date(row['due_date'])}"
                 + (" · ⚠ overdue" if row["overdue"] else ""))
@@ -204,12 +195,9 @@ def import_ui(user: auth.User) -> None:
     try:
         with st.spinner("Checking every row…"):
             frame = importers.read_upload(data, upload.name)
-            database = _open()
-            try:
-                validation = importers.validate(database, kind, frame, filename=upload.name)
-                changes = importers.preview(database, validation) if validation.ok else None
-            finally:
-                database.close()
+            with store.reading(db_path()) as conn:
+                validation = importers.validate(conn, kind, frame, filename=upload.name)
+                changes = importers.preview(conn, validation) if validation.ok else None
     except importers.ImportFileError as error:
         st.error(md(str(error)), icon=":material/error:")
         return
@@ -253,11 +241,8 @@ def import_ui(user: auth.User) -> None:
 
 def batches_ui(user: auth.User) -> None:
     """The import history, with undo of a whole batch."""
-    database = _open()
-    try:
-        batches = queries.import_batches(database.conn)
-    finally:
-        database.close()
+    with store.reading(db_path()) as conn:
+        batches = queries.import_batches(conn)
     if batches.empty:
         st.info("No files have been imported yet.")
         return
@@ -288,9 +273,8 @@ def batches_ui(user: auth.User) -> None:
 
 def audit_ui() -> None:
     """The audit log, filtered by who, what, table and dates, with a download of what is shown."""
-    database = _open()
-    try:
-        choices = queries.audit_choices(database.conn)
+    with store.reading(db_path()) as conn:
+        choices = queries.audit_choices(conn)
         columns = st.columns(5)
         actor = columns[0].selectbox("Who", ["Anyone", *choices["actor"]], key="audit_actor")
         action = columns[1].selectbox("What", ["Any action", *choices["action"]], key="audit_action")
@@ -298,11 +282,9 @@ def audit_ui() -> None:
         since = columns[3].date_input("From", value=None, format="DD/MM/YYYY", key="audit_since")
         until = columns[4].date_input("To", value=None, format="DD/MM/YYYY", key="audit_until")
         log = queries.audit_log(
-            database.conn, limit=5000, actor=None if actor == "Anyone" else actor,
+            conn, limit=5000, actor=None if actor == "Anyone" else actor,
             action=None if action == "Any action" else action, table=None if table == "Any table" else table,
             since=since.isoformat() if since else None, until=until.isoformat() if until else None)
-    finally:
-        database.close()
     if log.empty:
         st.info("No audit entries match these filters." if choices["actor"] else
                 "Nothing has been changed through the dashboard yet.")

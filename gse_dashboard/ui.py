@@ -6,9 +6,7 @@ DataFrame; every write bumps the revision, so a cached answer is never stale.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
 import pandas as pd
 import streamlit as st
@@ -132,14 +130,9 @@ def db_path() -> str:
     return path
 
 
-@contextlib.contextmanager
-def connection() -> Iterator:
+def connection():
     """A connection for this script run (SQLite connections stay on their thread)."""
-    database = store.connect(db_path())
-    try:
-        yield database.conn
-    finally:
-        database.close()
+    return store.reading(db_path())
 
 
 def revision() -> str:
@@ -222,13 +215,8 @@ def load_basics(path: str, rev: str) -> dict:
         }
 
 
-@contextlib.contextmanager
-def _read(path: str) -> Iterator:
-    database = store.connect(path)
-    try:
-        yield database.conn
-    finally:
-        database.close()
+# Every loader reads through one connection per call, opened by the store layer.
+_read = store.reading
 
 
 def basics() -> dict:
