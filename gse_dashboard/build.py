@@ -16,6 +16,7 @@ from pathlib import Path
 from . import db as store
 from .config import DATA_DIR
 from .sample import load_sample
+from .scale import load_scale
 from .strategy import load_strategy
 
 
@@ -52,8 +53,10 @@ def _remove_sidecars(path: Path) -> None:
 
 
 def build_database(path: str | Path, *, sample: bool = True, force: bool = False,
-                   data_dir: Path = DATA_DIR) -> dict:
+                   data_dir: Path = DATA_DIR, scale: int = 1) -> dict:
     """Create the database at PATH; return what was loaded (row counts, backup path).
+
+    SCALE above 1 builds the illustrative history about SCALE times larger (see scale.py).
 
     Raises store.StoreError if PATH exists and FORCE is not set, and strategy.DataFileError
     if a strategy file is wrong; in both cases nothing on disk changes.
@@ -71,7 +74,7 @@ def build_database(path: str | Path, *, sample: bool = True, force: bool = False
         with store.write_transaction(database):
             counts = load_strategy(database, data_dir)
             if sample:
-                counts.update(load_sample(database))
+                counts.update(load_sample(database) if scale <= 1 else load_scale(database, scale))
             store.set_meta(database, "illustrative", "1" if sample else "0")
             store.set_meta(database, "built_at", store.now())
         database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -31,7 +31,9 @@ def _database(path: Path, **kwargs):
 
 
 def cmd_init(args) -> int:
-    counts = build_database(args.db, sample=not args.no_sample, force=args.force)
+    if args.scale < 1 or (args.scale > 1 and args.no_sample):
+        raise UsageError("--scale must be a whole number from 1, and needs the illustrative history (no --no-sample)")
+    counts = build_database(args.db, sample=not args.no_sample, force=args.force, scale=args.scale)
     loaded = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
                        if isinstance(v, int) and k != "corrections")
     print(f"Built {args.db}: {loaded}.")
@@ -205,6 +207,8 @@ def parser() -> argparse.ArgumentParser:
                       help="only the strategy and its real baseline, no illustrative history")
     init.add_argument("--force", action="store_true",
                       help="replace an existing database (it is backed up first)")
+    init.add_argument("--scale", type=int, default=1, metavar="N",
+                      help="an illustrative history about N times the default, for the benchmark (default 1)")
     init.set_defaults(run=cmd_init)
 
     check = commands.add_parser("check", help="run integrity and foreign-key checks")

@@ -323,3 +323,30 @@ def m001_create_strategy_and_history(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL
     );
     """)
+
+
+@migrations()
+def m002_mark_illustrative_commitments(db: sqlite_utils.Database) -> None:
+    """Commitments can be illustrative too (the scale benchmark's extra ones); the strategy's are not."""
+    db.execute("ALTER TABLE commitments ADD COLUMN illustrative INTEGER NOT NULL DEFAULT 0 "
+               "CHECK (illustrative IN (0, 1))")
+
+
+@migrations()
+def m003_indexes_for_as_at_queries(db: sqlite_utils.Database) -> None:
+    """Covering indexes for the as-at queries, so a page's cost does not grow with the years of history.
+
+    progress_updates_latest: a commitment's newest known update is a short walk down the index.
+    observations_cells: one breakdown's series (or a department's cells) without reading the rest.
+    observations_period, observations_recorded, progress_updates_as_of: the latest date in the data.
+    """
+    db.executescript("""
+    CREATE INDEX progress_updates_latest
+        ON progress_updates (ref, as_of, recorded_at, id, superseded_at);
+    CREATE INDEX observations_cells
+        ON observations (indicator, population, department, grade, role_type, period, recorded_at, superseded_at);
+    CREATE INDEX observations_period ON observations (period);
+    CREATE INDEX observations_recorded ON observations (recorded_at);
+    CREATE INDEX progress_updates_as_of ON progress_updates (as_of);
+    ANALYZE;
+    """)

@@ -120,10 +120,12 @@ def load_choices(conn: sqlite3.Connection) -> Choices:
         for _, row in queries.indicators(conn).iterrows()
     }
     values: dict[str, dict[str, tuple[str, ...]]] = {code: {} for code in indicators}
+    # The distinct combinations are few even when the rows are many: read those, not the rows.
+    combinations = queries.breakdown_tuples(conn)
+    positions = {"population": 1, "department": 2, "grade": 3, "role_type": 4}
     for column in OBSERVATION_FILTERS:
-        rows = conn.execute(f"SELECT DISTINCT indicator, {column} FROM observations "
-                            f"WHERE {column} != 'All' ORDER BY indicator, {column}").fetchall()
-        for code, value in rows:
+        position = positions[column]
+        for code, value in sorted({(row[0], row[position]) for row in combinations if row[position] != "All"}):
             values.setdefault(code, {}).setdefault(column, ())
             values[code][column] += (value,)
     for by_column in values.values():

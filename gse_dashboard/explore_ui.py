@@ -205,6 +205,7 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
 
 def result_ui(result: explore.ExploreResult, threshold: int) -> None:
     """The chart, the table as shown (suppressed where it counts people) and its downloads."""
+    st.header("The result")
     ui.chart_ui(result.chart, key="explore-chart")
     st.subheader("The table")
     if result.people:
@@ -219,7 +220,8 @@ def result_ui(result: explore.ExploreResult, threshold: int) -> None:
     with left:
         ui.download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",
                        key="explore-download-csv")
-    right.download_button("Download the table (Excel)", data=excel_bytes(result.display),
+    # A callable: the workbook is made when someone asks for it, not on every run (openpyxl is slow to start).
+    right.download_button("Download the table (Excel)", data=lambda: excel_bytes(result.display),
                           file_name=f"{name}-{result.as_at}.xlsx", key="explore-download-excel",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           on_click="ignore", icon=":material/download:")

@@ -16,7 +16,7 @@ from . import auth, build, edits, importers, metrics, queries
 from . import db as store
 from .db import RATINGS, STATUSES
 from .safe_text import md
-from .ui import db_path, download_ui, format_date, table_ui
+from .ui import db_path, download_ui, format_date, revision, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
 BASED_ON_KEY = "_manage_based_on"
@@ -61,21 +61,32 @@ def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
     return stored[1]
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_commitment_choices(path: str, rev: str) -> pd.DataFrame:
+    """Every commitment's reference and title for the picker: thousands on a large database."""
+    with store.reading(path) as conn:
+        return queries.commitment_choices(conn)
+
+
 def commitment_picker_ui() -> str:
     """Choose a commitment by reference and title."""
-    with store.reading(db_path()) as conn:
-        choices = queries.commitment_choices(conn)
+    choices = load_commitment_choices(db_path(), revision())
     titles = dict(zip(choices["ref"], choices["title"]))
     return st.selectbox("Commitment", choices["ref"].tolist(), format_func=lambda r: f"{r}: {titles[r]}",
                         key="manage_ref")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_current_status(path: str, rev: str, today: str) -> pd.DataFrame:
+    """Every commitment's latest update as known today, by ref; every write moves REV, so never stale."""
+    with store.reading(path) as conn:
+        return metrics.with_flags(queries.commitment_status(conn, today), today).set_index("ref")
+
+
 def latest_update_ui(ref: str) -> pd.Series:
     """What the commitment's latest update says now, as plain text."""
     today = dt.date.today().isoformat()
-    with store.reading(db_path()) as conn:
-        status = metrics.with_flags(queries.commitment_status(conn, today), today)
-    row = status.set_index("ref").loc[ref]
+    row = load_current_status(db_path(), revision(), today).loc[ref]
     st.markdown(f"**{md(ref)}: {md(row['title'])}**  \nOwner: {md(row['owner'])} · due {format_date(row['due_date'])}"
                 + (" · ⚠ overdue" if row["overdue"] else ""))
     if row["update_id"] is None or pd.isna(row["update_id"]):

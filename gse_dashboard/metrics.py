@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from .db import RATINGS
@@ -111,28 +112,28 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
     commitments that became overdue.
     """
     old = with_flags(before, before_date).set_index("ref")
-    new = with_flags(after, after_date).set_index("ref")
+    new = with_flags(after, after_date)
+    # Plain lists, not iterrows: a scaled database has thousands of commitments.
+    before_refs = set(old.index)
+    new = new[[ref in before_refs for ref in new["ref"].tolist()]]
+    then = old.loc[new["ref"]]
     rows = []
-    for ref, now in new.iterrows():
-        if ref not in old.index:
-            continue
-        then = old.loc[ref]
-        base = {"ref": ref, "workstream": now["workstream"], "title": now["title"]}
-        if now["status"] != then["status"]:
-            kind = {"complete": "Completed", "closed": "Closed without completion"}.get(
-                now["status"], "Status changed")
-            rows.append({**base, "change": kind, "from": then["status"], "to": now["status"]})
-        old_rating, new_rating = then["effective_rating"], now["effective_rating"]
-        if isinstance(new_rating, str) and new_rating != old_rating and now["status"] not in DONE:
-            old_score, new_score = rating_score(old_rating), rating_score(new_rating)
+    for ref, workstream, title, status, rating, overdue, due, old_status, old_rating, old_overdue in zip(
+            new["ref"].tolist(), new["workstream"].tolist(), new["title"].tolist(), new["status"].tolist(),
+            new["effective_rating"].tolist(), new["overdue"].tolist(), new["due_date"].tolist(),
+            then["status"].tolist(), then["effective_rating"].tolist(), then["overdue"].tolist()):
+        base = {"ref": ref, "workstream": workstream, "title": title}
+        if status != old_status:
+            kind = {"complete": "Completed", "closed": "Closed without completion"}.get(status, "Status changed")
+            rows.append({**base, "change": kind, "from": old_status, "to": status})
+        if isinstance(rating, str) and rating != old_rating and status not in DONE:
+            old_score, new_score = rating_score(old_rating), rating_score(rating)
             direction = ("Rating changed" if old_score is None else
                          "Rating improved" if new_score > old_score else "Rating worsened")
             rows.append({**base, "change": direction,
-                         "from": old_rating if isinstance(old_rating, str) else NO_RATING,
-                         "to": new_rating})
-        if now["overdue"] and not then["overdue"]:
-            rows.append({**base, "change": "Newly overdue", "from": f"due {now['due_date']}",
-                         "to": now["status"]})
+                         "from": old_rating if isinstance(old_rating, str) else NO_RATING, "to": rating})
+        if overdue and not old_overdue:
+            rows.append({**base, "change": "Newly overdue", "from": f"due {due}", "to": status})
     order = ["Completed", "Closed without completion", "Newly overdue", "Rating worsened",
              "Rating improved", "Rating changed", "Status changed"]
     frame = pd.DataFrame(rows, columns=["ref", "workstream", "title", "change", "from", "to"])
@@ -166,18 +167,32 @@ def trajectory(commitments: pd.DataFrame, updates: pd.DataFrame, dates: list[str
     planned: % of commitments due by the date; actual: % complete at the date (only for dates
     up to AS_AT); weighted: the mean percent complete, which credits work part done.
     COMMITMENTS needs ref and due_date; UPDATES needs ref, as_of, status, percent_complete.
+
+    Each commitment's latest update by each date is found in one pass (a commitment by date
+    grid carried forward), not by filtering the updates once per date.
     """
     total = len(commitments)
-    due = commitments["due_date"].tolist()
-    ordered = updates.sort_values("as_of")
+    due = np.sort(commitments["due_date"].to_numpy(dtype=str)) if total else np.array([], dtype=str)
+    stops = np.array(dates, dtype=str)
+    complete = weighted_sum = None
+    if total and not updates.empty:
+        frame = pd.DataFrame({"ref": updates["ref"].to_numpy(), "as_of": updates["as_of"].to_numpy(),
+                              "complete": (updates["status"] == "complete").to_numpy(dtype=float),
+                              "percent": updates["percent_complete"].to_numpy(dtype=float)})
+        # The first date on or after each update: from there on it is that commitment's latest.
+        frame["stop"] = np.searchsorted(stops, frame["as_of"].to_numpy(dtype=str), side="left")
+        frame = frame[frame["stop"] < len(stops)].sort_values(["ref", "as_of"], kind="stable")
+        frame = frame.drop_duplicates(["ref", "stop"], keep="last")
+        grid = range(len(stops))
+        complete = frame.pivot(index="stop", columns="ref", values="complete").reindex(grid).ffill().sum(axis=1)
+        weighted_sum = frame.pivot(index="stop", columns="ref", values="percent").reindex(grid).ffill().sum(axis=1)
     rows = []
-    for date in dates:
-        planned = 100 * sum(d <= date for d in due) / total if total else 0.0
+    for index, date in enumerate(dates):
+        planned = 100 * int(np.searchsorted(due, date, side="right")) / total if total else 0.0
         actual = weighted = None
         if date <= as_at and total:
-            latest = ordered[ordered["as_of"] <= date].groupby("ref").tail(1)
-            actual = 100 * (latest["status"] == "complete").sum() / total
-            weighted = latest["percent_complete"].sum() / total
+            actual = 100 * float(complete.iloc[index]) / total if complete is not None else 0.0
+            weighted = float(weighted_sum.iloc[index]) / total if weighted_sum is not None else 0.0
         rows.append({"date": date, "planned": planned, "actual": actual, "weighted": weighted})
     return pd.DataFrame(rows)
 

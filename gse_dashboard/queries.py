@@ -12,13 +12,22 @@ import sqlite3
 
 import pandas as pd
 
-from .db import ALL, end_of_day
+from .db import ALL, POPULATIONS, end_of_day
 
 # The earliest date the dashboard can be viewed at: the strategy's launch.
 LAUNCH_DATE = "2016-09-30"
 
 # A version of a fact is visible at :cutoff if recorded by then and not yet replaced.
 _KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
+# The id of commitment c's newest update known at :cutoff, up to :as_at: a walk down the covering
+# index progress_updates_latest from the newest as_of, stopping at the first known version, so
+# each commitment costs a few index steps however long its history.
+_LATEST_UPDATE = """
+    SELECT u.id FROM progress_updates u
+    WHERE u.ref = c.ref AND u.as_of <= :as_at AND u.recorded_at <= :cutoff
+      AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
+    ORDER BY u.as_of DESC, u.recorded_at DESC, u.id DESC LIMIT 1
+"""
 
 
 def _frame(conn: sqlite3.Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -41,9 +50,9 @@ def latest_data_date(conn: sqlite3.Connection, today: dt.date | None = None) -> 
             SELECT MAX(as_of) AS d FROM progress_updates WHERE as_of <= :today
             UNION ALL SELECT MAX(period) FROM observations WHERE period <= :today
             UNION ALL SELECT MAX(date) FROM board_meetings WHERE date <= :today
-            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM progress_updates WHERE recorded_at <= :today_end
-            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM observations WHERE recorded_at <= :today_end
-            UNION ALL SELECT MAX(substr(recorded_at, 1, 10)) FROM commitment_changes WHERE recorded_at <= :today_end
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM progress_updates WHERE recorded_at <= :today_end
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM observations WHERE recorded_at <= :today_end
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM commitment_changes WHERE recorded_at <= :today_end
         )
         """,
         {"today": today_text, "today_end": end_of_day(today_text)},
@@ -73,51 +82,63 @@ def previous_board_date(conn: sqlite3.Connection, as_at: str) -> str | None:
     return row[0]
 
 
-def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | None = None) -> pd.DataFrame:
-    """Every commitment with its due date, owner and latest update as known at AS_AT.
+_STATUS_COLUMNS = """
+    c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
+    c.description, COALESCE(ch.owner, c.owner) AS owner,
+    COALESCE(ch.due_date, c.due_date) AS due_date,
+    COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
+    COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
+    k.evidence_url, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
+    k.recorded_by AS updated_by, k.id AS update_id,
+    (k.revision_of IS NOT NULL) AS revised, MAX(COALESCE(k.illustrative, 0), c.illustrative) AS illustrative
+"""
+# What headlines, workstream summaries and changes between two dates need, and no more: reading
+# descriptions and commentary for thousands of commitments is most of the cost of the full set.
+_BRIEF_STATUS_COLUMNS = """
+    c.ref, c.workstream, c.horizon, c.seq, c.title, COALESCE(ch.due_date, c.due_date) AS due_date,
+    COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
+    COALESCE(k.percent_complete, 0) AS percent_complete
+"""
 
-    A commitment with no update yet is 'not started' at 0% with no rating.
+
+def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | None = None,
+                      ref: str | None = None, *, brief: bool = False) -> pd.DataFrame:
+    """Every commitment (of one WORKSTREAM, or the one REF) with its due date, owner and latest update at AS_AT.
+
+    A commitment with no update yet is 'not started' at 0% with no rating. BRIEF returns only
+    ref, workstream, horizon, seq, title, due date, status, ratings and percent complete.
     """
     return _frame(
         conn,
         f"""
-        WITH known AS (
-            SELECT *, ROW_NUMBER() OVER (
-                PARTITION BY ref ORDER BY as_of DESC, recorded_at DESC, id DESC) AS newest
-            FROM progress_updates
-            WHERE as_of <= :as_at AND {_KNOWN}
-        ),
-        changed AS (
+        WITH changed AS (
             SELECT ref, due_date, owner, ROW_NUMBER() OVER (
                 PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
             FROM commitment_changes WHERE recorded_at <= :cutoff
         )
-        SELECT c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
-               c.description, COALESCE(ch.owner, c.owner) AS owner,
-               COALESCE(ch.due_date, c.due_date) AS due_date,
-               COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
-               COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
-               k.evidence_url, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
-               k.recorded_by AS updated_by, k.id AS update_id,
-               (k.revision_of IS NOT NULL) AS revised, COALESCE(k.illustrative, 0) AS illustrative
+        SELECT {_BRIEF_STATUS_COLUMNS if brief else _STATUS_COLUMNS}
         FROM commitments c
         JOIN workstreams w ON w.number = c.workstream
-        LEFT JOIN known k ON k.ref = c.ref AND k.newest = 1
+        LEFT JOIN progress_updates k ON k.id = ({_LATEST_UPDATE})
         LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
-        WHERE (:workstream IS NULL OR c.workstream = :workstream)
+        WHERE (:workstream IS NULL OR c.workstream = :workstream) AND (:ref IS NULL OR c.ref = :ref)
         ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq
         """,
-        _params(as_at, workstream=workstream),
+        _params(as_at, workstream=workstream, ref=ref),
     )
 
 
 def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None = None) -> pd.DataFrame:
-    """The current version, as known at AS_AT, of every update up to AS_AT: for trajectories."""
+    """The current version, as known at AS_AT, of every update up to AS_AT: for trajectories.
+
+    CROSS JOIN keeps the commitments (of the workstream) outermost, so each one's updates are
+    read along its index rather than every update being read and most thrown away.
+    """
     return _frame(
         conn,
         """
         SELECT u.ref, c.workstream, u.as_of, u.status, u.percent_complete
-        FROM progress_updates u JOIN commitments c ON c.ref = u.ref
+        FROM commitments c CROSS JOIN progress_updates u ON u.ref = c.ref
         WHERE u.as_of <= :as_at AND u.recorded_at <= :cutoff
           AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
           AND (:workstream IS NULL OR c.workstream = :workstream)
@@ -161,39 +182,97 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
 
     Where no row covers the breakdown exactly (say a department's total, stored only as its
     cells), the cells within it are summed. Sums carry no numerator or declaration rate.
+
+    The exact rows come straight off the observations_cells index; the cells are read only for
+    the periods that have no exact row, so a series stored as totals never touches its cells.
     """
+    populations = [population] if population is not None else list(POPULATIONS)
+    params = {**_params(as_at), "indicator": indicator, "department": department, "grade": grade,
+              "role_type": role_type}
+    exact = _frame(
+        conn,
+        f"""
+        SELECT population, period, value, numerator, denominator, declaration_rate,
+               qualifier, provisional, source, note, illustrative,
+               revision_of IS NOT NULL AS revised, 0 AS summed
+        FROM observations
+        WHERE indicator = :indicator AND {_listed("population", populations, "pop", params)}
+          AND department = :department AND grade = :grade AND role_type = :role_type
+          AND period <= :as_at AND {_KNOWN}
+        ORDER BY population, period
+        """,
+        params,
+    )
+    covered = set(zip(exact["population"], exact["period"]))
+    parts = [exact]
+    for each in populations:
+        missing = [period for period in _periods(conn, indicator, each, as_at) if (each, period) not in covered]
+        if missing:
+            parts.append(_summed_cells(conn, {**params, "population": each}, missing))
+    parts = [part for part in parts if not part.empty]
+    if len(parts) <= 1:
+        return parts[0] if parts else exact
+    return pd.concat(parts, ignore_index=True).sort_values(["population", "period"]).reset_index(drop=True)
+
+
+def _listed(column: str, values: list, prefix: str, params: dict) -> str:
+    """COLUMN IN (:prefix0, :prefix1, ...), the values added to PARAMS.
+
+    Written out rather than as IN (SELECT value FROM json_each(...)): SQLite 3.40 can return
+    rows that fail a later range test on the same index when the IN list comes from json_each.
+    """
+    names = []
+    for index, value in enumerate(values):
+        params[f"{prefix}{index}"] = value
+        names.append(f":{prefix}{index}")
+    return f"{column} IN ({', '.join(names)})"
+
+
+def _summed_cells(conn: sqlite3.Connection, params: dict, periods: list[str]) -> pd.DataFrame:
+    """The cells within a breakdown summed per period, for the PERIODS that have no exact row."""
+    params = dict(params)
+    # Only the breakdowns chosen are named, as equalities the observations_cells index can use.
+    chosen = " ".join(f"AND {column} = :{column}" for column in BREAKDOWNS if params[column] != ALL)
+    in_periods = _listed("period", periods, "period", params)
     return _frame(
         conn,
         f"""
-        WITH known AS (
-            SELECT * FROM observations
-            WHERE indicator = :indicator AND period <= :as_at AND {_KNOWN}
-              AND (:population IS NULL OR population = :population)
-        ),
-        exact AS (
-            SELECT population, period, value, numerator, denominator, declaration_rate,
-                   qualifier, provisional, source, note, illustrative,
-                   revision_of IS NOT NULL AS revised, 0 AS summed
-            FROM known
-            WHERE department = :department AND grade = :grade AND role_type = :role_type
-        )
-        SELECT * FROM exact
-        UNION ALL
-        SELECT population, period, SUM(value), NULL, NULL, NULL, '', MAX(provisional),
-               MIN(source), '', MAX(illustrative), MAX(revision_of IS NOT NULL), 1
-        FROM known
-        WHERE department != 'All' AND grade != 'All' AND role_type != 'All'
-          AND (:department = 'All' OR department = :department)
-          AND (:grade = 'All' OR grade = :grade)
-          AND (:role_type = 'All' OR role_type = :role_type)
-          AND NOT EXISTS (SELECT 1 FROM exact e WHERE e.period = known.period
-                          AND e.population = known.population)
+        SELECT population, period, SUM(value) AS value, NULL AS numerator, NULL AS denominator,
+               NULL AS declaration_rate, '' AS qualifier, MAX(provisional) AS provisional,
+               MIN(source) AS source, '' AS note, MAX(illustrative) AS illustrative,
+               MAX(revision_of IS NOT NULL) AS revised, 1 AS summed
+        FROM observations
+        WHERE indicator = :indicator AND population = :population
+          AND {in_periods}
+          AND department != 'All' AND grade != 'All' AND role_type != 'All' {chosen}
+          AND {_KNOWN}
         GROUP BY population, period
-        ORDER BY population, period
+        ORDER BY period
         """,
-        {**_params(as_at), "indicator": indicator, "population": population,
-         "department": department, "grade": grade, "role_type": role_type},
+        params,
     )
+
+
+def _periods(conn: sqlite3.Connection, indicator: str, population: str, as_at: str) -> list[str]:
+    """The distinct periods up to AS_AT with any row of INDICATOR for POPULATION.
+
+    A skip scan written out: one index seek per period rather than a read of every row.
+    """
+    return [row[0] for row in conn.execute(
+        """
+        WITH RECURSIVE p(period) AS (
+            SELECT MIN(period) FROM observations
+            WHERE indicator = :indicator AND population = :population AND period <= :as_at
+            UNION ALL
+            SELECT (SELECT MIN(period) FROM observations
+                    WHERE indicator = :indicator AND population = :population AND period > p.period
+                      AND period <= :as_at)
+            FROM p WHERE p.period IS NOT NULL
+        )
+        SELECT period FROM p WHERE period IS NOT NULL
+        """,
+        {"indicator": indicator, "population": population, "as_at": as_at},
+    )]
 
 
 def targets(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> pd.DataFrame:
@@ -210,7 +289,8 @@ def illustrative_in_use(conn: sqlite3.Connection) -> bool:
     """Whether the database holds any illustrative rows, so pages must say so."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM progress_updates WHERE illustrative = 1) "
-        "OR EXISTS (SELECT 1 FROM observations WHERE illustrative = 1)"
+        "OR EXISTS (SELECT 1 FROM observations WHERE illustrative = 1) "
+        "OR EXISTS (SELECT 1 FROM commitments WHERE illustrative = 1)"
     ).fetchone()
     return bool(row[0])
 
@@ -223,8 +303,8 @@ def commitments_export(conn: sqlite3.Connection) -> pd.DataFrame:
                   "due_date", "owner", "status", "rating", "percent_complete", "updated_as_of"]]
 
 
-def observations_export(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every current observation with its indicator, for `export observations`."""
+def observations_export(conn: sqlite3.Connection, *, real_only: bool = False) -> pd.DataFrame:
+    """Every current observation with its indicator, for `export observations` (REAL_ONLY: no illustrative rows)."""
     return _frame(
         conn,
         """
@@ -233,9 +313,10 @@ def observations_export(conn: sqlite3.Connection) -> pd.DataFrame:
                o.declaration_rate, o.qualifier, o.provisional, o.source, o.note,
                o.illustrative, o.revision_of IS NOT NULL AS revised, o.recorded_at
         FROM observations o JOIN indicators i ON i.code = o.indicator
-        WHERE o.superseded_at IS NULL
+        WHERE o.superseded_at IS NULL AND (:real_only = 0 OR o.illustrative = 0)
         ORDER BY o.indicator, o.population, o.period, o.department, o.grade, o.role_type
         """,
+        {"real_only": int(real_only)},
     )
 
 
@@ -256,12 +337,15 @@ def _cell_filter(filters: dict[str, str]) -> tuple[str, dict]:
 
 def latest_cell_period(conn: sqlite3.Connection, indicator: str, as_at: str) -> str | None:
     """The latest period up to AS_AT for which INDICATOR has breakdown cells known at AS_AT."""
+    # Newest first along the period index, stopping at the first known cell (+indicator keeps the
+    # planner off the indicator indexes, which would read every cell and sort them).
     row = conn.execute(
-        f"SELECT MAX(period) FROM observations WHERE indicator = :indicator AND period <= :as_at "
-        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {_KNOWN}",
+        f"SELECT period FROM observations WHERE +indicator = :indicator AND period <= :as_at "
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {_KNOWN} "
+        f"ORDER BY period DESC LIMIT 1",
         {**_params(as_at), "indicator": indicator},
     ).fetchone()
-    return row[0]
+    return row[0] if row else None
 
 
 def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows: str,
@@ -287,12 +371,26 @@ def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows
 
 def breakdown_values(conn: sqlite3.Connection, as_at: str) -> dict[str, list[str]]:
     """The departments, grades and role types the membership cells use, for filters."""
-    result = {}
-    for column in BREAKDOWNS:
-        result[column] = [r[0] for r in conn.execute(
-            f"SELECT DISTINCT {column} FROM observations WHERE indicator = 'members' "
-            f"AND {column} != 'All' ORDER BY {column}")]
-    return result
+    tuples = [row for row in breakdown_tuples(conn) if row[0] == "members"]
+    return {column: sorted({row[2 + i] for row in tuples} - {ALL}) for i, column in enumerate(BREAKDOWNS)}
+
+
+_TUPLE = "indicator, population, department, grade, role_type"
+
+
+def breakdown_tuples(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
+    """Every distinct (indicator, population, department, grade, role_type) in the observations, in order.
+
+    A skip scan along the observations_cells index: one seek per distinct combination (a few
+    thousand) instead of reading every row (hundreds of thousands on a large database).
+    """
+    found = []
+    row = conn.execute(f"SELECT {_TUPLE} FROM observations ORDER BY {_TUPLE} LIMIT 1").fetchone()
+    following = f"SELECT {_TUPLE} FROM observations WHERE ({_TUPLE}) > (?, ?, ?, ?, ?) ORDER BY {_TUPLE} LIMIT 1"
+    while row is not None:
+        found.append(tuple(row))
+        row = conn.execute(following, row).fetchone()
+    return found
 
 
 def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:

@@ -192,14 +192,14 @@ def _plan(ref: str, horizon: str, due: dt.date) -> dict:
     return {"start": start, "finish": finish, "outcome": outcome, "rng": rng}
 
 
-def _commitment_updates(ref: str, horizon: str, due: dt.date) -> Iterator[dict]:
-    """The quarterly updates of one commitment, from launch until it completes or closes."""
+def _commitment_updates(ref: str, horizon: str, due: dt.date, dates: list[dt.date] | None = None) -> Iterator[dict]:
+    """The quarterly (or DATES') updates of one commitment, from launch until it completes or closes."""
     plan = _plan(ref, horizon, due)
     rng, start, finish, outcome = plan["rng"], plan["start"], plan["finish"], plan["outcome"]
     span = max((finish - start).days, 1)
     reached = 0.0 if outcome != "closed" else rng.uniform(30, 70)
     rating = "Green" if outcome == "on time" else rng.choice(["Green", "Amber/Green"])
-    dates = [HISTORY_START, *quarter_ends(dt.date(2016, 12, 31), HISTORY_END)]
+    dates = dates or [HISTORY_START, *quarter_ends(dt.date(2016, 12, 31), HISTORY_END)]
     for as_of in dates:
         if as_of < start:
             status, percent = "not started", 0.0
@@ -277,7 +277,8 @@ def _largest_remainder(total: int, weights: list[float]) -> list[int]:
 
 
 def membership_cells(periods: list[dt.date], departments: dict[str, float] = DEPARTMENTS,
-                     grades: dict[str, float] = GRADES) -> dict[dt.date, dict[tuple, int]]:
+                     grades: dict[str, float] = GRADES, bands: dict[str, str] = GRADE_BAND,
+                     ) -> dict[dt.date, dict[tuple, int]]:
     """Members by (department, grade, role type) for each period, with a drifting mix."""
     rng = _rng("membership")
     grade_names = list(grades)
@@ -294,7 +295,7 @@ def membership_cells(periods: list[dt.date], departments: dict[str, float] = DEP
             drift[key] *= math.exp(rng.gauss(0, 0.03))
         counts = {}
         for grade, grade_total in zip(grade_names, grade_totals):
-            mix = ROLE_MIX[GRADE_BAND.get(grade, "middle")]
+            mix = ROLE_MIX[bands.get(grade, "middle")]
             weights = [departments[d] * mix[ROLE_TYPES.index(r)] * drift[(d, g, r)]
                        for d, g, r in within[grade]]
             counts.update(zip(within[grade], _largest_remainder(grade_total, weights)))
@@ -467,7 +468,9 @@ CORRECTIONS = [
 def _apply_corrections(db: sqlite_utils.Database) -> int:
     """Record each correction as a new version that supersedes the original row."""
     applied = 0
-    refs = [row[0] for row in db.conn.execute("SELECT ref FROM commitments ORDER BY workstream, horizon, seq")]
+    # The strategy's own commitments only, so a scaled database corrects the same rows.
+    refs = [row[0] for row in db.conn.execute(
+        "SELECT ref FROM commitments WHERE illustrative = 0 ORDER BY workstream, horizon, seq")]
     for table, key, change, days in CORRECTIONS:
         key = dict(key)
         if "ref_index" in key:

@@ -143,3 +143,41 @@ def test_latest_data_date_includes_the_day_an_update_was_recorded(history):
     """An update recorded on 5 August 2017 moves the default date to that day."""
     _update(history, "2017-05-31", "2017-08-05T09:00:00", percent=50)
     assert queries.latest_data_date(history.conn, today=dt.date(2020, 1, 1)) == "2017-08-05"
+
+
+def test_summed_cells_recorded_after_the_date_stay_out_over_several_periods(members):
+    """With cells in two periods, as at a day before the later ones were recorded only the earlier sum shows.
+
+    Guards the summing of cells period by period: a list of periods read through json_each once let
+    SQLite 3.40 return rows recorded after the as-at date.
+    """
+    for dept, count in [("A", 7), ("B", 9)]:
+        _observation(members, "2017-09-30", count, "2017-10-20T00:00:00", department=dept, grade="SCS",
+                     role_type="Policy")
+    early = queries.observation_series(members.conn, "members", "2017-10-01", grade="SCS")
+    assert early[["period", "value"]].values.tolist() == [["2017-06-30", 8]]
+    later = queries.observation_series(members.conn, "members", "2017-10-31", grade="SCS")
+    assert later[["period", "value"]].values.tolist() == [["2017-06-30", 8], ["2017-09-30", 16]]
+
+
+def test_the_newest_version_wins_among_many_updates_of_many_commitments(fresh_db):
+    """Each of several commitments shows its own latest update known at the date, not another's."""
+    _workstream(fresh_db)
+    for seq in (1, 2, 3):
+        _commitment(fresh_db, ref=f"WS1-S{seq}", seq=seq)
+        for quarter, as_of in enumerate(("2017-03-31", "2017-06-30", "2017-09-30")):
+            _update(fresh_db, as_of, f"{as_of}T12:00:00", ref=f"WS1-S{seq}", percent=10 * seq + quarter)
+    status = queries.commitment_status(fresh_db.conn, "2017-07-31")
+    assert status.set_index("ref")["percent_complete"].to_dict() == {"WS1-S1": 11, "WS1-S2": 21, "WS1-S3": 31}
+    one = queries.commitment_status(fresh_db.conn, "2017-12-31", ref="WS1-S2")
+    assert one["ref"].tolist() == ["WS1-S2"] and one["percent_complete"].tolist() == [22]
+
+
+def test_breakdown_tuples_lists_each_combination_once_in_order(members):
+    """The skip scan finds every distinct indicator, population and breakdown, sorted, without repeats."""
+    tuples = queries.breakdown_tuples(members.conn)
+    assert tuples == sorted(set(tuples))
+    assert ("members", "GSE", "All", "All", "All") in tuples and ("members", "GSE", "B", "EO", "Policy") in tuples
+    assert len(tuples) == 5
+    assert queries.breakdown_values(members.conn, "2017-12-31") == {
+        "department": ["A", "B"], "grade": ["EO", "SCS"], "role_type": ["Policy"]}
