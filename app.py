@@ -9,6 +9,7 @@ st.set_page_config(page_title="GSE Strategy Dashboard", page_icon=":material/sci
 page = st.navigation(ui.app_pages())
 # The browser tab says where you are, then what the service is.
 st.set_page_config(page_title=f"{page.title} – GSE Strategy Dashboard")
+ui.accessibility_css_ui()
 st.sidebar.markdown("**GSE Strategy Dashboard**  \nDelivery of the Government Science and "
                     "Engineering profession strategy, 2016 to 2021 and after.")
 st.session_state[ui.APP_RAN_KEY] = True

@@ -9,9 +9,15 @@ well as colour, and are labelled directly, so nothing is told by colour alone.
 from __future__ import annotations
 
 import copy
+import html
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+# plotly's JSON encoder looks PIL.Image up in sys.modules without taking the import lock, so the
+# first charts drawn by several sessions at once could see it half imported and fail. Importing
+# it with this module, before any figure is built, closes that race (found by the load test).
+import PIL.Image  # noqa: F401
 import plotly.graph_objects as go
 
 # Government Analysis Function accessible categorical palette, in order.
@@ -23,6 +29,61 @@ GRID_COLOUR = "#D9D9D9"
 FONT = "Arial, Helvetica, sans-serif"
 # Plotly's mode bar adds unlabelled icon buttons; the guidance and WCAG both favour hiding it.
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+# WCAG 2.2 AA: text needs 4.5:1 against its background (1.4.3), lines and bars 3:1 (1.4.11).
+TEXT_CONTRAST = 4.5
+GRAPHIC_CONTRAST = 3.0
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio between two #RRGGBB colours, from 1 (same) to 21 (black on white)."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# Plotly reads a small set of HTML tags in any text it draws; names longer than this would push
+# the plot off the chart. Both come from data, so they are escaped and shortened (the table
+# beside each chart has the full text).
+LABEL_MAX = 60
+
+
+def plotly_text(text: object, limit: int | None = None) -> str:
+    """TEXT as Plotly draws it literally: tags and entities escaped, cut to LIMIT characters with '…'."""
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def axis_labels(values) -> list[str]:
+    """Category labels for an axis: plotly_text, shortened, and kept distinct so no two groups merge."""
+    labels, seen = [], set()
+    for value in values:
+        label, number = plotly_text(value, LABEL_MAX), 1
+        while label in seen:
+            number += 1
+            label = f"{plotly_text(value, LABEL_MAX - 4)} ({number})"
+        seen.add(label)
+        labels.append(label)
+    return labels
+
+
+def label_colour(colour: str, background: str = "#FFFFFF") -> str:
+    """COLOUR darkened just enough to be read as text on BACKGROUND (4.5:1), keeping its hue.
+
+    The palette's orange, teal and lilac reach 3:1 on white, enough for a line or a bar but not
+    for a label in the same colour; the label keeps the series' hue in a darker shade.
+    """
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    for step in range(101):
+        keep = 1 - step / 100
+        shade = f"#{round(red * keep):02X}{round(green * keep):02X}{round(blue * keep):02X}"
+        if contrast_ratio(shade, background) >= TEXT_CONTRAST:
+            return shade
+    return TEXT_COLOUR
 
 
 @dataclass
@@ -60,8 +121,8 @@ def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None
 
 def _label_line_end(figure: go.Figure, x, y, text: str, colour: str) -> None:
     """Label a series at its last point, as the guidance prefers to a legend."""
-    figure.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, xanchor="left",
-                          xshift=8, font={"color": colour, "size": 13})
+    figure.add_annotation(x=x, y=y, text=f"<b>{plotly_text(text, LABEL_MAX)}</b>", showarrow=False, xanchor="left",
+                          xshift=8, font={"color": label_colour(colour), "size": 13})
 
 
 def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str) -> Chart:
@@ -120,7 +181,7 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
 def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) -> Chart:
     """Planned against actual share complete for each workstream, as horizontal bar pairs."""
     frame = summary.sort_values("number", ascending=False)
-    labels = [f"{n}. {name}" for n, name in zip(frame["number"], frame["name"])]
+    labels = axis_labels(f"{n}. {name}" for n, name in zip(frame["number"], frame["name"]))
     behind = summary[summary["actual_share"] + 0.5 < summary["planned_share"]]
     if summary.empty:
         title = "No workstreams to show"
@@ -219,13 +280,14 @@ def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
     figure = copy.deepcopy(chart.figure)
     figure.update_layout(
         width=width,
-        title={"text": f"<b>{chart.title}</b><br><span style='font-size:13px'>{chart.subtitle}</span>",
+        title={"text": f"<b>{plotly_text(chart.title)}</b><br>"
+                       f"<span style='font-size:13px'>{plotly_text(chart.subtitle)}</span>",
                "x": 0, "xanchor": "left", "font": {"size": 17}},
         margin={"t": 90, "b": 90},
     )
     # Placed in pixels below the plot, so a tall chart's source is not pushed off the image.
-    figure.add_annotation(text=f"Source: {chart.source}", xref="paper", yref="paper", x=0, y=0, yanchor="top",
-                          yshift=-62, showarrow=False, xanchor="left", font={"size": 12})
+    figure.add_annotation(text=f"Source: {plotly_text(chart.source)}", xref="paper", yref="paper", x=0, y=0,
+                          yanchor="top", yshift=-62, showarrow=False, xanchor="left", font={"size": 12})
     return figure
 
 
@@ -245,9 +307,9 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
         if data.empty:
             continue
         figure.add_trace(go.Scatter(
-            x=data[x], y=data[column], name=label, mode="lines+markers",
+            x=data[x], y=data[column], name=plotly_text(label, LABEL_MAX), mode="lines+markers",
             line={"color": colour, "dash": dash, "width": 3}, marker={"symbol": symbol, "size": 8, "color": colour},
-            hovertemplate=f"{label}: %{{y:,.1f}}{suffix}<extra></extra>",
+            hovertemplate=f"{plotly_text(label, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
         _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
     top = float(frame[[c for c, _ in series]].max().max()) if not frame.empty else 0.0
@@ -291,7 +353,7 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
     ordered = shown.iloc[::-1]
     suffix = "%" if percent else ""
     figure = go.Figure(go.Bar(
-        y=ordered[group], x=ordered[value], orientation="h", marker={"color": PALETTE[0]},
+        y=axis_labels(ordered[group]), x=ordered[value], orientation="h", marker={"color": PALETTE[0]},
         text=[f"{v:,.1f}{suffix}" if percent else f"{v:,.0f}" for v in ordered[value]], textposition="outside",
         hovertemplate=f"%{{y}}: %{{x:,.1f}}{suffix}<extra></extra>",
     ))

@@ -21,6 +21,8 @@ DEFAULT_SUPPRESSION_THRESHOLD = 10
 DEFAULT_SQL_TIME_LIMIT_S = 1.0
 # The SQL box returns at most this many rows: enough to read, too few to exhaust memory.
 DEFAULT_SQL_ROW_CAP = 10_000
+# Where the accessibility statement sends people who cannot use part of the dashboard.
+DEFAULT_ACCESSIBILITY_CONTACT = "the GSE Profession team at the Government Office for Science"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Settings:
     require_login: bool = False
     sql_time_limit_s: float = DEFAULT_SQL_TIME_LIMIT_S
     sql_row_cap: int = DEFAULT_SQL_ROW_CAP
+    # Named in the accessibility statement: a team mailbox, e.g. "gse-team@example.gov.uk".
+    accessibility_contact: str = DEFAULT_ACCESSIBILITY_CONTACT
 
 
 def _setting(name: str, secrets: dict | None) -> str | None:
@@ -77,4 +81,6 @@ def load_settings(secrets: dict | None = None) -> Settings:
         require_login=require_login in ("true", "1", "yes"),
         sql_time_limit_s=_number("GSE_SQL_TIME_LIMIT", secrets, DEFAULT_SQL_TIME_LIMIT_S, float, 0.01),
         sql_row_cap=_number("GSE_SQL_ROW_CAP", secrets, DEFAULT_SQL_ROW_CAP, int, 1),
+        accessibility_contact=(_setting("GSE_ACCESSIBILITY_CONTACT", secrets) or "").strip()
+        or DEFAULT_ACCESSIBILITY_CONTACT,
     )

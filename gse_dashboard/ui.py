@@ -10,8 +10,9 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import auth, charts, disclosure, metrics, queries
+from . import accessibility, auth, charts, disclosure, metrics, queries
 from . import db as store
 from .build import ensure_database
 from .charts import PLOTLY_CONFIG, Chart
@@ -71,16 +72,43 @@ def app_pages() -> list:
 
 
 def _secrets() -> dict:
-    """The parsed .streamlit/secrets.toml, or an empty dict when there is none."""
-    try:
-        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
-    except (FileNotFoundError, AttributeError):
-        return {}
+    """The parsed .streamlit/secrets.toml, or an empty dict when there is none (read once per run)."""
+    def read() -> dict:
+        try:
+            return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+        except (FileNotFoundError, AttributeError):
+            return {}
+    return _once_per_run("secrets", read)
+
+
+# Values worked out once per script run and shared by every call in it, per session: a page asks
+# for the database path, its revision and the basic facts several times in one run.
+_RUN_MEMO: dict[str, tuple[dict, dict]] = {}
+_RUN_MEMO_SESSIONS = 512
+
+
+def _once_per_run(name: str, make):
+    """MAKE() the first time NAME is asked for in this script run; the same value after that.
+
+    A run is told from the next by the cursors dict Streamlit gives each run (identity, not
+    equality), so nothing is kept across runs: a write is always followed by a rerun that sees it.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return make()
+    memo = _RUN_MEMO.get(ctx.session_id)
+    if memo is None or memo[0] is not ctx.cursors:
+        if len(_RUN_MEMO) >= _RUN_MEMO_SESSIONS:
+            _RUN_MEMO.clear()
+        memo = _RUN_MEMO[ctx.session_id] = (ctx.cursors, {})
+    if name not in memo[1]:
+        memo[1][name] = make()
+    return memo[1][name]
 
 
 def settings() -> Settings:
     """The settings, from the environment and then from the [gse] section of secrets.toml."""
-    return load_settings(dict(_secrets().get("gse", {})))
+    return _once_per_run("settings", lambda: load_settings(dict(_secrets().get("gse", {}))))
 
 
 def auth_configured() -> bool:
@@ -125,9 +153,11 @@ def _prepared(path: str) -> bool:
 
 def db_path() -> str:
     """The database file this app uses, built if it does not exist yet."""
-    path = str(settings().db_path)
-    _prepared(path)
-    return path
+    def prepared() -> str:
+        path = str(settings().db_path)
+        _prepared(path)
+        return path
+    return _once_per_run("db_path", prepared)
 
 
 def connection():
@@ -141,35 +171,44 @@ def revision() -> str:
     The build time tells one database from another built at the same path; the revision
     number tells one state of a database from the next.
     """
-    with connection() as conn:
-        rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
-    return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
+    def read() -> str:
+        with connection() as conn:
+            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
+        return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
+    return _once_per_run("revision", read)
 
 
 # -- cached loaders: (path, revision, as_at) in, small DataFrames out ------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def load_status(path: str, rev: str, as_at: str) -> pd.DataFrame:
+    """Every commitment's status as known at AS_AT (the brief columns): shared by the Overview and its changes."""
+    with _read(path) as conn:
+        return queries.commitment_status(conn, as_at, brief=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def load_overview(path: str, rev: str, as_at: str) -> dict:
-    """Everything the Overview page shows at AS_AT, computed once per key."""
+    """Everything the Overview page shows at AS_AT, computed once per key.
+
+    Only what the page draws is returned: the cached answer is copied on every run, and the
+    full status table of a large database is the part that costs (load_status keeps it).
+    """
     with _read(path) as conn:
         ws = queries.workstreams(conn)
-        status = queries.commitment_status(conn, as_at)
         previous = queries.previous_board_date(conn, as_at)
-        before = queries.commitment_status(conn, previous) if previous else None
         members = queries.observation_series(conn, "members", as_at, population="GSE")
         scs = queries.observation_series(conn, "members", as_at, population="GSE", grade="SCS")
-        updates = queries.known_updates(conn, as_at)
-    summary = metrics.workstream_summary(status, ws, as_at)
+    status = load_status(path, rev, as_at)
+    before = load_status(path, rev, previous) if previous else None
     return {
         "workstreams": ws,
-        "status": status,
-        "summary": summary,
+        "summary": metrics.workstream_summary(status, ws, as_at),
         "headline": metrics.headline(status, as_at),
         "previous_board": previous,
         "headline_before": metrics.headline(before, previous) if before is not None else None,
         "members": members,
         "scs": scs,
-        "trajectory": metrics.trajectory(status, updates, metrics.timeline_dates(queries.LAUNCH_DATE, as_at), as_at),
     }
 
 
@@ -220,8 +259,8 @@ _read = store.reading
 
 
 def basics() -> dict:
-    """load_basics for the current database and revision."""
-    return load_basics(db_path(), revision())
+    """load_basics for the current database and revision (once per run: each cache hit is a copy)."""
+    return _once_per_run("basics", lambda: load_basics(db_path(), revision()))
 
 
 # -- widgets ---------------------------------------------------------------------------------
@@ -258,22 +297,56 @@ def current_as_at() -> str:
     return basics()["latest"]
 
 
+def accessibility_css_ui() -> None:
+    """Inject, once per run, the CSS that works round Streamlit's accessibility gaps (see accessibility.py)."""
+    st.html(f"<style>{accessibility.CSS}</style>")
+
+
 def illustrative_notice() -> None:
     """Say plainly that the figures are illustrative, when they are."""
     if basics()["illustrative"]:
         st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
 
 
-def chart_ui(chart: Chart, key: str) -> None:
-    """A chart with its message title, subtitle, source, text summary and data table."""
-    st.markdown(f"#### {md(chart.title)}")
+def _fingerprint(part) -> object:
+    """PART as a small exact key: a DataFrame by its columns and a hash of its content."""
+    if isinstance(part, pd.DataFrame):
+        return ("frame", tuple(map(str, part.columns)), len(part),
+                int(pd.util.hash_pandas_object(part, index=True).sum()))
+    if isinstance(part, dict):
+        return tuple((k, _fingerprint(v)) for k, v in part.items())
+    return part
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _built(key: tuple, _build) -> object:
+    return _build()
+
+
+def built_once(build, *inputs) -> object:
+    """BUILD() once for these INPUTS (DataFrames by content), shared by every session and rerun.
+
+    Figures and suppressed tables cost more to build than to look up; the inputs already come
+    from loaders keyed on the database's revision and the as-at date. What is returned is
+    shared, so callers only read it.
+    """
+    return _built(tuple(_fingerprint(part) for part in inputs), build)
+
+
+def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
+    """A chart with its message title, subtitle, source, text summary and data table.
+
+    LEVEL is the title's heading level: one below the heading the chart sits under, so that
+    screen reader users can move through the page by headings without a level skipped.
+    """
+    st.markdown(f"{'#' * level} {md(chart.title)}")
     st.caption(md(chart.subtitle))
     if chart.note:
         st.info(md(chart.note), icon=":material/info:")
     st.plotly_chart(chart.figure, config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
     st.caption(f"Source: {md(chart.source)}")
     with st.expander("Chart as a table, and a text description"):
-        st.text(chart.alt_text)
+        st.markdown(md(chart.alt_text))
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
 
@@ -337,9 +410,9 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_changes(path: str, rev: str, since: str, until: str) -> dict:
     """What changed between two dates, each side as known on its own date."""
+    before = load_status(path, rev, since)
+    after = load_status(path, rev, until)
     with _read(path) as conn:
-        before = queries.commitment_status(conn, since)
-        after = queries.commitment_status(conn, until)
         counts = queries.indicators(conn)
         counts = counts[(counts["unit"] == "count") & (counts["category"] != "diversity")]
         series = {when: {code: queries.observation_series(conn, code, when, population="GSE")
@@ -366,6 +439,19 @@ def comparison_dates_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
         f"{format_date(d)} (the as-at date)" if d == as_at else f"{format_date(d)} (Board meeting)"),
         key="compare_to")
     return since, until
+
+
+@st.fragment
+def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str) -> None:
+    """The two dates to compare and what changed between them.
+
+    A fragment: choosing another Board meeting reruns this section only, not the whole page.
+    """
+    compared = comparison_dates_ui(meetings, previous, as_at)
+    if compared is None:
+        st.info("There is no Board meeting before this date to compare with.")
+    else:
+        changes_ui(load_changes(db_path(), revision(), *compared), *compared)
 
 
 def changes_ui(changes: dict, since: str, until: str) -> None:
@@ -416,6 +502,11 @@ def workstream_ui(names: dict[int, str]) -> int:
     return int(query_choice_ui("Workstream", list(names), "workstream", lambda n: f"{n}. {names[n]}"))
 
 
+# A static table longer than this is not read on a screen and takes seconds to draw; the download
+# under the tables has every row. The strategy itself has at most nine per horizon in a workstream.
+COMMITMENT_ROWS_SHOWN = 100
+
+
 def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
     """The workstream's commitments grouped by horizon, with a download of them all."""
     labels = {"short": "Short term (6–12 months)", "medium": "Medium term (1–2 years)",
@@ -425,13 +516,20 @@ def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
         if rows.empty:
             continue
         st.markdown(f"**{label}**")
-        table_ui(commitment_table(rows))
+        table_ui(commitment_table(rows.head(COMMITMENT_ROWS_SHOWN)))
+        if len(rows) > COMMITMENT_ROWS_SHOWN:
+            st.caption(f"The first {COMMITMENT_ROWS_SHOWN} of {len(rows):,} commitments, in the strategy's "
+                       "order; the download below has them all.")
     download_ui(commitment_table(status), f"workstream-{number}-commitments-{as_at}.csv",
                 label="Download these commitments (CSV)")
 
 
+@st.fragment
 def update_history_ui(status: pd.DataFrame, as_at: str) -> None:
-    """Pick a commitment and see every update recorded for it by AS_AT."""
+    """Pick a commitment and see every update recorded for it by AS_AT.
+
+    A fragment: picking another commitment reruns this section only, not the whole page.
+    """
     refs = status["ref"].tolist()
     titles = dict(zip(status["ref"], status["title"]))
     ref = st.selectbox("Commitment", refs, format_func=lambda r: f"{r}: {titles[r]}", key="history_ref")
@@ -459,8 +557,7 @@ def update_history_ui(status: pd.DataFrame, as_at: str) -> None:
 def load_real_figures(path: str, rev: str) -> pd.DataFrame:
     """The real baseline figures (not illustrative), with their sources, for About the data."""
     with _read(path) as conn:
-        frame = queries.observations_export(conn)
-    real = frame[frame["illustrative"] == 0]
+        real = queries.observations_export(conn, real_only=True)
     return pd.DataFrame({
         "Measure": real["indicator_name"],
         "Population": real["population"],
@@ -508,8 +605,15 @@ def load_membership(path: str, rev: str, as_at: str, department: str, grade: str
             "breakdowns": breakdowns,
             "crosstab": crosstab,
             "previous_board": queries.previous_board_date(conn, as_at),
-            "values": queries.breakdown_values(conn, as_at),
+            "values": load_breakdown_values(path, rev),
         }
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_breakdown_values(path: str, rev: str) -> dict[str, list[str]]:
+    """The departments, grades and role types membership uses: the same at every as-at date."""
+    with _read(path) as conn:
+        return queries.breakdown_values(conn, queries.LAUNCH_DATE)
 
 
 def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:
@@ -560,19 +664,25 @@ def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
 
 def members_chart(data: dict, as_at: str, threshold: int) -> Chart:
     """Members over time, against the target trajectory for the whole profession."""
-    series = data["series"] if data["whole"] else suppressed_series(data["series"], threshold)
-    return charts.indicator_chart(series, data["target"], name="GSE members", unit="count",
-                                  population=filter_phrase(data["filters"]), as_at=as_at,
-                                  source=observation_source(data["series"]))
+    def build() -> Chart:
+        series = data["series"] if data["whole"] else suppressed_series(data["series"], threshold)
+        return charts.indicator_chart(series, data["target"], name="GSE members", unit="count",
+                                      population=filter_phrase(data["filters"]), as_at=as_at,
+                                      source=observation_source(data["series"]))
+    return built_once(build, "members_chart", as_at, threshold, data["filters"], data["series"], data["target"])
 
 
 def scs_chart(data: dict, as_at: str, threshold: int) -> Chart:
     """SCS members over time for the chosen department and role type."""
     scope = {**data["filters"], "grade": store.ALL}
-    series = data["scs"] if all(v == store.ALL for v in scope.values()) else suppressed_series(data["scs"], threshold)
-    return charts.indicator_chart(series, pd.DataFrame(columns=["period", "value"]), name="SCS members",
-                                  unit="count", population=filter_phrase(scope), as_at=as_at,
-                                  source=observation_source(data["scs"]))
+
+    def build() -> Chart:
+        whole = all(v == store.ALL for v in scope.values())
+        series = data["scs"] if whole else suppressed_series(data["scs"], threshold)
+        return charts.indicator_chart(series, pd.DataFrame(columns=["period", "value"]), name="SCS members",
+                                      unit="count", population=filter_phrase(scope), as_at=as_at,
+                                      source=observation_source(data["scs"]))
+    return built_once(build, "scs_chart", as_at, threshold, scope, data["scs"])
 
 
 def membership_breakdowns_ui(data: dict, threshold: int) -> None:
@@ -587,26 +697,35 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
             if frame.empty:
                 st.info("No members are recorded for this selection. Choose 'All' in a filter to widen it.")
                 continue
-            safe = disclosure.suppress_column(frame.set_index(by)["members"].rename("Members"), threshold)
-            cells = safe.hidden.drop(index=disclosure.TOTAL)["Members"]
-            chart = charts.breakdown_chart(
-                frame, group=by, value="members", hidden=cells,
-                title=_largest_group_title(frame, by, cells), value_title="Members",
-                subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(_others(data, by))}, "
-                         f"{format_date(data['period'])}",
-                source=observation_source(data["series"]))
-            chart.table = safe.display.reset_index().rename(columns={"index": BREAKDOWN_LABELS[by],
-                                                                     by: BREAKDOWN_LABELS[by]})
+            chart = built_once(lambda frame=frame, by=by: _breakdown_chart(data, frame, by, threshold),
+                               "breakdown_chart", by, threshold, data["filters"], data["period"], frame,
+                               data["series"][["source"]])
             chart_ui(chart, key=f"members-by-{by}")
     with tabs[-1]:
         role = md(filter_phrase({"role_type": data["filters"]["role_type"]}))
         st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")
-        shown = department_grade_table(data["crosstab"], threshold)
+        shown = built_once(lambda: department_grade_table(data["crosstab"], threshold), "department_grade_table",
+                           threshold, data["crosstab"])
         table_ui(shown)
         download_ui(shown, f"members-department-by-grade-{data['period']}.csv",
                     label="Download this table (CSV)")
+
+
+def _breakdown_chart(data: dict, frame: pd.DataFrame, by: str, threshold: int) -> Chart:
+    """Members by one breakdown as a bar chart, with its suppressed table."""
+    safe = disclosure.suppress_column(frame.set_index(by)["members"].rename("Members"), threshold)
+    cells = safe.hidden.drop(index=disclosure.TOTAL)["Members"]
+    chart = charts.breakdown_chart(
+        frame, group=by, value="members", hidden=cells,
+        title=_largest_group_title(frame, by, cells), value_title="Members",
+        subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(_others(data, by))}, "
+                 f"{format_date(data['period'])}",
+        source=observation_source(data["series"]))
+    chart.table = safe.display.reset_index().rename(columns={"index": BREAKDOWN_LABELS[by],
+                                                             by: BREAKDOWN_LABELS[by]})
+    return chart
 
 
 def _others(data: dict, by: str) -> dict:
@@ -628,6 +747,11 @@ def joiners_leavers_ui(data: dict, as_at: str) -> None:
     if joiners.empty and leavers.empty:
         st.info("No joiner or leaver figures have been recorded by this date.")
         return
+    chart_ui(built_once(lambda: _joiners_leavers_chart(joiners, leavers, as_at), "joiners_leavers", as_at, joiners,
+                        leavers), key="joiners-leavers")
+
+
+def _joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: str) -> Chart:
     frame = joiners[["period", "value"]].rename(columns={"value": "joiners"}).merge(
         leavers[["period", "value"]].rename(columns={"value": "leavers"}), on="period", how="outer")
     recent = frame.tail(4)
@@ -640,7 +764,7 @@ def joiners_leavers_ui(data: dict, as_at: str) -> None:
         source=observation_source(joiners), y_title="Members per quarter",
         alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
                  f"{frame['period'].iloc[-1]}. {title}.")
-    chart_ui(chart, key="joiners-leavers")
+    return chart
 
 
 DIVERSITY_WORKSTREAM = 7
@@ -674,39 +798,53 @@ def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
 
 def characteristic_ui(data: dict, code: str, name: str, as_at: str, threshold: int) -> None:
     """One characteristic: benchmark chart, declaration rates, and suppressed breakdowns."""
-    gaps = data["gaps"][data["gaps"]["indicator"] == code]
     series = data["series"][data["series"]["indicator"] == code]
-    trend = metrics.gap_trend(data["gaps"], code)
-    chart_ui(charts.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series)),
-             key=f"benchmark-{code}")
+    breakdowns = {by: data["breakdowns"][(code, by)] for by in ("grade", "department")}
+    view = built_once(lambda: _characteristic_view(data, series, breakdowns, code, name, as_at, threshold),
+                      "characteristic", code, name, as_at, threshold, series,
+                      data["gaps"][data["gaps"]["indicator"] == code], breakdowns)
+    chart_ui(view["benchmark"], key=f"benchmark-{code}")
     real = series[(series["illustrative"] == 0) & (series["population"] == "GSE")]
     if not real.empty:
         first = real.iloc[0]
         later = " Later years are illustrative." if basics()["illustrative"] else ""
         st.caption(f"Real baseline: {first['period'][:4]} figures from {first['source']}."
                    + (f" {first['note']}" if first["note"] else "") + later)
-    rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
-                               aggfunc="last").reset_index()
-    rate_columns = [(p, p if p != "GSE" else "GSE profession") for p in ("GSE", "Civil Service") if p in rates]
-    if rates.dropna(how="all", subset=[c for c, _ in rate_columns]).empty:
+    if view["declaration"] is None:
         st.info(f"No declaration rates recorded for {name.lower()} by this date.")
     else:
-        latest_rate = rates.dropna(subset=["GSE"]).iloc[-1] if "GSE" in rates and rates["GSE"].notna().any() else None
-        title = (f"{latest_rate['GSE']:.0f}% of GSE members declared in {latest_rate['period'][:4]}"
-                 if latest_rate is not None else f"Declaration rates for {name.lower()}")
-        chart_ui(charts.lines_chart(
-            rates, x="period", series=rate_columns, title=title,
-            subtitle=f"Share of staff answering the question on {name.lower()}, as known at {as_at}",
-            source=observation_source(series), y_title="% who declared", percent=True,
-            alt_text=f"Line chart of declaration rates for {name.lower()}. {title}."),
-            key=f"declaration-{code}")
+        chart_ui(view["declaration"], key=f"declaration-{code}")
     for by in ("grade", "department"):
-        frame = data["breakdowns"][(code, by)]
+        frame = breakdowns[by]
         st.markdown(f"**{name} by {by}**" + (f", {frame['period'].iloc[0][:4]}" if not frame.empty else ""))
         if frame.empty:
             st.info(f"No breakdown by {by} recorded by this date.")
             continue
-        shown = diversity_breakdown_table(frame, name, by, threshold)
+        shown = view["tables"][by]
         table_ui(shown)
         download_ui(shown, f"{code}-by-{by}-{frame['period'].iloc[0]}.csv", label="Download this table (CSV)",
                     key=f"download-{code}-{by}")
+
+
+def _characteristic_view(data: dict, series: pd.DataFrame, breakdowns: dict, code: str, name: str, as_at: str,
+                         threshold: int) -> dict:
+    """The charts and suppressed tables of one characteristic, built once per key by characteristic_ui."""
+    gaps = data["gaps"][data["gaps"]["indicator"] == code]
+    trend = metrics.gap_trend(data["gaps"], code)
+    benchmark = charts.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series))
+    rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
+                               aggfunc="last").reset_index()
+    rate_columns = [(p, p if p != "GSE" else "GSE profession") for p in ("GSE", "Civil Service") if p in rates]
+    declaration = None
+    if not rates.dropna(how="all", subset=[c for c, _ in rate_columns]).empty:
+        latest_rate = rates.dropna(subset=["GSE"]).iloc[-1] if "GSE" in rates and rates["GSE"].notna().any() else None
+        title = (f"{latest_rate['GSE']:.0f}% of GSE members declared in {latest_rate['period'][:4]}"
+                 if latest_rate is not None else f"Declaration rates for {name.lower()}")
+        declaration = charts.lines_chart(
+            rates, x="period", series=rate_columns, title=title,
+            subtitle=f"Share of staff answering the question on {name.lower()}, as known at {as_at}",
+            source=observation_source(series), y_title="% who declared", percent=True,
+            alt_text=f"Line chart of declaration rates for {name.lower()}. {title}.")
+    tables = {by: diversity_breakdown_table(frame, name, by, threshold)
+              for by, frame in breakdowns.items() if not frame.empty}
+    return {"benchmark": benchmark, "declaration": declaration, "tables": tables}

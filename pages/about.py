@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gse_dashboard import metrics, ui
+from gse_dashboard import accessibility, metrics, ui
 from gse_dashboard.db import RATINGS, STATUSES
 
 ui.page_guard()
@@ -77,3 +77,6 @@ which they could be worked out. The shorthand follows the Government Statistical
 Diversity shares are the percentage **of those who declared**, shown with the declaration
 rate.
 """)
+
+st.header("Accessibility statement")
+st.markdown(accessibility.statement(settings.accessibility_contact))

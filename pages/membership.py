@@ -17,6 +17,7 @@ st.markdown(f"GSE members **as at {ui.format_date(as_at)}**, for {ui.md(ui.filte
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")
 
 ui.membership_headlines_ui(data, as_at, threshold)
+st.header("Members over time")
 ui.chart_ui(ui.members_chart(data, as_at, threshold), key="members-over-time")
 
 st.header("Senior Civil Service")

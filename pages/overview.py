@@ -44,8 +44,4 @@ ui.chart_ui(charts.workstream_delivery_chart(data["summary"], as_at, ui.source_l
             key="overview-delivery")
 
 st.header("Since the last Board")
-compared = ui.comparison_dates_ui(ui.basics()["meetings"], previous, as_at)
-if compared is None:
-    st.info("There is no Board meeting before this date to compare with.")
-else:
-    ui.changes_ui(ui.load_changes(ui.db_path(), ui.revision(), *compared), *compared)
+ui.since_last_board_ui(ui.basics()["meetings"], previous, as_at)

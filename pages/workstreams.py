@@ -43,7 +43,7 @@ if not data["indicators"].empty:
         ui.chart_ui(charts.indicator_chart(series, target, name=row.name, unit=row.unit,
                                            population="GSE profession", as_at=as_at,
                                            source=ui.observation_source(series)),
-                    key=f"indicator-{row.code}")
+                    key=f"indicator-{row.code}", level=4)
 
 st.subheader("History of updates")
 ui.update_history_ui(status, as_at)

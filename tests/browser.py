@@ -32,14 +32,24 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(db_path: Path, *, extra_env: dict | None = None) -> Iterator[str]:
     """Run the dashboard on a free loopback port with GSE_DB_PATH=DB_PATH; yield its URL."""
+    with streamlit_process(db_path, extra_env=extra_env) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(db_path: Path, *, app: Path = ROOT / "app.py",
+                      extra_env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `streamlit run APP` on a free loopback port; yield its URL and process (the benchmark reads its memory)."""
     port = free_port()
     env = {**os.environ, "GSE_DB_PATH": str(db_path), **(extra_env or {})}
     log = (ARTIFACTS / f"streamlit-{port}.log")
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+            [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+             # Edits to the source while a test runs must not unload modules under a running script.
+             "--server.fileWatcherType=none"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -51,7 +61,7 @@ def streamlit_server(db_path: Path, *, extra_env: dict | None = None) -> Iterato
             time.sleep(0.2)
         else:
             raise RuntimeError("streamlit did not start listening within 60 s")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         try:
@@ -82,3 +92,22 @@ def wait_until_drawn(page, *, charts: int = 0, timeout_ms: int = 90_000) -> None
             "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=charts,
             timeout=timeout_ms)
     page.wait_for_selector(READY, timeout=timeout_ms)
+
+
+# axe-core's rule tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page, *, disabled: tuple[str, ...] = ()) -> list[dict]:
+    """Run axe-core (bundled by the axe-playwright-python package) on PAGE; return its violations.
+
+    Each violation is {id, impact, help, nodes: [html snippets]}; DISABLED rule ids are not run.
+    """
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"],
+               "rules": {rule: {"enabled": False} for rule in disabled}}
+    results = page.evaluate("options => axe.run(document, options)", options)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["html"][:200] for n in v["nodes"]]} for v in results["violations"]]

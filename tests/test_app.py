@@ -99,3 +99,16 @@ def test_overview_compares_any_two_board_meetings(built_db_file, monkeypatch):
 
 def _changes_table(at):
     return [t.value for t in at.table if "Change" in t.value.columns and "Commitment" in t.value.columns][0]
+
+
+def test_a_long_list_of_commitments_shows_its_first_rows_and_says_so(built_db_file, monkeypatch):
+    """Over the limit, each horizon's table shows the first rows and a caption points to the full download."""
+    from gse_dashboard import ui
+
+    monkeypatch.setattr(ui, "COMMITMENT_ROWS_SHOWN", 2)
+    at = _app(built_db_file, monkeypatch, workstream="4")
+    at.switch_page("pages/workstreams.py").run()
+    assert not at.exception
+    tables = [t.value for t in at.table if "Ref" in t.value.columns]
+    assert tables and all(len(t) <= 2 for t in tables)
+    assert any("The first 2 of" in c.value and "download below has them all" in c.value for c in at.caption)
