@@ -690,8 +690,12 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
     if not data["period"]:
         st.info("No breakdown of members by department, grade or role type has been recorded by this date.")
         return
-    tabs = st.tabs([f"By {BREAKDOWN_LABELS[b].lower()}" for b in queries.BREAKDOWNS] + ["Department by grade"])
+    # Only the open tab runs and draws; the URL names it (?breakdown=...), so a link opens it.
+    tabs = st.tabs([f"By {BREAKDOWN_LABELS[b].lower()}" for b in queries.BREAKDOWNS] + ["Department by grade"],
+                   key="breakdown", bind="query-params")
     for tab, by in zip(tabs, queries.BREAKDOWNS):
+        if not tab.open:
+            continue
         with tab:
             frame = data["breakdowns"][by]
             if frame.empty:
@@ -701,6 +705,8 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
                                "breakdown_chart", by, threshold, data["filters"], data["period"], frame,
                                data["series"][["source"]])
             chart_ui(chart, key=f"members-by-{by}")
+    if not tabs[-1].open:
+        return
     with tabs[-1]:
         role = md(filter_phrase({"role_type": data["filters"]["role_type"]}))
         st.markdown(f"Members by department and grade, {role}. "

@@ -24,6 +24,9 @@ ui.download_ui(summary, f"diversity-summary-{as_at}.csv", label="Download this t
 
 st.header("Each characteristic")
 definitions = data["definitions"]
-for tab, row in zip(st.tabs(definitions["name"].tolist()), definitions.itertuples()):
+# Only the open tab runs and draws, and the URL names it (?characteristic=...), so a link opens it.
+tabs = st.tabs(definitions["name"].tolist(), key="characteristic", bind="query-params")
+for tab, row in zip(tabs, definitions.itertuples()):
     with tab:
-        ui.characteristic_ui(data, row.code, row.name, as_at, threshold)
+        if tab.open:
+            ui.characteristic_ui(data, row.code, row.name, as_at, threshold)

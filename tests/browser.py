@@ -94,6 +94,26 @@ def wait_until_drawn(page, *, charts: int = 0, timeout_ms: int = 90_000) -> None
     page.wait_for_selector(READY, timeout=timeout_ms)
 
 
+# The open tab's panel has content and every plotly chart in it has drawn.
+_TAB_PANEL_DRAWN_JS = """() => {
+  const panel = [...document.querySelectorAll("[data-testid='stMain'] [role='tabpanel']")]
+    .find(e => e.getClientRects().length);
+  return !!panel && panel.innerText.trim().length > 0
+    && [...panel.querySelectorAll('.js-plotly-plot')].every(e => e.querySelector('.main-svg'));
+}"""
+
+
+def show_tab(page, tab, *, timeout_ms: int = 90_000) -> None:
+    """Click TAB and wait until its panel has run and drawn.
+
+    Lazy tabs (st.tabs with on_change or bind) rerun the script and fill the panel only then, so
+    waiting for the script alone could catch the moment before the rerun starts.
+    """
+    tab.click()
+    page.wait_for_function(_TAB_PANEL_DRAWN_JS, timeout=timeout_ms)
+    page.wait_for_selector(READY, timeout=timeout_ms)
+
+
 # axe-core's rule tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus its best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from gse_dashboard import accessibility, charts
-from tests.browser import ARTIFACTS, axe_violations, chromium, streamlit_server, wait_until_drawn
+from tests.browser import ARTIFACTS, axe_violations, chromium, show_tab, streamlit_server, wait_until_drawn
 
 # Rules switched off because what they flag comes from Streamlit itself and the app cannot change
 # it; each is listed with its Streamlit issue in docs/ACCESSIBILITY.md.
@@ -117,7 +117,7 @@ def _audit(page) -> dict[str, dict]:
     tabs = page.locator("[data-testid='stMain'] [role='tab']")
     for index in range(tabs.count()):
         if tabs.nth(index).get_attribute("aria-selected") != "true" and tabs.nth(index).is_visible():
-            tabs.nth(index).click()
+            show_tab(page, tabs.nth(index))
             run()
     return found
 
@@ -134,6 +134,27 @@ def test_every_page_passes_axe_and_says_where_you_are(server, browser_page, name
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(found, indent=1))
     assert found == {}, {rule: (v["impact"], v["help"], v["nodes"][:3]) for rule, v in found.items()}
+
+
+# Metric labels and values whose text is wider than their box (cut off with an ellipsis).
+CUT_OFF_JS = """() => [...document.querySelectorAll(
+    "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricLabel'] .stMarkdownEllipsis")]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_metric_values_are_never_cut_off(server, fresh_page, width):
+    """A rating such as "Amber/Red" in a metric wraps in a narrow column; no label or value loses text (1.4.10)."""
+    page = fresh_page
+    page.set_viewport_size({"width": width, "height": 1000})
+    for path, charts_drawn in (("?as_at=2019-10-16", 1), ("diversity?as_at=2019-10-16", 2),
+                               ("workstreams?workstream=4&as_at=2019-10-16", 2)):
+        _open(page, f"{server}/{path}", charts_drawn)
+        values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+        assert values, path
+        assert page.evaluate(CUT_OFF_JS) == [], path
+    assert any("Amber" in value or "Green" in value or "Red" in value for value in values)
 
 
 @pytest.mark.browser

@@ -66,7 +66,7 @@ def test_grades_sort_by_seniority():
 
 def test_membership_page_shows_suppressed_crosstab_with_no_small_counts(built_db_file, monkeypatch):
     """The department-by-grade table shows [c] and no shown count below the threshold."""
-    at = _app(built_db_file, monkeypatch, "pages/membership.py", role_type="Policy")
+    at = _app(built_db_file, monkeypatch, "pages/membership.py", role_type="Policy", breakdown="Department by grade")
     crosstab = [t.value for t in at.table if {"Department", "SCS", "Total"} <= set(t.value.columns)][0]
     cells = [c.replace("\\", "") for c in crosstab.drop(columns=["Department"]).to_numpy().ravel()]  # as read
     assert disclosure.CONFIDENTIAL in cells
@@ -116,13 +116,40 @@ def test_diversity_page_compares_with_the_civil_service(built_db_file, monkeypat
 
 def test_diversity_page_on_the_real_baseline_shows_2015_with_the_lgbo_caveat(baseline_db_file, monkeypatch):
     """With only the strategy's figures, the 2015 shares show and LGBO is flagged as unreliable."""
-    at = _app(baseline_db_file, monkeypatch, "pages/diversity.py")
+    at = _app(baseline_db_file, monkeypatch, "pages/diversity.py",
+              characteristic="Lesbian, gay, bisexual or other (LGBO)")
     summary = at.table[0].value.set_index("Characteristic")
     assert summary.loc["Women", "GSE (% of declared)"] == "21.5"
     assert summary.loc["Women", "Civil Service (%)"] == "53.9"
     assert summary.loc["Lesbian, gay, bisexual or other (LGBO)", "GSE declaration rate (%)"] == "50.0"
     assert any("Only about half of staff answered" in c.value for c in at.caption)
     assert any("one year only so far" in md.value for md in at.markdown)
+
+
+def test_only_the_open_tab_runs_and_the_url_names_it(built_db_file, monkeypatch):
+    """A characteristic's tab draws its own charts and tables only; ?characteristic= opens another."""
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16")
+    first = [t for t in at.tabs if t.label == "Women"][0]
+    assert [m.value for m in first.markdown if m.value.startswith("**")] == ["**Women by grade**, 2019",
+                                                                              "**Women by department**, 2019"]
+    assert not [t for t in at.tabs if t.label != "Women" and t.markdown]
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16",
+              characteristic="Declared disabled")
+    opened = {t.label: [m.value for m in t.markdown if m.value.startswith("**")] for t in at.tabs}
+    assert opened["Declared disabled"] == ["**Declared disabled by grade**, 2019",
+                                           "**Declared disabled by department**, 2019"]
+    assert opened["Women"] == []
+    # A name that is not a tab opens the first, as a mistyped link should.
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16", characteristic="<b>Nope</b>")
+    assert [t.label for t in at.tabs if t.markdown][0] == "Women"
+
+
+def test_membership_breakdown_tabs_open_from_the_url(built_db_file, monkeypatch):
+    """?breakdown=By grade draws the grade chart; the other breakdowns do not run."""
+    at = _app(built_db_file, monkeypatch, "pages/membership.py", breakdown="By grade")
+    tabs = {t.label: t for t in at.tabs}
+    assert tabs["By grade"].get("plotly_chart") and not tabs["By department"].get("plotly_chart")
+    assert not tabs["Department by grade"].table
 
 
 @pytest.mark.parametrize("page", ["pages/workstreams.py"])
