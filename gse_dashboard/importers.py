@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
+import gc
 import hashlib
 import io
 import json
@@ -246,6 +248,27 @@ def read_path(path: str | Path) -> pd.DataFrame:
     return read_upload(data, str(path))
 
 
+def _bulk(function: Callable) -> Callable:
+    """FUNCTION with Python's cycle collector paused while it runs.
+
+    Reading, checking and writing a file makes hundreds of thousands of small lists and tuples
+    that hold no cycles; with them all alive the collector's repeated passes took half the time
+    of reading a 100,000-row file (0.69 s against 0.29 s). Memory is still freed as usual by
+    reference counting. Overlapping calls in several sessions leave it enabled at the end.
+    """
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return wrapper
+
+
+@_bulk
 def read_upload(data: bytes, filename: str) -> pd.DataFrame:
     """The rows of an uploaded CSV or .xlsx file as a DataFrame of strings.
 
@@ -502,6 +525,9 @@ def _frame(records: list[tuple[int, list[str]]], filename: str) -> pd.DataFrame:
     ragged = []
     rows = []
     for number, values in data:
+        if len(values) == width:  # nearly every row: kept as it is
+            rows.append(values)
+            continue
         if len(values) > width and any(v.strip() for v in values[width:]):
             ragged.append(number)
         rows.append((values + [""] * (width - len(values)))[:width])
@@ -929,6 +955,7 @@ def kind_of(kind: str) -> Kind:
         raise ValueError(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}") from None
 
 
+@_bulk
 def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame: pd.DataFrame, *,
              filename: str | None = None, default_source: str | None = None,
              today: dt.date | None = None) -> Validation:
@@ -1232,6 +1259,7 @@ class _NothingToDo(Exception):
     pass
 
 
+@_bulk
 def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, user: auth.User,
                  filename: str | None = None, sha256: str | None = None) -> ImportResult:
     """Write a checked file as one import batch: all rows in one transaction, or nothing.

@@ -58,6 +58,17 @@ def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
     return frame
 
 
+def attention_first(status: pd.DataFrame) -> pd.DataFrame:
+    """STATUS (flagged by with_flags) with what most needs attention first.
+
+    Overdue commitments, longest overdue first; then the other open ones, soonest due first;
+    then those complete or closed. Ties keep the strategy's order (by reference).
+    """
+    rank = np.where(status["overdue"], 0, np.where(status["status"].isin(DONE), 2, 1))
+    return (status.assign(_rank=rank).sort_values(["_rank", "due_date"], kind="stable")
+            .drop(columns="_rank"))
+
+
 def workstream_rating(status: pd.DataFrame) -> str | None:
     """A workstream's rating: the average of its open commitments' ratings, or of all if none open.
 

@@ -503,8 +503,8 @@ def workstream_ui(names: dict[int, str]) -> int:
 
 
 # A static table longer than this is not read on a screen and takes seconds to draw; the download
-# under the tables has every row. The strategy itself has at most nine per horizon in a workstream.
-COMMITMENT_ROWS_SHOWN = 100
+# under the tables has every row. The strategy itself has at most five per horizon in a workstream.
+COMMITMENT_ROWS_SHOWN = 25
 
 
 def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
@@ -516,10 +516,13 @@ def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
         if rows.empty:
             continue
         st.markdown(f"**{label}**")
-        table_ui(commitment_table(rows.head(COMMITMENT_ROWS_SHOWN)))
-        if len(rows) > COMMITMENT_ROWS_SHOWN:
-            st.caption(f"The first {COMMITMENT_ROWS_SHOWN} of {len(rows):,} commitments, in the strategy's "
-                       "order; the download below has them all.")
+        if len(rows) <= COMMITMENT_ROWS_SHOWN:
+            table_ui(commitment_table(rows))
+            continue
+        # Too many to read on screen: those that most need attention, and the rest in the download.
+        table_ui(commitment_table(metrics.attention_first(rows).head(COMMITMENT_ROWS_SHOWN)))
+        st.caption(f"The {COMMITMENT_ROWS_SHOWN} of {len(rows):,} commitments that most need attention: "
+                   "overdue first, then open ones by due date. The download below has them all.")
     download_ui(commitment_table(status), f"workstream-{number}-commitments-{as_at}.csv",
                 label="Download these commitments (CSV)")
 

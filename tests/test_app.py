@@ -101,14 +101,26 @@ def _changes_table(at):
     return [t.value for t in at.table if "Change" in t.value.columns and "Commitment" in t.value.columns][0]
 
 
-def test_a_long_list_of_commitments_shows_its_first_rows_and_says_so(built_db_file, monkeypatch):
-    """Over the limit, each horizon's table shows the first rows and a caption points to the full download."""
+def test_a_long_list_of_commitments_shows_those_needing_attention_and_says_so(built_db_file, monkeypatch):
+    """Over the limit, a horizon's table shows the overdue and soonest-due open commitments first.
+
+    WS4's short term as at 1 January 2018: S1 to S4 complete, S5 overdue. With room for two rows
+    the table shows S5 and then S1, where the strategy's order would show S1 and S2.
+    """
     from gse_dashboard import ui
 
     monkeypatch.setattr(ui, "COMMITMENT_ROWS_SHOWN", 2)
-    at = _app(built_db_file, monkeypatch, workstream="4")
+    at = _app(built_db_file, monkeypatch, workstream="4", as_at="2018-01-01")
     at.switch_page("pages/workstreams.py").run()
     assert not at.exception
     tables = [t.value for t in at.table if "Ref" in t.value.columns]
     assert tables and all(len(t) <= 2 for t in tables)
-    assert any("The first 2 of" in c.value and "download below has them all" in c.value for c in at.caption)
+    assert any("The 2 of 5 commitments that most need attention" in c.value and "download below has them all"
+               in c.value for c in at.caption)
+    database = store.connect(built_db_file, readonly=True)
+    status = metrics.with_flags(queries.commitment_status(database.conn, "2018-01-01", workstream=4), "2018-01-01")
+    database.close()
+    short = status[status["horizon"] == "short"].set_index("ref")
+    assert short["overdue"].to_dict() == {"WS4-S1": False, "WS4-S2": False, "WS4-S3": False, "WS4-S4": False,
+                                          "WS4-S5": True}
+    assert [ref.replace("\\", "") for ref in tables[0]["Ref"]] == ["WS4-S5", "WS4-S1"]

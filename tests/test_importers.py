@@ -120,6 +120,29 @@ def only_problem(validation: im.Validation) -> im.Problem:
 # -- good files --------------------------------------------------------------------------------
 
 
+def test_reading_and_checking_leave_the_cycle_collector_as_they_found_it(db_copy, tmp_path):
+    """The importer pauses Python's cycle collector for speed; it is on again after a good file and a bad one."""
+    import gc
+
+    assert gc.isenabled()
+    file = write_csv(tmp_path / "updates.csv", [PROGRESS, ["WS1-S1", TODAY, "complete", "Green", "100", "Done."]])
+    frame = im.read_path(file)
+    assert gc.isenabled()
+    database = store.connect(db_copy)
+    assert im.validate(database, "progress", frame).ok and gc.isenabled()
+    database.close()
+    with pytest.raises(im.ImportFileError):
+        im.read_upload(b"ref,as_of\n", "header-only.csv")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        im.read_path(file)
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+
 def test_good_progress_file_adds_rows_that_show_as_at_today(db_copy, tmp_path):
     """A valid progress file adds its updates, audited in one batch, and the dashboard shows them today."""
     file = write_csv(tmp_path / "updates.csv", [

@@ -25,6 +25,22 @@ def test_overdue_means_past_due_and_neither_complete_nor_closed():
     assert metrics.with_flags(STATUS, "2017-09-30")["overdue"].sum() == 0  # due on the day is not late
 
 
+def test_attention_first_puts_overdue_then_open_by_due_date_then_finished():
+    """Overdue (longest first), then open by due date, then complete or closed; ties in the strategy's order."""
+    status = _status([
+        ["B1", 1, "a", "2017-03-31", "complete", "Green", None, 100],
+        ["B2", 1, "b", "2019-06-30", "in progress", "Amber", None, 20],
+        ["B3", 1, "c", "2017-12-31", "in progress", "Red", None, 40],
+        ["B4", 1, "d", "2017-06-30", "not started", "Amber", None, 0],
+        ["B5", 1, "e", "2018-09-30", "in progress", "Green", None, 50],
+        ["B6", 1, "f", "2017-06-30", "closed", "Red", None, 10],
+        ["B7", 1, "g", "2018-09-30", "not started", "Amber", None, 0],
+    ])
+    ordered = metrics.attention_first(metrics.with_flags(status, "2018-01-01"))
+    assert ordered["ref"].tolist() == ["B4", "B3", "B5", "B7", "B2", "B1", "B6"]
+    assert ordered["overdue"].tolist() == [True, True, False, False, False, False, False]
+
+
 def test_headline_shares_planned_against_actual():
     """3 of 4 were due and 1 of 4 is complete at 1 January 2018; one is overdue."""
     assert metrics.headline(STATUS, "2018-01-01") == {
