@@ -270,17 +270,24 @@ def as_at_ui() -> str:
     facts = basics()
     latest = dt.date.fromisoformat(facts["latest"])
     launch = dt.date.fromisoformat(queries.LAUNCH_DATE)
+    newest = max(latest, dt.date.today())
+    # Read before the widget, which silently drops a date it cannot show from the link.
+    asked = st.query_params.get(AS_AT_KEY)
     chosen = st.sidebar.date_input(
         "As at date",
         value=latest,
         min_value=launch,
-        max_value=max(latest, dt.date.today()),
+        max_value=newest,
         key=AS_AT_KEY,
         bind="query-params",
         format="DD/MM/YYYY",
         help="Show the dashboard as it was known on this date. Board meetings are listed below.",
     )
     as_at = (chosen or latest).isoformat()
+    if asked is not None and asked != as_at:
+        st.warning(f"The link asks for the as-at date “{md(asked)}”, which is not a date from "
+                   f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
+                   f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
     meetings = facts["meetings"]
     if not meetings.empty:
         recent = meetings.tail(4).iloc[::-1]

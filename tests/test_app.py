@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import db as store
 from gse_dashboard import metrics, queries
+from gse_dashboard.tables import format_date
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/workstreams.py", "pages/membership.py", "pages/diversity.py",
@@ -51,6 +52,28 @@ def test_overview_shows_the_stores_overdue_count_and_share_complete(built_db_fil
     assert shown["Overdue commitments"] == str(expected["overdue"])
     assert shown["Commitments complete"] == f"{expected['actual_share']:.0f}%"
     assert any("17 October 2018" in md.value for md in at.markdown)
+
+
+@pytest.mark.parametrize("asked", ["2019-13-45", "2010-01-01", "16/10/2019", "<b>soon</b>"])
+def test_a_link_with_an_unusable_as_at_date_says_so(built_db_file, monkeypatch, asked):
+    """A date the sidebar cannot show (not a date, before the launch, not YYYY-MM-DD) is named in a warning."""
+    at = _app(built_db_file, monkeypatch, as_at=asked)
+    at.run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning if "The link asks for the as-at date" in w.value]
+    assert len(warnings) == 1, [w.value for w in at.warning]
+    assert "from 30 September 2016" in warnings[0] and "written as YYYY-MM-DD" in warnings[0]
+    assert "<b>" not in warnings[0]  # shown as text, never as HTML
+    latest = at.session_state["as_at"].isoformat()
+    assert f"showing {format_date(latest)} instead" in warnings[0]
+
+
+def test_a_link_with_a_good_as_at_date_shows_no_warning(built_db_file, monkeypatch):
+    """A usable date in the link is taken without comment."""
+    at = _app(built_db_file, monkeypatch, as_at="2019-10-16")
+    at.run()
+    assert not [w.value for w in at.warning if "The link asks" in w.value]
+    assert any("16 October 2019" in md.value for md in at.markdown)
 
 
 def test_overview_without_illustrative_data_shows_the_real_baseline(baseline_db_file, monkeypatch):
