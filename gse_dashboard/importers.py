@@ -667,9 +667,14 @@ def _date(value: str, today: dt.date | None = None) -> str:
     if not match:
         day_first = _DAY_FIRST.fullmatch(text)
         if day_first:
-            day, month, year = day_first.groups()
-            raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD (if it means day {int(day)} "
-                       f"of month {int(month)}, write {year}-{int(month):02d}-{int(day):02d}; "
+            day, month, year = (int(g) for g in day_first.groups())
+            try:
+                meant = dt.date(year, month, day)
+            except ValueError:
+                raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD, nor a real date read "
+                           "day first") from None
+            raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD (if it means day {day} "
+                       f"of month {month}, write {meant.isoformat()}; "
                        "Excel may have changed it when the file was saved)")
         raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD")
     try:

@@ -265,6 +265,7 @@ GOOD_PROGRESS = ["WS4-S3", "2025-06-30", "in progress", "Amber", "50", "Fine."]
     ("ref", "WS4-S99", "'WS4-S99' is not a commitment reference"),
     ("as_of", "2025-02-30", "'2025-02-30' is not a real date"),
     ("as_of", "30/06/2025", "write 2025-06-30"),
+    ("as_of", "31/11/2025", "'31/11/2025' is not a date in the form YYYY-MM-DD, nor a real date read day first"),
     ("as_of", "2999-01-01", "outside the years"),
     ("status", "finished", "'finished' is not a status"),
     ("rating", "Amberish", "'Amberish' is not on the delivery confidence scale"),
