@@ -324,15 +324,6 @@ def _value_problem(name: str, value: str, source: str, choices: Choices | None) 
 
 # -- grouping in SQLite ------------------------------------------------------------------------
 
-def _in(column: str, values: Sequence, prefix: str, params: dict) -> str:
-    """COLUMN IN (...) with one named parameter per value, recorded in PARAMS."""
-    names = []
-    for i, value in enumerate(values):
-        params[f"{prefix}{i}"] = value
-        names.append(f":{prefix}{i}")
-    return f"{column} IN ({', '.join(names)})"
-
-
 # How many earlier periods to try for "the latest period with figures" before saying there are none.
 PERIOD_TRIES = 50
 
@@ -345,12 +336,12 @@ def _observation_where(indicator: str, as_at: str, group_by: Sequence[str], filt
     known = ["indicator = :indicator", "period <= :as_at", queries._KNOWN,
              "(:period_from IS NULL OR period >= :period_from)", "(:period_to IS NULL OR period <= :period_to)"]
     if filters.get("population"):
-        known.append(_in("population", filters["population"], "f_population_", params))
+        known.append(queries.in_list("population", filters["population"], "f_population_", params))
     cells = [f"{d} != 'All'" for d in queries.BREAKDOWNS]
     margins = []
     for column in queries.BREAKDOWNS:
         values = filters.get(column)
-        clause = _in(column, values, f"f_{column}_", params) if values else None
+        clause = queries.in_list(column, values, f"f_{column}_", params) if values else None
         if clause:
             cells.append(clause)
         if column in group_by or values:
@@ -485,7 +476,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
     where = ["(:due_from IS NULL OR due_date >= :due_from)", "(:due_to IS NULL OR due_date <= :due_to)"]
     for name in COMMITMENT_FILTERS:
         if filters.get(name):
-            where.append(_in(name, filters[name], f"f_{name}_", params))
+            where.append(queries.in_list(name, filters[name], f"f_{name}_", params))
     columns = ", ".join(group_by)
     name_column = "MAX(workstream_name) AS workstream_name," if "workstream" in group_by else ""
     frame = pd.read_sql_query(

@@ -196,7 +196,7 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
                qualifier, provisional, source, note, illustrative,
                revision_of IS NOT NULL AS revised, 0 AS summed
         FROM observations
-        WHERE indicator = :indicator AND {_listed("population", populations, "pop", params)}
+        WHERE indicator = :indicator AND {in_list("population", populations, "pop", params)}
           AND department = :department AND grade = :grade AND role_type = :role_type
           AND period <= :as_at AND {_KNOWN}
         ORDER BY population, period
@@ -215,8 +215,8 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
     return pd.concat(parts, ignore_index=True).sort_values(["population", "period"]).reset_index(drop=True)
 
 
-def _listed(column: str, values: list, prefix: str, params: dict) -> str:
-    """COLUMN IN (:prefix0, :prefix1, ...), the values added to PARAMS.
+def in_list(column: str, values, prefix: str, params: dict) -> str:
+    """COLUMN IN (:prefix0, :prefix1, ...), one named parameter per value, the values added to PARAMS.
 
     Written out rather than as IN (SELECT value FROM json_each(...)): SQLite 3.40 can return
     rows that fail a later range test on the same index when the IN list comes from json_each.
@@ -233,7 +233,7 @@ def _summed_cells(conn: sqlite3.Connection, params: dict, periods: list[str]) ->
     params = dict(params)
     # Only the breakdowns chosen are named, as equalities the observations_cells index can use.
     chosen = " ".join(f"AND {column} = :{column}" for column in BREAKDOWNS if params[column] != ALL)
-    in_periods = _listed("period", periods, "period", params)
+    in_periods = in_list("period", periods, "period", params)
     return _frame(
         conn,
         f"""
@@ -369,8 +369,8 @@ def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows
     )
 
 
-def breakdown_values(conn: sqlite3.Connection, as_at: str) -> dict[str, list[str]]:
-    """The departments, grades and role types the membership cells use, for filters."""
+def breakdown_values(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The departments, grades and role types the membership cells use, for filters (any as-at date)."""
     tuples = [row for row in breakdown_tuples(conn) if row[0] == "members"]
     return {column: sorted({row[2 + i] for row in tuples} - {ALL}) for i, column in enumerate(BREAKDOWNS)}
 

@@ -615,7 +615,6 @@ def load_membership(path: str, rev: str, as_at: str, department: str, grade: str
             "breakdowns": breakdowns,
             "crosstab": crosstab,
             "previous_board": queries.previous_board_date(conn, as_at),
-            "values": load_breakdown_values(path, rev),
         }
 
 
@@ -623,7 +622,7 @@ def load_membership(path: str, rev: str, as_at: str, department: str, grade: str
 def load_breakdown_values(path: str, rev: str) -> dict[str, list[str]]:
     """The departments, grades and role types membership uses: the same at every as-at date."""
     with _read(path) as conn:
-        return queries.breakdown_values(conn, queries.LAUNCH_DATE)
+        return queries.breakdown_values(conn)
 
 
 def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:

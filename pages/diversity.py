@@ -27,6 +27,6 @@ definitions = data["definitions"]
 # Only the open tab runs and draws, and the URL names it (?characteristic=...), so a link opens it.
 tabs = st.tabs(definitions["name"].tolist(), key="characteristic", bind="query-params")
 for tab, row in zip(tabs, definitions.itertuples()):
-    with tab:
-        if tab.open:
+    if tab.open:
+        with tab:
             ui.characteristic_ui(data, row.code, row.name, as_at, threshold)

@@ -9,8 +9,7 @@ st.title("Membership")
 as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
 basics = ui.basics()
-values = ui.load_membership(ui.db_path(), ui.revision(), as_at, "All", "All", "All")["values"]
-filters = ui.filters_ui(values)
+filters = ui.filters_ui(ui.load_breakdown_values(ui.db_path(), ui.revision()))
 data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters)
 ui.illustrative_notice()
 st.markdown(f"GSE members **as at {ui.format_date(as_at)}**, for {ui.md(ui.filter_phrase(filters))}. "

@@ -179,5 +179,5 @@ def test_breakdown_tuples_lists_each_combination_once_in_order(members):
     assert tuples == sorted(set(tuples))
     assert ("members", "GSE", "All", "All", "All") in tuples and ("members", "GSE", "B", "EO", "Policy") in tuples
     assert len(tuples) == 5
-    assert queries.breakdown_values(members.conn, "2017-12-31") == {
+    assert queries.breakdown_values(members.conn) == {
         "department": ["A", "B"], "grade": ["EO", "SCS"], "role_type": ["Policy"]}
