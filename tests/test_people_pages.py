@@ -122,7 +122,7 @@ def test_diversity_page_on_the_real_baseline_shows_2015_with_the_lgbo_caveat(bas
     assert summary.loc["Women", "GSE (% of declared)"] == "21.5"
     assert summary.loc["Women", "Civil Service (%)"] == "53.9"
     assert summary.loc["Lesbian, gay, bisexual or other (LGBO)", "GSE declaration rate (%)"] == "50.0"
-    assert any("Only about half of staff answered" in c.value for c in at.caption)
+    assert any("only a 50% completion rate" in c.value for c in at.caption)
     assert any("one year only so far" in md.value for md in at.markdown)
 
 

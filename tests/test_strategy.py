@@ -88,3 +88,53 @@ def test_a_mistake_in_a_strategy_file_names_file_row_and_column_and_loads_nothin
             store.write_transaction(fresh_db):
         load_strategy(fresh_db, data)
     assert fresh_db.conn.execute("SELECT COUNT(*) FROM workstreams").fetchone()[0] == 0
+
+
+def _by(rows, key):
+    return {row[key]: row for row in rows}
+
+
+def test_the_lgbo_baseline_is_stated_flatly_with_its_caveat_in_the_declaration_rate(fresh_db):
+    """LGBO 2.2% (3.6%) carries no 'about': the 50% completion rate sits in the declaration rate."""
+    load_strategy(fresh_db)
+    rows = fresh_db.conn.execute(
+        "SELECT population, value, qualifier, declaration_rate, note FROM observations WHERE indicator = 'lgbo' "
+        "ORDER BY population").fetchall()
+    assert rows[0][:4] == ("Civil Service", 3.6, "", None)
+    assert rows[1][:4] == ("GSE", 2.2, "", 50.0)
+    assert "50% completion rate" in rows[1][4] and "about" not in rows[1][4]
+    qualifiers = dict(fresh_db.conn.execute(
+        "SELECT indicator || '/' || population || '/' || grade, qualifier FROM observations WHERE qualifier != ''"))
+    assert qualifiers == {"members/GSE/All": "more than"}
+
+
+def test_the_scs_figure_is_235_in_the_store_and_in_the_challenge_text(fresh_db):
+    """The strategy says 235 SCS, so the store holds 235 with no qualifier and WS5 does not say 'about'."""
+    load_strategy(fresh_db)
+    assert fresh_db.conn.execute(
+        "SELECT value, qualifier FROM observations WHERE grade = 'SCS'").fetchone() == (235, "")
+    challenges = fresh_db.conn.execute("SELECT challenges FROM workstreams WHERE number = 5").fetchone()[0]
+    assert "only 235 SCS" in challenges and "about 235" not in challenges
+
+
+def test_summaries_keep_the_strategys_meaning_where_they_once_drifted():
+    """Each summary the fidelity review corrected keeps the strategy's modal verbs, names and purposes."""
+    commitments = _by(_csv_rows("commitments.csv"), "ref")
+    workstreams = _by(_csv_rows("workstreams.csv"), "number")
+    text = {ref: row["title"] + " | " + row["description"] for ref, row in commitments.items()}
+    assert "refer to delivering the GSE strategy" in text["WS1-S2"] and "responsibility" not in text["WS1-S2"]
+    assert "independent" not in text["WS2-S1"].lower() and "external review" in text["WS2-S1"]
+    assert "in the first instance this can be the departmental Chief Scientific Adviser" in text["WS3-S1"]
+    assert "to maintain excellence and high standards" in text["WS4-M1"]
+    assert "share, develop and maintain" in text["WS4-M4"]
+    assert "must also demonstrate" in text["WS5-M3"] and "equivalent to Senior Civil Service grades" in text["WS5-M3"]
+    assert commitments["WS1-S5"]["title"] == "Improve comms and look to develop a myth-busting blog"
+    assert commitments["WS10-M3"]["title"].startswith("Explore")
+    assert "unpaid" not in workstreams["1"]["challenges"]
+    assert "voluntary role taken on in addition to existing duties" in workstreams["1"]["challenges"]
+    assert "exemplar for the Civil Service Talent Action Plan" in workstreams["7"]["aspiration"]
+    assert "socio-economic background" in workstreams["7"]["aspiration"]
+    assert "attractive employer for all the population" in workstreams["7"]["challenges"]
+    assert "A new generation of scientists and engineers" in workstreams["10"]["aspiration"]
+    assert "include apprenticeships" in workstreams["10"]["challenges"]
+    assert "owned by professional bodies" in workstreams["4"]["challenges"]
