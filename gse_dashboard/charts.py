@@ -302,6 +302,10 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
     figure = go.Figure()
     styles = _STYLES if len(series) != 2 else [(TWO_SERIES[0], "solid", "circle"), (TWO_SERIES[1], "dash", "square")]
     suffix = "%" if percent else ""
+    top = float(frame[[c for c, _ in series]].max().max()) if not frame.empty else 0.0
+    top = 0.0 if pd.isna(top) else top
+    y_range = scaled_range(top, percent=percent)
+    ends = []
     for (column, label), (colour, dash, symbol) in zip(series, styles):
         data = frame.dropna(subset=[column])
         if data.empty:
@@ -311,9 +315,11 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
             line={"color": colour, "dash": dash, "width": 3}, marker={"symbol": symbol, "size": 8, "color": colour},
             hovertemplate=f"{plotly_text(label, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
-        _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
-    top = float(frame[[c for c, _ in series]].max().max()) if not frame.empty else 0.0
-    _base_layout(figure, y_title=y_title, y_range=[0, max(105.0, top * 1.05)] if percent else None)
+        ends.append((data[x].iloc[-1], float(data[column].iloc[-1]), label, colour))
+    # End labels nudged apart so that two series ending close together do not print over each other.
+    for (end_x, _, label, colour), y in zip(ends, spread_labels([e[1] for e in ends], y_range[1] * 0.07)):
+        _label_line_end(figure, end_x, y, label, colour)
+    _base_layout(figure, y_title=y_title, y_range=y_range)
     table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)})
     return Chart(figure, title, subtitle, source, alt_text, table.round(1).reset_index(drop=True))
 
@@ -359,7 +365,11 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
     ))
     _base_layout(figure, y_title="", height=max(260, 32 * len(shown) + 90))
     figure.update_layout(margin={"l": 20, "r": 60, "t": 20, "b": 50}, hovermode="closest")
-    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR)
+    # Room beyond the longest bar for its value label, which is never clipped.
+    top = float(shown[value].max()) if not shown.empty else 0.0
+    figure.update_traces(cliponaxis=False)
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
+                        range=[0, (top or 1.0) * 1.18])
     figure.update_yaxes(automargin=True, title_text="")
     listed = "; ".join(f"{g}: {v:,.1f}{suffix}" if percent else f"{g}: {v:,.0f}"
                        for g, v in zip(shown[group], shown[value]))
@@ -371,3 +381,111 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
                 "Every group here is too small to show without risking identifying individuals, "
                 "so the chart is empty. Widen the selection to see figures.")
     return Chart(figure, title, subtitle, source, alt, pd.DataFrame(), note)
+
+
+def scaled_range(top: float, *, percent: bool = False) -> list[float]:
+    """A value axis from zero to a little above TOP: scaled to the data, not to 100% when the data is at 10%."""
+    if not top or top <= 0:
+        return [0.0, 100.0 if percent else 1.0]
+    upper = top * 1.12
+    return [0.0, min(upper, 100.0) if percent and top <= 100 else upper]
+
+
+def spread_labels(values: list[float], gap: float) -> list[float]:
+    """VALUES moved apart, as little as possible, so that no two are closer than GAP (order kept)."""
+    if not values or gap <= 0:
+        return list(values)
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = [values[i] for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    result = [0.0] * len(values)
+    for position, index in enumerate(order):
+        result[index] = placed[position]
+    return result
+
+
+# One panel holds at most this many lines; more are drawn as small multiples, one panel each.
+PANEL_LINES = 4
+PANEL_COLUMNS = 3
+CONTEXT_GREY = "#BFBFBF"
+
+
+def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: str, subtitle: str, source: str,
+                      percent: bool = False, alt_text: str | None = None) -> Chart:
+    """Lines over WIDE's index, one per column: in one panel up to four, else small multiples.
+
+    Small multiples share their axes: each panel draws one series in the first colour over the
+    others in light grey, and is titled with the series' name, so nothing relies on colour.
+    """
+    columns = [str(c) for c in wide.columns]
+    frame = wide.copy()
+    frame.columns = columns
+    frame.index.name = None
+    long_frame = frame.reset_index().rename(columns={"index": x_title})
+    suffix = "%" if percent else ""
+    ends = "; ".join(f"{c}: {frame[c].dropna().iloc[-1]:,.1f}{suffix} at {frame[c].dropna().index[-1]}"
+                     for c in columns if frame[c].notna().any())
+    alt = alt_text or (f"Line chart of {y_title} by {x_title}, {len(columns)} series"
+                       f"{' in small multiples' if len(columns) > PANEL_LINES else ''}. Latest figures: {ends}.")
+    if len(columns) <= PANEL_LINES:
+        return lines_chart(long_frame, x=x_title, series=[(c, c) for c in columns], title=title, subtitle=subtitle,
+                           source=source, alt_text=alt, y_title=y_title, percent=percent)
+    from plotly.subplots import make_subplots  # noqa: PLC0415 - only small multiples need it
+
+    rows = -(-len(columns) // PANEL_COLUMNS)
+    figure = make_subplots(rows=rows, cols=PANEL_COLUMNS, shared_xaxes=True, shared_yaxes=True,
+                           subplot_titles=[plotly_text(c, 40) for c in columns],
+                           vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.04)
+    top = float(frame.max().max()) if frame.notna().any().any() else 0.0
+    x_values = [str(v) for v in frame.index]
+    for position, column in enumerate(columns):
+        row, col = position // PANEL_COLUMNS + 1, position % PANEL_COLUMNS + 1
+        for other in columns:
+            if other != column and frame[other].notna().any():
+                figure.add_trace(go.Scatter(x=x_values, y=frame[other], mode="lines", hoverinfo="skip",
+                                            line={"color": CONTEXT_GREY, "width": 1}, showlegend=False),
+                                 row=row, col=col)
+        figure.add_trace(go.Scatter(
+            x=x_values, y=frame[column], mode="lines+markers", name=plotly_text(column, LABEL_MAX),
+            line={"color": PALETTE[0], "width": 3}, marker={"size": 5, "color": PALETTE[0]},
+            hovertemplate=f"{plotly_text(column, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>"),
+            row=row, col=col)
+    figure.update_layout(font={"family": FONT, "size": 13, "color": TEXT_COLOUR}, paper_bgcolor="white",
+                         plot_bgcolor="white", height=max(320, 230 * rows + 60), showlegend=False,
+                         margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest")
+    figure.update_annotations(font={"size": 13, "color": TEXT_COLOUR})
+    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside", nticks=6)
+    figure.update_yaxes(gridcolor=GRID_COLOUR, range=scaled_range(top, percent=percent), rangemode="tozero")
+    figure.update_yaxes(title_text=y_title, col=1)
+    table = long_frame.round(1)
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
+
+
+def grouped_bars_chart(wide: pd.DataFrame, *, group: str, value_title: str, title: str, subtitle: str,
+                       source: str, percent: bool = False) -> Chart:
+    """Horizontal bars for each row of WIDE, one bar per column, in palette order, with a legend."""
+    suffix = "%" if percent else ""
+    figure = go.Figure()
+    columns = [str(c) for c in wide.columns]
+    labels = axis_labels(wide.index)
+    for position, column in enumerate(wide.columns[::-1]):
+        colour = PALETTE[(len(columns) - 1 - position) % len(PALETTE)]
+        figure.add_trace(go.Bar(y=labels, x=wide[column], orientation="h", name=plotly_text(column, LABEL_MAX),
+                                marker={"color": colour}, cliponaxis=False,
+                                hovertemplate=f"%{{y}}, {plotly_text(column, LABEL_MAX)}: %{{x:,.1f}}{suffix}"
+                                              "<extra></extra>"))
+    top = float(wide.max().max()) if wide.notna().any().any() else 0.0
+    _base_layout(figure, y_title="", height=max(300, 22 * len(wide) * max(1, len(columns)) + 120))
+    figure.update_layout(barmode="group", showlegend=True, hovermode="closest",
+                         legend={"traceorder": "reversed", "orientation": "h", "y": -0.15},
+                         margin={"l": 20, "r": 40, "t": 20, "b": 80})
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
+                        range=scaled_range(top, percent=percent))
+    figure.update_yaxes(automargin=True, title_text="", autorange="reversed")
+    table = wide.reset_index().rename(columns={"index": group})
+    table.columns = [str(c) for c in table.columns]
+    listed = "; ".join(f"{g}: " + ", ".join(f"{c} {v:,.1f}{suffix}" for c, v in zip(columns, row) if pd.notna(v))
+                       for g, row in zip(wide.index, wide.to_numpy()))
+    alt = f"Bar chart of {value_title} by {group} and {', '.join(columns)}. {listed}."
+    return Chart(figure, title, subtitle, source, alt, table)

@@ -350,3 +350,18 @@ def m003_indexes_for_as_at_queries(db: sqlite_utils.Database) -> None:
     CREATE INDEX progress_updates_as_of ON progress_updates (as_of);
     ANALYZE;
     """)
+
+
+@migrations()
+def m004_saved_queries(db: sqlite_utils.Database) -> None:
+    """Named read-only SQL queries that editors save in the SQL box, with how to chart their result."""
+    db.executescript("""
+    CREATE TABLE saved_queries (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        sql TEXT NOT NULL,
+        chart TEXT NOT NULL DEFAULT '{}',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """)
