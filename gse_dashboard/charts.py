@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import html
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +21,8 @@ import pandas as pd
 import PIL.Image  # noqa: F401
 import plotly.graph_objects as go
 
+from .tables import format_date
+
 # Government Analysis Function accessible categorical palette, in order.
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 # For exactly two series the guidance pairs dark blue with orange.
@@ -29,6 +32,13 @@ GRID_COLOUR = "#D9D9D9"
 FONT = "Arial, Helvetica, sans-serif"
 # Plotly's mode bar adds unlabelled icon buttons; the guidance and WCAG both favour hiding it.
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+# The smallest text any chart draws, in CSS pixels. Documents draw charts at their printed size
+# (96 px to the inch), so 12 px prints at 9 pt, the least a printed chart should use.
+MIN_FONT_PX = 12
+# An average character of Arial is about this share of its size wide (bold a little more).
+CHAR_WIDTH = 0.52
+# Line-end labels closer than this (times their font size) are moved apart so none overlaps another.
+LABEL_GAP = 1.25
 # WCAG 2.2 AA: text needs 4.5:1 against its background (1.4.3), lines and bars 3:1 (1.4.11).
 TEXT_CONTRAST = 4.5
 GRAPHIC_CONTRAST = 3.0
@@ -125,6 +135,66 @@ def _label_line_end(figure: go.Figure, x, y, text: str, colour: str) -> None:
                           xshift=8, font={"color": label_colour(colour), "size": 13})
 
 
+def label_margin(labels: list[str], size: int = 14) -> int:
+    """A left margin wide enough for LABELS on a category axis at SIZE px, set rather than automatic,
+    so a static image knows where the plot starts (its source line starts there too)."""
+    longest = max((len(html.unescape(str(label))) for label in labels), default=0)
+    return int(longest * size * CHAR_WIDTH) + 24
+
+
+def plot_height_px(figure: go.Figure) -> float:
+    """The height of the plotting area in pixels: the figure's height less its top and bottom margins."""
+    margin = figure.layout.margin
+    return float((figure.layout.height or 450) - (margin.t or 0) - (margin.b or 0))
+
+
+def spread_positions(values: list[float], gap: float, low: float, high: float) -> list[float]:
+    """VALUES moved apart as little as possible so each is at least GAP from the next, within LOW..HIGH.
+
+    Pure: the order of VALUES is kept in the result; used to keep line-end labels from overlapping.
+    """
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = [float(values[i]) for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    overflow = placed[-1] - high if placed else 0.0
+    if overflow > 0:  # pushed off the top: slide the crowded run down, never below LOW
+        placed[-1] -= overflow
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+        shift = low - placed[0]
+        if shift > 0:
+            placed = [p + shift for p in placed]
+    result = [0.0] * len(values)
+    for i, value in zip(order, placed):
+        result[i] = value
+    return result
+
+
+def _spread_line_labels(figure: go.Figure, low: float, high: float) -> None:
+    """Move the line-end labels of FIGURE (y axis LOW to HIGH) apart so none prints over another."""
+    labels = [a for a in figure.layout.annotations if a.xref in (None, "x") and a.yref in (None, "y")]
+    if len(labels) < 2 or high <= low:
+        return
+    per_px = (high - low) / plot_height_px(figure)
+    gap = max(a.font.size or 14 for a in labels) * LABEL_GAP * per_px
+    moved = spread_positions([float(a.y) for a in labels], gap, low + gap / 2, high - gap / 2)
+    for annotation, y in zip(labels, moved):
+        annotation.y = y
+
+
+def _data_range(figure: go.Figure, *, floor_zero: bool, padding: float = 0.08) -> list[float]:
+    """A y range that fits the traces' values with a little room, from zero if FLOOR_ZERO."""
+    values = [float(v) for trace in figure.data for v in (() if trace.y is None else list(trace.y))
+              if v is not None and not pd.isna(v)]
+    if not values:
+        return [0.0, 1.0]
+    low, high = min(values), max(values)
+    room = max((high - low) * padding, abs(high) * 0.02, 1.0)
+    bottom = 0.0 if floor_zero or low - room < 0 else low - room
+    return [bottom, high + room]
+
+
 def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str) -> Chart:
     """Planned against actual share of commitments complete over time, for SCOPE.
 
@@ -135,7 +205,7 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
     planned_now = float(trajectory.loc[trajectory["date"] <= as_at, "planned"].iloc[-1]) \
         if (trajectory["date"] <= as_at).any() else 0.0
     if latest is None:
-        title = f"{scope}: no progress recorded by {as_at}"
+        title = f"{scope}: no progress recorded by {format_date(as_at)}"
     else:
         gap = planned_now - latest["actual"]
         verdict = ("ahead of plan" if gap < -0.5 else "on plan" if abs(gap) <= 0.5
@@ -160,16 +230,18 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
         ))
         _label_line_end(figure, data["date"].iloc[-1], data[column].iloc[-1], name, colour)
     _base_layout(figure, y_title="% of commitments", y_range=[0, 105])
+    _spread_line_labels(figure, 0, 105)
+    figure.update_xaxes(tickformat="%Y")
     figure.add_vline(x=as_at, line={"color": PALETTE[4], "width": 1, "dash": "dot"})
-    first, last = trajectory["date"].iloc[0], trajectory["date"].iloc[-1]
+    first, last = format_date(trajectory["date"].iloc[0]), format_date(trajectory["date"].iloc[-1])
     subtitle = (f"Share of the strategy's commitments, {scope}, GSE profession, "
-                f"{first} to {last}, as known at {as_at}")
+                f"{first} to {last}, as known at {format_date(as_at)}")
     if latest is None:
-        alt = f"Line chart for {scope}: no progress updates recorded by {as_at}."
+        alt = f"Line chart for {scope}: no progress updates recorded by {format_date(as_at)}."
     else:
         alt = (f"Line chart of delivery for {scope} from {first} to {last}. The planned line "
                f"steps up as commitments fall due, reaching {_percent(trajectory['planned'].iloc[-1])}. "
-               f"By {latest['date']}, {_percent(latest['actual'])} of commitments were complete "
+               f"By {format_date(latest['date'])}, {_percent(latest['actual'])} of commitments were complete "
                f"and work done, weighting part-finished commitments, stood at "
                f"{_percent(latest['weighted'])}.")
     table = trajectory.rename(columns={
@@ -186,7 +258,7 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
     if summary.empty:
         title = "No workstreams to show"
     elif behind.empty:
-        title = f"Every workstream is on or ahead of plan at {as_at}"
+        title = f"Every workstream is on or ahead of plan at {format_date(as_at)}"
     else:
         worst = behind.assign(gap=behind["planned_share"] - behind["actual_share"]).sort_values(
             "gap", ascending=False).iloc[0]
@@ -197,20 +269,28 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
         ("planned_share", "Planned (% due)", TWO_SERIES[1], "/"),
         ("actual_share", "Actual (% complete)", TWO_SERIES[0], ""),
     ):
+        # The fill is the series colour, solid, with any pattern drawn over it ("overlay") and an
+        # outline: a bar (and its legend swatch) is seen whether or not a renderer draws patterns.
+        outline = label_colour(colour)
         figure.add_trace(go.Bar(
             y=labels, x=frame[column], name=name, orientation="h",
-            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "white"}},
+            marker={"color": colour, "opacity": 1, "line": {"color": outline, "width": 1.5},
+                    "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": outline,
+                                "bgcolor": colour, "fgopacity": 0.6, "size": 8, "solidity": 0.25}},
             text=[f"{v:.0f}%" for v in frame[column]], textposition="outside",
             hovertemplate=f"%{{y}}<br>{name}: %{{x:.0f}}%<extra></extra>",
         ))
     _base_layout(figure, y_title="", y_range=None, height=560)
     figure.update_layout(barmode="group", showlegend=True, hovermode="closest",
-                         legend={"orientation": "h", "y": 1.06, "x": 0, "traceorder": "reversed"},
-                         margin={"l": 20, "r": 40, "t": 40, "b": 50})
+                         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "reversed"},
+                         margin={"l": label_margin(labels), "r": 40, "t": 40, "b": 50},
+                         uniformtext={"minsize": MIN_FONT_PX, "mode": "show"})
+    figure.update_traces(textfont={"size": 13}, cliponaxis=False)
     figure.update_xaxes(title_text="% of the workstream's commitments", range=[0, 112],
                         showgrid=True, gridcolor=GRID_COLOUR)
-    figure.update_yaxes(title_text="", automargin=True, gridcolor="white")
-    subtitle = f"Share of commitments due and complete, by workstream, GSE profession, as at {as_at}"
+    figure.update_yaxes(title_text="", automargin=False, gridcolor="white")
+    subtitle = ("Share of commitments due and complete, by workstream in the strategy's order, GSE profession, "
+                f"as at {format_date(as_at)}")
     lines = "; ".join(f"{r.name}: {r.actual_share:.0f}% complete against {r.planned_share:.0f}% due"
                       for r in summary.itertuples())
     alt = f"Bar chart comparing planned and actual delivery for each of the {len(summary)} workstreams. {lines}."
@@ -222,19 +302,26 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
 
 def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, unit: str,
                     population: str, as_at: str, source: str) -> Chart:
-    """One indicator over time against its target trajectory (if any)."""
+    """One indicator over time against its target trajectory (if any).
+
+    A target made up for the demonstration (TARGET's illustrative column) is called an illustrative
+    target wherever the chart names it.
+    """
     figure = go.Figure()
+    illustrative_target = "illustrative" in target and bool(target["illustrative"].astype(bool).any())
+    target_words = "illustrative target" if illustrative_target else "target"
+    target_label = "Target (illustrative)" if illustrative_target else "Target"
     suffix = "%" if unit == "percent" else ""
     latest = series.iloc[-1] if not series.empty else None
     if latest is None:
-        title = f"{name}: no figures recorded by {as_at}"
+        title = f"{name}: no figures recorded by {format_date(as_at)}"
     else:
-        title = f"{name}: {latest['value']:,.0f}{suffix} at {latest['period']}"
+        title = f"{name}: {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
         due = target[target["period"] <= latest["period"]] if not target.empty else target
         if not due.empty:
             aim = due.iloc[-1]
             word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
-            title += f", {word} the target of {aim['value']:,.0f}{suffix} for {aim['period']}"
+            title += f", {word} the {target_words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])}"
     if not series.empty:
         figure.add_trace(go.Scatter(
             x=series["period"], y=series["value"], name="Actual", mode="lines+markers",
@@ -244,51 +331,98 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
         _label_line_end(figure, series["period"].iloc[-1], series["value"].iloc[-1], "Actual", TWO_SERIES[0])
     if not target.empty:
         figure.add_trace(go.Scatter(
-            x=target["period"], y=target["value"], name="Target", mode="lines+markers",
+            x=target["period"], y=target["value"], name=target_label, mode="lines+markers",
             line={"color": TWO_SERIES[1], "width": 3, "dash": "dash"}, marker={"symbol": "square", "size": 7},
-            hovertemplate=f"Target: %{{y:,.1f}}{suffix}<extra></extra>",
+            hovertemplate=f"{target_label}: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
-        _label_line_end(figure, target["period"].iloc[-1], target["value"].iloc[-1], "Target", TWO_SERIES[1])
-    _base_layout(figure, y_title=f"{name} ({'%' if unit == 'percent' else 'number'})")
+        _label_line_end(figure, target["period"].iloc[-1], target["value"].iloc[-1], target_label, TWO_SERIES[1])
+    y_range = _data_range(figure, floor_zero=True)
+    _base_layout(figure, y_title=f"{name} ({'%' if unit == 'percent' else 'number'})", y_range=y_range)
+    _spread_line_labels(figure, *y_range)
     periods = pd.concat([series.get("period", pd.Series(dtype=str)), target.get("period", pd.Series(dtype=str))])
-    span = f"{periods.min()} to {periods.max()}" if not periods.empty else "no period"
-    subtitle = f"{name}, {population}, {span}, as known at {as_at}"
+    span = f"{format_date(periods.min())} to {format_date(periods.max())}" if not periods.empty else "no period"
+    subtitle = f"{name}, {population}, {span}, as known at {format_date(as_at)}"
     if latest is None:
-        alt = f"Chart of {name}: no figures recorded by {as_at}."
+        alt = f"Chart of {name}: no figures recorded by {format_date(as_at)}."
     else:
         first = series.iloc[0]
-        alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at {first['period']}, "
-               f"{latest['value']:,.0f}{suffix} at {latest['period']}"
-               + (f"; target line from {target['value'].iloc[0]:,.0f}{suffix} to "
-                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {target['period'].iloc[-1]}."
+        alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at "
+               f"{format_date(first['period'])}, {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
+               + (f"; {target_words} line from {target['value'].iloc[0]:,.0f}{suffix} to "
+                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {format_date(target['period'].iloc[-1])}."
                   if not target.empty else "."))
     note = ""
     if series.empty:
-        note = f"No figures for {name.lower()} ({population}) have been recorded by {as_at}."
+        note = f"No figures for {name.lower()} ({population}) have been recorded by {format_date(as_at)}."
     elif len(series) == 1:
-        note = (f"Only one figure for {name.lower()} has been recorded so far ({latest['period']}), "
+        note = (f"Only one figure for {name.lower()} has been recorded so far ({format_date(latest['period'])}), "
                 "so there is no trend to show yet.")
     table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
     if not target.empty:
-        table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": "Target"}),
+        table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": target_label}),
                             on="Period", how="outer").sort_values("Period")
     return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True), note)
 
 
+# Title, subtitle and source sizes in static images (px), and the room a line of each takes.
+TITLE_PX, SUBTITLE_PX, SOURCE_PX = 17, 13, MIN_FONT_PX
+
+
+def wrap_px(text: str, width_px: float, size_px: float, *, bold: bool = False) -> list[str]:
+    """TEXT broken into lines that fit WIDTH_PX at SIZE_PX, at word boundaries."""
+    per_line = max(20, int(width_px / (size_px * (CHAR_WIDTH + (0.06 if bold else 0)))))
+    return textwrap.wrap(str(text), per_line) or [""]
+
+
 def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
-    """A copy of the figure with title, subtitle and source drawn in, for static images."""
+    """A copy of the figure with title, subtitle and source drawn in, for static images.
+
+    Long titles wrap to the image's WIDTH rather than running off it; the margins grow to fit,
+    so the plot keeps its height.
+    """
     figure = copy.deepcopy(chart.figure)
+    usable = width - 20
+    title = wrap_px(chart.title, usable, TITLE_PX, bold=True)
+    subtitle = wrap_px(chart.subtitle, usable, SUBTITLE_PX)
+    source = wrap_px(f"Source: {chart.source}", usable, SOURCE_PX)
+    top = 24 + len(title) * TITLE_PX * 1.3 + len(subtitle) * SUBTITLE_PX * 1.35
+    bottom = 62 + len(source) * SOURCE_PX * 1.35
     figure.update_layout(
         width=width,
-        title={"text": f"<b>{plotly_text(chart.title)}</b><br>"
-                       f"<span style='font-size:13px'>{plotly_text(chart.subtitle)}</span>",
-               "x": 0, "xanchor": "left", "font": {"size": 17}},
-        margin={"t": 90, "b": 90},
+        title={"text": "<br>".join(f"<b>{plotly_text(line)}</b>" for line in title) + "<br>"
+                       + "<br>".join(f"<span style='font-size:{SUBTITLE_PX}px'>{plotly_text(line)}</span>"
+                                     for line in subtitle),
+               "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12},
+               "font": {"size": TITLE_PX}},
+        margin={"t": round(top), "b": round(bottom)},
     )
-    # Placed in pixels below the plot, so a tall chart's source is not pushed off the image.
-    figure.add_annotation(text=f"Source: {plotly_text(chart.source)}", xref="paper", yref="paper", x=0, y=0,
-                          yanchor="top", yshift=-62, showarrow=False, xanchor="left", font={"size": 12})
+    # Placed in pixels below the plot, so a tall chart's source is not pushed off the image; shifted
+    # left by the plot's margin so it starts at the image's edge, where the title does.
+    figure.add_annotation(text="<br>".join(plotly_text(line) for line in source), xref="paper", yref="paper",
+                          x=0, y=0, yanchor="top", yshift=-56, xshift=10 - (figure.layout.margin.l or 0),
+                          showarrow=False, xanchor="left", align="left", font={"size": SOURCE_PX})
     return figure
+
+
+def title_room(figure: go.Figure, chart: Chart) -> int:
+    """How much taller with_titles made FIGURE than CHART's own figure, in pixels (its margins grew)."""
+    before, after = chart.figure.layout.margin, figure.layout.margin
+    return int((after.t - (before.t or 0)) + (after.b - (before.b or 0)))
+
+
+def smallest_font_px(figure: go.Figure) -> float:
+    """The smallest text FIGURE draws, in px: layout, axes, legend, annotations and trace labels."""
+    base = figure.layout.font.size or 12
+    sizes = [base]
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        sizes.append(axis.tickfont.size or base)
+        sizes.append(axis.title.font.size or base)
+    sizes.append(figure.layout.legend.font.size or base)
+    sizes += [a.font.size or base for a in figure.layout.annotations]
+    for trace in figure.data:
+        if getattr(trace, "text", None) is not None and hasattr(trace, "textfont"):
+            sizes.append(trace.textfont.size or base)
+    return float(min(sizes))
 
 
 # Series styles in palette order: colour, dash and marker differ together.
@@ -302,10 +436,6 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
     figure = go.Figure()
     styles = _STYLES if len(series) != 2 else [(TWO_SERIES[0], "solid", "circle"), (TWO_SERIES[1], "dash", "square")]
     suffix = "%" if percent else ""
-    top = float(frame[[c for c, _ in series]].max().max()) if not frame.empty else 0.0
-    top = 0.0 if pd.isna(top) else top
-    y_range = scaled_range(top, percent=percent)
-    ends = []
     for (column, label), (colour, dash, symbol) in zip(series, styles):
         data = frame.dropna(subset=[column])
         if data.empty:
@@ -315,11 +445,13 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
             line={"color": colour, "dash": dash, "width": 3}, marker={"symbol": symbol, "size": 8, "color": colour},
             hovertemplate=f"{plotly_text(label, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
-        ends.append((data[x].iloc[-1], float(data[column].iloc[-1]), label, colour))
-    # End labels nudged apart so that two series ending close together do not print over each other.
-    for (end_x, _, label, colour), y in zip(ends, spread_labels([e[1] for e in ends], y_range[1] * 0.07)):
-        _label_line_end(figure, end_x, y, label, colour)
+        _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
+    # Scaled to the data (a line chart need not start at zero): on a 0 to 100 axis, shares of 2%
+    # and 3% print as one line and their labels over each other. The axis title says where it starts.
+    y_range = _data_range(figure, floor_zero=not percent)
     _base_layout(figure, y_title=y_title, y_range=y_range)
+    figure.update_yaxes(rangemode="normal")
+    _spread_line_labels(figure, *y_range)
     table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)})
     return Chart(figure, title, subtitle, source, alt_text, table.round(1).reset_index(drop=True))
 
@@ -328,8 +460,8 @@ def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, s
     """One diversity characteristic: the GSE profession against the Civil Service over time."""
     latest = trend["latest"]
     if latest is None:
-        title = f"{name}: no comparison with the Civil Service recorded by {as_at}"
-        alt = f"Chart of {name}: no figures for both populations by {as_at}."
+        title = f"{name}: no comparison with the Civil Service recorded by {format_date(as_at)}"
+        alt = f"Chart of {name}: no figures for both populations by {format_date(as_at)}."
     else:
         words = {"closing": "the gap is closing", "widening": "the gap is widening",
                  "unchanged": "the gap is unchanged", "no comparison": "one year only so far"}
@@ -343,8 +475,10 @@ def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, s
     chart = lines_chart(
         frame, x="period", series=[("gse", "GSE profession"), ("civil_service", "Civil Service")],
         title=title, subtitle=f"{name}, % of those who declared, GSE profession and Civil Service, "
-                              f"as known at {as_at}",
+                              f"as known at {format_date(as_at)}",
         source=source, alt_text=alt, y_title="% of those who declared", percent=True)
+    if (chart.figure.layout.yaxis.range or [0])[0] > 0:
+        chart.subtitle += " (the axis does not start at zero)"
     chart.table = gaps[["period", "gse", "civil_service", "gap"]].rename(columns={
         "period": "Period", "gse": "GSE profession (%)", "civil_service": "Civil Service (%)",
         "gap": "Gap (points)"}).round(1).reset_index(drop=True)
@@ -356,6 +490,8 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
     """Horizontal bars for the groups whose figures may be shown; hidden ones are named, not drawn."""
     shown = frame[~hidden.to_numpy()]
     suppressed = frame[hidden.to_numpy()][group].tolist()
+    if group != "grade":  # grades have an order (seniority); departments and roles read best largest first
+        shown = shown.sort_values([value, group], ascending=[False, True], kind="stable")
     ordered = shown.iloc[::-1]
     suffix = "%" if percent else ""
     figure = go.Figure(go.Bar(
@@ -364,13 +500,14 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
         hovertemplate=f"%{{y}}: %{{x:,.1f}}{suffix}<extra></extra>",
     ))
     _base_layout(figure, y_title="", height=max(260, 32 * len(shown) + 90))
-    figure.update_layout(margin={"l": 20, "r": 60, "t": 20, "b": 50}, hovermode="closest")
+    figure.update_layout(margin={"l": label_margin(axis_labels(ordered[group])), "r": 60, "t": 20, "b": 50},
+                         hovermode="closest", uniformtext={"minsize": MIN_FONT_PX, "mode": "show"})
     # Room beyond the longest bar for its value label, which is never clipped.
     top = float(shown[value].max()) if not shown.empty else 0.0
     figure.update_traces(cliponaxis=False)
     figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
                         range=[0, (top or 1.0) * 1.18])
-    figure.update_yaxes(automargin=True, title_text="")
+    figure.update_yaxes(automargin=False, title_text="")
     listed = "; ".join(f"{g}: {v:,.1f}{suffix}" if percent else f"{g}: {v:,.0f}"
                        for g, v in zip(shown[group], shown[value]))
     alt = f"Bar chart of {value_title.lower()} by {group.replace('_', ' ')}. {listed}."

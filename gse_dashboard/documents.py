@@ -30,12 +30,18 @@ from .charts import Chart
 
 # The Government Security Classification of everything the documents hold; on every page.
 MARKING = "OFFICIAL"
-# Chart images: drawn 1,000 pixels wide at twice the pixel density, sharp in print.
+# Chart images are drawn at the size they print, 96 CSS pixels to the inch, so a chart's text
+# prints at 0.75 pt per pixel (its smallest, 12 px, at 9 pt); three device pixels to each CSS
+# pixel keep them sharp. CHART_WIDTH is the default; each writer sets its own (size_figures).
+PX_PER_INCH = 96
 CHART_WIDTH = 1000
-CHART_SCALE = 2
-# with_titles adds room above and below the plot for the title and source; the image grows by
-# this much so the plot itself keeps its on-screen height.
-TITLE_ROOM = 110
+CHART_SCALE = 3
+# The PDF's text column: A4 less 16 mm margins either side, 178 mm.
+PDF_BODY_IN = 178 / 25.4
+# The tallest a chart may be in the PDF: most of the page's text height (A4 less margins is 10.3 in).
+PDF_CHART_MAX_H_IN = 8.0
+# Charts meant to be read together are drawn so that two share a page.
+PDF_PAIR_MAX_H_IN = 4.6
 # Chart images already drawn, by their figure's content: PDF and PowerPoint of one date share them.
 _IMAGE_CACHE_SIZE = 128
 CHROMIUM = "/usr/bin/chromium"
@@ -99,10 +105,12 @@ class Image:
 
 @dataclass
 class Figure:
-    """One chart; the image is drawn once the whole document is laid out."""
+    """One chart; the image is drawn once the whole document is laid out, at the size it prints."""
 
     chart: Chart
     image: Image | None = None
+    width_px: int = CHART_WIDTH
+    max_height_px: int | None = None
 
 
 @dataclass
@@ -114,10 +122,14 @@ class FigureRow:
 
 @dataclass
 class Section:
-    """A titled part of the document: a page (or more) in the PDF, a slide (or more) in PowerPoint."""
+    """A titled part of the document: a page (or more) in the PDF, a slide (or more) in PowerPoint.
+
+    NEW_PAGE False lets a short section follow the one before on the same PDF page.
+    """
 
     title: str
     blocks: list = field(default_factory=list)
+    new_page: bool = True
 
 
 @dataclass
@@ -152,14 +164,45 @@ def figures_of(sections: list[Section]) -> list[Figure]:
     return found
 
 
-def _static_figure(chart: Chart):
-    figure = charts.with_titles(chart, width=CHART_WIDTH)
-    room = TITLE_ROOM
+def _static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
+    figure = charts.with_titles(chart, width=width)
     if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
-        figure.update_layout(margin={"t": 120})
-        room += 30
-    figure.update_layout(height=(chart.figure.layout.height or 380) + room)
+        figure.update_layout(margin={"t": figure.layout.margin.t + 30})
+    height = (chart.figure.layout.height or 380) + charts.title_room(figure, chart)
+    figure.update_layout(height=min(height, max_height) if max_height else height)
     return figure
+
+
+def size_figures(sections: list[Section], fmt: str) -> None:
+    """Set each chart's drawing size to the space it takes in a FMT document ("pdf", "pptx", "docx").
+
+    Drawn at its printed size, a chart's text prints at the size it was set in (12 px = 9 pt).
+    """
+    def inches(value: float) -> int:
+        return int(value * PX_PER_INCH)
+
+    for section in sections:
+        text_before = False
+        for block in section.blocks:
+            if isinstance(block, Figure | FigureRow):
+                figures = [block] if isinstance(block, Figure) else block.figures
+                for figure in figures:
+                    if fmt == "pdf":
+                        tallest = PDF_CHART_MAX_H_IN if isinstance(block, Figure) else PDF_PAIR_MAX_H_IN
+                        figure.width_px, figure.max_height_px = inches(PDF_BODY_IN), inches(tallest)
+                    elif fmt == "docx":
+                        figure.width_px, figure.max_height_px = inches(DOCX_BODY_IN), inches(DOCX_CHART_MAX_H_IN)
+                    else:
+                        if isinstance(block, FigureRow) and len(figures) > 1:
+                            width = (BODY_W - GAP) / 2
+                        elif text_before:
+                            width = BODY_W - SIDE_TEXT_W - GAP
+                        else:
+                            width = BODY_W
+                        figure.width_px, figure.max_height_px = inches(width), inches(BODY_BOTTOM - BODY_TOP)
+                text_before = False
+            else:
+                text_before = isinstance(block, Text | Subheading | Bullets | Facts)
 
 
 @contextlib.contextmanager
@@ -182,7 +225,7 @@ def draw(figures: list[Figure], progress: Progress, start: float, end: float) ->
     """Draw each figure to PNG (reusing any drawn before), reporting progress from START to END."""
     specs = []
     for figure in figures:
-        static = _static_figure(figure.chart)
+        static = _static_figure(figure.chart, figure.width_px, figure.max_height_px)
         spec = static.to_plotly_json()
         key = hashlib.sha256(static.to_json().encode() + f"|{CHART_SCALE}".encode()).hexdigest()
         specs.append((figure, spec, key, int(static.layout.width), int(static.layout.height)))
@@ -206,28 +249,30 @@ def draw(figures: list[Figure], progress: Progress, start: float, end: float) ->
 
 PDF_CSS = f"""
 @page {{ size: A4; }}
-html {{ font-family: {FONT_STACK}; font-size: 10pt; color: #0B0C0C; }}
+html {{ font-family: {FONT_STACK}; font-size: 11pt; color: #0B0C0C; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 26pt; color: #12436D; margin: 30mm 0 4mm; }}
-h2 {{ font-size: 17pt; color: #12436D; margin: 0 0 3mm; border-bottom: 2px solid #12436D; padding-bottom: 1mm; }}
-h3 {{ font-size: 12pt; margin: 5mm 0 2mm; }}
+h2 {{ font-size: 17pt; color: #12436D; margin: 0 0 3mm; border-bottom: 2px solid #12436D; padding-bottom: 1mm;
+      break-after: avoid; }}
+h3 {{ font-size: 13pt; margin: 5mm 0 2mm; break-after: avoid; }}
 section {{ break-before: page; }}
+section.flow {{ break-before: auto; margin-top: 10mm; }}
 p {{ margin: 0 0 2.5mm; line-height: 1.35; }}
-p.lead {{ font-size: 11pt; }}
-p.note, .note {{ font-size: 8.5pt; color: #3D3D3D; }}
+p.lead {{ font-size: 12pt; }}
+p.note, .note {{ font-size: 10pt; color: #3D3D3D; }}
 p.subtitle {{ font-size: 16pt; margin-bottom: 10mm; }}
 p.warning {{ border-left: 5px solid #F46A25; padding: 2mm 4mm; background: #FEF1EA; }}
 dl.facts {{ display: grid; grid-template-columns: 45mm 1fr; gap: 1mm 4mm; margin: 0 0 3mm; }}
 dl.facts dt {{ font-weight: bold; }}
 dl.facts dd {{ margin: 0; }}
-table {{ border-collapse: collapse; width: 100%; margin: 1mm 0 1mm; font-size: 8.5pt; }}
-caption {{ caption-side: top; text-align: left; font-weight: bold; font-size: 9.5pt; padding: 2mm 0 1mm; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1mm 0 1mm; font-size: 10pt; }}
+caption {{ caption-side: top; text-align: left; font-weight: bold; font-size: 11pt; padding: 2mm 0 1mm; }}
 th, td {{ border-bottom: 1px solid #B1B4B6; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }}
 thead th {{ border-bottom: 2px solid #0B0C0C; background: #F3F2F1; }}
 tr {{ break-inside: avoid; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 .figure {{ margin: 2mm 0 3mm; break-inside: avoid; }}
-.figure img {{ max-width: 100%; max-height: 100mm; display: block; margin: 0 auto; }}
+.figure img {{ width: 100%; display: block; margin: 0 auto; }}
 .nw {{ white-space: nowrap; }}
 ul {{ margin: 0 0 3mm; padding-left: 6mm; }}
 li {{ margin-bottom: 1.2mm; line-height: 1.35; }}
@@ -309,7 +354,8 @@ def html_document(cover: Cover, sections: list[Section]) -> str:
         f"<nav aria-label=\"Contents\"><h2>Contents</h2><ul class=\"contents\">{contents}</ul></nav></header><main>",
     ]
     for section in sections:
-        parts.append(f"<section><h2>{esc(section.title)}</h2>")
+        flow = "" if section.new_page else ' class="flow"'
+        parts.append(f"<section{flow}><h2>{esc(section.title)}</h2>")
         parts.extend(_html_block(block) for block in section.blocks)
         parts.append("</section>")
     parts.append("</main></body></html>")
@@ -352,11 +398,12 @@ MARGIN = 0.5
 BODY_TOP, BODY_BOTTOM = 1.25, 6.95
 BODY_W = SLIDE_W - 2 * MARGIN
 GAP = 0.12
-TEXT_PT, TABLE_PT, NOTE_PT = 13, 10, 10
+TEXT_PT, TABLE_PT, NOTE_PT = 13, 11, 11
 # Text beside a chart takes this much of the width; the chart the rest.
 SIDE_TEXT_W = 4.3
-# A chart shares its slide with tables below it, so it is drawn no taller than this.
-FIGURE_MAX_H = 3.1
+# A chart beside text may take the slide's whole body height: drawn at its printed size, it is
+# never shrunk (see size_figures).
+FIGURE_MAX_H = BODY_BOTTOM - BODY_TOP
 CAPTION_H = 0.32
 # Rough text metrics for laying out slides: the average Arial character is about half its
 # point size wide; a line is about 1.2 times its point size tall.
@@ -793,8 +840,13 @@ def _docx_repeat_header(row) -> None:
     properties.append(flag)
 
 
+# The Word page's text width (A4 less 1.8 cm margins) and the tallest a chart may be.
+DOCX_BODY_IN = (21 - 2 * 1.8) / 2.54
+DOCX_CHART_MAX_H_IN = 4.6
+
+
 def docx_document(cover: Cover, sections: list[Section], generated_at: dt.datetime | None, *,
-                  figure_width: float = 0.8) -> bytes:
+                  figure_width: float = 1.0) -> bytes:
     """A Word document: A4, the marking in header and footer, real Heading styles, charts FIGURE_WIDTH of
     the text width with their alt text."""
     from docx import Document
@@ -812,12 +864,12 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
     if generated_at is not None:
         properties.created = properties.modified = generated_at.replace(tzinfo=None)
     normal = document.styles["Normal"]
-    normal.font.name, normal.font.size = "Arial", Pt(9)
+    normal.font.name, normal.font.size = "Arial", Pt(11)
     normal.paragraph_format.space_after = Pt(3)
     language = OxmlElement("w:lang")
     language.set(qn("w:val"), "en-GB")
     normal.element.get_or_add_rPr().append(language)
-    for name, size in (("Heading 1", 15), ("Heading 2", 11.5)):
+    for name, size in (("Heading 1", 16), ("Heading 2", 13)):
         style = document.styles[name]
         style.font.name, style.font.size = "Arial", Pt(size)
         style.font.color.rgb = RGBColor(0x12, 0x43, 0x6D)
@@ -842,7 +894,7 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
         para = document.add_paragraph()
         run = para.add_run(cover.warning)
         run.italic = True
-        run.font.size = Pt(8.5)
+        run.font.size = Pt(10)
     usable = section.page_width - section.left_margin - section.right_margin
     for part in sections:
         document.add_heading(part.title, level=2)
@@ -850,7 +902,7 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
             if isinstance(block, Text):
                 para = document.add_paragraph(block.text)
                 if block.kind == "note":
-                    para.runs[0].font.size = Pt(8.5)
+                    para.runs[0].font.size = Pt(10)
             elif isinstance(block, Bullets):
                 for item in block.items:
                     document.add_paragraph(item, style="List Bullet").paragraph_format.space_after = Pt(2)
@@ -886,10 +938,10 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
                         for para in cell.paragraphs:
                             para.paragraph_format.space_after = Pt(0)
                             for run in para.runs:
-                                run.font.size = Pt(8.5)
+                                run.font.size = Pt(10)
                 if block.note:
                     para = document.add_paragraph(block.note)
-                    para.runs[0].font.size = Pt(8)
+                    para.runs[0].font.size = Pt(10)
             else:
                 raise TypeError(f"no Word layout for {type(block).__name__}")
     out = io.BytesIO()

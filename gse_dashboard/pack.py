@@ -37,6 +37,7 @@ from .documents import (
     html_document,
     pptx_document,
     print_pdf,
+    size_figures,
 )
 
 PACK_FORMATS = ("pdf", "pptx")
@@ -54,8 +55,6 @@ BRIEF_MAX_WORKSTREAMS = 5
 BRIEF_MAX_REFS = 2
 BRIEF_MAX_DECISION_REFS = 8
 BRIEF_COMMENTARY_CHARS = 120
-# The brief's one chart takes this share of the page's width, leaving room for the words.
-BRIEF_FIGURE_WIDTH = 0.52
 # Aspirations are a paragraph; a pack page has room for its first sentence or so.
 ASPIRATION_CHARS = 320
 
@@ -414,6 +413,8 @@ def _indicator_rows(data: dict, as_at: str, previous: str | None) -> pd.DataFram
         due = target[target["period"] <= period] if not target.empty else target
         aim = f"{due.iloc[-1]['value']:,.0f} ({tables.format_date(due.iloc[-1]['period'])})" if not due.empty else \
             disclosure.NOT_APPLICABLE
+        if not due.empty and bool(due.iloc[-1].get("illustrative", 0)):
+            aim += " (illustrative target)"
         rows.append({
             "Indicator": row.name,
             "Latest": f"{value:,.0f}" + (f" {disclosure.REVISED}" if latest["revised"] else ""),
@@ -745,6 +746,7 @@ def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.da
     snap = read_snapshot(db_path, as_at, threshold)
     report(0.1, "Laying out the pack")
     cover, sections = board_cover(snap, generated_at), board_sections(snap)
+    size_figures(sections, fmt)
     draw(figures_of(sections), report, 0.15, 0.8)
     footer = f"GSE Profession Board pack, as at {tables.format_date(as_at)}"
     if fmt == "pdf":
@@ -765,9 +767,10 @@ def gcsa_brief(db_path: str | Path, as_at: str, *, generated_at: dt.datetime | N
     snap = read_snapshot(db_path, as_at, threshold)
     report(0.2, "Laying out the brief")
     cover, sections = brief_cover(snap, generated_at), brief_sections(snap)
+    size_figures(sections, "docx")
     draw(figures_of(sections), report, 0.3, 0.8)
     report(0.85, "Writing the Word document")
-    data = docx_document(cover, sections, generated_at, figure_width=BRIEF_FIGURE_WIDTH)
+    data = docx_document(cover, sections, generated_at)
     report(1.0, "Done")
     return data
 

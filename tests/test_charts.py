@@ -52,7 +52,7 @@ def test_indicator_chart_compares_with_the_target_due_by_then():
     target = pd.DataFrame({"period": ["2017-09-30", "2018-09-30", "2021-09-30"], "value": [100.0, 250.0, 500.0]})
     chart = charts.indicator_chart(series, target, name="GSE champions", unit="count", population="GSE",
                                    as_at="2018-10-17", source="s")
-    assert chart.title == "GSE champions: 260 at 2018-09-30, above the target of 250 for 2018-09-30"
+    assert chart.title == "GSE champions: 260 at 30 September 2018, above the target of 250 for 30 September 2018"
     assert chart.table.columns.tolist() == ["Period", "GSE champions", "Target"] and len(chart.table) == 3
 
 
@@ -61,7 +61,7 @@ def test_charts_cope_with_no_data():
     empty = pd.DataFrame({"period": [], "value": []})
     chart = charts.indicator_chart(empty, empty, name="Mentoring pairs", unit="count", population="GSE",
                                    as_at="2016-10-01", source="s")
-    assert chart.title == "Mentoring pairs: no figures recorded by 2016-10-01"
+    assert chart.title == "Mentoring pairs: no figures recorded by 1 October 2016"
     traj = metrics.trajectory(pd.DataFrame({"ref": [], "due_date": []}),
                               pd.DataFrame({"ref": [], "as_of": [], "status": [], "percent_complete": []}),
                               ["2016-12-31"], "2016-12-31")
