@@ -180,6 +180,9 @@ def cmd_pack(args) -> int:
     if fmt not in pack.DOCUMENTS:
         raise UsageError(f"--format must be one of {', '.join(pack.DOCUMENTS)}, not {args.format!r}")
     pack.check_as_at(args.as_at)
+    if args.out.suffix.lower() != f".{fmt}":
+        raise UsageError(f"{args.out}: a {fmt} file's name should end in .{fmt}, not "
+                         f"{args.out.suffix or 'without a suffix'}: change the name or --format")
     if not Path(args.db).exists():
         raise UsageError(f"no database at {args.db}: run `python -m gse_dashboard init` first")
     try:

@@ -193,13 +193,14 @@ def size_figures(sections: list[Section], fmt: str) -> None:
                     elif fmt == "docx":
                         figure.width_px, figure.max_height_px = inches(DOCX_BODY_IN), inches(DOCX_CHART_MAX_H_IN)
                     else:
+                        tallest = BODY_BOTTOM - BODY_TOP
                         if isinstance(block, FigureRow) and len(figures) > 1:
                             width = (BODY_W - GAP) / 2
-                        elif text_before:
-                            width = BODY_W - SIDE_TEXT_W - GAP
+                        elif text_before:  # beside text, short enough to leave room for a small table below
+                            width, tallest = BODY_W - SIDE_TEXT_W - GAP, SIDE_FIGURE_MAX_H
                         else:
                             width = BODY_W
-                        figure.width_px, figure.max_height_px = inches(width), inches(BODY_BOTTOM - BODY_TOP)
+                        figure.width_px, figure.max_height_px = inches(width), inches(tallest)
                 text_before = False
             else:
                 text_before = isinstance(block, Text | Subheading | Bullets | Facts)
@@ -375,8 +376,9 @@ def print_pdf(document: str, footer: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
     header = f'<div style="{_MARK} width: 100%; text-align: center;">{MARKING}</div>'
+    lines = "<br>".join(html.escape(line) for line in footer.split("\n"))
     footer_html = (f'<div style="{_MARK} width: 100%; display: flex; justify-content: space-between; '
-                   f'margin: 0 16mm; font-weight: normal;"><span>{html.escape(footer)}</span>'
+                   f'margin: 0 16mm; font-weight: normal;"><span>{lines}</span>'
                    f'<span style="font-weight: bold;">{MARKING}</span>'
                    '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
     with sync_playwright() as playwright:
@@ -404,6 +406,8 @@ SIDE_TEXT_W = 4.3
 # A chart beside text may take the slide's whole body height: drawn at its printed size, it is
 # never shrunk (see size_figures).
 FIGURE_MAX_H = BODY_BOTTOM - BODY_TOP
+# A chart beside text is drawn this tall, so that a table of a few rows fits under it.
+SIDE_FIGURE_MAX_H = 3.9
 CAPTION_H = 0.32
 # Rough text metrics for laying out slides: the average Arial character is about half its
 # point size wide; a line is about 1.2 times its point size tall.
@@ -704,17 +708,18 @@ def _add_marking(slide, footer: str, number: int) -> None:
     def box(left, top, width, text, align, bold, name):
         shape = slide.shapes.add_textbox(_inches(left), _inches(top), _inches(width), _inches(0.3))
         shape.name = name
-        para = shape.text_frame.paragraphs[0]
-        para.alignment = align
-        item = para.add_run()
-        item.text = text
-        item.font.size = Pt(10)
-        item.font.bold = bold
-        item.font.name = "Arial"
+        for index, line in enumerate(text.split("\n")):
+            para = shape.text_frame.paragraphs[0] if index == 0 else shape.text_frame.add_paragraph()
+            para.alignment = align
+            item = para.add_run()
+            item.text = line
+            item.font.size = Pt(10)
+            item.font.bold = bold or index > 0  # a second footer line is the illustrative warning
+            item.font.name = "Arial"
 
     box(SLIDE_W / 2 - 1.5, 0.06, 3, MARKING, PP_ALIGN.CENTER, True, "Marking (header)")
     box(SLIDE_W / 2 - 1.5, SLIDE_H - 0.42, 3, MARKING, PP_ALIGN.CENTER, True, "Marking (footer)")
-    box(MARGIN, SLIDE_H - 0.42, 4.5, footer, PP_ALIGN.LEFT, False, "Footer")
+    box(MARGIN, SLIDE_H - 0.5 if "\n" in footer else SLIDE_H - 0.42, 4.6, footer, PP_ALIGN.LEFT, False, "Footer")
     box(SLIDE_W - MARGIN - 2, SLIDE_H - 0.42, 2, f"Slide {number}", PP_ALIGN.RIGHT, False, "Slide number")
 
 
@@ -846,7 +851,7 @@ DOCX_CHART_MAX_H_IN = 4.6
 
 
 def docx_document(cover: Cover, sections: list[Section], generated_at: dt.datetime | None, *,
-                  figure_width: float = 1.0) -> bytes:
+                  figure_width: float = 1.0, footer_note: str = "") -> bytes:
     """A Word document: A4, the marking in header and footer, real Heading styles, charts FIGURE_WIDTH of
     the text width with their alt text."""
     from docx import Document
@@ -884,6 +889,10 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
         para = part.paragraphs[0]
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = para.add_run(MARKING)
+        run.bold = True
+        run.font.size = Pt(10)
+    if footer_note:  # under the marking at the foot of every page
+        run = section.footer.paragraphs[0].add_run(f"\n{footer_note}")
         run.bold = True
         run.font.size = Pt(10)
 

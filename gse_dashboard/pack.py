@@ -55,6 +55,8 @@ BRIEF_MAX_WORKSTREAMS = 5
 BRIEF_MAX_REFS = 2
 BRIEF_MAX_DECISION_REFS = 8
 BRIEF_COMMENTARY_CHARS = 120
+# On every page and slide of a document made from a database holding made-up figures.
+ILLUSTRATIVE_FOOTER = "Illustrative figures, not real"
 # Aspirations are a paragraph; a pack page has room for its first sentence or so.
 ASPIRATION_CHARS = 320
 
@@ -425,6 +427,22 @@ def _indicator_rows(data: dict, as_at: str, previous: str | None) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
+def _indicator_lines(rows: pd.DataFrame) -> list[str]:
+    """Each indicator row as one line: latest figure, its date, the target by then and the change."""
+    lines = []
+    for row in rows.itertuples(index=False):
+        if row.Latest == disclosure.NOT_AVAILABLE:
+            lines.append(f"{row.Indicator}: no figure recorded by this date.")
+            continue
+        text = f"{row.Indicator}: {row.Latest} at {row[2]}"
+        if row[3] and row[3] != disclosure.NOT_APPLICABLE:
+            text += f"; target by then {row[3]}"
+        if row[4] and row[4] != disclosure.NOT_AVAILABLE:
+            text += f"; {row[4]} since the last Board"
+        lines.append(text + ".")
+    return lines
+
+
 def workstream_section(snap: Snapshot, number: int) -> Section:
     """One workstream: aspiration in brief, rating and trend, due or overdue commitments, trajectory, indicators."""
     ws = snap.workstreams[snap.workstreams["number"] == number].iloc[0]
@@ -449,9 +467,13 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
                ("Trend", rating_trend(rating, before, snap.previous)),
                ("Commitments complete", complete),
                ("Overdue", str(headline["overdue"]))]),
-        Figure(charts.trajectory_chart(data["trajectory"], ws["name"], snap.as_at,
-                                       tables.source_line(snap.illustrative))),
     ]
+    if not data["indicators"].empty:
+        # Its indicators as lines beside the chart (not a table under it): a workstream then fits one slide.
+        blocks += [Subheading("Its indicators"), Bullets(_indicator_lines(_indicator_rows(data, snap.as_at,
+                                                                                          snap.previous)))]
+    blocks.append(Figure(charts.trajectory_chart(data["trajectory"], ws["name"], snap.as_at,
+                                                 tables.source_line(snap.illustrative))))
     chosen = due_or_overdue(status, snap.as_at)
     horizon = (dt.date.fromisoformat(snap.as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
     caption = f"Commitments overdue or due by {tables.format_date(horizon)}"
@@ -464,9 +486,6 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
         revised = chosen["revised"].astype(bool).to_numpy()
         shown.loc[revised, "% complete"] = shown.loc[revised, "% complete"] + f" {disclosure.REVISED}"
         blocks.append(Table(shown.astype(str), caption))
-    if not data["indicators"].empty:
-        blocks.append(_table(_indicator_rows(data, snap.as_at, snap.previous), "Its indicators",
-                             "Figures for the GSE profession; [z]: no target set."))
     return Section(f"{number}. {ws['name']}", blocks)
 
 
@@ -749,6 +768,8 @@ def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.da
     size_figures(sections, fmt)
     draw(figures_of(sections), report, 0.15, 0.8)
     footer = f"GSE Profession Board pack, as at {tables.format_date(as_at)}"
+    if snap.illustrative:
+        footer += f"\n{ILLUSTRATIVE_FOOTER}"
     if fmt == "pdf":
         report(0.85, "Printing the PDF")
         data = print_pdf(html_document(cover, sections), footer)
@@ -770,7 +791,8 @@ def gcsa_brief(db_path: str | Path, as_at: str, *, generated_at: dt.datetime | N
     size_figures(sections, "docx")
     draw(figures_of(sections), report, 0.3, 0.8)
     report(0.85, "Writing the Word document")
-    data = docx_document(cover, sections, generated_at)
+    data = docx_document(cover, sections, generated_at,
+                         footer_note=ILLUSTRATIVE_FOOTER if snap.illustrative else "")
     report(1.0, "Done")
     return data
 
