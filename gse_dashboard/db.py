@@ -365,3 +365,78 @@ def m004_saved_queries(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL
     );
     """)
+# The commitments the strategy words as carrying on with no end ("continue to", "monitor",
+# "manage and maintain"), as data/commitments.csv marks them; a database built before this
+# migration learns them here, a new one from the file.
+_CONTINUING_REFS = ("WS1-L1", "WS2-S2", "WS5-S3", "WS5-M1", "WS6-L1", "WS9-S3", "WS9-L1")
+
+
+@migrations()
+def m005_indicative_dates_continuing_commitments_assigned_owners(db: sqlite_utils.Database) -> None:
+    """Timescales and owners as the strategy states them.
+
+    commitments: `due_date` is the indicative date derived from the horizon, NULL for a
+    continuing commitment (`continuing` = 1); the per-commitment `owner` goes, because the
+    strategy names none (the Profession Board is responsible for delivery, the GCSA is SRO).
+    commitment_changes: each row says what it sets (`sets_due_date`, `sets_owner`), so a date a
+    user set and an owner the GSE team assigned each carry who recorded them and when. Earlier
+    rows are read against the values they replaced: only a real change counts as set.
+    """
+    conn = db.conn
+    # The tables are rebuilt under the foreign keys that point at them; checked at commit.
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    old = {ref: (due, owner) for ref, due, owner in conn.execute("SELECT ref, due_date, owner FROM commitments")}
+    marks = ", ".join("?" for _ in _CONTINUING_REFS)
+    conn.execute("""
+    CREATE TABLE commitments_new (
+        ref TEXT PRIMARY KEY,
+        workstream INTEGER NOT NULL REFERENCES workstreams(number),
+        horizon TEXT NOT NULL CHECK (horizon IN ('short', 'medium', 'long')),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        continuing INTEGER NOT NULL DEFAULT 0 CHECK (continuing IN (0, 1)),
+        due_date TEXT,
+        strategy_ref TEXT NOT NULL,
+        illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
+        UNIQUE (workstream, horizon, seq),
+        CHECK ((continuing = 1) = (due_date IS NULL))
+    )""")
+    conn.execute(f"""
+    INSERT INTO commitments_new (ref, workstream, horizon, seq, title, description, continuing, due_date,
+                                 strategy_ref, illustrative)
+    SELECT ref, workstream, horizon, seq, title, description,
+           ref IN ({marks}) AND illustrative = 0,
+           CASE WHEN ref IN ({marks}) AND illustrative = 0 THEN NULL ELSE due_date END,
+           strategy_ref, illustrative
+    FROM commitments""", [*_CONTINUING_REFS, *_CONTINUING_REFS])
+    rows = conn.execute("SELECT id, ref, due_date, owner, reason, recorded_at, recorded_by, batch_id, illustrative "
+                        "FROM commitment_changes ORDER BY ref, recorded_at, id").fetchall()
+    conn.execute(f"""
+    CREATE TABLE commitment_changes_new (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL REFERENCES commitments(ref),
+        sets_due_date INTEGER NOT NULL DEFAULT 0 CHECK (sets_due_date IN (0, 1)),
+        due_date TEXT,
+        sets_owner INTEGER NOT NULL DEFAULT 0 CHECK (sets_owner IN (0, 1)),
+        owner TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        {_RECORDED},
+        CHECK (sets_due_date = 1 OR due_date IS NULL),
+        CHECK (sets_owner = 1 OR owner IS NULL)
+    )""")
+    state: dict[str, tuple[str, str]] = {}
+    for row_id, ref, due, owner, reason, recorded_at, recorded_by, batch_id, illustrative in rows:
+        before_due, before_owner = state.get(ref, old[ref])
+        sets_due, sets_owner = int(due != before_due), int(owner != before_owner)
+        state[ref] = (due, owner)
+        conn.execute(
+            "INSERT INTO commitment_changes_new (id, ref, sets_due_date, due_date, sets_owner, owner, reason, "
+            "recorded_at, recorded_by, batch_id, illustrative) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [row_id, ref, sets_due, due if sets_due else None, sets_owner, owner if sets_owner else None,
+             reason, recorded_at, recorded_by, batch_id, illustrative])
+    conn.execute("DROP TABLE commitment_changes")
+    conn.execute("DROP TABLE commitments")
+    conn.execute("ALTER TABLE commitments_new RENAME TO commitments")
+    conn.execute("ALTER TABLE commitment_changes_new RENAME TO commitment_changes")
+    conn.execute("CREATE INDEX commitment_changes_ref ON commitment_changes (ref, recorded_at)")

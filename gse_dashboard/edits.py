@@ -1,4 +1,4 @@
-"""Single edits from the Manage data page: record a progress update, change an owner or due date.
+"""Single edits from the Manage data page: record a progress update, assign an owner or set a date.
 
 Each edit checks the editor role here, on the server, validates with the same rules as an
 import, and is written in one BEGIN IMMEDIATE transaction that first checks nobody else has
@@ -96,24 +96,42 @@ def record_update(db: sqlite_utils.Database, user: auth.User, ref: str, fields: 
     return new_id
 
 
-def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, due_date: str, owner: str,
-                      reason: str, based_on: Version) -> int:
-    """Change REF's due date and owner (the strategy's own values stay in commitments)."""
+def assignment(conn: sqlite3.Connection, ref: str) -> dict:
+    """REF's dates and owner as they stand: indicative date, continuing, set date and assigned owner (None if none)."""
+    indicative, continuing = conn.execute(
+        "SELECT due_date, continuing FROM commitments WHERE ref = ?", [ref]).fetchone()
+    latest = lambda flag, column: conn.execute(  # noqa: E731
+        f"SELECT {column} FROM commitment_changes WHERE ref = ? AND {flag} = 1 "
+        "ORDER BY recorded_at DESC, id DESC LIMIT 1", [ref]).fetchone()
+    dated, owned = latest("sets_due_date", "due_date"), latest("sets_owner", "owner")
+    return {"indicative_due_date": indicative, "continuing": bool(continuing),
+            "set_due_date": dated[0] if dated else None, "owner": owned[0] if owned else None}
+
+
+def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, due_date: str | None,
+                      owner: str | None, reason: str, based_on: Version) -> int:
+    """Set REF's date and/or assign its owner, recording who did it and when.
+
+    A blank DUE_DATE, or the indicative date itself, means the indicative date (a continuing
+    commitment has none and takes no date). A blank OWNER means none assigned: the strategy's
+    own responsibility, the GSE Profession Board. Only what differs from the current values is
+    recorded as set, so "assigned by" and "set by" name the person who really did it.
+    """
     actor = auth.require_editor(user).actor
     problems = []
-    try:
-        parsed = dt.date.fromisoformat(due_date)
-        if len(due_date) != 10:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(f"due_date: {due_date!r} is not a date as YYYY-MM-DD")
-    else:
-        if parsed.year < 2016:
-            problems.append("due_date: a due date must be after the strategy's launch in September 2016")
+    due_date = (due_date or "").strip()
+    if due_date:
+        try:
+            parsed = dt.date.fromisoformat(due_date)
+            if len(due_date) != 10:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"due_date: {due_date!r} is not a date as YYYY-MM-DD")
+        else:
+            if parsed.year < 2016:
+                problems.append("due_date: a due date must be after the strategy's launch in September 2016")
     owner = (owner or "").strip()
-    if not owner:
-        problems.append("owner: say who owns the commitment")
-    elif len(owner) > 200:
+    if len(owner) > 200:
         problems.append("owner: keep it under 200 characters")
     if not (reason or "").strip():
         problems.append("reason: say why it changes, for the audit log")
@@ -126,16 +144,28 @@ def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, d
             raise EditRejected([f"ref: {ref!r} is not a commitment reference"])
         now = current_version(conn, ref)
         if now.change_id != based_on.change_id:
-            who, when, due, new_owner = conn.execute(
-                "SELECT recorded_by, recorded_at, due_date, owner FROM commitment_changes WHERE id = ?",
-                [now.change_id]).fetchone()
+            who, when, sets_due, due, sets_owner, new_owner = conn.execute(
+                "SELECT recorded_by, recorded_at, sets_due_date, due_date, sets_owner, owner "
+                "FROM commitment_changes WHERE id = ?", [now.change_id]).fetchone()
+            what = [f"date {due or 'back to indicative'}" if sets_due else "",
+                    f"owner {new_owner or 'none assigned'}" if sets_owner else ""]
+            said = ", ".join(w for w in what if w) or "no change"
             raise StaleEdit(f"Not saved: since you opened {ref}, {who} changed it at {when.replace('T', ' ')} UTC "
-                            f"(due {due}, owner {new_owner}). Review it, then make your change again.")
+                            f"({said}). Review it, then make your change again.")
+        current = assignment(conn, ref)
+        if due_date and current["continuing"]:
+            raise EditRejected([f"due_date: {ref} is a continuing commitment: the strategy gives it no end, so it "
+                                "takes no date (it is judged by its latest update and rating); leave the date blank"])
+        wanted_due = None if due_date == current["indicative_due_date"] else (due_date or None)
+        sets_due, sets_owner = wanted_due != current["set_due_date"], (owner or None) != current["owner"]
+        if not sets_due and not sets_owner:
+            raise EditRejected(["nothing to change: the date and owner are as they already stand"])
+        record = {"sets_due_date": int(sets_due), "due_date": wanted_due if sets_due else None,
+                  "sets_owner": int(sets_owner), "owner": (owner or None) if sets_owner else None}
         change_id = db["commitment_changes"].insert({
-            "ref": ref, "due_date": due_date, "owner": owner, "reason": reason.strip(),
-            "recorded_at": stamp, "recorded_by": actor}).last_pk
+            "ref": ref, **record, "reason": reason.strip(), "recorded_at": stamp, "recorded_by": actor}).last_pk
         _audit(conn, stamp, actor, "change", "commitment_changes", ref,
-               {"id": change_id, "due_date": due_date, "owner": owner, "reason": reason.strip()})
+               {"id": change_id, **record, "reason": reason.strip()})
     return change_id
 
 

@@ -34,7 +34,8 @@ DEFAULT_SOURCE = "members"
 NOT_RATED = "Not rated"
 # The population an indicator is shown for unless the Civil Service benchmark is asked for.
 PROFESSION = "GSE"
-OVERDUE, NOT_OVERDUE = "overdue", "not overdue"
+# Never a bare "overdue": the dates are indicative (derived from the horizon) unless the GSE team set one.
+OVERDUE, NOT_OVERDUE = "past its date", "not past its date"
 # Written as ?by=none: no grouping, one figure for the whole selection.
 NO_GROUPING = "none"
 # Two groupings make a cross-tab; a third makes a table nobody can read on a screen.
@@ -55,7 +56,7 @@ LIST_FILTERS = OBSERVATION_FILTERS + COMMITMENT_FILTERS
 LABELS = {
     "period": "Period", "population": "Population", "department": "Department", "grade": "Grade",
     "role_type": "Role type", "workstream": "Workstream", "horizon": "Horizon", "status": "Status",
-    "rating": "Rating", "overdue": "Overdue",
+    "rating": "Rating", "overdue": "Past its date",
 }
 # URL keys, in the order a link lists them.
 PARAM_KEYS = ("source", "as_at", "from", "to", *LIST_FILTERS, "by")
@@ -468,8 +469,8 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
     """Counts of commitments by GROUP_BY within FILTERS, with status and rating as known at AS_AT.
 
     The same rules as queries.commitment_status and metrics.with_flags: the latest update
-    known at AS_AT, the Board's rating where it gave one, overdue when past due and neither
-    complete nor closed; a commitment with no update is 'not started' and 'Not rated'.
+    known at AS_AT, the Board's rating where it gave one, past its date (indicative or set) when
+    open with a date before AS_AT, never for a continuing commitment; a commitment with no update is 'not started' and 'Not rated'.
     """
     filters = filters or {}
     params = {"as_at": as_at, "cutoff": store.end_of_day(as_at), "due_from": due_from, "due_to": due_to}
@@ -488,19 +489,20 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
         ),
         changed AS (
             SELECT ref, due_date, ROW_NUMBER() OVER (PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
-            FROM commitment_changes WHERE recorded_at <= :cutoff
+            FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
         ),
         current AS (
             SELECT c.ref, c.workstream, w.name AS workstream_name, c.horizon,
                    COALESCE(k.status, 'not started') AS status,
                    COALESCE(k.board_rating, k.rating, '{NOT_RATED}') AS rating,
-                   COALESCE(ch.due_date, c.due_date) AS due_date, COALESCE(k.illustrative, 0) AS illustrative
+                   COALESCE(ch.due_date, c.due_date) AS due_date, c.continuing,
+                   COALESCE(k.illustrative, 0) AS illustrative
             FROM commitments c JOIN workstreams w ON w.number = c.workstream
             LEFT JOIN known k ON k.ref = c.ref AND k.newest = 1
             LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
         ),
         flagged AS (
-            SELECT *, CASE WHEN due_date < :as_at AND status NOT IN ('complete', 'closed')
+            SELECT *, CASE WHEN due_date < :as_at AND continuing = 0 AND status NOT IN ('complete', 'closed')
                            THEN '{OVERDUE}' ELSE '{NOT_OVERDUE}' END AS overdue
             FROM current
         )
@@ -689,10 +691,10 @@ def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) 
 
 
 def _overdue_title(raw: pd.DataFrame, group_by: Sequence[str]) -> str:
-    """'3 of 45 commitments are overdue: WS1 …, WS2 …': the message when overdue is a grouping."""
+    """'3 of 45 commitments are past their date: WS1 …, WS2 …': the message when that is a grouping."""
     late = raw[raw["overdue"] == OVERDUE]
     count, total = int(late["commitments"].sum()), int(raw["commitments"].sum())
-    title = f"{count} of {total} commitments {'is' if count == 1 else 'are'} overdue"
+    title = f"{count} of {total} commitments {'is past its' if count == 1 else 'are past their'} date"
     other = next((g for g in group_by if g != "overdue"), None)
     if count and other:
         title += " in " + ", ".join(dict.fromkeys(_labels(late, other)))
@@ -774,7 +776,7 @@ def _count_result(raw: pd.DataFrame, values: pd.Series, context: _Context,
         mask = hidden.drop(index=disclosure.TOTAL, errors="ignore")[column]
         chart = _bars(bars, mask, context, first, total=total, percent=False)
         if two:
-            drawn = "overdue commitments" if late else "totals"
+            drawn = "commitments past their date" if late else "totals"
             chart.note = " ".join(filter(None, [
                 f"The chart shows {drawn} by {LABELS[context.groups[0]].lower()}; the table breaks them down by "
                 f"{LABELS[context.groups[1]].lower()}.", chart.note]))

@@ -1,7 +1,9 @@
 """Pure functions on DataFrames: the measures the pages show, tested without a database.
 
-Delivery confidence uses the government's five-point scale; a commitment past its due date
-and neither complete nor closed is overdue whatever its rating.
+Delivery confidence uses the government's five-point scale; a commitment past its date (the
+indicative one derived from its horizon, or one the GSE team set) and neither complete nor
+closed is flagged whatever its rating. A continuing commitment has no date and is never past
+it: it is judged by its latest update and rating. The words for all this are in timescales.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ DONE = ("complete", "closed")
 RATING_SYMBOLS = {rating: "■" * (5 - i) + "□" * i for i, rating in enumerate(RATINGS)}
 STATUS_SYMBOLS = {"not started": "○", "in progress": "◐", "complete": "✓", "closed": "✕"}
 NO_RATING = "Not rated"
+# The change a commitment makes when its date (indicative or set) passes while it is open.
+NEWLY_PAST_DATE = "Newly past its date"
 
 
 def rating_label(rating: str | None) -> str:
@@ -49,10 +53,20 @@ def score_rating(score: float | None) -> str | None:
     return RATINGS[len(RATINGS) - points]
 
 
+def past_date(status: pd.DataFrame, as_at: str) -> pd.Series:
+    """True where a commitment is open and its date (indicative or set) is before AS_AT.
+
+    A continuing commitment has no date and is never past it, whatever its status.
+    """
+    due = status["due_date"].where(status["due_date"].map(lambda d: isinstance(d, str) and d != ""), None)
+    continuing = status["continuing"].fillna(0).astype(bool) if "continuing" in status else False
+    return due.notna() & (due.fillna("9999-12-31") < as_at) & ~status["status"].isin(DONE) & ~continuing
+
+
 def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
-    """Add `overdue` and `effective_rating` (the Board's rating where given) to STATUS."""
+    """Add `overdue` (past its date: see past_date) and `effective_rating` (the Board's where given) to STATUS."""
     frame = status.copy()
-    frame["overdue"] = (frame["due_date"] < as_at) & ~frame["status"].isin(DONE)
+    frame["overdue"] = past_date(frame, as_at)
     board = frame.get("board_rating")
     frame["effective_rating"] = board.fillna(frame["rating"]) if board is not None else frame["rating"]
     return frame
@@ -61,8 +75,9 @@ def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
 def attention_first(status: pd.DataFrame) -> pd.DataFrame:
     """STATUS (flagged by with_flags) with what most needs attention first.
 
-    Overdue commitments, longest overdue first; then the other open ones, soonest due first;
-    then those complete or closed. Ties keep the strategy's order (by reference).
+    Commitments past their date, longest past first; then the other open ones, soonest due
+    first (continuing ones, which have no date, after them); then those complete or closed.
+    Ties keep the strategy's order (by reference).
     """
     rank = np.where(status["overdue"], 0, np.where(status["status"].isin(DONE), 2, 1))
     return (status.assign(_rank=rank).sort_values(["_rank", "due_date"], kind="stable")
@@ -80,6 +95,11 @@ def workstream_rating(status: pd.DataFrame) -> str | None:
     return score_rating(scores.mean()) if not scores.empty else None
 
 
+def _due_by(status: pd.DataFrame, as_at: str) -> pd.Series:
+    """Planned to be complete by AS_AT: a date on or before it (a continuing commitment never is)."""
+    return status["due_date"].map(lambda d: isinstance(d, str) and d != "" and d <= as_at)
+
+
 def workstream_summary(status: pd.DataFrame, workstreams: pd.DataFrame, as_at: str) -> pd.DataFrame:
     """One row per workstream: rating, planned and actual share complete, overdue count."""
     flagged = with_flags(status, as_at)
@@ -92,7 +112,7 @@ def workstream_summary(status: pd.DataFrame, workstreams: pd.DataFrame, as_at: s
             "name": ws.name,
             "commitments": total,
             "rating": workstream_rating(own) if total else None,
-            "planned_share": 100 * (own["due_date"] <= as_at).sum() / total if total else 0.0,
+            "planned_share": 100 * _due_by(own, as_at).sum() / total if total else 0.0,
             "actual_share": 100 * (own["status"] == "complete").sum() / total if total else 0.0,
             "complete": int((own["status"] == "complete").sum()),
             "closed": int((own["status"] == "closed").sum()),
@@ -110,7 +130,7 @@ def headline(status: pd.DataFrame, as_at: str) -> dict:
         "commitments": total,
         "complete": int((flagged["status"] == "complete").sum()),
         "actual_share": 100 * (flagged["status"] == "complete").sum() / total if total else 0.0,
-        "planned_share": 100 * (flagged["due_date"] <= as_at).sum() / total if total else 0.0,
+        "planned_share": 100 * _due_by(flagged, as_at).sum() / total if total else 0.0,
         "overdue": int(flagged["overdue"].sum()),
     }
 
@@ -120,7 +140,7 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
     """What changed for each commitment between two as-at snapshots of commitment_status.
 
     One row per change: completions, closures, other status changes, rating changes and
-    commitments that became overdue.
+    commitments newly past their date (indicative or set).
     """
     old = with_flags(before, before_date).set_index("ref")
     new = with_flags(after, after_date)
@@ -129,9 +149,10 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
     new = new[[ref in before_refs for ref in new["ref"].tolist()]]
     then = old.loc[new["ref"]]
     rows = []
-    for ref, workstream, title, status, rating, overdue, due, old_status, old_rating, old_overdue in zip(
+    bases = new["due_basis"].tolist() if "due_basis" in new else ["indicative"] * len(new)
+    for ref, workstream, title, status, rating, overdue, due, basis, old_status, old_rating, old_overdue in zip(
             new["ref"].tolist(), new["workstream"].tolist(), new["title"].tolist(), new["status"].tolist(),
-            new["effective_rating"].tolist(), new["overdue"].tolist(), new["due_date"].tolist(),
+            new["effective_rating"].tolist(), new["overdue"].tolist(), new["due_date"].tolist(), bases,
             then["status"].tolist(), then["effective_rating"].tolist(), then["overdue"].tolist()):
         base = {"ref": ref, "workstream": workstream, "title": title}
         if status != old_status:
@@ -144,8 +165,8 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
             rows.append({**base, "change": direction,
                          "from": old_rating if isinstance(old_rating, str) else NO_RATING, "to": rating})
         if overdue and not old_overdue:
-            rows.append({**base, "change": "Newly overdue", "from": f"due {due}", "to": status})
-    order = ["Completed", "Closed without completion", "Newly overdue", "Rating worsened",
+            rows.append({**base, "change": NEWLY_PAST_DATE, "from": f"{basis} date {due}", "to": status})
+    order = ["Completed", "Closed without completion", NEWLY_PAST_DATE, "Rating worsened",
              "Rating improved", "Rating changed", "Status changed"]
     frame = pd.DataFrame(rows, columns=["ref", "workstream", "title", "change", "from", "to"])
     frame["_order"] = frame["change"].map(order.index)
@@ -175,7 +196,8 @@ def trajectory(commitments: pd.DataFrame, updates: pd.DataFrame, dates: list[str
                as_at: str) -> pd.DataFrame:
     """Planned and actual delivery at each date, as known at AS_AT.
 
-    planned: % of commitments due by the date; actual: % complete at the date (only for dates
+    planned: % of commitments due by the date (indicative or set; continuing ones never are);
+    actual: % complete at the date (only for dates
     up to AS_AT); weighted: the mean percent complete, which credits work part done.
     COMMITMENTS needs ref and due_date; UPDATES needs ref, as_of, status, percent_complete.
 
@@ -183,7 +205,9 @@ def trajectory(commitments: pd.DataFrame, updates: pd.DataFrame, dates: list[str
     grid carried forward), not by filtering the updates once per date.
     """
     total = len(commitments)
-    due = np.sort(commitments["due_date"].to_numpy(dtype=str)) if total else np.array([], dtype=str)
+    # A continuing commitment has no date, so it is never planned to be complete.
+    dated = commitments["due_date"][commitments["due_date"].map(lambda d: isinstance(d, str) and d != "")]
+    due = np.sort(dated.to_numpy(dtype=str)) if total else np.array([], dtype=str)
     stops = np.array(dates, dtype=str)
     complete = weighted_sum = None
     if total and not updates.empty:

@@ -82,10 +82,17 @@ def previous_board_date(conn: sqlite3.Connection, as_at: str) -> str | None:
     return row[0]
 
 
-_STATUS_COLUMNS = """
+# A date the GSE team set replaces the indicative one (none for a continuing commitment).
+_DUE_COLUMNS = """COALESCE(d.due_date, c.due_date) AS due_date, c.continuing,
+    CASE WHEN d.due_date IS NOT NULL THEN 'set' WHEN c.continuing = 1 THEN 'continuing'
+         ELSE 'indicative' END AS due_basis"""
+_STATUS_COLUMNS = f"""
     c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
-    c.description, COALESCE(ch.owner, c.owner) AS owner,
-    COALESCE(ch.due_date, c.due_date) AS due_date,
+    c.description, a.owner, CASE WHEN a.owner IS NOT NULL THEN a.recorded_by END AS owner_assigned_by,
+    CASE WHEN a.owner IS NOT NULL THEN substr(a.recorded_at, 1, 10) END AS owner_assigned_on,
+    CASE WHEN d.due_date IS NOT NULL THEN d.recorded_by END AS due_set_by,
+    CASE WHEN d.due_date IS NOT NULL THEN substr(d.recorded_at, 1, 10) END AS due_set_on,
+    c.due_date AS indicative_due_date, {_DUE_COLUMNS},
     COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
     COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
     k.evidence_url, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
@@ -94,8 +101,8 @@ _STATUS_COLUMNS = """
 """
 # What headlines, workstream summaries and changes between two dates need, and no more: reading
 # descriptions and commentary for thousands of commitments is most of the cost of the full set.
-_BRIEF_STATUS_COLUMNS = """
-    c.ref, c.workstream, c.horizon, c.seq, c.title, COALESCE(ch.due_date, c.due_date) AS due_date,
+_BRIEF_STATUS_COLUMNS = f"""
+    c.ref, c.workstream, c.horizon, c.seq, c.title, {_DUE_COLUMNS},
     COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
     COALESCE(k.percent_complete, 0) AS percent_complete
 """
@@ -105,22 +112,30 @@ def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | No
                       ref: str | None = None, *, brief: bool = False) -> pd.DataFrame:
     """Every commitment (of one WORKSTREAM, or the one REF) with its due date, owner and latest update at AS_AT.
 
-    A commitment with no update yet is 'not started' at 0% with no rating. BRIEF returns only
-    ref, workstream, horizon, seq, title, due date, status, ratings and percent complete.
+    `due_date` is the date a user set, else the indicative one, else NULL (continuing);
+    `due_basis` says which. `owner` is NULL until the GSE team assigns one, and then comes with
+    who assigned it and when. A commitment with no update yet is 'not started' at 0% with no
+    rating. BRIEF returns only ref, workstream, horizon, seq, title, the due columns, status,
+    ratings and percent complete.
     """
     return _frame(
         conn,
         f"""
-        WITH changed AS (
-            SELECT ref, due_date, owner, ROW_NUMBER() OVER (
+        WITH dated AS (
+            SELECT ref, due_date, recorded_by, recorded_at, ROW_NUMBER() OVER (
                 PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
-            FROM commitment_changes WHERE recorded_at <= :cutoff
+            FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
+        ), assigned AS (
+            SELECT ref, owner, recorded_by, recorded_at, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
+            FROM commitment_changes WHERE sets_owner = 1 AND recorded_at <= :cutoff
         )
         SELECT {_BRIEF_STATUS_COLUMNS if brief else _STATUS_COLUMNS}
         FROM commitments c
         JOIN workstreams w ON w.number = c.workstream
         LEFT JOIN progress_updates k ON k.id = ({_LATEST_UPDATE})
-        LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
+        LEFT JOIN dated d ON d.ref = c.ref AND d.newest = 1
+        LEFT JOIN assigned a ON a.ref = c.ref AND a.newest = 1
         WHERE (:workstream IS NULL OR c.workstream = :workstream) AND (:ref IS NULL OR c.ref = :ref)
         ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq
         """,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import sqlite_utils
 
 from .db import ALL, RATINGS
+from .strategy import DUE_DATES
 
 SEED = 2016
 # The illustrative history runs from the launch to the last quarter before the data ends.
@@ -192,10 +193,16 @@ def _plan(ref: str, horizon: str, due: dt.date) -> dict:
     return {"start": start, "finish": finish, "outcome": outcome, "rng": rng}
 
 
-def _commitment_updates(ref: str, horizon: str, due: dt.date, dates: list[dt.date] | None = None) -> Iterator[dict]:
-    """The quarterly (or DATES') updates of one commitment, from launch until it completes or closes."""
-    plan = _plan(ref, horizon, due)
+def _commitment_updates(ref: str, horizon: str, due: dt.date | None,
+                        dates: list[dt.date] | None = None) -> Iterator[dict]:
+    """The quarterly (or DATES') updates of one commitment, from launch until it completes or closes.
+
+    A continuing commitment (DUE None) carries on: in progress for as long as the history runs.
+    """
+    plan = _plan(ref, horizon, due or dt.date.fromisoformat(DUE_DATES[horizon]))
     rng, start, finish, outcome = plan["rng"], plan["start"], plan["finish"], plan["outcome"]
+    if due is None:
+        outcome, finish = "continuing", HISTORY_END + dt.timedelta(days=365)
     span = max((finish - start).days, 1)
     reached = 0.0 if outcome != "closed" else rng.uniform(30, 70)
     rating = "Green" if outcome == "on time" else rng.choice(["Green", "Amber/Green"])
@@ -216,7 +223,7 @@ def _commitment_updates(ref: str, horizon: str, due: dt.date, dates: list[dt.dat
             target = (reached if outcome == "closed" else 97.0) * math.sqrt(min(share, 1.0))
             percent = round(max(percent if as_of != HISTORY_START else 0.0, target * rng.uniform(0.85, 1.0)), 0)
             late = outcome in ("late", "open", "closed") and share > 0.35
-            overdue = as_of > due
+            overdue = due is not None and as_of > due
             step = rng.choice([-1, 0, 0, 0, 1]) if not late else rng.choice([0, 1, 1])
             rating = _shift_rating(rating, step)
             if overdue:
@@ -251,7 +258,8 @@ def progress_history(commitments: list[dict]) -> list[dict]:
     """Quarterly updates for every commitment (dicts with ref, horizon, due_date)."""
     rows = []
     for c in commitments:
-        rows.extend(_commitment_updates(c["ref"], c["horizon"], dt.date.fromisoformat(c["due_date"])))
+        due = dt.date.fromisoformat(c["due_date"]) if c["due_date"] else None
+        rows.extend(_commitment_updates(c["ref"], c["horizon"], due))
     return rows
 
 

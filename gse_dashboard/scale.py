@@ -28,7 +28,6 @@ SCALED_GRADES = {"AA": 1.5, "AO": 2.5, **{g: w for g, w in sample.GRADES.items()
 SCALED_BANDS = {**sample.GRADE_BAND, "AA": "junior", "AO": "junior"}
 # Extra commitments cycle through the horizons evenly, so there is long-running work to update.
 EXTRA_HORIZONS = ("short", "medium", "long")
-EXTRA_OWNER = "Illustrative owner"
 EXTRA_STRATEGY_REF = "Illustrative commitment for the scale benchmark: not in the strategy"
 
 
@@ -137,7 +136,7 @@ def extra_commitments(db: sqlite_utils.Database, n: int) -> list[dict]:
                 "title": f"Illustrative commitment {ref}",
                 "description": "A made-up commitment that gives the scale benchmark thousands of commitments to "
                                "show; it is not in the strategy.",
-                "due_date": DUE_DATES[horizon], "owner": EXTRA_OWNER, "strategy_ref": EXTRA_STRATEGY_REF,
+                "due_date": DUE_DATES[horizon], "strategy_ref": EXTRA_STRATEGY_REF,
                 "illustrative": 1,
             })
     return rows

@@ -222,8 +222,9 @@ WHERE o.indicator = 'members' AND o.superseded_at IS NULL
   AND o.department != 'All' AND o.grade != 'All' AND o.role_type != 'All'
 GROUP BY o.grade
 ORDER BY members DESC"""),
-    ("Commitments overdue as at a date", """\
--- Commitments past their due date and neither complete nor closed, as known at the date below
+    ("Commitments past their date as at a date", """\
+-- Open commitments whose date (indicative, or set by the GSE team) is before the date below, as
+-- known then; continuing commitments have no date and are never past it
 WITH params AS (SELECT '2018-10-17' AS as_at),
 cutoff AS (SELECT as_at, as_at || 'T23:59:59' AS cutoff FROM params),
 latest AS (
@@ -236,15 +237,16 @@ latest AS (
 due AS (
     SELECT ch.ref, ch.due_date, ROW_NUMBER() OVER (
         PARTITION BY ch.ref ORDER BY ch.recorded_at DESC, ch.id DESC) AS newest
-    FROM commitment_changes ch, cutoff p WHERE ch.recorded_at <= p.cutoff
+    FROM commitment_changes ch, cutoff p WHERE ch.sets_due_date = 1 AND ch.recorded_at <= p.cutoff
 )
-SELECT c.ref, c.title, c.owner, COALESCE(d.due_date, c.due_date) AS due_date,
+SELECT c.ref, c.title, COALESCE(d.due_date, c.due_date) AS due_date,
+       CASE WHEN d.due_date IS NOT NULL THEN 'set' ELSE 'indicative' END AS date_basis,
        COALESCE(l.status, 'not started') AS status
 FROM commitments c
 CROSS JOIN cutoff p
 LEFT JOIN latest l ON l.ref = c.ref AND l.newest = 1
 LEFT JOIN due d ON d.ref = c.ref AND d.newest = 1
-WHERE COALESCE(d.due_date, c.due_date) < p.as_at
+WHERE COALESCE(d.due_date, c.due_date) < p.as_at AND c.continuing = 0
   AND COALESCE(l.status, 'not started') NOT IN ('complete', 'closed')
 ORDER BY due_date, c.ref"""),
     ("Revisions recorded after a date", """\

@@ -20,8 +20,11 @@ from .db import ALL, HORIZONS, POPULATIONS
 # date after launch shows them.
 STRATEGY_PUBLISHED = "2016-09-30T00:00:00"
 STRATEGY_SOURCE = "GSE Strategy (2016)"
-# The strategy launched in September 2016; each horizon's commitments fall due at its end.
+# The strategy launched in September 2016 and calls its timescales indicative: a commitment's
+# indicative date is the end of its horizon (6-12 months, 12 months-2 years, 2-5 years).
 DUE_DATES = {"short": "2017-09-30", "medium": "2018-09-30", "long": "2021-09-30"}
+# How commitments.csv says whether a commitment carries on with no end ("continue to", "monitor").
+CONTINUING = {"yes": 1, "no": 0}
 
 FILES = {
     "workstreams": "workstreams.csv",
@@ -32,8 +35,8 @@ FILES = {
 REQUIRED_COLUMNS = {
     "workstreams": ["number", "name", "aspiration", "challenges", "strategy_ref"],
     "commitments": [
-        "ref", "workstream", "horizon", "seq", "title", "description", "due_date", "owner",
-        "strategy_ref",
+        "ref", "workstream", "horizon", "seq", "title", "description", "continuing",
+        "indicative_due_date", "strategy_ref",
     ],
     "indicators": [
         "code", "name", "category", "unit", "workstream", "characteristic", "people_count",
@@ -97,6 +100,12 @@ def _not_blank(value, _row) -> bool:
     return value != ""
 
 
+def _indicative_date_fits(value, row) -> bool:
+    if row["continuing"] == "yes":
+        return value == ""
+    return value == DUE_DATES.get(row["horizon"])
+
+
 def read_strategy(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, str]]]:
     """Read and check every strategy file; raise DataFileError listing all problems."""
     tables = {name: read_csv(data_dir / file, REQUIRED_COLUMNS[name]) for name, file in FILES.items()}
@@ -115,8 +124,10 @@ def read_strategy(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, str]]]:
          "must be WS<workstream>-<S|M|L><seq>"),
         ("title", _not_blank, "must not be blank"),
         ("description", _not_blank, "must not be blank"),
-        ("due_date", lambda v, r: _is_date(v), "must be a date as YYYY-MM-DD"),
-        ("owner", _not_blank, "must not be blank"),
+        ("continuing", lambda v, r: v in CONTINUING, "must be yes or no"),
+        ("indicative_due_date", _indicative_date_fits,
+         "must be blank for a continuing commitment, otherwise the end of its horizon "
+         f"({', '.join(f'{h} {d}' for h, d in DUE_DATES.items())}); set another date on Manage data"),
     ])
     problems += _check(tables["indicators"], FILES["indicators"], [
         ("code", _not_blank, "must not be blank"),
@@ -152,7 +163,13 @@ def load_strategy(db: sqlite_utils.Database, data_dir: Path = DATA_DIR) -> dict[
         {**row, "number": int(row["number"])} for row in tables["workstreams"]
     )
     db["commitments"].insert_all(
-        {**row, "workstream": int(row["workstream"]), "seq": int(row["seq"])}
+        {
+            **{k: v for k, v in row.items() if k != "indicative_due_date"},
+            "workstream": int(row["workstream"]),
+            "seq": int(row["seq"]),
+            "continuing": CONTINUING[row["continuing"]],
+            "due_date": row["indicative_due_date"] or None,
+        }
         for row in tables["commitments"]
     )
     db["indicators"].insert_all(

@@ -27,8 +27,8 @@ def test_connection_enforces_foreign_keys_and_uses_wal(tmp_path):
     assert database.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(sqlite3.IntegrityError):
         database.conn.execute(
-            "INSERT INTO commitments (ref, workstream, horizon, seq, title, description, due_date, owner,"
-            " strategy_ref) VALUES ('WS99-S1', 99, 'short', 1, 't', 'd', '2017-09-30', 'o', 'r')")
+            "INSERT INTO commitments (ref, workstream, horizon, seq, title, description, due_date,"
+            " strategy_ref) VALUES ('WS99-S1', 99, 'short', 1, 't', 'd', '2017-09-30', 'r')")
 
 
 def test_missing_database_is_a_clear_error_not_a_new_file(tmp_path):

@@ -1,11 +1,12 @@
 """Single edits: validation, the editor check, corrections and stale edits from concurrent editors."""
 
+import datetime as dt
 import sqlite3
 import threading
 
 import pytest
 
-from gse_dashboard import auth, edits, queries
+from gse_dashboard import auth, edits, queries, timescales
 from gse_dashboard import db as store
 
 ADA = auth.command_line_user("Ada Analyst")
@@ -75,19 +76,52 @@ def test_an_update_for_the_same_date_is_a_correction_that_keeps_the_original(dat
 
 
 def test_owner_and_due_date_change_apply_from_now_and_are_checked(database):
-    """A new due date and owner show in today's status; a blank owner or bad date is refused."""
+    """A set date and an assigned owner show with who recorded them; a bad date is refused; a stale form is refused."""
     opened = edits.current_version(database.conn, "WS4-L1")
     with pytest.raises(edits.EditRejected) as rejected:
-        edits.change_commitment(database, ADA, "WS4-L1", due_date="31/03/2027", owner=" ", reason="",
+        edits.change_commitment(database, ADA, "WS4-L1", due_date="31/03/2027", owner="x" * 201, reason="",
                                 based_on=opened)
     assert len(rejected.value.problems) == 3
     edits.change_commitment(database, ADA, "WS4-L1", due_date="2027-03-31", owner="HoSEPs",
                             reason="Re-planned by the Board", based_on=opened)
     row = queries.commitment_status(database.conn, "2030-01-01", workstream=4).set_index("ref").loc["WS4-L1"]
-    assert (row["due_date"], row["owner"]) == ("2027-03-31", "HoSEPs")
+    assert (row["due_date"], row["due_basis"], row["due_set_by"]) == ("2027-03-31", "set", "Ada Analyst")
+    assert (row["owner"], row["owner_assigned_by"]) == ("HoSEPs", "Ada Analyst")
+    audit = database.conn.execute("SELECT actor, detail FROM audit_log WHERE table_name = 'commitment_changes' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+    assert audit[0] == "Ada Analyst" and '"owner": "HoSEPs"' in audit[1] and '"sets_owner": 1' in audit[1]
     with pytest.raises(edits.StaleEdit, match="Ada Analyst changed it"):
         edits.change_commitment(database, BOB, "WS4-L1", due_date="2027-06-30", owner="GSE team",
                                 reason="Other view", based_on=opened)
+
+
+def test_until_an_owner_is_assigned_the_strategys_responsibility_stands(database):
+    """With no assignment the owner is the Profession Board's (the strategy's); an assignment says who and when."""
+    row = queries.commitment_status(database.conn, "2030-01-01", ref="WS4-M4").iloc[0]
+    assert row["owner"] is None and timescales.owner_text(row["owner"]) == timescales.STRATEGY_OWNER
+    assert timescales.STRATEGY_OWNER.startswith("GSE Profession Board")
+    edits.change_commitment(database, ADA, "WS4-M4", due_date="", owner="Jane Smith, HoSEP (Home Office)",
+                            reason="Board asked for a named lead", based_on=edits.current_version(database.conn, "WS4-M4"))
+    row = queries.commitment_status(database.conn, "2030-01-01", ref="WS4-M4").iloc[0]
+    today = dt.date.today()
+    assert timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == (
+        f"Jane Smith, HoSEP (Home Office) (assigned by Ada Analyst on {today.day} {today:%b %Y})")
+    assert (row["due_basis"], row["due_set_by"]) == ("indicative", None), "only the owner was changed"
+    edits.change_commitment(database, BOB, "WS4-M4", due_date="", owner="", reason="Back to the Board",
+                            based_on=edits.current_version(database.conn, "WS4-M4"))
+    row = queries.commitment_status(database.conn, "2030-01-01", ref="WS4-M4").iloc[0]
+    assert row["owner"] is None and row["owner_assigned_by"] is None
+
+
+def test_a_continuing_commitment_takes_no_date_and_an_unchanged_form_records_nothing(database):
+    """Setting a date on a continuing commitment is refused; resubmitting the indicative date changes nothing."""
+    with pytest.raises(edits.EditRejected, match="WS9-L1 is a continuing commitment"):
+        edits.change_commitment(database, ADA, "WS9-L1", due_date="2027-03-31", owner="", reason="r",
+                                based_on=edits.current_version(database.conn, "WS9-L1"))
+    with pytest.raises(edits.EditRejected, match="nothing to change"):
+        edits.change_commitment(database, ADA, "WS4-L1", due_date="2021-09-30", owner="", reason="r",
+                                based_on=edits.current_version(database.conn, "WS4-L1"))
+    assert database.conn.execute("SELECT COUNT(*) FROM commitment_changes").fetchone()[0] == 0
 
 
 def test_concurrent_writers_wait_instead_of_failing(db_copy):

@@ -36,7 +36,7 @@ def _strategy(db) -> None:
                    ("WS1-L1", 1, "long", 1, "2021-09-30"), ("WS2-S1", 2, "short", 1, "2017-09-30")]
     for ref, ws, horizon, seq, due in commitments:
         db["commitments"].insert({"ref": ref, "workstream": ws, "horizon": horizon, "seq": seq, "title": ref,
-                                  "description": "d", "due_date": due, "owner": "o", "strategy_ref": "s"})
+                                  "description": "d", "due_date": due, "strategy_ref": "s"})
 
     def update(ref, as_of, status, rating, recorded, board=None, superseded=None, revision_of=None):
         return db["progress_updates"].insert({
@@ -108,13 +108,14 @@ def test_commitments_are_counted_by_status_and_rating_as_known_at_the_date(fresh
 
 
 def test_commitments_filtered_and_grouped_by_workstream_and_overdue(fresh_db):
-    """Overdue means past due and not complete or closed; filters on horizon and due date narrow the count."""
+    """Past its date means open with a date before the as-at date; filters on horizon and due date narrow the count."""
     _strategy(fresh_db)
     state = ExploreState(source="commitments", as_at="2018-01-01", group_by=("workstream", "overdue"))
     result = explore.run(fresh_db.conn, state, 10)
-    assert _groups(result, "commitments") == {(1, "overdue"): 1, (1, "not overdue"): 2, (2, "overdue"): 1}
+    assert _groups(result, "commitments") == {(1, "past its date"): 1, (1, "not past its date"): 2,
+                                              (2, "past its date"): 1}
     assert result.display.set_index("Workstream").loc["Total"].tolist() == [2, 2, 4]
-    assert result.chart.title == "2 of 4 commitments are overdue in WS1 Workstream 1, WS2 Workstream 2"
+    assert result.chart.title == "2 of 4 commitments are past their date in WS1 Workstream 1, WS2 Workstream 2"
     short = ExploreState(source="commitments", as_at="2018-06-30", horizon=("short",), group_by=("status",))
     assert _groups(explore.run(fresh_db.conn, short, 10), "commitments") == {"in progress": 1, "complete": 1}
     later_due = ExploreState(source="commitments", as_at="2018-06-30", period_from="2018-01-01", group_by=())
@@ -172,7 +173,7 @@ def test_grouping_agrees_with_the_other_pages_on_the_default_data(built):
     assert _groups(result, "value") == expected.to_dict()
     overdue = explore.run(built.conn, ExploreState(source="commitments", as_at=as_at, group_by=("overdue",)), 10)
     headline = metrics.headline(queries.commitment_status(built.conn, as_at), as_at)
-    assert _groups(overdue, "commitments")["overdue"] == headline["overdue"]
+    assert _groups(overdue, "commitments")["past its date"] == headline["overdue"]
 
 
 # -- the state in the URL ------------------------------------------------------------------------
@@ -183,7 +184,7 @@ STATES = [
     ExploreState(source="women", period_from="2017-01-01", period_to="2020-12-31", population=("GSE", "Civil Service"),
                  grade=("SCS", "Grade 6"), group_by=("population",)),
     ExploreState(source="commitments", workstream=(4, 7), horizon=("short",), status=("in progress", "not started"),
-                 rating=("Amber", "Not rated"), overdue=("overdue",), group_by=("workstream", "status")),
+                 rating=("Amber", "Not rated"), overdue=("past its date",), group_by=("workstream", "status")),
 ]
 
 

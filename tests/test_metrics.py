@@ -97,7 +97,7 @@ def test_changes_between_two_boards_lists_each_kind_of_change():
     ])
     changes = metrics.changes_between(before, after, "2017-10-18", "2018-01-17")
     assert changes[["ref", "change"]].values.tolist() == [
-        ["A", "Completed"], ["C", "Newly overdue"], ["B", "Rating worsened"]]
+        ["A", "Completed"], ["C", "Newly past its date"], ["B", "Rating worsened"]]
     assert changes.iloc[2][["from", "to"]].tolist() == ["Green", "Amber/Red"]
 
 

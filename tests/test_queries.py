@@ -15,7 +15,7 @@ def _workstream(db, number=1):
 def _commitment(db, ref="WS1-S1", due="2017-09-30", workstream=1, horizon="short", seq=1):
     db["commitments"].insert({"ref": ref, "workstream": workstream, "horizon": horizon, "seq": seq,
                               "title": f"Title {ref}", "description": "d", "due_date": due,
-                              "owner": "GSE team", "strategy_ref": "r"})
+                              "strategy_ref": "r"})
 
 
 def _update(db, as_of, recorded, status="in progress", rating="Green", percent=10, ref="WS1-S1", **extra):
@@ -64,14 +64,31 @@ def test_a_correction_changes_only_views_after_it_was_recorded(history):
 
 
 def test_a_changed_due_date_applies_from_when_it_was_recorded(history):
-    """A due date moved in January 2018 is used as at February 2018 but not as at December 2017."""
-    history["commitment_changes"].insert({"ref": "WS1-S1", "due_date": "2018-03-31", "owner": "HoSEPs",
+    """A date set in January 2018 is used as at February 2018 but not as at December 2017, when it was indicative."""
+    history["commitment_changes"].insert({"ref": "WS1-S1", "sets_due_date": 1, "due_date": "2018-03-31",
+                                          "sets_owner": 1, "owner": "HoSEPs",
                                           "reason": "re-planned", "recorded_at": "2018-01-10T12:00:00",
                                           "recorded_by": "tester"})
     december = queries.commitment_status(history.conn, "2017-12-31").iloc[0]
     february = queries.commitment_status(history.conn, "2018-02-01").iloc[0]
-    assert (december["due_date"], december["owner"]) == ("2017-09-30", "GSE team")
-    assert (february["due_date"], february["owner"]) == ("2018-03-31", "HoSEPs")
+    assert (december["due_date"], december["due_basis"], december["owner"]) == ("2017-09-30", "indicative", None)
+    assert (february["due_date"], february["due_basis"], february["due_set_by"], february["due_set_on"]) == (
+        "2018-03-31", "set", "tester", "2018-01-10")
+    assert (february["owner"], february["owner_assigned_by"], february["owner_assigned_on"]) == (
+        "HoSEPs", "tester", "2018-01-10")
+
+
+def test_a_date_change_alone_keeps_the_owner_and_who_assigned_it(history):
+    """An owner assigned by one person stays credited to them when someone else later sets only the date."""
+    history["commitment_changes"].insert({"ref": "WS1-S1", "sets_owner": 1, "owner": "Head of GSE team",
+                                          "reason": "assigned", "recorded_at": "2018-01-10T12:00:00",
+                                          "recorded_by": "ada"})
+    history["commitment_changes"].insert({"ref": "WS1-S1", "sets_due_date": 1, "due_date": "2018-06-30",
+                                          "reason": "re-planned", "recorded_at": "2018-02-10T12:00:00",
+                                          "recorded_by": "bob"})
+    row = queries.commitment_status(history.conn, "2018-03-01").iloc[0]
+    assert (row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == ("Head of GSE team", "ada", "2018-01-10")
+    assert (row["due_date"], row["due_set_by"], row["due_set_on"]) == ("2018-06-30", "bob", "2018-02-10")
 
 
 def _observation(db, period, value, recorded, department="All", grade="All", role_type="All", **extra):

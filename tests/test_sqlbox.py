@@ -99,10 +99,10 @@ def test_read_only_pragmas_and_the_schema_are_available(built_db_file):
 
 
 def test_the_example_queries_run_and_answer_their_question(built):
-    """Each example runs within the default limit; the overdue example agrees with the Overview's count."""
+    """Each example runs within the default limit; the past-its-date example agrees with the Overview's count."""
     path = built.conn.execute("PRAGMA database_list").fetchone()[2]
     results = {name: run_query(path, sql, time_limit_s=1.0, row_cap=10_000) for name, sql in sqlbox.EXAMPLE_QUERIES}
-    overdue = results["Commitments overdue as at a date"].frame
+    overdue = results["Commitments past their date as at a date"].frame
     expected = metrics.headline(queries.commitment_status(built.conn, "2018-10-17"), "2018-10-17")["overdue"]
     assert len(overdue) == expected > 0
     grades = results["Members by grade at the latest period"].frame

@@ -42,13 +42,45 @@ def test_commitments_match_the_bullets_of_annex_a():
     assert len({r["ref"] for r in rows}) == 89
 
 
-def test_due_dates_follow_the_horizons_and_refs_are_sayable(fresh_db):
-    """Each commitment is due at the end of its horizon and has a WSn-Xk reference."""
+def test_indicative_dates_follow_the_horizons_and_refs_are_sayable(fresh_db):
+    """Each commitment's indicative date is the end of its horizon (none if continuing); refs read WSn-Xk."""
     load_strategy(fresh_db)
-    for ref, horizon, seq, workstream, due in fresh_db.conn.execute(
-            "SELECT ref, horizon, seq, workstream, due_date FROM commitments"):
-        assert due == DUE_DATES[horizon]
+    for ref, horizon, seq, workstream, due, continuing in fresh_db.conn.execute(
+            "SELECT ref, horizon, seq, workstream, due_date, continuing FROM commitments"):
+        assert due == (None if continuing else DUE_DATES[horizon])
         assert ref == f"WS{workstream}-{horizon[0].upper()}{seq}"
+
+
+# The commitments whose wording in the strategy carries on with no end.
+CONTINUING = {
+    "WS1-L1": "Continue to monitor and develop", "WS2-S2": "Continue to review critical skills gaps",
+    "WS5-S3": "Continue to grow the Science and Engineering Fast Stream", "WS5-M1": "Manage and maintain",
+    "WS6-L1": "Continue to embed and review", "WS9-S3": "Continue to grow the network of GSE champions",
+    "WS9-L1": "Monitor and develop",
+}
+
+
+def test_continuing_commitments_are_marked_in_the_csv_and_have_no_date(fresh_db):
+    """Exactly the seven commitments worded as carrying on are marked continuing, with no indicative date."""
+    rows = _csv_rows("commitments.csv")
+    marked = {r["ref"]: r for r in rows if r["continuing"] == "yes"}
+    assert set(marked) == set(CONTINUING)
+    assert all(marked[ref]["description"].startswith(words) for ref, words in CONTINUING.items())
+    assert all(r["indicative_due_date"] == "" for r in marked.values())
+    assert {r["continuing"] for r in rows} == {"yes", "no"}
+    assert "owner" not in rows[0], "the strategy names no owner per commitment"
+
+
+def test_a_date_in_the_csv_other_than_the_horizons_end_is_refused(tmp_path, fresh_db):
+    """A date typed into commitments.csv is refused: a date other than the indicative one is set on Manage data."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.db*", "backups"))
+    text = (data / "commitments.csv").read_text(encoding="utf-8").splitlines()
+    assert text[1].startswith("WS1-S1,") and "2017-09-30" in text[1]
+    text[1] = text[1].replace("2017-09-30", "2017-06-30")
+    (data / "commitments.csv").write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"commitments.csv: row 2, column indicative_due_date: .*Manage data"):
+        load_strategy(fresh_db, data)
 
 
 def test_all_ten_workstreams_have_an_aspiration(fresh_db):
