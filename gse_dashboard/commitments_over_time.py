@@ -2,8 +2,9 @@
 
 At every date the rules are those of the rest of the dashboard (queries.commitment_status and
 metrics.with_flags): a commitment's latest update known at that date, the Board's rating where
-it gave one ('Not rated' where there is none), overdue when past its due date and neither
-complete nor closed, the due date and owner as changed by then.
+it gave one ('Not rated' where there is none), past its date (the indicative date derived from
+the horizon, or one the GSE team set) when neither complete nor closed, never for a continuing
+commitment; the date and owner as set or assigned by then, with who did it and when.
 
 `commitment_rows` is the row-level list behind any figure Explore shows for commitments (ref,
 summary, owner, due date, status, ratings, latest commentary); `grouped_over_time` counts those
@@ -19,20 +20,21 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from . import metrics, queries
+from . import metrics, queries, timescales
 
 BOARD, QUARTER = "board", "quarter"
 TIME_DIMENSIONS = (BOARD, QUARTER)
 NOT_RATED = "Not rated"
-OVERDUE, NOT_OVERDUE = "overdue", "not overdue"
+OVERDUE, NOT_OVERDUE = timescales.PAST_DATE_VALUE, timescales.NOT_PAST_DATE_VALUE
 # The dimensions a commitment can be counted by, beside the time.
 DIMENSIONS = ("workstream", "horizon", "status", "rating", "overdue")
 # Column names of the row-level table, as shown and downloaded.
 ROW_COLUMNS = {
-    "ref": "Ref", "title": "Commitment", "workstream_label": "Workstream", "horizon": "Horizon",
-    "owner": "Owner", "due_date": "Due date", "status": "Status", "rating": "Rating",
-    "progress_rating": "Owner's rating", "board_rating": "Board's rating", "overdue": "Overdue",
+    "ref": "Ref", "title": "Commitment (summary)", "workstream_label": "Workstream", "horizon": "Horizon",
+    "owner_text": "Owner", "due_text": "Date", "status": "Status", "rating": "Rating",
+    "progress_rating": "Owner's rating", "board_rating": "Board's rating", "overdue": "Past its date",
     "updated_as_of": "Latest update", "commentary": "Latest commentary",
+    "strategy_ref": "In the strategy",
 }
 
 
@@ -77,10 +79,10 @@ def commitment_rows(conn: sqlite3.Connection, as_at: str, *, filters: Mapping[st
     """Every commitment within FILTERS as known at AS_AT: ref, summary, owner, due date, status, ratings, commentary.
 
     FILTERS may name workstream (numbers), horizon, status, rating (the Board's where given,
-    else the owner's, else 'Not rated') and overdue ('overdue' or 'not overdue'), each a list of
+    else the owner's, else 'Not rated') and overdue ('past its date' or 'not past its date'), each a list of
     values to keep; DUE_FROM and DUE_TO limit the due dates. Ordered by workstream, horizon, number.
     """
-    frame = metrics.with_flags(queries.commitment_status(conn, as_at), as_at)
+    frame = timescales.with_date_texts(metrics.with_flags(queries.commitment_status(conn, as_at), as_at))
     frame = frame.rename(columns={"rating": "progress_rating"})
     frame["rating"] = frame["effective_rating"].fillna(NOT_RATED)
     frame["overdue"] = frame["overdue"].map({True: OVERDUE, False: NOT_OVERDUE})
@@ -102,7 +104,7 @@ def commitment_rows(conn: sqlite3.Connection, as_at: str, *, filters: Mapping[st
 def shown_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """ROWS (from commitment_rows) with the columns and names a person reads, for the table and downloads."""
     table = rows[list(ROW_COLUMNS)].rename(columns=ROW_COLUMNS).copy()
-    table["Overdue"] = table["Overdue"].map({OVERDUE: "Yes", NOT_OVERDUE: "No"})
+    table["Past its date"] = table["Past its date"].map({OVERDUE: "Yes", NOT_OVERDUE: "No"})
     for column in ("Owner's rating", "Board's rating", "Latest update"):
         table[column] = table[column].fillna("")
     return table
@@ -154,13 +156,13 @@ def status_changes(conn: sqlite3.Connection, earlier: str, later: str, *,
     before = commitment_rows(conn, earlier).set_index("ref")
     table = pd.DataFrame({
         "Ref": after["ref"], "Commitment": after["title"], "Workstream": after["workstream_label"],
-        "Owner": after["owner"], "Due date": after["due_date"],
+        "Owner": after["owner_text"], "Date": after["due_text"],
         f"Status at {earlier}": after["ref"].map(before["status"]).fillna("not started"),
         f"Status at {later}": after["status"],
         f"Rating at {earlier}": after["ref"].map(before["rating"]).fillna(NOT_RATED),
         f"Rating at {later}": after["rating"],
-        f"Overdue at {earlier}": after["ref"].map(before["overdue"]).fillna(NOT_OVERDUE),
-        f"Overdue at {later}": after["overdue"],
+        f"Past its date at {earlier}": after["ref"].map(before["overdue"]).fillna(NOT_OVERDUE),
+        f"Past its date at {later}": after["overdue"],
         "Latest commentary": after["commentary"],
     })
     words = []
@@ -171,7 +173,7 @@ def status_changes(conn: sqlite3.Connection, earlier: str, later: str, *,
         if row[7] != row[8]:
             parts.append(f"rating {row[7]} → {row[8]}")
         if row[9] != row[10]:
-            parts.append("became overdue" if row[10] == OVERDUE else "no longer overdue")
+            parts.append("passed its date" if row[10] == OVERDUE else "no longer past its date")
         words.append("; ".join(parts))
     table.insert(5, "Change", words)
     if changed_only:

@@ -365,13 +365,17 @@ def m004_saved_queries(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL
     );
     """)
+
+
 # The commitments the strategy words as carrying on with no end ("continue to", "monitor",
 # "manage and maintain"), as data/commitments.csv marks them; a database built before this
 # migration learns them here, a new one from the file.
 _CONTINUING_REFS = ("WS1-L1", "WS2-S2", "WS5-S3", "WS5-M1", "WS6-L1", "WS9-S3", "WS9-L1")
 
 
-@migrations()
+# Not in the migration runner's transaction: a parent table is rebuilt the way SQLite documents
+# (foreign keys off, one transaction, foreign_key_check before commit), and it can be re-run.
+@migrations(transactional=False)
 def m005_indicative_dates_continuing_commitments_assigned_owners(db: sqlite_utils.Database) -> None:
     """Timescales and owners as the strategy states them.
 
@@ -382,9 +386,28 @@ def m005_indicative_dates_continuing_commitments_assigned_owners(db: sqlite_util
     user set and an owner the GSE team assigned each carry who recorded them and when. Earlier
     rows are read against the values they replaced: only a real change counts as set.
     """
+    if "continuing" in db["commitments"].columns_dict:
+        return
     conn = db.conn
-    # The tables are rebuilt under the foreign keys that point at them; checked at commit.
-    conn.execute("PRAGMA defer_foreign_keys = ON")
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        _rebuild_commitments_for_timescales(conn)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise StoreError(f"rebuilding commitments would break {len(broken)} reference(s): {broken[:3]}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+
+
+def _rebuild_commitments_for_timescales(conn: sqlite3.Connection) -> None:
+    """The body of m005, inside its transaction: new commitments and commitment_changes tables."""
     old = {ref: (due, owner) for ref, due, owner in conn.execute("SELECT ref, due_date, owner FROM commitments")}
     marks = ", ".join("?" for _ in _CONTINUING_REFS)
     conn.execute("""

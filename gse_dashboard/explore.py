@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import sqlite_utils
 
-from . import charts, disclosure, metrics, queries
+from . import charts, disclosure, metrics, queries, timescales
 from . import db as store
 from .auth import User, require_editor
 from .charts import Chart
@@ -35,7 +35,7 @@ NOT_RATED = "Not rated"
 # The population an indicator is shown for unless the Civil Service benchmark is asked for.
 PROFESSION = "GSE"
 # Never a bare "overdue": the dates are indicative (derived from the horizon) unless the GSE team set one.
-OVERDUE, NOT_OVERDUE = "past its date", "not past its date"
+OVERDUE, NOT_OVERDUE = timescales.PAST_DATE_VALUE, timescales.NOT_PAST_DATE_VALUE
 # Written as ?by=none: no grouping, one figure for the whole selection.
 NO_GROUPING = "none"
 # Two groupings make a cross-tab; a third makes a table nobody can read on a screen.
@@ -470,7 +470,8 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
 
     The same rules as queries.commitment_status and metrics.with_flags: the latest update
     known at AS_AT, the Board's rating where it gave one, past its date (indicative or set) when
-    open with a date before AS_AT, never for a continuing commitment; a commitment with no update is 'not started' and 'Not rated'.
+    open with a date before AS_AT, never for a continuing commitment; a commitment with no
+    update is 'not started' and 'Not rated'.
     """
     filters = filters or {}
     params = {"as_at": as_at, "cutoff": store.end_of_day(as_at), "due_from": due_from, "due_to": due_to}

@@ -88,7 +88,7 @@ _DUE_COLUMNS = """COALESCE(d.due_date, c.due_date) AS due_date, c.continuing,
          ELSE 'indicative' END AS due_basis"""
 _STATUS_COLUMNS = f"""
     c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
-    c.description, a.owner, CASE WHEN a.owner IS NOT NULL THEN a.recorded_by END AS owner_assigned_by,
+    c.description, c.strategy_ref, a.owner, CASE WHEN a.owner IS NOT NULL THEN a.recorded_by END AS owner_assigned_by,
     CASE WHEN a.owner IS NOT NULL THEN substr(a.recorded_at, 1, 10) END AS owner_assigned_on,
     CASE WHEN d.due_date IS NOT NULL THEN d.recorded_by END AS due_set_by,
     CASE WHEN d.due_date IS NOT NULL THEN substr(d.recorded_at, 1, 10) END AS due_set_on,

@@ -71,7 +71,10 @@ class SavedQuery:
 
 _STATUS_AT_A_DATE = """\
 -- Every commitment's status, ratings and latest commentary as known at the date below
--- (change the date on the first line). Overdue: past due, neither complete nor closed.
+-- (change the date on the first line). Titles are our summaries; strategy_ref points to the
+-- strategy's own words. The date is indicative (the end of the horizon) unless the GSE team set
+-- one; continuing commitments have none and are never past it. The owner is blank until the GSE
+-- team assigns one (the strategy makes the Profession Board responsible for delivery).
 WITH params AS (SELECT '2019-10-16' AS as_at, '2019-10-16' || 'T23:59:59' AS cutoff),
 latest AS (
     SELECT u.ref, u.as_of, u.status, u.rating, u.board_rating, u.commentary, ROW_NUMBER() OVER (
@@ -80,28 +83,41 @@ latest AS (
     WHERE u.as_of <= p.as_at AND u.recorded_at <= p.cutoff
       AND (u.superseded_at IS NULL OR u.superseded_at > p.cutoff)
 ),
-changed AS (
-    SELECT ch.ref, ch.due_date, ch.owner, ROW_NUMBER() OVER (
+dated AS (
+    SELECT ch.ref, ch.due_date, ROW_NUMBER() OVER (
         PARTITION BY ch.ref ORDER BY ch.recorded_at DESC, ch.id DESC) AS newest
-    FROM commitment_changes ch, params p WHERE ch.recorded_at <= p.cutoff
+    FROM commitment_changes ch, params p WHERE ch.sets_due_date = 1 AND ch.recorded_at <= p.cutoff
+),
+assigned AS (
+    SELECT ch.ref, ch.owner, ch.recorded_by, substr(ch.recorded_at, 1, 10) AS assigned_on, ROW_NUMBER() OVER (
+        PARTITION BY ch.ref ORDER BY ch.recorded_at DESC, ch.id DESC) AS newest
+    FROM commitment_changes ch, params p WHERE ch.sets_owner = 1 AND ch.recorded_at <= p.cutoff
 )
-SELECT c.ref, c.title AS commitment, c.workstream || '. ' || w.name AS workstream, c.horizon,
-       COALESCE(ch.owner, c.owner) AS owner, COALESCE(ch.due_date, c.due_date) AS due_date,
+SELECT c.ref, c.title AS commitment_summary, c.strategy_ref, c.workstream || '. ' || w.name AS workstream,
+       c.horizon, a.owner AS assigned_owner,
+       CASE WHEN a.owner IS NOT NULL THEN a.recorded_by END AS assigned_by,
+       CASE WHEN a.owner IS NOT NULL THEN a.assigned_on END AS assigned_on,
+       COALESCE(d.due_date, c.due_date) AS due_date,
+       CASE WHEN d.due_date IS NOT NULL THEN 'set' WHEN c.continuing = 1 THEN 'continuing'
+            ELSE 'indicative' END AS date_basis,
        COALESCE(l.status, 'not started') AS status,
        COALESCE(l.board_rating, l.rating, 'Not rated') AS rating,
-       CASE WHEN COALESCE(ch.due_date, c.due_date) < p.as_at
+       CASE WHEN COALESCE(d.due_date, c.due_date) < p.as_at AND c.continuing = 0
              AND COALESCE(l.status, 'not started') NOT IN ('complete', 'closed')
-            THEN 'overdue' ELSE 'not overdue' END AS overdue,
+            THEN 'past its date' ELSE 'not past its date' END AS past_its_date,
        l.as_of AS latest_update, COALESCE(l.commentary, '') AS latest_commentary
 FROM commitments c CROSS JOIN params p
 JOIN workstreams w ON w.number = c.workstream
 LEFT JOIN latest l ON l.ref = c.ref AND l.newest = 1
-LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
+LEFT JOIN dated d ON d.ref = c.ref AND d.newest = 1
+LEFT JOIN assigned a ON a.ref = c.ref AND a.newest = 1
 ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq"""
 
 _OVERDUE_AT_EACH_BOARD = """\
--- Overdue commitments in each workstream at each Board meeting, each as known on the Board's date
--- (past due, neither complete nor closed; due dates as changed by then).
+-- Commitments past their date in each workstream at each Board meeting, each as known on the
+-- Board's date: open (neither complete nor closed) with a date before the Board; the date is the
+-- indicative one (end of the horizon) unless the GSE team had set one by then; continuing
+-- commitments have none and are never counted.
 WITH boards AS (
     SELECT date AS board, date || 'T23:59:59' AS cutoff FROM board_meetings
 ),
@@ -115,11 +131,11 @@ latest AS (
 due AS (
     SELECT b.board, ch.ref, ch.due_date, ROW_NUMBER() OVER (
         PARTITION BY b.board, ch.ref ORDER BY ch.recorded_at DESC, ch.id DESC) AS newest
-    FROM boards b JOIN commitment_changes ch ON ch.recorded_at <= b.cutoff
+    FROM boards b JOIN commitment_changes ch ON ch.sets_due_date = 1 AND ch.recorded_at <= b.cutoff
 )
 SELECT b.board, c.workstream || '. ' || w.name AS workstream,
-       SUM(COALESCE(d.due_date, c.due_date) < b.board
-           AND COALESCE(l.status, 'not started') NOT IN ('complete', 'closed')) AS overdue
+       SUM(COALESCE(d.due_date, c.due_date) < b.board AND c.continuing = 0
+           AND COALESCE(l.status, 'not started') NOT IN ('complete', 'closed')) AS past_their_date
 FROM boards b CROSS JOIN commitments c
 JOIN workstreams w ON w.number = c.workstream
 LEFT JOIN latest l ON l.board = b.board AND l.ref = c.ref AND l.newest = 1
@@ -129,8 +145,8 @@ ORDER BY b.board, c.workstream"""
 
 READY_MADE: tuple[SavedQuery, ...] = (
     SavedQuery("Commitment status as at a date", _STATUS_AT_A_DATE, ChartSpec()),
-    SavedQuery("Overdue commitments by workstream at each Board", _OVERDUE_AT_EACH_BOARD,
-               ChartSpec(x="board", y="overdue", series="workstream")),
+    SavedQuery("Commitments past their date by workstream at each Board", _OVERDUE_AT_EACH_BOARD,
+               ChartSpec(x="board", y="past_their_date", series="workstream")),
     *(SavedQuery(name, sql, ChartSpec(x="grade", y="members") if name.startswith("Members by grade")
                  else ChartSpec()) for name, sql in sqlbox.EXAMPLE_QUERIES),
 )

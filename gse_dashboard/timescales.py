@@ -36,6 +36,8 @@ PAST_DATE_HELP = ("Open commitments (not complete or closed) whose date has pass
 # Headings for counts and columns: never a bare "overdue" where the date is derived.
 PAST_DATE_HEADING = "Past their date"
 PAST_DATE_COLUMN = "Past its date"
+# The values a commitment takes when counted or filtered by it (Explore, commitments over time).
+PAST_DATE_VALUE, NOT_PAST_DATE_VALUE = "past its date", "not past its date"
 
 
 def _day(text: str | None) -> str:

@@ -13,15 +13,15 @@ def test_quarter_ends_run_from_the_first_quarter_to_the_last_complete_one():
 
 
 def test_counts_at_each_board_are_the_as_at_counts_of_that_date(built):
-    """Overdue commitments by workstream at each Board equal Explore's count as known at that Board's date."""
+    """Commitments past their date by workstream at each Board equal Explore's count as known at that Board's date."""
     conn = built.conn
     frame = over_time.grouped_over_time(conn, over_time.BOARD, "2020-01-31", by="workstream",
-                                        filters={"overdue": ["overdue"]})
+                                        filters={"overdue": ["past its date"]})
     boards = over_time.time_points(conn, over_time.BOARD, "2020-01-31")
     assert boards and set(frame["board"]) <= set(boards)
     for board in (boards[4], boards[-1]):
         expected = explore.commitment_groups(conn, board, group_by=("workstream",),
-                                             filters={"overdue": ("overdue",)})
+                                             filters={"overdue": ("past its date",)})
         got = frame[frame["board"] == board]
         assert dict(zip(got["workstream"], got["commitments"])) == dict(
             zip(expected["workstream"], expected["commitments"]))
@@ -29,16 +29,19 @@ def test_counts_at_each_board_are_the_as_at_counts_of_that_date(built):
 
 
 def test_rows_behind_a_figure_are_the_commitments_it_counts(built):
-    """The row-level list for a workstream's overdue cell has as many rows as the cell counts, with their details."""
+    """The rows behind a workstream's past-its-date cell are as many as it counts, with their details."""
     conn = built.conn
     counts = explore.commitment_groups(conn, "2019-10-16", group_by=("workstream", "overdue"))
-    cell = counts[(counts["overdue"] == "overdue")].iloc[0]
+    cell = counts[(counts["overdue"] == "past its date")].iloc[0]
     rows = over_time.commitment_rows(conn, "2019-10-16", filters={"workstream": [int(cell["workstream"])],
-                                                                   "overdue": ["overdue"]})
+                                                                   "overdue": ["past its date"]})
     assert len(rows) == cell["commitments"]
     shown = over_time.shown_rows(rows)
-    assert list(shown.columns)[:6] == ["Ref", "Commitment", "Workstream", "Horizon", "Owner", "Due date"]
-    assert (shown["Overdue"] == "Yes").all() and (shown["Due date"] < "2019-10-16").all()
+    assert list(shown.columns)[:6] == ["Ref", "Commitment (summary)", "Workstream", "Horizon", "Owner", "Date"]
+    assert (shown["Past its date"] == "Yes").all() and (rows["due_date"] < "2019-10-16").all()
+    assert shown["Date"].str.endswith("(indicative)").all(), "no date was set, so every date shown is indicative"
+    assert (shown["Owner"] == "GSE Profession Board, per the strategy (GCSA is SRO)").all()
+    assert shown["In the strategy"].str.startswith("Annex A, section").all()
     assert shown["Workstream"].iloc[0].startswith(f"{int(cell['workstream'])}. ")
     assert "Latest commentary" in shown.columns
 

@@ -3,8 +3,10 @@
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from gse_dashboard import db as store
+from gse_dashboard import queries
 
 
 def test_migrations_apply_twice_without_harm(tmp_path):
@@ -67,3 +69,36 @@ def test_integrity_check_reports_a_broken_foreign_key(tmp_path, built_db_file):
     database.conn.commit()
     problems = store.integrity_problems(database)
     assert len(problems) == 1 and "progress_updates row 1" in problems[0]
+
+
+def test_the_timescales_migration_keeps_real_assignments_and_drops_invented_owners():
+    """Upgrading a database: invented owners go, continuing ones lose their date, a real edit keeps who and when."""
+    database = sqlite_utils.Database(memory=True)
+    database.conn.execute("PRAGMA foreign_keys = ON")
+    store.migrations.apply(database, stop_before="m005_indicative_dates_continuing_commitments_assigned_owners")
+    database["workstreams"].insert({"number": 1, "name": "W", "aspiration": "a", "challenges": "c",
+                                    "strategy_ref": "r"})
+    for ref, horizon, seq, due in (("WS1-S1", "short", 1, "2017-09-30"), ("WS1-L1", "long", 1, "2021-09-30")):
+        database["commitments"].insert({"ref": ref, "workstream": 1, "horizon": horizon, "seq": seq, "title": ref,
+                                        "description": "d", "due_date": due, "owner": "GSE team", "strategy_ref": "r"})
+    database["progress_updates"].insert({"ref": "WS1-L1", "as_of": "2017-03-31", "status": "in progress",
+                                         "rating": "Green", "percent_complete": 10,
+                                         "recorded_at": "2017-04-01T09:00:00",
+                                         "recorded_by": "t"})
+    changes = [("WS1-S1", "2018-03-31", "GSE team", "ada", "2017-11-01T10:00:00"),
+               ("WS1-S1", "2018-03-31", "Jane Smith", "bob", "2017-12-01T10:00:00"),
+               ("WS1-S1", "2018-06-30", "Jane Smith", "cat", "2018-02-01T10:00:00")]
+    for ref, due, owner, who, when in changes:
+        database["commitment_changes"].insert({"ref": ref, "due_date": due, "owner": owner, "reason": "r",
+                                               "recorded_at": when, "recorded_by": who})
+    store.migrate(database)
+    assert database.conn.execute("SELECT ref, continuing, due_date FROM commitments ORDER BY ref").fetchall() == [
+        ("WS1-L1", 1, None), ("WS1-S1", 0, "2017-09-30")]
+    assert "owner" not in database["commitments"].columns_dict
+    rows = database.conn.execute("SELECT recorded_by, sets_due_date, due_date, sets_owner, owner "
+                                 "FROM commitment_changes ORDER BY id").fetchall()
+    assert rows == [("ada", 1, "2018-03-31", 0, None), ("bob", 0, None, 1, "Jane Smith"),
+                    ("cat", 1, "2018-06-30", 0, None)]
+    row = queries.commitment_status(database.conn, "2018-03-01", ref="WS1-S1").iloc[0]
+    assert (row["owner"], row["owner_assigned_by"], row["due_set_by"]) == ("Jane Smith", "bob", "cat")
+    assert store.integrity_problems(database) == []

@@ -101,7 +101,8 @@ def test_until_an_owner_is_assigned_the_strategys_responsibility_stands(database
     assert row["owner"] is None and timescales.owner_text(row["owner"]) == timescales.STRATEGY_OWNER
     assert timescales.STRATEGY_OWNER.startswith("GSE Profession Board")
     edits.change_commitment(database, ADA, "WS4-M4", due_date="", owner="Jane Smith, HoSEP (Home Office)",
-                            reason="Board asked for a named lead", based_on=edits.current_version(database.conn, "WS4-M4"))
+                            reason="Board asked for a named lead",
+                            based_on=edits.current_version(database.conn, "WS4-M4"))
     row = queries.commitment_status(database.conn, "2030-01-01", ref="WS4-M4").iloc[0]
     today = dt.date.today()
     assert timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == (

@@ -87,7 +87,8 @@ def test_a_date_change_alone_keeps_the_owner_and_who_assigned_it(history):
                                           "reason": "re-planned", "recorded_at": "2018-02-10T12:00:00",
                                           "recorded_by": "bob"})
     row = queries.commitment_status(history.conn, "2018-03-01").iloc[0]
-    assert (row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == ("Head of GSE team", "ada", "2018-01-10")
+    assert (row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == (
+        "Head of GSE team", "ada", "2018-01-10")
     assert (row["due_date"], row["due_set_by"], row["due_set_on"]) == ("2018-06-30", "bob", "2018-02-10")
 
 

@@ -47,26 +47,28 @@ def test_viewers_cannot_save_and_ready_made_queries_cannot_be_taken_or_deleted(f
     assert [q.name for q in saved.list_queries(fresh_db.conn)] == [q.name for q in saved.READY_MADE]
 
 
-def test_the_ready_made_overdue_query_agrees_with_explore_at_every_board(built_db_file, built):
-    """'Overdue commitments by workstream at each Board' gives the counts Explore's commitments-over-time gives."""
-    query = saved.load_query(built.conn, "Overdue commitments by workstream at each Board")
+def test_the_ready_made_past_date_query_agrees_with_explore_at_every_board(built_db_file, built):
+    """'Commitments past their date by workstream at each Board' gives the counts commitments-over-time gives."""
+    query = saved.load_query(built.conn, "Commitments past their date by workstream at each Board")
     result = sqlbox.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
     expected = over_time.grouped_over_time(built.conn, over_time.BOARD, "2099-12-31", by="workstream",
-                                           filters={"overdue": ["overdue"]})
-    got = result[result["overdue"] > 0]
-    assert sorted(zip(got["board"], got["workstream"].str.split(".").str[0].astype(int), got["overdue"])) == \
+                                           filters={"overdue": ["past its date"]})
+    got = result[result["past_their_date"] > 0]
+    assert sorted(zip(got["board"], got["workstream"].str.split(".").str[0].astype(int),
+                      got["past_their_date"])) == \
         sorted(zip(expected["board"], expected["workstream"], expected["commitments"]))
 
 
 def test_the_ready_made_status_query_agrees_with_the_row_level_list(built_db_file, built):
-    """'Commitment status as at a date' gives each commitment the status, rating and overdue flag the app gives."""
+    """'Commitment status as at a date' gives each commitment the app's status, rating and past-its-date flag."""
     query = saved.load_query(built.conn, "Commitment status as at a date")
     result = sqlbox.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
     rows = over_time.commitment_rows(built.conn, "2019-10-16")
     assert list(result["ref"]) == list(rows["ref"])
     assert list(result["status"]) == list(rows["status"])
     assert list(result["rating"]) == list(rows["rating"])
-    assert list(result["overdue"]) == list(rows["overdue"])
+    assert list(result["past_its_date"]) == list(rows["overdue"])
+    assert list(result["due_date"].fillna("")) == list(rows["due_date"].fillna(""))
 
 
 def test_a_result_over_dates_with_many_series_is_drawn_as_small_multiples():
