@@ -7,15 +7,39 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import queries
+from . import metrics, queries, timescales
 
 # Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection), with the
 # full-width forms some spreadsheets also read as formula starts.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+
+
+def commitments_export(conn) -> pd.DataFrame:
+    """One row per commitment as known today, for `export commitments`.
+
+    Titles and descriptions are our summaries, named so, beside the strategy_ref that says where
+    the strategy's words are. The date says whether it is indicative, set (by whom, when) or none
+    (continuing); the owner is blank until the GSE team assigns one, then comes with who and when.
+    """
+    frame = queries.commitments_export(conn)
+    today = max(pd.Timestamp.today().date().isoformat(), queries.LAUNCH_DATE)
+    frame["past_its_date"] = metrics.past_date(frame, today).map({True: "yes", False: "no"})
+    frame["continuing"] = frame["continuing"].map({1: "yes", 0: "no"})
+    frame = frame.rename(columns={"title": "title_summary", "description": "description_summary",
+                                  "due_basis": "date_basis", "due_set_by": "date_set_by", "due_set_on": "date_set_on",
+                                  "indicative_due_date": "indicative_date", "owner": "assigned_owner"})
+    frame["owner"] = [timescales.owner_text(o, b, d) for o, b, d in
+                      zip(frame["assigned_owner"], frame["owner_assigned_by"], frame["owner_assigned_on"])]
+    return frame[["ref", "workstream", "workstream_name", "horizon", "seq", "title_summary", "description_summary",
+                  "strategy_ref", "continuing", "due_date", "date_basis", "date_set_by", "date_set_on",
+                  "indicative_date", "past_its_date", "owner", "assigned_owner", "owner_assigned_by",
+                  "owner_assigned_on", "status", "rating", "percent_complete", "updated_as_of"]]
+
+
 # Named exports shaped for people; any stored table can also be exported whole.
 EXPORTS = {
-    "commitments": queries.commitments_export,
+    "commitments": commitments_export,
     "observations": queries.observations_export,
     **{table: (lambda conn, table=table: queries.whole_table(conn, table))
        for table in queries.TABLES if table not in ("commitments", "observations")},

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import auth, build, edits, importers, metrics, queries
+from . import auth, build, edits, importers, metrics, queries, timescales
 from . import db as store
 from .db import RATINGS, STATUSES
 from .safe_text import md
@@ -87,8 +87,11 @@ def latest_update_ui(ref: str) -> pd.Series:
     """What the commitment's latest update says now, as plain text."""
     today = dt.date.today().isoformat()
     row = load_current_status(db_path(), revision(), today).loc[ref]
-    st.markdown(f"**{md(ref)}: {md(row['title'])}**  \nOwner: {md(row['owner'])} · due {format_date(row['due_date'])}"
-                + (" · ⚠ overdue" if row["overdue"] else ""))
+    owner = timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"])
+    due = timescales.due_text(row["due_date"], row["due_basis"], row["due_set_by"], row["due_set_on"])
+    flag = timescales.past_date_label(bool(row["overdue"]), row["due_basis"])
+    st.markdown(f"**{md(ref)}: {md(row['title'])}** (our summary; {md(row['strategy_ref'])})  \n"
+                f"Owner: {md(owner)} · Date: {md(due)}" + (f" · {flag}" if flag else ""))
     if row["update_id"] is None or pd.isna(row["update_id"]):
         st.info("No update has been recorded for this commitment yet.")
     else:
@@ -148,14 +151,30 @@ def record_update_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
 
 
 def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
-    """The form to change a commitment's owner and due date, with a reason for the audit log."""
+    """The form to set a commitment's date or assign its owner, with a reason for the audit log."""
     based_on = _based_on(ref)
+    continuing = bool(latest["continuing"])
     with st.form("change_commitment", enter_to_submit=False):
-        st.markdown("**Change the owner or due date**")
+        st.markdown("**Set a date or assign an owner**")
         columns = st.columns(2)
-        due = columns[0].date_input("Due date", value=dt.date.fromisoformat(latest["due_date"]),
-                                    min_value=dt.date(2016, 9, 30), format="DD/MM/YYYY")
-        owner = columns[1].text_input("Owner", value=latest["owner"], max_chars=200)
+        if continuing:
+            due = None
+            columns[0].markdown("**Date:** none. This is a continuing commitment: the strategy gives it no end, "
+                                "so it is never past a date and is judged by its latest update and rating.")
+        else:
+            indicative = format_date(latest["indicative_due_date"])
+            due = columns[0].date_input(
+                "Date", value=dt.date.fromisoformat(latest["due_date"]), min_value=dt.date(2016, 9, 30),
+                format="DD/MM/YYYY",
+                help=f"The indicative date is {indicative}, the end of its horizon: the strategy's timescales are "
+                     "indicative. A different date replaces it and is shown as set, by you, today; choose "
+                     f"{indicative} again to go back to the indicative date.")
+        assigned = latest["owner"] if isinstance(latest["owner"], str) else ""
+        owner = columns[1].text_input(
+            "Owner", value=assigned, max_chars=200, placeholder="Not assigned: the GSE Profession Board's",
+            help="The strategy names no owner per commitment: the GSE Profession Board is responsible for "
+                 "delivery. An owner you assign is shown with your name and today's date; leave it blank for "
+                 "the Board's.")
         reason = st.text_input("Reason for the change", max_chars=500,
                                help="Kept in the audit log, e.g. 'Re-planned by the Board on 18 October 2017'.")
         submitted = st.form_submit_button("Save change")
@@ -175,7 +194,7 @@ def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
     finally:
         database.close()
     _based_on(ref, refresh=True)
-    _flash("success", f"{ref} now due {format_date(due.isoformat())}, owned by {owner.strip()}.")
+    _flash("success", f"{ref}: the change is recorded in your name, with today's date and your reason.")
     st.rerun()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, queries, tables
+from . import charts, disclosure, metrics, queries, tables, timescales
 from . import db as store
 from .config import load_settings
 from .db import ALL, RATINGS, STATUSES
@@ -197,7 +197,10 @@ def rating_trend(now: str | None, before: str | None, previous: str | None, *, s
 
 
 def due_or_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
-    """Commitments overdue, or open and due within DUE_SOON_DAYS of AS_AT, soonest due first."""
+    """Commitments past their date, or open and due within DUE_SOON_DAYS of AS_AT, soonest first.
+
+    Dates are indicative (or set); a continuing commitment has none and is never chosen here.
+    """
     horizon = (dt.date.fromisoformat(as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
     open_ = ~status["status"].isin(metrics.DONE)
     chosen = status[status["overdue"] | (open_ & (status["due_date"] <= horizon))]
@@ -205,7 +208,7 @@ def due_or_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
 
 
 def long_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
-    """Overdue commitments whose due date is more than LONG_OVERDUE_DAYS before AS_AT."""
+    """Commitments past their date (indicative or set) by more than LONG_OVERDUE_DAYS at AS_AT."""
     cutoff = (dt.date.fromisoformat(as_at) - dt.timedelta(days=LONG_OVERDUE_DAYS)).isoformat()
     return status[status["overdue"] & (status["due_date"] < cutoff)].sort_values(["due_date", "ref"])
 
@@ -338,7 +341,7 @@ def overview_section(snap: Snapshot) -> Section:
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
     facts = Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
-                   ("Overdue commitments", overdue)])
+                   (timescales.PAST_DATE_FACT, overdue)])
     before = (dict(zip(snap.summary_before["number"], snap.summary_before["rating"]))
               if snap.summary_before is not None else {})
     grid = pd.DataFrame({
@@ -348,7 +351,7 @@ def overview_section(snap: Snapshot) -> Section:
                                  for r in snap.summary.itertuples()],
         "Complete (%)": snap.summary["actual_share"].round(0).astype(int),
         "Due (planned, %)": snap.summary["planned_share"].round(0).astype(int),
-        "Overdue": snap.summary["overdue"].astype(int),
+        timescales.PAST_DATE_HEADING: snap.summary["overdue"].astype(int),
     })
     chart = charts.workstream_delivery_chart(snap.summary, snap.as_at, tables.source_line(snap.illustrative))
     return Section("Overview", [
@@ -359,8 +362,8 @@ def overview_section(snap: Snapshot) -> Section:
                + (f", and their ratings since the Board of {tables.format_date(snap.previous)}"
                   if snap.previous else ""),
                "Delivery confidence is the average rating of a workstream's open commitments (the Board's "
-               "rating where given), as symbol and word: ■■■■■ Green to ■□□□□ Red. Overdue: past the due "
-               "date and neither complete nor closed."),
+               "rating where given), as symbol and word: ■■■■■ Green to ■□□□□ Red. "
+               f"{timescales.PAST_DATE_HEADING}: {timescales.PAST_DATE_HELP}"),
         Figure(chart),
     ])
 
@@ -374,12 +377,12 @@ def changes_section(snap: Snapshot) -> Section:
     between = f"Between {tables.format_date(snap.previous)} and {tables.format_date(snap.as_at)}"
     changes = snap.changes
     if changes.empty:
-        section.blocks.append(Text(f"{between} no commitment changed status or rating, and none became overdue."))
+        section.blocks.append(Text(f"{between} no commitment changed status or rating, and none passed its date."))
     else:
         counts = changes["change"].value_counts()
         section.blocks.append(Text(f"{between}: " + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items())
                                    + "."))
-        shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
+        shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
                                         "change": "Change", "from": "From", "to": "To"})
         section.blocks.append(_table(shown, f"Changes to commitments since the Board of "
                                             f"{tables.format_date(snap.previous)}"))
@@ -462,11 +465,12 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
     if before_headline is not None:
         complete += f"; {_signed(headline['complete'] - before_headline['complete'])} since the last Board"
     blocks = [
-        Text(f"What good looks like: {_first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
+        Text(f"What good looks like (our summary; the strategy's words are in {ws['strategy_ref']}): "
+             f"{_first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
         Facts([("Delivery confidence", metrics.rating_label(rating)),
                ("Trend", rating_trend(rating, before, snap.previous)),
                ("Commitments complete", complete),
-               ("Overdue", str(headline["overdue"]))]),
+               (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
     ]
     if not data["indicators"].empty:
         # Its indicators as lines beside the chart (not a table under it): a workstream then fits one slide.
@@ -476,16 +480,22 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
                                                  tables.source_line(snap.illustrative))))
     chosen = due_or_overdue(status, snap.as_at)
     horizon = (dt.date.fromisoformat(snap.as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
-    caption = f"Commitments overdue or due by {tables.format_date(horizon)}"
+    caption = f"Commitments past their date or due by {tables.format_date(horizon)}"
     if chosen.empty:
         blocks.append(Text(f"{caption}: none.", "p"))
     else:
-        shown = tables.commitment_table(chosen)
-        shown["Due"] = chosen["due_date"].map(tables.format_date)
+        shown = tables.commitment_table(chosen).drop(columns="In the strategy")
+        note = (f"Commitments are our summaries: the strategy's words are in {ws['strategy_ref']}. "
+                "Dates are indicative (the end of the horizon) unless shown as set.")
+        if chosen["owner"].isna().all():
+            # One sentence instead of the same owner on every row, so a workstream still fits a slide.
+            shown = shown.drop(columns="Owner")
+            note += (" No owner has been assigned to these: the GSE Profession Board is responsible for delivery, "
+                     "as the strategy states.")
         shown = tables.formatted(shown)
         revised = chosen["revised"].astype(bool).to_numpy()
         shown.loc[revised, "% complete"] = shown.loc[revised, "% complete"] + f" {disclosure.REVISED}"
-        blocks.append(Table(shown.astype(str), caption))
+        blocks.append(Table(shown.astype(str), caption, note))
     return Section(f"{number}. {ws['name']}", blocks)
 
 
@@ -616,10 +626,11 @@ def closing_section(snap: Snapshot) -> Section:
         + "; ".join(metrics.rating_label(r) for r in RATINGS)
         + ". The Board's rating is used where it has given one. A workstream's rating is the average of its "
           "open commitments' ratings, rounding halves towards caution.",
-        "Due date: short term by 30 September 2017, medium term by 30 September 2018, long term by "
-        "30 September 2021, unless changed since.",
-        "Overdue: past its due date and neither complete nor closed, whatever its rating. Due (on a workstream "
-        f"page): open and due within {DUE_SOON_DAYS} days of the as-at date.",
+        "Dates: " + timescales.HOW_DATES_ARE_DERIVED,
+        f"{timescales.PAST_DATE_HEADING}: {timescales.PAST_DATE_HELP} Whatever their rating. Due (on a "
+        f"workstream page): open and due within {DUE_SOON_DAYS} days of the as-at date.",
+        "Owners: " + timescales.OWNERS_EXPLAINED,
+        "Summaries: " + timescales.SUMMARIES_EXPLAINED,
         "Planned: the share of commitments due by a date. Actual: the share complete at that date. Work done "
         "(weighted): the average percent complete, which credits work part done.",
         "Diversity shares are the percentage of those who declared; a share resting on under 50% declared is "
@@ -658,7 +669,7 @@ def brief_sections(snap: Snapshot) -> list[Section]:
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
     headlines = Section("Headlines", [
         Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
-               ("Overdue commitments", overdue)]),
+               (timescales.PAST_DATE_FACT, overdue)]),
         Figure(charts.trajectory_chart(snap.trajectory, "All workstreams", snap.as_at,
                                        tables.source_line(snap.illustrative))),
     ])
@@ -686,10 +697,10 @@ def brief_sections(snap: Snapshot) -> list[Section]:
             overdue_rows = status[status["overdue"]].sort_values(["due_date", "ref"])
             text = f"{row.number}. {row.name}: {'; '.join(reasons)}."
             if not overdue_rows.empty:
-                cited = "; ".join(f"{r.ref} {r.title} (due {tables.format_date(r.due_date)})"
+                cited = "; ".join(f"{r.ref} {r.title} ({timescales.due_text(r.due_date, r.due_basis)})"
                                   for r in overdue_rows.head(BRIEF_MAX_REFS).itertuples())
                 more = len(overdue_rows) - BRIEF_MAX_REFS
-                text += f" Overdue: {cited}" + (f"; and {more} more" if more > 0 else "") + "."
+                text += f" Past their date: {cited}" + (f"; and {more} more" if more > 0 else "") + "."
             quote = latest_commentary(status)
             if quote is not None:
                 text += (f" Latest ({quote['ref']}, {tables.format_date(quote['updated_as_of'])}): "
@@ -709,8 +720,9 @@ def board_asks(snap: Snapshot, widening: list[str], closing: list[str]) -> list[
     headline, before = snap.headline, snap.headline_before
     since = (f" ({_signed(headline['overdue'] - before['overdue'])} since the last Board)"
              if before is not None else "")
-    asks = [f"Note that {headline['overdue']} of the {headline['commitments']} commitments are overdue{since}, and "
-            f"that {headline['actual_share']:.0f}% are complete against {headline['planned_share']:.0f}% due."]
+    asks = [f"Note that {headline['overdue']} of the {headline['commitments']} commitments are past their date "
+            f"(indicative unless set){since}, and that {headline['actual_share']:.0f}% are complete against "
+            f"{headline['planned_share']:.0f}% due."]
     if widening:
         asks.append(f"Note that the gap with the Civil Service is widening for {_join(widening)}"
                     + (f", and closing for {_join(closing)}." if closing else "."))
@@ -721,7 +733,8 @@ def board_asks(snap: Snapshot, widening: list[str], closing: list[str]) -> list[
     if not stale.empty:
         refs = ", ".join(stale["ref"].head(BRIEF_MAX_DECISION_REFS))
         more = len(stale) - BRIEF_MAX_DECISION_REFS
-        asks.append(f"Decide whether to re-plan or close the {len(stale)} commitments overdue by more than a year: "
+        asks.append(f"Decide whether to re-plan or close the {len(stale)} commitments more than a year past their "
+                    "date: "
                     f"{refs}" + (f" and {more} more" if more > 0 else "") + ".")
     red = snap.summary[snap.summary["rating"] == "Red"]
     if not red.empty:

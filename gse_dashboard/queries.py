@@ -311,11 +311,8 @@ def illustrative_in_use(conn: sqlite3.Connection) -> bool:
 
 
 def commitments_export(conn: sqlite3.Connection) -> pd.DataFrame:
-    """One row per commitment with its current due date and owner, for `export commitments`."""
-    today = dt.date.today().isoformat()
-    frame = commitment_status(conn, max(today, LAUNCH_DATE))
-    return frame[["ref", "workstream", "workstream_name", "horizon", "seq", "title", "description",
-                  "due_date", "owner", "status", "rating", "percent_complete", "updated_as_of"]]
+    """Every commitment's status as known today, for `export commitments` (shaped in exports)."""
+    return commitment_status(conn, max(dt.date.today().isoformat(), LAUNCH_DATE))
 
 
 def observations_export(conn: sqlite3.Connection, *, real_only: bool = False) -> pd.DataFrame:

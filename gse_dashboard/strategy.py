@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import sqlite_utils
@@ -26,6 +27,8 @@ DUE_DATES = {"short": "2017-09-30", "medium": "2018-09-30", "long": "2021-09-30"
 # How commitments.csv says whether a commitment carries on with no end ("continue to", "monitor").
 CONTINUING = {"yes": 1, "no": 0}
 
+# The "The strategy" page's text: our summary with page references, as Markdown sections.
+STRATEGY_PAGE = "strategy.md"
 FILES = {
     "workstreams": "workstreams.csv",
     "commitments": "commitments.csv",
@@ -198,3 +201,23 @@ def load_strategy(db: sqlite_utils.Database, data_dir: Path = DATA_DIR) -> dict[
         for row in tables["baseline"]
     )
     return {name: len(rows) for name, rows in tables.items()}
+
+
+def strategy_sections(data_dir: Path = DATA_DIR) -> list[tuple[str, str]]:
+    """The "The strategy" page's sections from data/strategy.md: (heading, Markdown body) in order.
+
+    The file is the project's own text (trusted, edited by the GSE team like the CSV files);
+    HTML comments in it are notes for editors and are left out. Raises DataFileError if the
+    file is missing or has no "## " section.
+    """
+    path = data_dir / STRATEGY_PAGE
+    if not path.exists():
+        raise DataFileError(f"{path.name}: file not found in {path.parent}")
+    text = re.sub(r"<!--.*?-->", "", path.read_text(encoding="utf-8-sig"), flags=re.DOTALL)
+    sections = []
+    for block in re.split(r"^## +", text, flags=re.MULTILINE)[1:]:
+        heading, _, body = block.partition("\n")
+        sections.append((heading.strip(), body.strip()))
+    if not sections:
+        raise DataFileError(f"{path.name}: no sections (each starts with a line '## Heading')")
+    return sections

@@ -10,12 +10,12 @@ import datetime as dt
 
 import pandas as pd
 
-from . import disclosure, metrics
+from . import disclosure, metrics, timescales
 
 
 def format_date(date: str | None) -> str:
     """A stored ISO date as people in government write it: 18 October 2017."""
-    if not date:
+    if not isinstance(date, str) or not date:
         return "no date"
     day = dt.date.fromisoformat(date[:10])
     return f"{day.day} {day.strftime('%B %Y')}"
@@ -49,22 +49,25 @@ def observation_source(series: pd.DataFrame) -> str:
 
 def source_line(illustrative: bool) -> str:
     """The source to show under charts of delivery data."""
-    return ("GSE team progress records (illustrative history); due dates from the GSE Strategy (2016), Annex A"
-            if illustrative else "GSE team progress records; due dates from the GSE Strategy (2016), Annex A")
+    dates = "indicative dates derived from the horizons of the GSE Strategy (2016), Annex A, unless set"
+    return (f"GSE team progress records (illustrative history); {dates}" if illustrative
+            else f"GSE team progress records; {dates}")
 
 
+# The title is our summary of the commitment, never the strategy's words: the last column says
+# where to read those. The date says whether it is indicative or set; the owner, who assigned it.
 COMMITMENT_COLUMNS = {
-    "ref": "Ref", "title": "Commitment", "status_label": "Status", "rating_label": "Rating",
-    "percent_complete": "% complete", "owner": "Owner", "due_date": "Due", "overdue_label": "Overdue",
+    "ref": "Ref", "title": "Commitment (our summary)", "status_label": "Status", "rating_label": "Rating",
+    "percent_complete": "% complete", "owner_text": "Owner", "due_text": "Date",
+    "past_date_label": timescales.PAST_DATE_COLUMN, "strategy_ref": "In the strategy",
 }
 
 
 def commitment_table(status: pd.DataFrame) -> pd.DataFrame:
-    """Commitments as people read them: symbols and words, not codes."""
-    frame = status.assign(
+    """Commitments as people read them: symbols and words, not codes; dates and owners with their provenance."""
+    frame = timescales.with_date_texts(status).assign(
         status_label=status["status"].map(metrics.status_label),
         rating_label=status["effective_rating"].map(metrics.rating_label),
-        overdue_label=status["overdue"].map(lambda o: "⚠ Overdue" if o else ""),
         percent_complete=status["percent_complete"].round(0).astype(int),
     )
     return frame[list(COMMITMENT_COLUMNS)].rename(columns=COMMITMENT_COLUMNS)

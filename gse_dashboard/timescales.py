@@ -30,12 +30,22 @@ HOW_DATES_ARE_DERIVED = (
     "\"monitor\", \"manage and maintain\") have no date, are never past it, and are judged by their "
     "latest update and rating. A date the GSE team sets replaces the indicative one and is shown as set, "
     "with who set it and when.")
+OWNERS_EXPLAINED = (
+    "The strategy names no owner for any single commitment: the GSE Profession Board is responsible for "
+    "delivering it and the Head of Profession (the GCSA) is its senior responsible owner (Introduction, "
+    "pp. 7-9). A commitment's owner is therefore the Board's, as the strategy states, unless the GSE team "
+    "has assigned one; an assigned owner is always shown with who assigned it and when.")
+SUMMARIES_EXPLAINED = (
+    "Commitment titles and descriptions, and the workstreams' aspirations and challenges, are our summaries "
+    "of the strategy, not its words: each points to the section and page of the strategy where its own "
+    "words are.")
 PAST_DATE_HELP = ("Open commitments (not complete or closed) whose date has passed: the indicative date "
                   "derived from the horizon, or the date the GSE team set. Continuing commitments have no "
                   "date and are never counted.")
 # Headings for counts and columns: never a bare "overdue" where the date is derived.
 PAST_DATE_HEADING = "Past their date"
 PAST_DATE_COLUMN = "Past its date"
+PAST_DATE_FACT = "Commitments past their date"
 # The values a commitment takes when counted or filtered by it (Explore, commitments over time).
 PAST_DATE_VALUE, NOT_PAST_DATE_VALUE = "past its date", "not past its date"
 
@@ -44,7 +54,7 @@ def _day(text: str | None) -> str:
     if not isinstance(text, str) or not text:
         return ""
     day = dt.date.fromisoformat(text[:10])
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {day:%B %Y}"
 
 
 def past_date_text(basis: str | None) -> str:
@@ -66,8 +76,8 @@ def past_date_count_text(count: int) -> str:
 
 
 def due_text(due_date: str | None, basis: str | None, set_by: str | None = None, set_on: str | None = None) -> str:
-    """A commitment's date as a reader needs it: '30 Sep 2017 (indicative)', '31 Mar 2027 (set by
-    alice on 2 Mar 2026)' or 'Continuing: no end date'."""
+    """A commitment's date as a reader needs it: '30 September 2017 (indicative)', '31 March 2027 (set
+    by alice on 2 March 2026)' or 'Continuing: no end date'."""
     if basis == CONTINUING or not isinstance(due_date, str) or not due_date:
         return "Continuing: no end date"
     if basis == SET:
@@ -78,7 +88,7 @@ def due_text(due_date: str | None, basis: str | None, set_by: str | None = None,
 
 
 def owner_text(owner: str | None, assigned_by: str | None = None, assigned_on: str | None = None) -> str:
-    """The owner with its provenance: 'Jane Smith (assigned by alice on 2 Mar 2026)', or, until one is
+    """The owner with its provenance: 'Jane Smith (assigned by alice on 2 March 2026)', or, until one is
     assigned, the strategy's own: the GSE Profession Board, with the GCSA as SRO."""
     if not isinstance(owner, str) or not owner:
         return STRATEGY_OWNER

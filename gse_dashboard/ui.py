@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import accessibility, auth, charts, disclosure, metrics, queries
+from . import accessibility, auth, charts, disclosure, metrics, queries, timescales
 from . import db as store
 from .build import ensure_database
 from .charts import PLOTLY_CONFIG, Chart
@@ -67,6 +67,7 @@ def app_pages() -> list:
           if current_user().can_edit else []),
         st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:", url_path="explore"),
         st.Page("pages/board_pack.py", title="Board pack", icon=":material/picture_as_pdf:", url_path="board-pack"),
+        st.Page("pages/strategy.py", title="The strategy", icon=":material/menu_book:", url_path="strategy"),
         st.Page("pages/about.py", title="About the data", icon=":material/info:", url_path="about"),
     ]
 
@@ -401,7 +402,7 @@ def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
 
 
 def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
-    """The ten workstreams as cards: rating as word and symbol, planned vs actual, overdue."""
+    """The ten workstreams as cards: rating as word and symbol, planned vs actual, past their date."""
     per_row = 5
     for start in range(0, len(summary), per_row):
         for column, ws in zip(st.columns(per_row), summary.iloc[start:start + per_row].itertuples()):
@@ -409,7 +410,8 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
                 st.markdown(f"**{ws.number}. {md(ws.name)}**")
                 st.markdown(f"{metrics.rating_label(ws.rating)}")
                 st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due")
-                st.markdown(f"{'⚠ ' if ws.overdue else ''}{ws.overdue} overdue")
+                st.markdown(f"{'⚠ ' if ws.overdue else ''}{timescales.past_date_count_text(ws.overdue)}",
+                            help=timescales.PAST_DATE_HELP)
                 st.page_link("pages/workstreams.py", label="Open workstream",
                              query_params={"workstream": str(ws.number), AS_AT_KEY: as_at})
 
@@ -465,13 +467,13 @@ def changes_ui(changes: dict, since: str, until: str) -> None:
     """What changed between two dates: commitments, then indicators, each with a download."""
     commitments = changes["commitments"]
     if commitments.empty:
-        st.success(f"No commitment changed status, rating or became overdue between {format_date(since)} "
+        st.success(f"No commitment changed status or rating, or passed its date, between {format_date(since)} "
                    f"and {format_date(until)}.")
     else:
         counts = commitments["change"].value_counts()
         st.markdown(f"Between {format_date(since)} and {format_date(until)}: "
                     + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
-        shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment",
+        shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
                                             "change": "Change", "from": "From", "to": "To"})
         table_ui(shown)
         download_ui(shown, f"changes-{since}-to-{until}.csv", label="Download the changes (CSV)")
@@ -529,7 +531,7 @@ def commitments_ui(status: pd.DataFrame, number: int, as_at: str) -> None:
         # Too many to read on screen: those that most need attention, and the rest in the download.
         table_ui(commitment_table(metrics.attention_first(rows).head(COMMITMENT_ROWS_SHOWN)))
         st.caption(f"The {COMMITMENT_ROWS_SHOWN} of {len(rows):,} commitments that most need attention: "
-                   "overdue first, then open ones by due date. The download below has them all.")
+                   "those past their date first, then open ones by date. The download below has them all.")
     download_ui(commitment_table(status), f"workstream-{number}-commitments-{as_at}.csv",
                 label="Download these commitments (CSV)")
 
@@ -806,7 +808,8 @@ def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
                       border=True, help="Average rating of the workstream's open commitments.")
     columns[1].metric("D&I commitments complete", f"{summary['complete']} of {summary['commitments']}",
                       border=True, help=f"{summary['planned_share']:.0f}% were due by {format_date(as_at)}.")
-    columns[2].metric("D&I commitments overdue", summary["overdue"], border=True)
+    columns[2].metric(f"D&I commitments {timescales.PAST_DATE_HEADING.lower()}", summary["overdue"], border=True,
+                      help=timescales.PAST_DATE_HELP)
     st.page_link("pages/workstreams.py", label="See the Diversity & Inclusion workstream",
                  query_params={"workstream": str(DIVERSITY_WORKSTREAM), AS_AT_KEY: as_at})
 

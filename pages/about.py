@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gse_dashboard import accessibility, metrics, ui
+from gse_dashboard import accessibility, metrics, timescales, ui
 from gse_dashboard.db import RATINGS, STATUSES
 
 ui.page_guard()
@@ -15,15 +15,18 @@ This dashboard shows how far delivery of the **Government Science and Engineerin
 profession strategy** has come. The strategy was published in September 2016 with ten
 workstreams and a five-year action plan (its Annex A). Every commitment in that action plan
 is held here with a reference such as **WS4-S3** (workstream 4, short term, third
-commitment).
+commitment). The page **The strategy** sets out its vision, mission, who is responsible and
+how it is built, with page references.
 """)
 
 st.header("Sources")
 st.markdown("""
 - **The strategy**: *The Government Science and Engineering (GSE) Profession Strategy: our
   blueprint for the future of the GSE profession* (Government Office for Science, September
-  2016). Workstreams, commitments, horizons and the baseline figures below come from it;
-  the titles and descriptions are our own summaries.
+  2016). Workstreams, commitments, horizons and the baseline figures below come from it.
+  The commitments' titles and descriptions, and the workstreams' aspirations and challenges,
+  are **our summaries**, not the strategy's words: each points to the section and page where
+  its own words are (`docs/STRATEGY_FIDELITY.md` records how they were checked).
 - **Progress updates**: recorded by the GSE team and commitment owners, quarterly.
 - **Membership and diversity**: membership records and the Annual Civil Service Employment
   Survey, with the Civil Service as a whole as the benchmark.
@@ -44,9 +47,10 @@ st.markdown(f"""
   owner's rating and the Board's; where the Board has rated it, the Board's rating is shown.
   A workstream's rating is the average of its open commitments' ratings, rounding halves
   towards caution.
-- **Due date**: from the horizon — short term by 30 September 2017, medium term by
-  30 September 2018, long term by 30 September 2021 — unless changed since.
-- **Overdue**: past its due date and neither complete nor closed, whatever its rating.
+- **Dates are indicative.** {timescales.HOW_DATES_ARE_DERIVED}
+- **Past its date** (never a bare "overdue"): {timescales.PAST_DATE_HELP} A commitment past its
+  date is flagged "past its indicative date" or "past its set date", whatever its rating.
+- **Owner**: {timescales.OWNERS_EXPLAINED}
 - **Planned**: the share of commitments due by a date. **Actual**: the share complete at
   that date. **Work done (weighted)**: the average percent complete, which gives credit
   for work part done.

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gse_dashboard import charts, metrics, ui
+from gse_dashboard import charts, metrics, timescales, ui
 
 ui.page_guard()
 st.title("Overview")
@@ -34,9 +34,9 @@ with columns[2]:
     st.caption(f"Planned by now: {headline['planned_share']:.0f}% due")
 with columns[3]:
     ui.change_metric_ui(
-        "Overdue commitments", headline["overdue"],
+        timescales.PAST_DATE_FACT, headline["overdue"],
         headline["overdue"] - before["overdue"] if before else None, "{:+d}", inverse=True,
-        help="Past their due date and neither complete nor closed, whatever their rating.")
+        help=timescales.PAST_DATE_HELP + " Whatever their rating.")
 
 st.header("The ten workstreams")
 ui.workstream_grid_ui(data["summary"], as_at)

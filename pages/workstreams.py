@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gse_dashboard import charts, metrics, ui
+from gse_dashboard import charts, metrics, timescales, ui
 
 ui.page_guard()
 st.title("Workstreams")
@@ -18,7 +18,8 @@ ui.illustrative_notice()
 st.header(f"{number}. {ui.md(ws['name'])}")
 st.markdown(f"**What good looks like.** {ui.md(ws['aspiration'])}")
 st.markdown(f"**The challenges.** {ui.md(ws['challenges'])}")
-st.caption(f"From the GSE Strategy (2016): {ui.md(ws['strategy_ref'])}.")
+st.caption(f"Our summaries, not the strategy's words: read its own in the GSE Strategy (2016), "
+           f"{ui.md(ws['strategy_ref'])}. The commitments below are summaries too; each row says where it is.")
 
 status = data["status"]
 summary = metrics.headline(status, as_at)
@@ -27,13 +28,14 @@ columns[0].metric("Delivery confidence", metrics.rating_label(metrics.workstream
                   help="Average rating of its open commitments (the Board's where given).", border=True)
 columns[1].metric("Commitments complete", f"{summary['complete']} of {summary['commitments']}",
                   help=f"{summary['planned_share']:.0f}% were due by {ui.format_date(as_at)}.", border=True)
-columns[2].metric("Overdue", summary["overdue"], border=True,
-                  help="Past their due date and neither complete nor closed.")
+columns[2].metric(timescales.PAST_DATE_HEADING, summary["overdue"], border=True, help=timescales.PAST_DATE_HELP)
 
 ui.chart_ui(charts.trajectory_chart(data["trajectory"], ws["name"], as_at, ui.source_line(basics["illustrative"])),
             key=f"trajectory-{number}")
 
 st.subheader(f"Commitments as at {ui.format_date(as_at)}")
+st.caption(f"Dates are indicative unless shown as set. {timescales.HOW_DATES_ARE_DERIVED} "
+           f"{timescales.OWNERS_EXPLAINED}")
 ui.commitments_ui(status, number, as_at)
 
 if not data["indicators"].empty:

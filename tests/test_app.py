@@ -2,16 +2,17 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gse_dashboard import auth, edits, metrics, queries
 from gse_dashboard import db as store
-from gse_dashboard import metrics, queries
 from gse_dashboard.tables import format_date
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/workstreams.py", "pages/membership.py", "pages/diversity.py",
-         "pages/explore.py", "pages/manage.py", "pages/board_pack.py", "pages/about.py"]
+         "pages/explore.py", "pages/manage.py", "pages/board_pack.py", "pages/strategy.py", "pages/about.py"]
 
 
 def _app(db_file, monkeypatch, **params):
@@ -40,7 +41,7 @@ def test_each_page_runs_without_exception(page, which, request, monkeypatch):
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value in {"Overview", "Workstreams", "Membership", "Diversity and inclusion", "Explore",
-                                 "Manage data", "Board pack", "About the data"}
+                                 "Manage data", "Board pack", "The strategy", "About the data"}
 
 
 def test_overview_shows_the_stores_overdue_count_and_share_complete(built_db_file, monkeypatch):
@@ -49,7 +50,7 @@ def test_overview_shows_the_stores_overdue_count_and_share_complete(built_db_fil
     at.run()
     expected = _headline(built_db_file, "2018-10-17")
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Overdue commitments"] == str(expected["overdue"])
+    assert shown["Commitments past their date"] == str(expected["overdue"])
     assert shown["Commitments complete"] == f"{expected['actual_share']:.0f}%"
     assert any("17 October 2018" in md.value for md in at.markdown)
 
@@ -121,7 +122,7 @@ def test_overview_compares_any_two_board_meetings(built_db_file, monkeypatch):
 
 
 def _changes_table(at):
-    return [t.value for t in at.table if "Change" in t.value.columns and "Commitment" in t.value.columns][0]
+    return [t.value for t in at.table if "Change" in t.value.columns and "Commitment (summary)" in t.value.columns][0]
 
 
 def test_a_long_list_of_commitments_shows_those_needing_attention_and_says_so(built_db_file, monkeypatch):
@@ -147,3 +148,52 @@ def test_a_long_list_of_commitments_shows_those_needing_attention_and_says_so(bu
     assert short["overdue"].to_dict() == {"WS4-S1": False, "WS4-S2": False, "WS4-S3": False, "WS4-S4": False,
                                           "WS4-S5": True}
     assert [ref.replace("\\", "") for ref in tables[0]["Ref"]] == ["WS4-S5", "WS4-S1"]
+
+
+def test_the_strategy_page_shows_each_section_with_page_references(built_db_file, monkeypatch):
+    """The strategy page renders every section of data/strategy.md, with the SRO, the Board and page references."""
+    at = _app(built_db_file, monkeypatch)
+    at.switch_page("pages/strategy.py").run()
+    assert not at.exception
+    assert at.title[0].value == "The strategy"
+    headers = [h.value for h in at.header]
+    assert headers == ["In brief", "The vision", "The mission statement", "Who is responsible",
+                       "What the profession is", "Its role types", "The HoSEP role", "How the ten workstreams fit",
+                       "The three horizons", "What is measured, and what is not"]
+    text = " ".join(" ".join(md.value for md in at.markdown).split())
+    assert "senior responsible owner" in text.lower() and "GSE Profession Board" in text
+    assert "one of the five government analytical professions" in text
+    assert all(role in text for role in ("Deep specialist", "Specialist", "Policy", "Generalist"))
+    assert "socio-economic background" in text and "no indicator for it" in text
+    assert "(Annex C, p. 27)" in text and "(Annex D, p. 28)" in text and "Introduction, pp. 7-9" in text
+    assert "<!--" not in text, "editors' notes in the file are not shown"
+
+
+def test_workstreams_page_shows_indicative_dates_summaries_and_the_boards_ownership(db_copy, monkeypatch):
+    """Every date on the page says indicative, set (by whom) or continuing; owners say whose; titles are summaries."""
+    database = store.connect(db_copy)
+    ada = auth.command_line_user("Ada Analyst")
+    edits.change_commitment(database, ada, "WS9-S1", due_date="2027-03-31", owner="Jane Smith",
+                            reason="Board asked", based_on=edits.current_version(database.conn, "WS9-S1"))
+    database.close()
+    at = _app(db_copy, monkeypatch, workstream="9")
+    at.switch_page("pages/workstreams.py").run()
+    assert not at.exception
+    tables = [t.value.set_index("Ref") for t in at.table if {"Ref", "Date"} <= set(t.value.columns)]
+    # Cells are shown Markdown-escaped (user text is never rendered); read them as a person sees them.
+    rows = pd.concat(tables).map(lambda v: v.replace("\\", "") if isinstance(v, str) else v)
+    assert list(rows.columns)[:1] == ["Commitment (our summary)"]
+    assert rows.loc["WS9-S1", "Date"].startswith("31 March 2027 (set by Ada Analyst on ")
+    assert rows.loc["WS9-S1", "Owner"].startswith("Jane Smith (assigned by Ada Analyst on ")
+    assert rows.loc["WS9-L1", "Date"] == rows.loc["WS9-S3", "Date"] == "Continuing: no end date"
+    assert rows.loc["WS9-L1", "Past its date"] == rows.loc["WS9-S3", "Past its date"] == ""
+    others = rows.drop(index=["WS9-S1", "WS9-L1", "WS9-S3"])
+    assert others["Date"].str.endswith("(indicative)").all()
+    assert set(others["Owner"]) == {"GSE Profession Board, per the strategy (GCSA is SRO)"}
+    assert set(others["Past its date"]) <= {"", "⚠ Past its indicative date"}
+    assert rows.loc["WS9-S2", "In the strategy"] == "Annex A, section 9 (p. 23), short term, bullet 2"
+    captions = " ".join(c.value for c in at.caption)
+    assert "Our summaries, not the strategy's words" in captions and "Annex A, section 9 (p. 23)" in captions
+    assert "derives an indicative date from the end of each horizon" in captions
+    assert "From the GSE Strategy (2016)" not in captions
+    assert "Past their date" in [m.label for m in at.metric]

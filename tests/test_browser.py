@@ -64,7 +64,7 @@ def test_the_as_at_date_travels_in_the_url_and_changes_the_figures(server):
 
 
 def _overdue(page) -> str:
-    metric = page.locator("[data-testid='stMetric']").filter(has_text="Overdue commitments")
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Commitments past their date")
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 

@@ -61,8 +61,14 @@ def test_export_commitments_writes_one_row_per_commitment(tmp_path, built_db_fil
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 89
-    assert {"ref", "workstream", "horizon", "title", "description", "due_date", "owner"} <= set(rows[0])
-    assert rows[0]["ref"] == "WS1-S1" and rows[0]["due_date"] == "2017-09-30"
+    assert {"ref", "workstream", "horizon", "title_summary", "description_summary", "strategy_ref", "due_date",
+            "date_basis", "owner", "owner_assigned_by"} <= set(rows[0])
+    assert rows[0]["ref"] == "WS1-S1" and rows[0]["due_date"] == "2017-09-30" and rows[0]["date_basis"] == "indicative"
+    assert rows[0]["strategy_ref"] == "Annex A, section 1 (p. 15), short term, bullet 1"
+    assert {r["owner"] for r in rows} == {"GSE Profession Board, per the strategy (GCSA is SRO)"}
+    continuing = {r["ref"]: r for r in rows if r["continuing"] == "yes"}
+    assert len(continuing) == 7 and all(r["due_date"] == "" and r["date_basis"] == "continuing"
+                                        and r["past_its_date"] == "no" for r in continuing.values())
 
 
 def test_export_observations_includes_the_real_baseline_with_source(tmp_path, baseline_db_file):

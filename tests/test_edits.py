@@ -106,7 +106,7 @@ def test_until_an_owner_is_assigned_the_strategys_responsibility_stands(database
     row = queries.commitment_status(database.conn, "2030-01-01", ref="WS4-M4").iloc[0]
     today = dt.date.today()
     assert timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"]) == (
-        f"Jane Smith, HoSEP (Home Office) (assigned by Ada Analyst on {today.day} {today:%b %Y})")
+        f"Jane Smith, HoSEP (Home Office) (assigned by Ada Analyst on {today.day} {today:%B %Y})")
     assert (row["due_basis"], row["due_set_by"]) == ("indicative", None), "only the owner was changed"
     edits.change_commitment(database, BOB, "WS4-M4", due_date="", owner="", reason="Back to the Board",
                             based_on=edits.current_version(database.conn, "WS4-M4"))

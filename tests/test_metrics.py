@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from gse_dashboard import metrics
+from gse_dashboard import metrics, timescales
 
 
 def _status(rows):
@@ -116,3 +116,35 @@ def test_indicator_movements_compare_the_figures_known_at_each_date():
     moves = metrics.indicator_movements(before, after, {"champions": "GSE champions", "mentoring_pairs": "Pairs"})
     assert moves[["indicator", "from", "to", "change"]].values.tolist()[0] == ["GSE champions", 80.0, 120.0, 40.0]
     assert pd.isna(moves.iloc[1]["change"]) and moves.iloc[1]["to"] == 12.0
+
+
+def test_a_continuing_commitment_is_never_past_its_date_and_never_planned():
+    """A continuing commitment (no date) is never past it, open or not, years on; nor is it ever due in the plan."""
+    status = _status([
+        ["C1", 1, "continue to grow", None, "in progress", "Red", None, 10],
+        ["C2", 1, "monitor", None, "not started", None, None, 0],
+        ["C3", 1, "dated", "2017-09-30", "in progress", "Green", None, 50],
+    ]).assign(continuing=[1, 1, 0])
+    for as_at in ("2017-10-01", "2021-10-01", "2030-01-01"):
+        flagged = metrics.with_flags(status, as_at).set_index("ref")["overdue"].to_dict()
+        assert flagged == {"C1": False, "C2": False, "C3": True}
+    headline = metrics.headline(status, "2030-01-01")
+    assert (headline["overdue"], round(headline["planned_share"], 1)) == (1, 33.3)
+    trajectory = metrics.trajectory(status, pd.DataFrame(columns=["ref", "as_of", "status", "percent_complete"]),
+                                    ["2017-12-31", "2030-01-01"], "2030-01-01")
+    assert trajectory["planned"].round(1).tolist() == [33.3, 33.3]
+    # Marked continuing, even a stray date in the frame does not make it past due.
+    assert not metrics.past_date(status.assign(due_date="2017-01-01"), "2018-01-01").iloc[:2].any()
+
+
+def test_the_wording_never_says_a_bare_overdue_for_a_derived_date():
+    """Past a derived date reads 'past its indicative date', past a set one 'past its set date'; continuing: no date."""
+    assert timescales.past_date_label(True, "indicative") == "⚠ Past its indicative date"
+    assert timescales.past_date_label(True, "set") == "⚠ Past its set date"
+    assert timescales.past_date_label(False, "indicative") == ""
+    assert timescales.due_text("2017-09-30", "indicative") == "30 September 2017 (indicative)"
+    assert timescales.due_text("2027-03-31", "set", "Ada", "2026-11-30") == (
+        "31 March 2027 (set by Ada on 30 November 2026)")
+    assert timescales.due_text(None, "continuing") == "Continuing: no end date"
+    assert timescales.owner_text(None) == timescales.STRATEGY_OWNER
+    assert timescales.owner_text("Jane", "Ada", "2026-11-30") == "Jane (assigned by Ada on 30 November 2026)"

@@ -296,3 +296,48 @@ def test_board_pack_page_builds_the_brief_and_offers_it_for_download(built_db_fi
     assert any("GCSA brief (Word): ready." in md.value for md in at.markdown)
     labels = [button.label for button in at.get("download_button")]
     assert len(labels) == 1 and labels[0].startswith("Download the GCSA brief (Word), ")
+
+
+def _words(sections) -> list[str]:
+    """Every piece of text the sections hold: paragraphs, facts, bullets, table headers, cells and notes."""
+    words = []
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, (documents.Text, documents.Subheading)):
+                words.append(block.text)
+            elif isinstance(block, documents.Bullets):
+                words.extend(block.items)
+            elif isinstance(block, documents.Facts):
+                words.extend(f"{label}: {value}" for label, value in block.items)
+            elif isinstance(block, documents.Table):
+                words.extend([block.caption, block.note, *map(str, block.frame.columns),
+                              *block.frame.astype(str).to_numpy().ravel().tolist()])
+    return words
+
+
+def test_the_pack_calls_derived_dates_indicative_and_commitments_summaries(snap):
+    """No bare 'overdue' in the pack; every date shown is marked indicative or set; titles are called summaries."""
+    words = _words(pack.board_sections(snap))
+    text = "\n".join(words)
+    assert "overdue" not in text.lower()
+    assert "Commitments past their date" in text and "past its indicative date" in text.lower()
+    tables = [b for s in pack.board_sections(snap) for b in s.blocks
+              if isinstance(b, documents.Table) and "Date" in b.frame.columns]
+    assert tables, "the workstream pages list commitments with their dates"
+    for table in tables:
+        assert "Commitment (our summary)" in table.frame.columns and "our summaries" in table.note
+        assert "Annex A, section" in table.note
+        dates = table.frame["Date"].tolist()
+        assert all(d.endswith("(indicative)") or "(set" in d for d in dates), dates
+        assert "Owner" not in table.frame.columns and "the GSE Profession Board is responsible" in table.note
+    definitions = next(b for b in pack.closing_section(snap).blocks if isinstance(b, documents.Bullets)
+                       and any(item.startswith("Dates:") for item in b.items))
+    assert any("derives an indicative date from the end of each horizon" in item for item in definitions.items)
+
+
+def test_the_brief_says_past_their_date_and_never_a_bare_overdue(snap):
+    """The brief names commitments past their date with the date's basis, and never says 'overdue'."""
+    text = "\n".join(_words(pack.brief_sections(snap)))
+    assert "overdue" not in text.lower()
+    assert "past their date (indicative unless set)" in text
+    assert "(indicative))" in text or "Past their date:" not in text
