@@ -296,7 +296,7 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
     alt = f"Bar chart comparing planned and actual delivery for each of the {len(summary)} workstreams. {lines}."
     table = summary[["number", "name", "planned_share", "actual_share", "overdue"]].rename(columns={
         "number": "Workstream", "name": "Name", "planned_share": "Planned (% due)",
-        "actual_share": "Actual (% complete)", "overdue": "Overdue"}).round(1)
+        "actual_share": "Actual (% complete)", "overdue": "Past their date"}).round(1)
     return Chart(figure, title, subtitle, source, alt, table)
 
 
