@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +16,11 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from .vocabulary import RATINGS, STATUSES
+
 # Long enough that a second editor waits for the first one's write rather than failing.
 BUSY_TIMEOUT_MS = 10_000
 
-STATUSES = ("not started", "in progress", "complete", "closed")
-RATINGS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
-HORIZONS = ("short", "medium", "long")
 POPULATIONS = ("GSE", "Civil Service")
 # The value a breakdown column holds on a row that covers every department, grade or role.
 ALL = "All"
@@ -136,6 +136,23 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+# -- the audit log -------------------------------------------------------------------------------
+
+_AUDIT_INSERT = ("INSERT INTO audit_log (at, actor, action, table_name, row_key, detail, batch_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def audit(conn: sqlite3.Connection, *, at: str, actor: str, action: str, table: str, key: str, detail: dict,
+          batch_id: int | None = None) -> None:
+    """Record one change in the audit log, inside the caller's write transaction."""
+    audit_many(conn, [(at, actor, action, table, key, json.dumps(detail, default=str), batch_id)])
+
+
+def audit_many(conn: sqlite3.Connection, entries: list[tuple]) -> None:
+    """Record many changes at once: each entry is (at, actor, action, table, key, detail as JSON text, batch id)."""
+    conn.executemany(_AUDIT_INSERT, entries)
 
 
 def integrity_problems(db: sqlite_utils.Database) -> list[str]:

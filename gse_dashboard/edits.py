@@ -9,7 +9,6 @@ edit is refused with a description of what changed; it never overwrites silently
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -90,9 +89,9 @@ def record_update(db: sqlite_utils.Database, user: auth.User, ref: str, fields: 
         new_id = db["progress_updates"].insert({
             **record, "recorded_at": stamp, "recorded_by": actor,
             "revision_of": replaced[0] if replaced else None}).last_pk
-        _audit(conn, stamp, actor, "correct" if replaced else "add", "progress_updates",
-               f"{record['ref']} / {record['as_of']}", {"id": new_id, "replaces": replaced[0] if replaced else None,
-                                                        **record})
+        store.audit(conn, at=stamp, actor=actor, action="correct" if replaced else "add", table="progress_updates",
+                    key=f"{record['ref']} / {record['as_of']}",
+                    detail={"id": new_id, "replaces": replaced[0] if replaced else None, **record})
     return new_id
 
 
@@ -164,11 +163,8 @@ def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, d
                   "sets_owner": int(sets_owner), "owner": (owner or None) if sets_owner else None}
         change_id = db["commitment_changes"].insert({
             "ref": ref, **record, "reason": reason.strip(), "recorded_at": stamp, "recorded_by": actor}).last_pk
-        _audit(conn, stamp, actor, "change", "commitment_changes", ref,
-               {"id": change_id, **record, "reason": reason.strip()})
+        store.audit(conn, at=stamp, actor=actor, action="change", table="commitment_changes", key=ref,
+                    detail={"id": change_id, **record, "reason": reason.strip()})
     return change_id
 
 
-def _audit(conn: sqlite3.Connection, stamp: str, actor: str, action: str, table: str, key: str, detail: dict) -> None:
-    conn.execute("INSERT INTO audit_log (at, actor, action, table_name, row_key, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                 [stamp, actor, action, table, key, json.dumps(detail, default=str)])

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .db import RATINGS
+from .vocabulary import RATINGS, quarter_ends
 
 DONE = ("complete", "closed")
 # Ratings as word and symbol, so nothing is told by colour alone: filled squares count the
@@ -173,23 +173,11 @@ def changes_between(before: pd.DataFrame, after: pd.DataFrame, before_date: str,
     return frame.sort_values(["_order", "workstream", "ref"]).drop(columns="_order").reset_index(drop=True)
 
 
-# Workstream trajectories run at least to the end of the strategy's five years (and the quarter
-# after), so the planned line is drawn in full even at an early as-at date.
-STRATEGY_END = "2022-03-31"
-
-
 def timeline_dates(start: str, end: str) -> list[str]:
     """Quarter ends from START to END, with END itself last, for trajectory charts."""
     first = dt.date.fromisoformat(start)
     last = dt.date.fromisoformat(end)
-    dates = []
-    for year in range(first.year, last.year + 1):
-        for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
-            date = dt.date(year, month, day)
-            if first <= date < last:
-                dates.append(date.isoformat())
-    dates.append(last.isoformat())
-    return dates
+    return [date.isoformat() for date in quarter_ends(first, last) if date < last] + [last.isoformat()]
 
 
 def trajectory(commitments: pd.DataFrame, updates: pd.DataFrame, dates: list[str],

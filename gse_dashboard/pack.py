@@ -18,7 +18,7 @@ import pandas as pd
 from . import charts, disclosure, metrics, queries, tables, timescales
 from . import db as store
 from .config import load_settings
-from .db import ALL, RATINGS, STATUSES
+from .db import ALL
 from .documents import (
     MARKING,
     Bullets,
@@ -39,6 +39,7 @@ from .documents import (
     print_pdf,
     size_figures,
 )
+from .vocabulary import LAUNCH_DATE, OFF_TRACK_RATINGS, RATINGS, STATUSES, STRATEGY_END
 
 PACK_FORMATS = ("pdf", "pptx")
 # "Due" on a workstream page: falling due in about the next six months, i.e. by the Board
@@ -48,8 +49,6 @@ DUE_SOON_DAYS = 183
 LONG_OVERDUE_DAYS = 365
 # Off track: two commitments' worth behind plan in a workstream of about ten commitments.
 BEHIND_PLAN_POINTS = 20.0
-# Ratings that put a workstream off track whatever its progress.
-OFF_TRACK_RATINGS = ("Amber/Red", "Red")
 # The one-page brief names at most this many workstreams and references, so it stays one page.
 BRIEF_MAX_WORKSTREAMS = 5
 BRIEF_MAX_REFS = 2
@@ -98,7 +97,7 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
     meeting = meetings.loc[meetings["date"] == as_at, "title"]
     updates = queries.known_updates(conn, as_at)
     by_workstream = {}
-    end = max(as_at, metrics.STRATEGY_END)
+    end = max(as_at, STRATEGY_END)
     for number in ws["number"]:
         own = status[status["workstream"] == number]
         own_updates = updates[updates["workstream"] == number]
@@ -106,7 +105,7 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
         definitions = definitions[definitions["category"] == "workstream"]
         by_workstream[int(number)] = {
             "status": own,
-            "trajectory": metrics.trajectory(own, own_updates, metrics.timeline_dates(queries.LAUNCH_DATE, end),
+            "trajectory": metrics.trajectory(own, own_updates, metrics.timeline_dates(LAUNCH_DATE, end),
                                              as_at),
             "indicators": definitions,
             "indicator_data": {row.code: (queries.observation_series(conn, row.code, as_at, population="GSE"),
@@ -143,7 +142,7 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
         headline=metrics.headline(status, as_at),
         headline_before=metrics.headline(before, previous) if before is not None else None,
         changes=metrics.changes_between(before, status, previous, as_at) if before is not None else None,
-        trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(queries.LAUNCH_DATE, as_at), as_at),
+        trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(LAUNCH_DATE, as_at), as_at),
         members=queries.observation_series(conn, "members", as_at, population="GSE"),
         scs=queries.observation_series(conn, "members", as_at, population="GSE", grade="SCS"),
         members_target=queries.targets(conn, "members", as_at),
@@ -170,9 +169,9 @@ def check_as_at(as_at: str) -> None:
         day = dt.date.fromisoformat(as_at)
     except (TypeError, ValueError):
         raise ValueError(f"as-at date {as_at!r} is not a date in the form YYYY-MM-DD") from None
-    if len(as_at) != 10 or day.isoformat() < queries.LAUNCH_DATE:
+    if len(as_at) != 10 or day.isoformat() < LAUNCH_DATE:
         raise ValueError(f"as-at date {as_at!r} must be a YYYY-MM-DD date on or after "
-                         f"{tables.format_date(queries.LAUNCH_DATE)}, when the strategy was launched")
+                         f"{tables.format_date(LAUNCH_DATE)}, when the strategy was launched")
 
 
 # -- measures the pack adds to the pages' ones (pure) -------------------------------------------

@@ -13,9 +13,7 @@ import sqlite3
 import pandas as pd
 
 from .db import ALL, POPULATIONS, end_of_day
-
-# The earliest date the dashboard can be viewed at: the strategy's launch.
-LAUNCH_DATE = "2016-09-30"
+from .vocabulary import LAUNCH_DATE
 
 # A version of a fact is visible at :cutoff if recorded by then and not yet replaced.
 _KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"

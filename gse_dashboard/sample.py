@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from .db import ALL, RATINGS
-from .strategy import DUE_DATES
+from .db import ALL
+from .vocabulary import DUE_DATES, LAUNCH, RATINGS, quarter_ends
 
 SEED = 2016
 # The illustrative history runs from the launch to the last quarter before the data ends.
@@ -127,21 +127,10 @@ def _rng(*key: object) -> random.Random:
     return random.Random("-".join(str(part) for part in (SEED, *key)))
 
 
-def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Every 31 March, 30 June, 30 September and 31 December from START to END inclusive."""
-    dates = []
-    for year in range(start.year, end.year + 1):
-        for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
-            date = dt.date(year, month, day)
-            if start <= date <= end:
-                dates.append(date)
-    return dates
-
-
 def board_meeting_dates() -> list[dt.date]:
     """The third Wednesday of the month after each quarter end, from October 2016."""
     dates = []
-    for quarter_end in quarter_ends(dt.date(2016, 9, 30), HISTORY_END):
+    for quarter_end in quarter_ends(LAUNCH, HISTORY_END):
         year, month = (quarter_end.year + 1, 1) if quarter_end.month == 12 else (
             quarter_end.year, quarter_end.month + 1)
         first = dt.date(year, month, 1)
@@ -267,7 +256,7 @@ def progress_history(commitments: list[dict]) -> list[dict]:
 
 def _smooth(start: float, middle: float, end: float, date: dt.date) -> float:
     """A path through START (launch), MIDDLE (Sept 2021) and END (Sept 2026)."""
-    years = (date - dt.date(2016, 9, 30)).days / 365.25
+    years = (date - LAUNCH).days / 365.25
     if years <= 5:
         return start + (middle - start) * (1 - (1 - years / 5) ** 1.6)
     return middle + (end - middle) * min((years - 5) / 5, 1.0)

@@ -19,7 +19,7 @@ import datetime as dt
 import sqlite_utils
 
 from . import sample
-from .strategy import DUE_DATES
+from .vocabulary import DUE_DATES
 
 # Departments at N=1 and at N=100; the count grows in a straight line between (and beyond).
 BASE_DEPARTMENTS, DEPARTMENTS_AT_100 = len(sample.DEPARTMENTS), 60

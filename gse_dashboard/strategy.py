@@ -15,15 +15,13 @@ from pathlib import Path
 import sqlite_utils
 
 from .config import DATA_DIR
-from .db import ALL, HORIZONS, POPULATIONS
+from .db import ALL, POPULATIONS
+from .vocabulary import DUE_DATES, HORIZONS
 
 # Facts taken from the strategy count as known from its publication, so that "as at" any
 # date after launch shows them.
 STRATEGY_PUBLISHED = "2016-09-30T00:00:00"
 STRATEGY_SOURCE = "GSE Strategy (2016)"
-# The strategy launched in September 2016 and calls its timescales indicative: a commitment's
-# indicative date is the end of its horizon (6-12 months, 12 months-2 years, 2-5 years).
-DUE_DATES = {"short": "2017-09-30", "medium": "2018-09-30", "long": "2021-09-30"}
 # How commitments.csv says whether a commitment carries on with no end ("continue to", "monitor").
 CONTINUING = {"yes": 1, "no": 0}
 

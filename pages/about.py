@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import accessibility, metrics, timescales, ui
-from gse_dashboard.db import RATINGS, STATUSES
+from gse_dashboard.vocabulary import RATINGS, STATUSES
 
 ui.page_guard()
 st.title("About the data")

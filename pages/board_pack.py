@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from gse_dashboard import pack_ui, ui
+from gse_dashboard import ui
+from gse_dashboard.ui import board_pack as pack_ui
 
 ui.page_guard()
 st.title("Board pack")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from gse_dashboard import explore_ui, ui
+from gse_dashboard import ui
+from gse_dashboard.ui import explore as explore_ui
 
 ui.page_guard()
 st.title("Explore")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from gse_dashboard import manage_ui, ui
+from gse_dashboard import ui
+from gse_dashboard.ui import manage as manage_ui
 
 ui.page_guard()
 st.title("Manage data")

@@ -11,6 +11,13 @@ from gse_dashboard import db as store
 from gse_dashboard.build import build_database
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test is slow too: the fast lane (-m "not slow") leaves them out without a second marker."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def fresh_db():
     """An empty in-memory database with the full schema and nothing loaded."""

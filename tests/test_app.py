@@ -131,9 +131,9 @@ def test_a_long_list_of_commitments_shows_those_needing_attention_and_says_so(bu
     WS4's short term as at 1 January 2018: S1 to S4 complete, S5 overdue. With room for two rows
     the table shows S5 and then S1, where the strategy's order would show S1 and S2.
     """
-    from gse_dashboard import ui
+    from gse_dashboard.ui import workstreams
 
-    monkeypatch.setattr(ui, "COMMITMENT_ROWS_SHOWN", 2)
+    monkeypatch.setattr(workstreams, "COMMITMENT_ROWS_SHOWN", 2)
     at = _app(built_db_file, monkeypatch, workstream="4", as_at="2018-01-01")
     at.switch_page("pages/workstreams.py").run()
     assert not at.exception

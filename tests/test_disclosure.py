@@ -297,6 +297,7 @@ def test_declared_shares_refuses_numerator_above_denominator():
 
 
 @PROPERTY
+@pytest.mark.slow
 @given(counts=crosstabs(), threshold=thresholds)
 def test_crosstab_properties(counts, threshold):
     """Random cross-tabs: no shown count below the threshold, shown figures true, nothing hidden recoverable."""
@@ -312,6 +313,7 @@ def test_crosstab_properties(counts, threshold):
 
 
 @PROPERTY
+@pytest.mark.slow
 @given(counts=st.lists(st.integers(0, 60), min_size=1, max_size=8), threshold=thresholds)
 def test_column_properties(counts, threshold):
     """Random columns: no shown count below the threshold, the total true when shown, nothing hidden recoverable."""
@@ -323,6 +325,7 @@ def test_column_properties(counts, threshold):
 
 
 @PROPERTY
+@pytest.mark.slow
 @given(counts=crosstabs(), data=st.data())
 def test_audit_agrees_with_linear_programming(counts, data):
     """For any hidden mask, the audit reports exactly the hidden figures an LP finds pinned."""
@@ -333,6 +336,7 @@ def test_audit_agrees_with_linear_programming(counts, data):
 
 
 @PROPERTY
+@pytest.mark.slow
 @given(counts=crosstabs(), threshold=thresholds)
 def test_crosstab_is_deterministic(counts, threshold):
     """The same table gives the same suppression every time, so a board pack can be reproduced."""

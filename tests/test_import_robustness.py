@@ -8,7 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from gse_dashboard import db as store
+
+# Builds databases or runs subprocesses: out of the fast lane (-m "not slow").
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("progress_updates", "observations", "targets", "board_meetings", "audit_log", "import_batches")

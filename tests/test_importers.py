@@ -389,7 +389,7 @@ def test_a_file_far_too_large_is_refused_before_it_is_read(tmp_path):
 
 def test_too_many_rows_are_refused(tmp_path, monkeypatch):
     """A file with more than MAX_ROWS rows is refused and the user told to split it."""
-    monkeypatch.setattr(im, "MAX_ROWS", 3)
+    monkeypatch.setattr(im.reading, "MAX_ROWS", 3)
     file = write_csv(tmp_path / "many.csv", [PROGRESS] + [GOOD_PROGRESS] * 4)
     with pytest.raises(im.ImportFileError, match="more than 3 rows: split it"):
         im.read_path(file)
@@ -497,7 +497,7 @@ def test_xml_bomb_workbook_is_refused(padding):
 
 def test_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
     """A workbook that would unpack past MAX_UNZIPPED_BYTES (a zip bomb) is refused."""
-    monkeypatch.setattr(im, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(im.reading, "MAX_UNZIPPED_BYTES", 1000)
     data = write_xlsx(tmp_path / "big.xlsx", [PROGRESS, GOOD_PROGRESS]).read_bytes()
     with pytest.raises(im.ImportFileError, match="unpacks to more than"):
         im.read_upload(data, "big.xlsx")
@@ -660,6 +660,7 @@ def test_xlsx_template_holds_values_only(tmp_path):
     assert workbook.sheetnames == ["progress", "columns"]
 
 
+@pytest.mark.slow
 def test_cli_dry_run_previews_and_writes_nothing(db_copy, tmp_path, capsys):
     """import --dry-run prints what would be added and changed, exits 0 and leaves the database alone."""
     as_of, _ = latest_update(db_copy, "WS4-S3")
@@ -686,6 +687,7 @@ def test_cli_import_applies_and_names_batch_and_backup_then_undo_reverses_it(db_
     assert data_rows(db_copy, "progress_updates") == before
 
 
+@pytest.mark.slow
 def test_cli_bad_file_exits_2_with_one_line_per_problem_and_no_traceback(db_copy, tmp_path):
     """A bad file ends with exit code 2, one line per problem naming file, row and column, and no writes."""
     file = write_csv(tmp_path / "bad.csv", [PROGRESS, GOOD_PROGRESS[:3] + ["Amberish"] + GOOD_PROGRESS[4:],

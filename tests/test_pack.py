@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import db as store
-from gse_dashboard import documents, metrics, pack, pack_ui, queries
+from gse_dashboard import documents, metrics, pack, queries
+from gse_dashboard.ui import board_pack as pack_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Board meeting in the default database's illustrative history, late enough for small cells
@@ -76,6 +77,7 @@ def _workstream_titles(snap) -> list[str]:
 
 # -- PDF ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pdf_has_a_page_per_section_and_every_workstream(pdf_bytes, snap):
     """The PDF has a cover and at least one page per section, each workstream's on a page of its own."""
     pages = _pdf_pages(pdf_bytes)
@@ -92,6 +94,7 @@ def test_pdf_has_a_page_per_section_and_every_workstream(pdf_bytes, snap):
     assert chapters == ["Contents", *[s.title for s in sections]]
 
 
+@pytest.mark.slow
 def test_pdf_is_marked_official_at_the_top_and_bottom_of_every_page(pdf_bytes):
     """Every page's text starts and ends with the header and footer marking OFFICIAL."""
     for number, text in enumerate(_pdf_pages(pdf_bytes), start=1):
@@ -99,6 +102,7 @@ def test_pdf_is_marked_official_at_the_top_and_bottom_of_every_page(pdf_bytes):
         assert f"Page {number} of" in text
 
 
+@pytest.mark.slow
 def test_pdf_is_tagged_with_title_language_and_alt_text_on_every_image(pdf_bytes, snap):
     """The PDF is tagged, in en-GB, titled with its date, and each chart is a Figure with its alt text."""
     reader = PdfReader(io.BytesIO(pdf_bytes))
@@ -110,6 +114,7 @@ def test_pdf_is_tagged_with_title_language_and_alt_text_on_every_image(pdf_bytes
     assert len(expected) == 17 and [str(f["/Alt"]) for f in figures] == expected
 
 
+@pytest.mark.slow
 def test_pdf_shows_suppressed_cells_as_c(pdf_bytes):
     """Small cells in the membership cross-tab and the diversity breakdowns print as [c], never as numbers."""
     pages = _pdf_pages(pdf_bytes)
@@ -121,6 +126,7 @@ def test_pdf_shows_suppressed_cells_as_c(pdf_bytes):
     assert row.split()[-9:].count("[c]") >= 2  # AA/AO and SCS hidden, and complementary cells with them
 
 
+@pytest.mark.slow
 def test_a_correction_recorded_after_the_as_at_date_leaves_the_pack_unchanged(pdf_bytes, db_copy):
     """Marking an overdue commitment complete with a correction recorded after AS_AT changes nothing in the pack."""
     database = store.connect(db_copy)
@@ -145,6 +151,7 @@ def test_a_correction_recorded_after_the_as_at_date_leaves_the_pack_unchanged(pd
 
 # -- PowerPoint ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pptx_has_titled_slides_for_every_section_marked_official(pptx_bytes, snap):
     """One slide or more per section, each titled in its title placeholder and marked OFFICIAL top and bottom."""
     deck = Presentation(io.BytesIO(pptx_bytes))
@@ -164,6 +171,7 @@ def test_pptx_has_titled_slides_for_every_section_marked_official(pptx_bytes, sn
         assert sorted(round(s.top / 914400, 1) < 1 for s in marks) == [False, True]
 
 
+@pytest.mark.slow
 def test_pptx_pictures_carry_alt_text_and_tables_show_c(pptx_bytes, snap):
     """Every picture has the chart's alt text as its description, and suppressed table cells read [c]."""
     deck = Presentation(io.BytesIO(pptx_bytes))
@@ -177,6 +185,7 @@ def test_pptx_pictures_carry_alt_text_and_tables_show_c(pptx_bytes, snap):
 
 # -- Word brief ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_brief_is_one_short_document_with_real_headings_and_the_marking(docx_bytes):
     """The brief has Heading-styled sections, OFFICIAL in header and footer, and the as-at date."""
     document = Document(io.BytesIO(docx_bytes))
@@ -194,6 +203,7 @@ def test_brief_is_one_short_document_with_real_headings_and_the_marking(docx_byt
     assert len(text) < 3200  # about what fits on one A4 page at 9 point, beside one small chart
 
 
+@pytest.mark.slow
 def test_brief_names_the_off_track_workstreams_and_the_decisions(docx_bytes, snap):
     """Workstreams rated Amber/Red are named with their overdue commitments; long-overdue ones go to decision."""
     document = Document(io.BytesIO(docx_bytes))
@@ -260,6 +270,7 @@ def test_pack_date_defaults_to_the_latest_board_on_or_before_the_as_at_date():
     (["--as-at", "2019-10-16", "--format", "xlsx"], "--format must be one of pdf, pptx, docx"),
     (["--as-at", "2019-10-16", "--format", "docx"], "a docx file's name should end in .docx, not .pdf"),
 ])
+@pytest.mark.slow
 def test_cli_pack_refuses_a_bad_date_or_format_in_one_line(args, message, built_db_file, tmp_path):
     """A bad date or format ends with one line on standard error and exit code 2, and writes nothing."""
     out = tmp_path / "pack.pdf"
@@ -269,6 +280,7 @@ def test_cli_pack_refuses_a_bad_date_or_format_in_one_line(args, message, built_
     assert result.stderr.count("\n") == 1 and message in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_pack_writes_the_brief(built_db_file, tmp_path):
     """`pack --format docx` writes the Word brief for the date and says so."""
     out = tmp_path / "brief.docx"
@@ -280,6 +292,7 @@ def test_cli_pack_writes_the_brief(built_db_file, tmp_path):
     assert f"as at {AS_AT_WORDS}" in "\n".join(p.text for p in Document(out).paragraphs)
 
 
+@pytest.mark.slow
 def test_board_pack_page_builds_the_brief_and_offers_it_for_download(built_db_file, monkeypatch):
     """The page opens at the latest Board meeting and, with Word chosen, builds the brief without error."""
     monkeypatch.setenv("GSE_DB_PATH", str(built_db_file))

@@ -2,6 +2,8 @@
 
 import sqlite3
 
+import pytest
+
 from gse_dashboard import queries
 from gse_dashboard.build import build_database
 
@@ -15,6 +17,7 @@ def _dump(path):
         conn.close()
 
 
+@pytest.mark.slow
 def test_two_builds_give_identical_histories(tmp_path, built_db_file):
     """The history is seeded: a second build gives the same rows, recorded times included."""
     again = tmp_path / "again.db"

@@ -8,6 +8,9 @@ import pytest
 from gse_dashboard import scale
 from gse_dashboard.build import build_database
 
+# Builds databases or runs subprocesses: out of the fast lane (-m "not slow").
+pytestmark = pytest.mark.slow
+
 TABLES = ("commitments", "progress_updates", "observations", "targets", "board_meetings")
 
 

@@ -116,6 +116,7 @@ def test_a_missing_database_is_a_store_error_not_a_new_file(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_csv_to_standard_output(built_db_file):
     """`query` prints the rows as CSV, with formula-like text neutralised for Excel."""
     done = run_cli("--db", built_db_file, "query",
@@ -127,6 +128,7 @@ def test_the_command_line_writes_csv_to_standard_output(built_db_file):
     assert [r[0] for r in rows[1:]] == ["1", "2"] and rows[1][2] == "'=cmd|' /C calc'!A0"
 
 
+@pytest.mark.slow
 def test_the_command_line_caps_rows_and_says_so(built_db_file):
     """--max-rows limits the rows printed and a warning on standard error says more were left."""
     done = run_cli("--db", built_db_file, "query", "SELECT * FROM commitments", "--max-rows", "3")
@@ -134,6 +136,7 @@ def test_the_command_line_caps_rows_and_says_so(built_db_file):
     assert done.stderr.strip() == "warning: only the first 3 rows are shown (--max-rows)"
 
 
+@pytest.mark.slow
 def test_a_refused_query_on_the_command_line_exits_2_with_one_line(db_copy):
     """A write, or a query past --time-limit, ends with one line on standard error and exit code 2."""
     before = _digest(db_copy)

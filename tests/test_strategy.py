@@ -8,7 +8,8 @@ import pytest
 
 from gse_dashboard import db as store
 from gse_dashboard.config import DATA_DIR
-from gse_dashboard.strategy import DUE_DATES, DataFileError, load_strategy
+from gse_dashboard.strategy import DataFileError, load_strategy
+from gse_dashboard.vocabulary import DUE_DATES
 
 # Annex A of the strategy, counted bullet by bullet: (short, medium, long) per workstream.
 ANNEX_A_COUNTS = {

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import auth, build, edits, importers, metrics, queries, timescales
-from . import db as store
-from .db import RATINGS, STATUSES
-from .safe_text import md
-from .ui import db_path, download_ui, format_date, revision, table_ui
+from .. import auth, build, edits, importers, metrics, queries, timescales, vocabulary
+from .. import db as store
+from ..safe_text import md
+from ..tables import format_date
+from ..vocabulary import LAUNCH, RATINGS, STATUSES
+from .session import db_path, revision
+from .widgets import download_ui, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
 BASED_ON_KEY = "_manage_based_on"
@@ -45,10 +47,7 @@ def _open():
 
 def last_quarter_end(today: dt.date | None = None) -> dt.date:
     """The most recent quarter end on or before TODAY: the usual date an update refers to."""
-    today = today or dt.date.today()
-    ends = [dt.date(today.year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))]
-    past = [e for e in ends if e <= today]
-    return past[-1] if past else dt.date(today.year - 1, 12, 31)
+    return vocabulary.last_quarter_end(today or dt.date.today())
 
 
 def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
@@ -164,7 +163,7 @@ def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
         else:
             indicative = format_date(latest["indicative_due_date"])
             due = columns[0].date_input(
-                "Date", value=dt.date.fromisoformat(latest["due_date"]), min_value=dt.date(2016, 9, 30),
+                "Date", value=dt.date.fromisoformat(latest["due_date"]), min_value=LAUNCH,
                 format="DD/MM/YYYY",
                 help=f"The indicative date is {indicative}, the end of its horizon: the strategy's timescales are "
                      "indicative. A different date replaces it and is shown as set, by you, today; choose "

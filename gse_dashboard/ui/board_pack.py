@@ -12,8 +12,9 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from . import pack, queries
-from .tables import format_date
+from .. import pack
+from ..tables import format_date
+from ..vocabulary import LAUNCH_DATE
 
 OTHER_DATE = "Another date…"
 # Word first: the brief is quick to build and the usual thing to send ahead of the pack.
@@ -43,7 +44,7 @@ def pack_date_ui(meetings: pd.DataFrame, as_at: str) -> str:
     if chosen != OTHER_DATE:
         return chosen
     day = st.date_input("Date", value=dt.date.fromisoformat(as_at), min_value=dt.date.fromisoformat(
-        queries.LAUNCH_DATE), format="DD/MM/YYYY")
+        LAUNCH_DATE), format="DD/MM/YYYY")
     return (day or dt.date.fromisoformat(as_at)).isoformat()
 
 

@@ -15,11 +15,16 @@ from urllib.parse import parse_qs, urlencode
 import pandas as pd
 import streamlit as st
 
-from . import db as store
-from . import explore, sqlbox, ui
-from .auth import PermissionDenied
-from .exports import excel_bytes
-from .safe_text import md
+from .. import db as store
+from .. import explore, sqlbox
+from ..auth import PermissionDenied
+from ..exports import excel_bytes
+from ..safe_text import md
+from ..tables import format_date
+from ..vocabulary import HORIZON_LABELS, HORIZONS
+from .session import AS_AT_KEY, current_user, db_path, revision
+from .session import settings as app_settings
+from .widgets import chart_ui, download_ui, table_ui
 
 KEY = "explore_"
 # What this page last wrote to the URL: a URL that differs was changed by a link.
@@ -31,8 +36,6 @@ _SQL = "explore_sql"
 _SQL_RESULT = "_explore_sql_result"
 # The date pickers' range: wide enough for any period the profession will record.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2040, 12, 31)
-HORIZON_LABELS = {"short": "Short term (6–12 months)", "medium": "Medium term (1–2 years)",
-                  "long": "Long term (2–5 years)"}
 SQL_WARNING = (
     "**Unsuppressed figures, for the GSE team only.** The SQL box reads the database as it is: "
     "small counts of people are *not* hidden as they are everywhere else in the dashboard. Do not "
@@ -68,12 +71,12 @@ def query_string(state: explore.ExploreState) -> str:
 
 def _canonical(params: dict) -> str:
     listed = {k: [str(v)] if isinstance(v, str | int) else [str(x) for x in v]
-              for k, v in params.items() if k != ui.AS_AT_KEY}
+              for k, v in params.items() if k != AS_AT_KEY}
     return json.dumps(sorted(listed.items()))
 
 
 def _url_params() -> dict[str, list[str]]:
-    return {key: st.query_params.get_all(key) for key in st.query_params if key != ui.AS_AT_KEY}
+    return {key: st.query_params.get_all(key) for key in st.query_params if key != AS_AT_KEY}
 
 
 def _to_widgets(state: explore.ExploreState) -> list[str]:
@@ -107,7 +110,7 @@ def _write_url(state: explore.ExploreState) -> None:
     """Make the URL say STATE (the as-at date is the sidebar's, which keeps it in the URL itself)."""
     params = explore.to_query_params(dataclasses.replace(state, as_at=None))
     for key in list(st.query_params):
-        if key != ui.AS_AT_KEY and key not in params:
+        if key != AS_AT_KEY and key not in params:
             del st.query_params[key]
     for key, value in params.items():
         wanted = [value] if isinstance(value, str) else value
@@ -137,7 +140,7 @@ def _filter_options(name: str, source: str, choices: explore.Choices) -> tuple[l
     if name == "workstream":
         return list(choices.workstreams), lambda n: explore.workstream_label(n, choices.workstreams[n])
     if name == "horizon":
-        return list(store.HORIZONS), HORIZON_LABELS.get
+        return list(HORIZONS), HORIZON_LABELS.get
     if name in explore.FIXED_VALUES:
         present = choices.values.get(source, {}).get(name) if name == "population" else None
         return [v for v in explore.FIXED_VALUES[name] if present is None or v in present], str
@@ -206,19 +209,19 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
 def result_ui(result: explore.ExploreResult, threshold: int) -> None:
     """The chart, the table as shown (suppressed where it counts people) and its downloads."""
     st.header("The result")
-    ui.chart_ui(result.chart, key="explore-chart")
+    chart_ui(result.chart, key="explore-chart")
     st.subheader("The table")
     if result.people:
         st.markdown(f"Counts of people below {threshold} are shown as `[c]`, and figures that would let one "
                     "be worked out are hidden too; downloads are suppressed in the same way.")
-    ui.table_ui(result.display)
+    table_ui(result.display)
     for note in result.notes:
         st.caption(md(note))
     state = result.state
     name = "-".join([state.source, *state.group_by]) or "explore"
     left, right = st.columns(2)
     with left:
-        ui.download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",
+        download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",
                        key="explore-download-csv")
     # A callable: the workbook is made when someone asks for it, not on every run (openpyxl is slow to start).
     right.download_button("Download the table (Excel)", data=lambda: excel_bytes(result.display),
@@ -253,9 +256,9 @@ def _open_view(name: str, state_json: str) -> None:
     except json.JSONDecodeError:
         params = {}
     params = params if isinstance(params, dict) else {}
-    params.pop(ui.AS_AT_KEY, None)
+    params.pop(AS_AT_KEY, None)
     for key in list(st.query_params):
-        if key != ui.AS_AT_KEY:
+        if key != AS_AT_KEY:
             del st.query_params[key]
     for key, value in params.items():
         st.query_params[key] = value
@@ -268,7 +271,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         getattr(st, flash[0])(md(flash[1]))
-    views = load_views(ui.db_path(), ui.revision())
+    views = load_views(db_path(), revision())
     left, right = st.columns(2)
     with left:
         st.markdown("**Open a saved view**")
@@ -283,7 +286,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
                                 help="A saved view opens at the as-at date chosen in the sidebar.")
             row = views[views["name"] == name].iloc[0]
             st.caption(f"{md(described[name])}. Saved by {md(row['created_by'])} on "
-                       f"{ui.format_date(row['created_at'])}.")
+                       f"{format_date(row['created_at'])}.")
             buttons = st.columns(2)
             buttons[0].button("Open this view", key=f"{KEY}open", on_click=_open_view, args=(name, row["state"]),
                               icon=":material/open_in_browser:")
@@ -315,7 +318,7 @@ def _loaded(text: str) -> dict:
 
 def _write_view(write, success: str) -> None:
     """Run WRITE on a connection of its own; show why if refused, else rerun with a message."""
-    database = store.connect(ui.db_path())
+    database = store.connect(db_path())
     try:
         write(database)
     except (explore.ViewError, PermissionDenied) as error:
@@ -344,18 +347,18 @@ def _example_chosen() -> None:
 
 def sql_box_ui() -> None:
     """Read-only SQL for editors: a text area, the schema and examples beside it, results with a download."""
-    user = ui.current_user()
+    user = current_user()
     if not user.can_edit:  # the page hides the box too; the runner is read-only whoever calls it
         st.info("The SQL box is for editors only.")
         return
-    settings = ui.settings()
+    settings = app_settings()
     st.warning(SQL_WARNING, icon=":material/warning:")
     left, right = st.columns([3, 2])
     with right:
         st.selectbox("Start from an example", [name for name, _ in sqlbox.EXAMPLE_QUERIES], index=None,
                      key=f"{KEY}example", on_change=_example_chosen, placeholder="Choose a question")
         with st.expander("Tables and their columns", icon=":material/table_chart:"):
-            for table, columns in load_schema(ui.db_path(), ui.revision()):
+            for table, columns in load_schema(db_path(), revision()):
                 st.markdown(f"**{md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
     with left:
         with st.form(f"{KEY}sql_form", border=False):
@@ -365,7 +368,7 @@ def sql_box_ui() -> None:
                        "rows. Writing, ATTACH, PRAGMA changes and extensions are refused.")
             if st.form_submit_button("Run query", icon=":material/play_arrow:", type="primary"):
                 try:
-                    result = sqlbox.run_query(ui.db_path(), sql, time_limit_s=settings.sql_time_limit_s,
+                    result = sqlbox.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
                                               row_cap=settings.sql_row_cap)
                     st.session_state[_SQL_RESULT] = ("ok", result)
                 except sqlbox.QueryRefused as refused:
@@ -387,4 +390,4 @@ def _sql_result_ui(outcome: tuple | None) -> None:
                    else ""))
     # A data grid, not a static table: a result can have thousands of rows.
     st.dataframe(value.frame, hide_index=True)
-    ui.download_ui(value.frame, "query.csv", label="Download the result (CSV)", key="explore-sql-download")
+    download_ui(value.frame, "query.csv", label="Download the result (CSV)", key="explore-sql-download")

@@ -1,0 +1,133 @@
+"""Chart images: each figure sized for where it prints and drawn once to PNG by kaleido with the
+system Chromium, cached by content."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+
+from .. import charts
+from ..charts import Chart
+from .blocks import (
+    CHART_SCALE,
+    CHART_WIDTH,
+    PX_PER_INCH,
+    Bullets,
+    Facts,
+    Figure,
+    FigureRow,
+    Image,
+    Progress,
+    Section,
+    Subheading,
+    Text,
+)
+from .pdf import PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN
+from .powerpoint import BODY_BOTTOM, BODY_TOP, BODY_W, GAP, SIDE_FIGURE_MAX_H, SIDE_TEXT_W
+from .word import DOCX_BODY_IN, DOCX_CHART_MAX_H_IN
+
+# Chart images already drawn, by their figure's content: PDF and PowerPoint of one date share them.
+_IMAGE_CACHE_SIZE = 128
+
+
+# -- drawing the charts -----------------------------------------------------------------------
+
+_image_cache: OrderedDict[str, bytes] = OrderedDict()
+_image_lock = threading.Lock()  # kaleido's server is one per process: one document draws at a time
+
+
+def figures_of(sections: list[Section]) -> list[Figure]:
+    """Every chart in SECTIONS, in order."""
+    found = []
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, Figure):
+                found.append(block)
+            elif isinstance(block, FigureRow):
+                found.extend(block.figures)
+    return found
+
+
+def _static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
+    figure = charts.with_titles(chart, width=width)
+    if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
+        figure.update_layout(margin={"t": figure.layout.margin.t + 30})
+    height = (chart.figure.layout.height or 380) + charts.title_room(figure, chart)
+    figure.update_layout(height=min(height, max_height) if max_height else height)
+    return figure
+
+
+def size_figures(sections: list[Section], fmt: str) -> None:
+    """Set each chart's drawing size to the space it takes in a FMT document ("pdf", "pptx", "docx").
+
+    Drawn at its printed size, a chart's text prints at the size it was set in (12 px = 9 pt).
+    """
+    def inches(value: float) -> int:
+        return int(value * PX_PER_INCH)
+
+    for section in sections:
+        text_before = False
+        for block in section.blocks:
+            if isinstance(block, Figure | FigureRow):
+                figures = [block] if isinstance(block, Figure) else block.figures
+                for figure in figures:
+                    if fmt == "pdf":
+                        tallest = PDF_CHART_MAX_H_IN if isinstance(block, Figure) else PDF_PAIR_MAX_H_IN
+                        figure.width_px, figure.max_height_px = inches(PDF_BODY_IN), inches(tallest)
+                    elif fmt == "docx":
+                        figure.width_px, figure.max_height_px = inches(DOCX_BODY_IN), inches(DOCX_CHART_MAX_H_IN)
+                    else:
+                        tallest = BODY_BOTTOM - BODY_TOP
+                        if isinstance(block, FigureRow) and len(figures) > 1:
+                            width = (BODY_W - GAP) / 2
+                        elif text_before:  # beside text, short enough to leave room for a small table below
+                            width, tallest = BODY_W - SIDE_TEXT_W - GAP, SIDE_FIGURE_MAX_H
+                        else:
+                            width = BODY_W
+                        figure.width_px, figure.max_height_px = inches(width), inches(tallest)
+                text_before = False
+            else:
+                text_before = isinstance(block, Text | Subheading | Bullets | Facts)
+
+
+@contextlib.contextmanager
+def _kaleido() -> Iterator[Callable[[dict, dict], bytes]]:
+    """kaleido's render function, with its Chromium server running for the duration."""
+    import kaleido  # imported here: the pages import this module and may never draw a chart
+
+    started = False
+    if not kaleido._global_server.is_running():  # noqa: SLF001 - no public "is running" in kaleido 1.x
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        started = True
+    try:
+        yield lambda spec, opts: kaleido.calc_fig_sync(spec, opts=opts)
+    finally:
+        if started:
+            kaleido.stop_sync_server(silence_warnings=True)
+
+
+def draw(figures: list[Figure], progress: Progress, start: float, end: float) -> None:
+    """Draw each figure to PNG (reusing any drawn before), reporting progress from START to END."""
+    specs = []
+    for figure in figures:
+        static = _static_figure(figure.chart, figure.width_px, figure.max_height_px)
+        spec = static.to_plotly_json()
+        key = hashlib.sha256(static.to_json().encode() + f"|{CHART_SCALE}".encode()).hexdigest()
+        specs.append((figure, spec, key, int(static.layout.width), int(static.layout.height)))
+    with _image_lock:
+        missing = [s for s in specs if s[2] not in _image_cache]
+        renderer = _kaleido() if missing else contextlib.nullcontext(None)
+        with renderer as render:
+            for done, (figure, spec, key, width, height) in enumerate(specs, start=1):
+                if key not in _image_cache:
+                    opts = {"format": "png", "width": width, "height": height, "scale": CHART_SCALE}
+                    _image_cache[key] = render(spec, opts)
+                    while len(_image_cache) > _IMAGE_CACHE_SIZE:
+                        _image_cache.popitem(last=False)
+                _image_cache.move_to_end(key)
+                figure.image = Image(_image_cache[key], width * CHART_SCALE, height * CHART_SCALE,
+                                     figure.chart.alt_text)
+                progress(start + (end - start) * done / len(specs), f"Drawing chart {done} of {len(specs)}")

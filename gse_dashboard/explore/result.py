@@ -1,0 +1,151 @@
+"""Running a view: the grouped figures, the table as shown and downloaded, the chart, and notes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import db as store
+from .. import disclosure, queries
+from ..charts import Chart
+from .choices import COMMITMENTS, COMMITMENTS_SOURCE_LINE, LABELS, OVERDUE, PROFESSION, Choices
+from .figures import _Context, _count_result, _empty, _labels, _ordered, _percent_result, workstream_label
+from .grouping import commitment_groups, observation_groups
+from .state import ExploreState
+
+# -- the result --------------------------------------------------------------------------------
+
+@dataclass
+class ExploreResult:
+    """What Explore shows for one state: true figures, the table as shown, and a chart."""
+
+    state: ExploreState
+    as_at: str
+    measure: str
+    # The grouped figures before disclosure control: for use inside the server only.
+    raw: pd.DataFrame
+    # The table as shown and downloaded: suppressed where it counts people.
+    display: pd.DataFrame
+    chart: Chart
+    people: bool
+    # The one period shown when not grouped by period.
+    period: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether any figure in the table is hidden to protect individuals."""
+        return bool(self.display.isin([disclosure.CONFIDENTIAL]).to_numpy().any())
+
+
+def describe_filters(state: ExploreState, choices: Choices | None = None) -> str:
+    """The filters in words: 'Grade: SCS, Grade 6; due 2017-01-01 to 2017-12-31', or 'no filters'."""
+    parts = []
+    for name, values in state.filters.items():
+        if name == "workstream" and choices:
+            shown = [workstream_label(v, choices.workstreams.get(v, "")) for v in values]
+        else:
+            shown = [str(v) for v in values]
+        parts.append(f"{LABELS[name]}: {', '.join(shown)}")
+    if state.period_from or state.period_to:
+        word = "due" if state.source == COMMITMENTS else "periods"
+        parts.append(f"{word} {state.period_from or 'any'} to {state.period_to or 'any'}")
+    return "; ".join(parts) if parts else "no filters"
+
+
+def describe(state: ExploreState, choices: Choices | None = None) -> str:
+    """A view in one line: 'GSE members by period and grade; Department: Home Office'."""
+    if state.source == COMMITMENTS:
+        noun = "Commitments"
+    elif choices and state.source in choices.indicators:
+        noun = choices.indicators[state.source].name
+    else:
+        noun = state.source
+    groups = " and ".join(LABELS[g].lower() for g in state.group_by)
+    text = f"{noun} by {groups}" if groups else noun
+    filters = describe_filters(state, choices)
+    return text if filters == "no filters" else f"{text}; {filters}"
+
+
+def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> ExploreResult:
+    """Group, count and suppress what STATE asks for, as known at its as-at date (default: the latest)."""
+    as_at = state.as_at or queries.latest_data_date(conn)
+    if state.source == COMMITMENTS:
+        return _run_commitments(conn, state, as_at)
+    definitions = queries.indicators(conn)
+    row = definitions[definitions["code"] == state.source]
+    if row.empty:
+        raise ValueError(f"there is no indicator {state.source!r}")
+    name, category, unit = row["name"].iloc[0], row["category"].iloc[0], row["unit"].iloc[0]
+    people = bool(row["people_count"].iloc[0])
+    filters = state.filters
+    if not state.population and "population" not in state.group_by:
+        # The profession is the subject; the Civil Service is there to compare with, when asked for.
+        filters = {**filters, "population": (PROFESSION,)}
+    arguments = {"group_by": state.group_by, "filters": filters, "period_from": state.period_from,
+                 "period_to": state.period_to}
+    raw = _ordered(observation_groups(conn, state.source, as_at, **arguments), state.group_by)
+    period = None if "period" in state.group_by or raw.empty else str(raw["latest_period"].max())
+    sources = raw["sources"].iloc[0].split(chr(31)) if not raw.empty and raw["sources"].iloc[0] else []
+    population = " and ".join({PROFESSION: "GSE profession"}.get(p, p)
+                              for p in filters.get("population", store.POPULATIONS))
+    when = f"at {period}" if period else (f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty
+                                          else "no period")
+    measure = f"{name} (% of those who declared)" if category == "diversity" else name
+    context = _Context(measure=name, groups=state.group_by, people=people, period=period,
+                       subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
+                       source="; ".join(sources) if sources else "No figures recorded")
+    if raw.empty:
+        display, chart, notes = _empty(context)
+    elif unit == "percent":
+        display, chart, notes = _percent_result(raw, context, threshold)
+    else:
+        display, chart, notes = _count_result(raw, raw["value"], context, threshold if people else None)
+    if not raw.empty:
+        notes += _observation_notes(raw, state)
+    return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
+                         people=people, period=period, notes=notes)
+
+
+def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:
+    notes = []
+    if raw["revised"].any():
+        notes.append("Some figures have been revised since first published [r].")
+    if raw["provisional"].any():
+        notes.append("Some figures are provisional.")
+    for row in raw[raw["qualifier"].fillna("") != ""].itertuples():
+        where = row.period if "period" in raw else row.latest_period
+        notes.append(f"The figure for {where} is '{row.qualifier} {row.value:,.0f}'.")
+    return notes
+
+
+def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) -> ExploreResult:
+    raw = _ordered(commitment_groups(conn, as_at, group_by=state.group_by, filters=state.filters,
+                                     due_from=state.period_from, due_to=state.period_to), state.group_by)
+    illustrative = bool(not raw.empty and raw["illustrative"].any())
+    context = _Context(
+        measure="Commitments", groups=state.group_by, people=False, period=None,
+        subtitle=f"Commitments in the strategy's Annex A, {describe_filters(state)}, as known at {as_at}",
+        source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""))
+    if raw.empty:
+        display, chart, notes = _empty(context)
+    else:
+        display, chart, notes = _count_result(raw, raw["commitments"], context, None)
+        if "overdue" in state.group_by:
+            chart.title = _overdue_title(raw, state.group_by)
+    return ExploreResult(state=state, as_at=as_at, measure="Commitments", raw=raw, display=display, chart=chart,
+                         people=False, notes=notes)
+
+
+def _overdue_title(raw: pd.DataFrame, group_by: Sequence[str]) -> str:
+    """'3 of 45 commitments are past their date: WS1 …, WS2 …': the message when that is a grouping."""
+    late = raw[raw["overdue"] == OVERDUE]
+    count, total = int(late["commitments"].sum()), int(raw["commitments"].sum())
+    title = f"{count} of {total} commitments {'is past its' if count == 1 else 'are past their'} date"
+    other = next((g for g in group_by if g != "overdue"), None)
+    if count and other:
+        title += " in " + ", ".join(dict.fromkeys(_labels(late, other)))
+    return title

@@ -1,0 +1,89 @@
+"""Saved views: a state kept under a name in `saved_views`, saved and deleted by editors only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+import pandas as pd
+import sqlite_utils
+
+from .. import db as store
+from ..auth import User, require_editor
+from .choices import VIEW_NAME_MAX, Choices, ViewError
+from .state import ExploreState, from_query_params, to_query_params
+
+# -- saved views -------------------------------------------------------------------------------
+
+def _view_name(name: str) -> str:
+    """NAME trimmed and checked: 1 to 80 characters, on one line."""
+    text = (name or "").strip()
+    if not text:
+        raise ViewError("Give the view a name.")
+    if len(text) > VIEW_NAME_MAX:
+        raise ViewError(f"A view's name can be at most {VIEW_NAME_MAX} characters; this one has {len(text)}.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ViewError("A view's name must be one line of text, without control characters.")
+    return text
+
+
+def _audit(db: sqlite_utils.Database, actor: str, action: str, name: str, detail: dict) -> None:
+    store.audit(db.conn, at=store.now(), actor=actor, action=action, table="saved_views", key=name, detail=detail)
+
+
+def save_view(db: sqlite_utils.Database, name: str, state: ExploreState, user: User | None, *,
+              overwrite: bool = False) -> str:
+    """Save STATE as a named view (editors only); return the name as stored.
+
+    A view is the question, not the date: it opens at whatever as-at date is chosen. A name
+    already taken (ignoring case) is refused unless OVERWRITE.
+    """
+    actor = require_editor(user).actor
+    text = _view_name(name)
+    params = to_query_params(dataclasses.replace(state, as_at=None))
+    payload = json.dumps(params, sort_keys=True)
+    with store.write_transaction(db):
+        taken = db.conn.execute("SELECT id, name FROM saved_views WHERE name = ? COLLATE NOCASE", [text]).fetchone()
+        if taken and not overwrite:
+            raise ViewError(f"There is already a view called '{taken[1]}'. Choose another name, or replace it.")
+        if taken:
+            db.conn.execute("UPDATE saved_views SET name = ?, state = ?, created_by = ?, created_at = ? WHERE id = ?",
+                            [text, payload, actor, store.now(), taken[0]])
+        else:
+            db.conn.execute("INSERT INTO saved_views (name, state, created_by, created_at) VALUES (?, ?, ?, ?)",
+                            [text, payload, actor, store.now()])
+        _audit(db, actor, "replace view" if taken else "save view", text, {"state": params})
+    return text
+
+
+def list_views(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every saved view: name, state (as JSON query parameters), who saved it and when; by name."""
+    return pd.read_sql_query("SELECT name, state, created_by, created_at FROM saved_views "
+                             "ORDER BY name COLLATE NOCASE", conn)
+
+
+def load_view(conn: sqlite3.Connection, name: str, choices: Choices | None = None) -> ExploreState:
+    """The state saved as NAME (its as_at left unset); messages say what no longer fits the data."""
+    row = conn.execute("SELECT state FROM saved_views WHERE name = ?", [name]).fetchone()
+    if row is None:
+        raise ViewError(f"There is no saved view called '{name}'.")
+    try:
+        params = json.loads(row[0])
+    except json.JSONDecodeError:
+        params = {}
+    if not isinstance(params, dict):
+        params = {}
+    params.pop("as_at", None)
+    return from_query_params(params, choices)
+
+
+def delete_view(db: sqlite_utils.Database, name: str, user: User | None) -> None:
+    """Delete the saved view NAME (editors only)."""
+    actor = require_editor(user).actor
+    with store.write_transaction(db):
+        row = db.conn.execute("SELECT state FROM saved_views WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise ViewError(f"There is no saved view called '{name}'.")
+        db.conn.execute("DELETE FROM saved_views WHERE name = ?", [name])
+        _audit(db, actor, "delete view", name, {"state": row[0]})

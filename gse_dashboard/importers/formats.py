@@ -1,0 +1,257 @@
+"""The four kinds of import file (progress, observations, targets, meetings), their columns and limits;
+the errors and problems a user is told about, and what a check of a file found (Validation)."""
+
+from __future__ import annotations
+
+import operator
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+# Far beyond any real file of updates or figures, small enough to hold in memory safely.
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+MAX_ROWS = 200_000
+# A workbook expands when unzipped; past this it is a zip bomb, not a spreadsheet.
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+# Enough to show a user every mistake in a badly wrong file without holding millions.
+MAX_PROBLEMS = 5_000
+# Commentary is a paragraph or two; anything longer is a pasted document.
+MAX_TEXT_CHARS = 10_000
+# Dates outside these years are typing mistakes (2204 for 2024).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx",)
+# The part every .xlsx workbook declares in [Content_Types].xml.
+XLSX_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+ADD, CHANGE, UNCHANGED = "add", "change", "unchanged"
+
+
+# -- what a user can be told ------------------------------------------------------------------
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read as an import at all, told in one line naming the file."""
+
+
+class ImportRejected(ValueError):
+    """An import refused because of its rows; `problems` lists every one."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        more = f" (and {self.total - 1} more problems)" if self.total > 1 else ""
+        super().__init__(f"{problems[0]}{more}" if problems else "the import was refused")
+
+
+class UndoRefused(ValueError):
+    """An undo that would lose later work, or that has nothing to undo."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a file, at a row and column where it has one."""
+
+    filename: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.filename]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+# -- the four kinds of file -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: whether it must be there, what it holds, an example."""
+
+    name: str
+    required: bool
+    help: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of import file holds and where it goes."""
+
+    name: str
+    table: str
+    title: str
+    columns: tuple[Column, ...]
+    fields: tuple[str, ...]  # the table's columns a record fills, in record order
+    key: tuple[str, ...]  # the fields that name one fact; a second row with them is a correction
+    compare: tuple[str, ...]  # the fields whose difference makes a row a change
+    keep: tuple[str, ...] = ()  # optional fields that, left out of the file, keep the current value
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def known(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_RATING_HELP = "one of Green, Amber/Green, Amber, Amber/Red, Red (any letter case)"
+_PROVENANCE = "who recorded it, when, and the import batch are added by the dashboard"
+
+KINDS: dict[str, Kind] = {
+    "progress": Kind(
+        name="progress", table="progress_updates", title="progress updates",
+        columns=(
+            Column("ref", True, "commitment reference as in the commitments export, e.g. WS4-S3", "WS4-S3"),
+            Column("as_of", True, "the date the update refers to, YYYY-MM-DD, not in the future", "2024-03-31"),
+            Column("status", True, "one of: not started, in progress, complete, closed", "in progress"),
+            Column("rating", True, f"the owner's delivery confidence, {_RATING_HELP}", "Amber/Green"),
+            Column("percent_complete", True, "a number from 0 to 100", "40"),
+            Column("commentary", True, "what has happened and what is next, as plain text",
+                   "Example: pilot course run with 20 members; evaluation due next quarter."),
+            Column("evidence_url", False, "a link to evidence, starting http:// or https://",
+                   "https://www.gov.uk/government/organisations/government-office-for-science"),
+            Column("board_rating", False, f"the Board's own rating, {_RATING_HELP}; "
+                   "if the column is left out, a correction keeps the current one", ""),
+        ),
+        fields=("ref", "as_of", "status", "rating", "board_rating", "percent_complete", "commentary",
+                "evidence_url"),
+        key=("ref", "as_of"),
+        compare=("status", "rating", "board_rating", "percent_complete", "commentary", "evidence_url"),
+        keep=("board_rating",),
+    ),
+    "observations": Kind(
+        name="observations", table="observations", title="indicator figures",
+        columns=(
+            Column("indicator", True, "indicator code as in the indicators table, e.g. members, women", "members"),
+            Column("period", True, "the date the figure refers to (end of the period), YYYY-MM-DD", "2024-03-31"),
+            Column("population", True, "GSE or Civil Service", "GSE"),
+            Column("value", True, "the figure: a whole number for counts, 0 to 100 for percentages", "250"),
+            Column("department", False, "the department, or blank for all departments", ""),
+            Column("grade", False, "the grade (e.g. SCS), or blank for all grades", "SCS"),
+            Column("role_type", False, "the role type, or blank for all role types", ""),
+            Column("numerator", False, "for a percentage: how many people have the characteristic", ""),
+            Column("denominator", False, "for a percentage: how many people declared", ""),
+            Column("declaration_rate", False, "percentage of people who declared, 0 to 100", ""),
+            Column("qualifier", False, "words that go with the figure, e.g. 'more than'", ""),
+            Column("provisional", False, "yes if the figure may still be revised, else no or blank", "no"),
+            Column("source", True, "where the figure comes from (a default may be given when importing; "
+                   "if the column is left out, a correction keeps the current source)",
+                   "Example: Civil Service HR data, March 2024"),
+            Column("note", False, "anything a reader should know about the figure", ""),
+        ),
+        fields=("indicator", "period", "population", "department", "grade", "role_type", "value",
+                "numerator", "denominator", "declaration_rate", "qualifier", "provisional", "source", "note"),
+        key=("indicator", "population", "period", "department", "grade", "role_type"),
+        compare=("value", "numerator", "denominator", "declaration_rate", "qualifier", "provisional",
+                 "source", "note"),
+        keep=("source",),
+    ),
+    "targets": Kind(
+        name="targets", table="targets", title="targets",
+        columns=(
+            Column("indicator", True, "indicator code as in the indicators table", "members"),
+            Column("period", True, "the date the target is for, YYYY-MM-DD", "2027-03-31"),
+            Column("value", True, "the target: a whole number for counts, 0 to 100 for percentages", "16000"),
+            Column("population", False, "GSE (the default) or Civil Service", "GSE"),
+            Column("source", False, "who set the target (if left out: the file's name, or the current "
+                   "source on a correction)", "Example: GSE Profession Board"),
+        ),
+        fields=("indicator", "period", "population", "value", "source"),
+        key=("indicator", "population", "period"),
+        compare=("value", "source"),
+        keep=("source",),
+    ),
+    "meetings": Kind(
+        name="meetings", table="board_meetings", title="board meetings",
+        columns=(
+            Column("date", True, "the date of the meeting, YYYY-MM-DD", "2027-01-20"),
+            Column("title", True, "what the meeting is called", "Example: GSE Profession Board"),
+        ),
+        fields=("date", "title"),
+        key=("date",),
+        compare=("title",),
+    ),
+}
+
+
+def format_lines() -> list[str]:
+    """One line per kind naming its columns (optional ones in brackets), for the README and page."""
+    lines = []
+    for kind in KINDS.values():
+        names = [c.name if c.required else f"[{c.name}]" for c in kind.columns]
+        lines.append(f"{kind.name} ({kind.title}): {', '.join(names)}")
+    return lines
+
+
+@dataclass
+class Validation:
+    """The outcome of checking a file: the clean records, every problem, and what will change."""
+
+    kind: str
+    filename: str
+    records: list[tuple] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # the spreadsheet row of each record
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    supplied: frozenset[str] = frozenset()
+    refs: frozenset[str] = frozenset()  # commitment references the records rely on
+    units: dict[str, str] = field(default_factory=dict)  # indicator units the checks relied on
+    plan: list[tuple[str, tuple | None]] | None = None  # (action, current row) per record
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file can be imported: no problems at all."""
+        return self.problem_count == 0
+
+    def counts(self) -> dict[str, int]:
+        """How many records will be added, will change a current row, and are unchanged."""
+        counts = {ADD: 0, CHANGE: 0, UNCHANGED: 0}
+        for action, _ in self.plan or []:
+            counts[action] += 1
+        return counts
+
+    def problem_lines(self) -> list[str]:
+        """Every problem as one line naming file, row and column, with a note if some were left off."""
+        lines = [str(p) for p in self.problems]
+        if self.problem_count > len(self.problems):
+            lines.append(f"{self.filename}: {self.problem_count - len(self.problems)} more problems not listed")
+        return lines
+
+
+def kind_of(kind: str) -> Kind:
+    """The Kind named KIND, or a ValueError listing the kinds there are."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}") from None
+
+
+def _connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connection:
+    return db.conn if isinstance(db, sqlite_utils.Database) else db
+
+
+def _key_text(key: Iterable) -> str:
+    return " / ".join(map(str, key))
+
+
+def _key_getter(spec: Kind) -> Callable[[tuple], tuple]:
+    """A fast function from a record to its key, as a tuple even for one-field keys."""
+    positions = [spec.fields.index(k) for k in spec.key]
+    if len(positions) == 1:
+        return lambda record: (record[positions[0]],)
+    return operator.itemgetter(*positions)

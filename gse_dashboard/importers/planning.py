@@ -1,0 +1,146 @@
+"""What an import will change: each checked row against the current rows, for the preview."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from .formats import (
+    ADD,
+    CHANGE,
+    UNCHANGED,
+    ImportRejected,
+    Kind,
+    Validation,
+    _connection,
+    _key_getter,
+    _key_text,
+    kind_of,
+)
+
+# -- what will change -------------------------------------------------------------------------
+
+# The current rows an import's records might replace; json_each takes any number of values.
+_CURRENT_SQL = {
+    "progress": """
+        SELECT id, ref, as_of, status, rating, board_rating, percent_complete, commentary, evidence_url,
+               recorded_at, recorded_by
+        FROM progress_updates
+        WHERE superseded_at IS NULL AND ref IN (SELECT value FROM json_each(:a))
+          AND as_of IN (SELECT value FROM json_each(:b))""",
+    "observations": """
+        SELECT id, indicator, period, population, department, grade, role_type, value, numerator,
+               denominator, declaration_rate, qualifier, provisional, source, note, recorded_at, recorded_by
+        FROM observations
+        WHERE superseded_at IS NULL AND indicator IN (SELECT value FROM json_each(:a))
+          AND population IN (SELECT value FROM json_each(:c))
+          AND period IN (SELECT value FROM json_each(:b))""",
+    "targets": """
+        SELECT id, indicator, period, population, value, source, recorded_at, recorded_by
+        FROM targets
+        WHERE superseded_at IS NULL AND indicator IN (SELECT value FROM json_each(:a))
+          AND period IN (SELECT value FROM json_each(:b))""",
+    "meetings": """
+        SELECT id, date, title, recorded_at, recorded_by, batch_id
+        FROM board_meetings WHERE date IN (SELECT value FROM json_each(:a))""",
+}
+# Which record fields pick the rows to look at: (:a, :b, :c) above.
+_CURRENT_FILTER = {"progress": ("ref", "as_of", None), "observations": ("indicator", "period", "population"),
+                   "targets": ("indicator", "period", None), "meetings": ("date", None, None)}
+
+
+def _current_rows(conn: sqlite3.Connection, spec: Kind, records: list[tuple]) -> dict[tuple, tuple]:
+    """The current row (id, fields…, recorded_at, recorded_by[, batch_id]) for each key in RECORDS."""
+    params = {}
+    for name, field_name in zip("abc", _CURRENT_FILTER[spec.name], strict=True):
+        if field_name:
+            position = spec.fields.index(field_name)
+            params[name] = json.dumps(sorted({r[position] for r in records}))
+    rows = conn.execute(_CURRENT_SQL[spec.name], params).fetchall()
+    key_positions = [spec.fields.index(k) + 1 for k in spec.key]
+    return {tuple(row[p] for p in key_positions): row for row in rows}
+
+
+def _merged(spec: Kind, supplied: frozenset, record: tuple, current: tuple | None) -> tuple:
+    """RECORD with the fields the file left out taken from the CURRENT row (see Kind.keep)."""
+    if current is None:
+        return record
+    merged = list(record)
+    for name in spec.keep:
+        if name not in supplied:
+            position = spec.fields.index(name)
+            merged[position] = current[position + 1]
+    return tuple(merged)
+
+
+def _differences(spec: Kind, record: tuple, current: tuple) -> dict[str, list]:
+    changes = {}
+    for name in spec.compare:
+        position = spec.fields.index(name)
+        old, new = current[position + 1], record[position]
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
+def _plan(conn: sqlite3.Connection, spec: Kind, validation: Validation) -> list[tuple[str, tuple | None]]:
+    current = _current_rows(conn, spec, validation.records)
+    key_of = _key_getter(spec)
+    plan = []
+    for record in validation.records:
+        row = current.get(key_of(record))
+        if row is None:
+            plan.append((ADD, None))
+        elif _differences(spec, _merged(spec, validation.supplied, record, row), row):
+            plan.append((CHANGE, row))
+        else:
+            plan.append((UNCHANGED, row))
+    return plan
+
+
+def _recorded(spec: Kind, current: tuple) -> tuple[str, str]:
+    """Who recorded the CURRENT row and when."""
+    offset = len(spec.fields) + 1
+    return current[offset + 1], current[offset]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(blank)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Validation) -> pd.DataFrame:
+    """What each row will do against the database now: add, change (old → new) or unchanged.
+
+    The result is remembered on VALIDATION: apply_import refuses if a row it showed has been
+    changed by someone else before the import is applied.
+    """
+    if not validation.ok:
+        raise ImportRejected(validation.problems, validation.problem_count)
+    spec = kind_of(validation.kind)
+    validation.plan = _plan(_connection(conn), spec, validation)
+    key_positions = [spec.fields.index(k) for k in spec.key]
+    out = []
+    for row_number, record, (action, current) in zip(validation.rows, validation.records, validation.plan,
+                                                     strict=True):
+        changes = ""
+        if action == CHANGE:
+            differences = _differences(spec, _merged(spec, validation.supplied, record, current), current)
+            changes = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in differences.items())
+        out.append({
+            "row": row_number,
+            "action": action,
+            "key": _key_text(record[p] for p in key_positions),
+            "changes": changes,
+            "current_recorded_by": _recorded(spec, current)[0] if current else "",
+            "current_recorded_at": _recorded(spec, current)[1] if current else "",
+        })
+    return pd.DataFrame(out, columns=["row", "action", "key", "changes", "current_recorded_by",
+                                      "current_recorded_at"])

@@ -1,0 +1,84 @@
+"""The Overview page's own widgets: the workstream cards and what changed since the last Board."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .. import metrics, timescales
+from ..safe_text import md
+from ..tables import (
+    format_date,
+)
+from .loaders import load_changes
+from .session import AS_AT_KEY, db_path, revision
+from .widgets import download_ui, table_ui
+
+
+def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
+    """The ten workstreams as cards: rating as word and symbol, planned vs actual, past their date."""
+    per_row = 5
+    for start in range(0, len(summary), per_row):
+        for column, ws in zip(st.columns(per_row), summary.iloc[start:start + per_row].itertuples()):
+            with column.container(border=True):
+                st.markdown(f"**{ws.number}. {md(ws.name)}**")
+                st.markdown(f"{metrics.rating_label(ws.rating)}")
+                st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due")
+                st.markdown(f"{'⚠ ' if ws.overdue else ''}{timescales.past_date_count_text(ws.overdue)}",
+                            help=timescales.PAST_DATE_HELP)
+                st.page_link("pages/workstreams.py", label="Open workstream",
+                             query_params={"workstream": str(ws.number), AS_AT_KEY: as_at})
+
+
+def comparison_dates_ui(meetings: pd.DataFrame, previous: str | None, as_at: str) -> tuple[str, str] | None:
+    """Choose the two dates to compare: by default the last Board before AS_AT, and AS_AT."""
+    dates = [d for d in meetings["date"] if d < as_at]
+    if not dates:
+        return None
+    choices = [*dates[::-1]]
+    columns = st.columns(2)
+    since = columns[0].selectbox("Compare from the Board meeting of", choices,
+                                 index=choices.index(previous) if previous in choices else 0,
+                                 format_func=format_date, key="compare_from")
+    later = [d for d in meetings["date"] if since < d < as_at][::-1]
+    until = columns[1].selectbox("to", [as_at, *later], format_func=lambda d: (
+        f"{format_date(d)} (the as-at date)" if d == as_at else f"{format_date(d)} (Board meeting)"),
+        key="compare_to")
+    return since, until
+
+
+@st.fragment
+def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str) -> None:
+    """The two dates to compare and what changed between them.
+
+    A fragment: choosing another Board meeting reruns this section only, not the whole page.
+    """
+    compared = comparison_dates_ui(meetings, previous, as_at)
+    if compared is None:
+        st.info("There is no Board meeting before this date to compare with.")
+    else:
+        changes_ui(load_changes(db_path(), revision(), *compared), *compared)
+
+
+def changes_ui(changes: dict, since: str, until: str) -> None:
+    """What changed between two dates: commitments, then indicators, each with a download."""
+    commitments = changes["commitments"]
+    if commitments.empty:
+        st.success(f"No commitment changed status or rating, or passed its date, between {format_date(since)} "
+                   f"and {format_date(until)}.")
+    else:
+        counts = commitments["change"].value_counts()
+        st.markdown(f"Between {format_date(since)} and {format_date(until)}: "
+                    + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
+        shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
+                                            "change": "Change", "from": "From", "to": "To"})
+        table_ui(shown)
+        download_ui(shown, f"changes-{since}-to-{until}.csv", label="Download the changes (CSV)")
+    movements = changes["indicators"]
+    if not movements.empty:
+        st.markdown("**Indicators**")
+        shown = movements.rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",
+                                          "to_period": "Latest figure for", "to": "Now", "change": "Change"})
+        table_ui(shown)
+        download_ui(shown, f"indicator-movements-{since}-to-{until}.csv",
+                    label="Download the indicator movements (CSV)")

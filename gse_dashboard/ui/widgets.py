@@ -1,0 +1,171 @@
+"""Widgets every page shares: the as-at control, notices, charts, tables, downloads, headline figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from .. import accessibility
+from ..charts import PLOTLY_CONFIG, Chart
+from ..exports import csv_bytes
+from ..safe_text import md
+from ..tables import (
+    format_cell,
+    format_date,
+)
+from ..vocabulary import LAUNCH
+from .session import AS_AT_KEY, basics
+
+ILLUSTRATIVE_NOTICE = (
+    "**Illustrative data.** Apart from the strategy's own baseline figures (membership and SCS "
+    "in September 2016, diversity in 2015), the progress, membership and diversity figures "
+    "in this database are made up to show how the dashboard works. They are not real."
+)
+
+
+def as_at_ui() -> str:
+    """The global as-at date control in the sidebar, kept in the URL; returns YYYY-MM-DD."""
+    facts = basics()
+    latest = dt.date.fromisoformat(facts["latest"])
+    launch = LAUNCH
+    newest = max(latest, dt.date.today())
+    # Read before the widget, which silently drops a date it cannot show from the link.
+    asked = st.query_params.get(AS_AT_KEY)
+    chosen = st.sidebar.date_input(
+        "As at date",
+        value=latest,
+        min_value=launch,
+        max_value=newest,
+        key=AS_AT_KEY,
+        bind="query-params",
+        format="DD/MM/YYYY",
+        help="Show the dashboard as it was known on this date. Board meetings are listed below.",
+    )
+    as_at = (chosen or latest).isoformat()
+    if asked is not None and asked != as_at:
+        st.warning(f"The link asks for the as-at date “{md(asked)}”, which is not a date from "
+                   f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
+                   f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
+    meetings = facts["meetings"]
+    if not meetings.empty:
+        recent = meetings.tail(4).iloc[::-1]
+        st.sidebar.caption("Recent Board meetings: " + ", ".join(
+            dt.date.fromisoformat(d).strftime("%d %b %Y") for d in recent["date"]))
+    return as_at
+
+
+def accessibility_css_ui() -> None:
+    """Inject, once per run, the CSS that works round Streamlit's accessibility gaps (see accessibility.py)."""
+    st.html(f"<style>{accessibility.CSS}</style>")
+
+
+def illustrative_notice() -> None:
+    """Say plainly that the figures are illustrative, when they are."""
+    if basics()["illustrative"]:
+        st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
+
+
+def _fingerprint(part) -> object:
+    """PART as a small exact key: a DataFrame by its columns and a hash of its content."""
+    if isinstance(part, pd.DataFrame):
+        return ("frame", tuple(map(str, part.columns)), len(part),
+                int(pd.util.hash_pandas_object(part, index=True).sum()))
+    if isinstance(part, dict):
+        return tuple((k, _fingerprint(v)) for k, v in part.items())
+    return part
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _built(key: tuple, _build) -> object:
+    return _build()
+
+
+def built_once(build, *inputs) -> object:
+    """BUILD() once for these INPUTS (DataFrames by content), shared by every session and rerun.
+
+    Figures and suppressed tables cost more to build than to look up; the inputs already come
+    from loaders keyed on the database's revision and the as-at date. What is returned is
+    shared, so callers only read it.
+    """
+    return _built(tuple(_fingerprint(part) for part in inputs), build)
+
+
+def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
+    """A chart with its message title, subtitle, source, text summary and data table.
+
+    LEVEL is the title's heading level: one below the heading the chart sits under, so that
+    screen reader users can move through the page by headings without a level skipped.
+    """
+    st.markdown(f"{'#' * level} {md(chart.title)}")
+    st.caption(md(chart.subtitle))
+    if chart.note:
+        st.info(md(chart.note), icon=":material/info:")
+    st.plotly_chart(chart.figure, config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
+    st.caption(f"Source: {md(chart.source)}")
+    with st.expander("Chart as a table, and a text description"):
+        st.markdown(md(chart.alt_text))
+        table_ui(chart.table)
+        download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
+
+
+def table_ui(frame: pd.DataFrame) -> None:
+    """A static, accessible table (real HTML, not a canvas): numbers formatted, text shown as text."""
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [md(format_cell(v.item() if hasattr(v, "item") else v)) for v in shown[column]]
+    shown.columns = [md(c) for c in shown.columns]
+    st.table(shown, hide_index=True)
+
+
+def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (CSV)", key: str | None = None) -> None:
+    """A CSV download of FRAME, safe to open in Excel."""
+    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+                       key=key or file_name, on_click="ignore", icon=":material/download:")
+
+
+def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
+                     inverse: bool = False, help: str | None = None) -> None:
+    """A headline figure with its change since the last Board; no arrow when nothing changed."""
+    if change is None:
+        st.metric(label, value, help=help, border=True)
+    elif change == 0:
+        st.metric(label, value, delta="No change since last Board", delta_color="off",
+                  delta_arrow="off", help=help, border=True)
+    else:
+        st.metric(label, value, delta=f"{change_format.format(change)} since last Board",
+                  delta_color="inverse" if inverse else "normal", help=help, border=True)
+
+
+def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
+    """A headline count with its change since the last Board and the period it refers to."""
+    value, delta, period = change
+    if value is None:
+        st.metric(label, "[x]", help="Not available: no figure recorded by this date.", border=True)
+        return
+    row = series[series["period"] == period].iloc[-1]
+    qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
+    change_metric_ui(label, f"{qualifier}{value:,.0f}", delta, "{:+,.0f}",
+                     help=f"Figure for {format_date(period)}. Source: {md(row['source'])}")
+    marks = " [r] revised" if row["revised"] else ""
+    st.caption(f"At {format_date(period)}{marks}" + (" · illustrative" if row["illustrative"] else ""))
+
+
+def query_choice_ui(label: str, options: list, key: str, format_func=str, *, where=st) -> object:
+    """A selectbox whose choice is kept in the URL as ?KEY=<option>, so a link reproduces it.
+
+    Streamlit's own binding would put the displayed label in the URL; this keeps the short
+    option value (a workstream number, say) and follows the URL when a link changes it.
+    """
+    by_text = {str(option): option for option in options}
+    requested = st.query_params.get(key)
+    written_key = f"_{key}_in_url"
+    if requested in by_text and requested != st.session_state.get(written_key):
+        st.session_state[key] = by_text[requested]
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    chosen = where.selectbox(label, options, format_func=format_func, key=key)
+    st.query_params[key] = str(chosen)
+    st.session_state[written_key] = str(chosen)
+    return chosen
