@@ -166,9 +166,7 @@ def _name(name: str) -> str:
 
 
 def _audit(db: sqlite_utils.Database, actor: str, action: str, name: str, detail: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, table_name, row_key, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [store.now(), actor, action, "saved_queries", name, json.dumps(detail)])
+    store.audit(db.conn, at=store.now(), actor=actor, action=action, table="saved_queries", key=name, detail=detail)
 
 
 def save_query(db: sqlite_utils.Database, name: str, sql: str, chart: ChartSpec, user: User | None, *,
