@@ -171,6 +171,7 @@ def test_departments_are_sorted_by_value_grades_keep_their_order():
     assert list(ordered.figure.data[0].y)[::-1] == ["EO", "SCS", "HEO"]
 
 
+@pytest.mark.slow
 def test_every_chart_sets_no_text_below_the_smallest_size(pack_charts):
     """No chart sets text below MIN_FONT_PX, which prints at 9 pt when drawn at its printed size."""
     for chart in pack_charts + _other_charts():
@@ -184,6 +185,7 @@ def _printed_pt(png: bytes, placed_pt: float) -> float:
     return charts.MIN_FONT_PX * placed_pt / pixels
 
 
+@pytest.mark.slow
 def test_chart_text_prints_at_9_pt_or_more_in_every_document(built_db_file, tmp_path):
     """Measured from the files: every chart picture is placed so its smallest text is at least 9 pt."""
     import shutil
