@@ -51,7 +51,7 @@ REVISED = "[r]"
 DEFAULT_THRESHOLD = DEFAULT_SUPPRESSION_THRESHOLD
 # The label of the margins; the audit reads a table's layout from where this label appears.
 TOTAL = "Total"
-# The strategy's LGBO figure rested on about half of staff declaring; below that a share says
+# The strategy's LGBO figure rested on a 50% completion rate; below that a share says
 # more about who chose to answer than about the profession.
 UNRELIABLE_BELOW = 50.0
 # Columns declared_shares reads; PERCENT is optional, for benchmarks published only as a share.

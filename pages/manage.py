@@ -1,4 +1,4 @@
-"""Manage data (editors): record progress, change owners and due dates, import files, audit, backups."""
+"""Manage data (editors): record progress, set dates and assign owners, import files, audit, backups."""
 
 import streamlit as st
 
@@ -18,7 +18,7 @@ st.caption(f"Editing as **{ui.md(user.actor)}**. Every change is recorded in the
            "nothing is ever overwritten or deleted without a backup.")
 
 record, owner, imports, history, audit, backups = st.tabs(
-    ["Record progress", "Owner and due date", "Import a file", "Import history", "Audit log", "Backups"])
+    ["Record progress", "Date and owner", "Import a file", "Import history", "Audit log", "Backups"])
 with record:
     ref = manage_ui.commitment_picker_ui()
     latest = manage_ui.latest_update_ui(ref)

@@ -71,6 +71,39 @@ def test_a_wrong_form_lists_each_mistake(db_copy, monkeypatch):
     assert _updates_by(db_copy, auth.LOCAL_USER) == []
 
 
+def test_an_owner_assigned_through_the_form_is_shown_with_who_and_when(db_copy, monkeypatch):
+    """Assigning an owner records the editor and date; the page then shows it as assigned, not as the strategy's."""
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key="manage_ref").set_value("WS4-M4").run()
+    assert any("Owner: GSE Profession Board, per the strategy (GCSA is SRO)" in m.value.replace("\\", "")
+               for m in at.markdown)
+    owner = next(i for i in at.text_input if i.label == "Owner")
+    owner.input("Jane Smith")
+    next(i for i in at.text_input if i.label == "Reason for the change").input("Board named a lead")
+    _button(at, "Save change").click().run()
+    assert not at.exception and any("recorded in your name" in s.value for s in at.success)
+    database = store.connect(db_copy, readonly=True)
+    try:
+        row = database.conn.execute("SELECT sets_owner, owner, sets_due_date, recorded_by FROM commitment_changes "
+                                    "WHERE ref = 'WS4-M4'").fetchall()
+    finally:
+        database.close()
+    assert row == [(1, "Jane Smith", 0, auth.LOCAL_USER)]
+    at.run()
+    shown = " ".join(m.value.replace("\\", "") for m in at.markdown)
+    assert f"Owner: Jane Smith (assigned by {auth.LOCAL_USER} on " in shown
+    assert "Date: 30 September 2018 (indicative)" in shown
+
+
+def test_a_continuing_commitment_offers_no_date_to_set(db_copy, monkeypatch):
+    """For a continuing commitment the form has no date field and says it is judged by its updates."""
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key="manage_ref").set_value("WS9-L1").run()
+    assert not at.date_input or all(d.label != "Date" for d in at.date_input)
+    shown = " ".join(m.value.replace("\\", "") for m in at.markdown)
+    assert "Date: Continuing: no end date" in shown and "This is a continuing commitment" in shown
+
+
 def test_when_login_is_required_nobody_can_edit(db_copy, monkeypatch):
     """With require_login on and no sign-in configured, the page refuses and the menu hides it."""
     monkeypatch.setenv("GSE_REQUIRE_LOGIN", "true")
