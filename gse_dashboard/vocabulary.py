@@ -24,7 +24,7 @@ HORIZONS = ("short", "medium", "long")
 # The strategy calls its timescales indicative: a commitment's indicative date is the end of its
 # horizon (6-12 months, 12 months-2 years, 2-5 years).
 DUE_DATES = {"short": "2017-09-30", "medium": "2018-09-30", "long": "2021-09-30"}
-HORIZON_LABELS = {"short": "Short term (6–12 months)", "medium": "Medium term (1–2 years)",
+HORIZON_LABELS = {"short": "Short term (6–12 months)", "medium": "Medium term (12 months–2 years)",
                   "long": "Long term (2–5 years)"}
 
 # -- statuses and the five-point delivery confidence scale -----------------------------------
