@@ -484,13 +484,12 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
         blocks.append(Text(f"{caption}: none.", "p"))
     else:
         shown = tables.commitment_table(chosen).drop(columns="In the strategy")
-        note = (f"Commitments are our summaries: the strategy's words are in {ws['strategy_ref']}. "
-                "Dates are indicative (the end of the horizon) unless shown as set.")
+        note = (f"Our summaries; the strategy's words are in {ws['strategy_ref']}. "
+                "Dates are indicative (end of horizon) unless shown as set.")
         if chosen["owner"].isna().all():
             # One sentence instead of the same owner on every row, so a workstream still fits a slide.
             shown = shown.drop(columns="Owner")
-            note += (" No owner has been assigned to these: the GSE Profession Board is responsible for delivery, "
-                     "as the strategy states.")
+            note += " No owner assigned: the GSE Profession Board is responsible, as the strategy states."
         shown = tables.formatted(shown)
         revised = chosen["revised"].astype(bool).to_numpy()
         shown.loc[revised, "% complete"] = shown.loc[revised, "% complete"] + f" {disclosure.REVISED}"

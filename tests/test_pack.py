@@ -338,7 +338,7 @@ def test_the_pack_calls_derived_dates_indicative_and_commitments_summaries(snap)
               if isinstance(b, documents.Table) and "Date" in b.frame.columns]
     assert tables, "the workstream pages list commitments with their dates"
     for table in tables:
-        assert "Commitment (our summary)" in table.frame.columns and "our summaries" in table.note
+        assert "Commitment (our summary)" in table.frame.columns and "Our summaries" in table.note
         assert "Annex A, section" in table.note
         dates = table.frame["Date"].tolist()
         assert all(d.endswith("(indicative)") or "(set" in d for d in dates), dates
