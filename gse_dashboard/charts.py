@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import html
+import math
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # plotly's JSON encoder looks PIL.Image up in sys.modules without taking the import lock, so the
@@ -626,3 +628,30 @@ def grouped_bars_chart(wide: pd.DataFrame, *, group: str, value_title: str, titl
                        for g, row in zip(wide.index, wide.to_numpy()))
     alt = f"Bar chart of {value_title} by {group} and {', '.join(columns)}. {listed}."
     return Chart(figure, title, subtitle, source, alt, table)
+
+
+# Every figure on the dashboard is shown to at most one decimal place (shares); counts are whole.
+SHOWN_DECIMALS = 1
+
+
+def as_shown(figure: go.Figure, decimals: int = SHOWN_DECIMALS) -> go.Figure:
+    """A copy of FIGURE whose numbers (x, y, customdata) carry no more precision than is displayed.
+
+    The browser receives a chart's data whole: a share sent as 7.775306811630014% next to its
+    declared count gives the numerator back exactly. Dates and labels are left as they are.
+    """
+    shown = go.Figure(figure)
+    for trace in shown.data:
+        for name in ("x", "y", "customdata"):
+            values = getattr(trace, name, None)
+            if values is None:
+                continue
+            setattr(trace, name, _rounded(values, decimals))
+    return shown
+
+
+def _rounded(values, decimals: int):
+    array = np.asarray(values, dtype=object)
+    flat = [round(float(v), decimals) if isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+        v, bool) and not (isinstance(v, float | np.floating) and math.isnan(v)) else v for v in array.ravel()]
+    return np.array(flat, dtype=object).reshape(array.shape).tolist()

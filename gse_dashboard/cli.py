@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, sqlbox
+from . import auth, build, importers, returns, sqlbox
 from . import db as store
 from .build import build_database
 from .config import load_settings
@@ -84,6 +84,16 @@ def _user(args) -> auth.User:
         return auth.command_line_user("command line")
 
 
+def cmd_complete_period(args) -> int:
+    try:
+        print(returns.mark_period_complete(args.db, args.indicator, args.period, user=_user(args),
+                                           population=args.population))
+    except returns.ReturnError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_import(args) -> int:
     frame = importers.read_path(args.file)
     database = _database(args.db, readonly=args.dry_run)
@@ -109,7 +119,8 @@ def cmd_import(args) -> int:
             return 0
         try:
             result = importers.apply_import(database, args.kind, validation, user=_user(args),
-                                            filename=str(args.file), sha256=frame.attrs.get("sha256", ""))
+                                            filename=str(args.file), sha256=frame.attrs.get("sha256", ""),
+                                            in_parts=args.in_parts)
         except importers.ImportRejected as rejected:
             for problem in rejected.problems:
                 print(f"error: {problem}", file=sys.stderr)
@@ -230,7 +241,17 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
     imports.add_argument("--actor", help="who the audit log names (default: your user name)")
     imports.add_argument("--source", help="source for observations or targets that leave it blank")
+    imports.add_argument("--in-parts", action="store_true",
+                         help="the file is one part of a return by department, grade and role type: its periods "
+                              "are not shown until `complete-period` marks the return complete")
     imports.set_defaults(run=cmd_import)
+
+    complete = commands.add_parser("complete-period", help="mark a return loaded in parts complete, so it is shown")
+    complete.add_argument("indicator", help="the indicator code, e.g. members")
+    complete.add_argument("period", metavar="YYYY-MM-DD", help="the period the return refers to")
+    complete.add_argument("--population", default="GSE", choices=store.POPULATIONS)
+    complete.add_argument("--actor", help="who the audit log names (default: your user name)")
+    complete.set_defaults(run=cmd_complete_period)
 
     template = commands.add_parser("template", help="write an import template with one example row")
     template.add_argument("kind", choices=kinds)

@@ -480,3 +480,48 @@ def _rebuild_commitments_for_timescales(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE commitments_new RENAME TO commitments")
     conn.execute("ALTER TABLE commitment_changes_new RENAME TO commitment_changes")
     conn.execute("CREATE INDEX commitment_changes_ref ON commitment_changes (ref, recorded_at)")
+
+
+# The SQL that marks complete, at the moment its last cell arrived, every period whose cells are
+# all in (one per indicator, population and period); used by the migration below for databases
+# built before the mark existed, and by the illustrative history.
+MARK_COMPLETE_FROM_CELLS = """
+    INSERT INTO period_returns (indicator, population, period, recorded_at, recorded_by, illustrative)
+    SELECT indicator, population, period, MAX(first_recorded), :recorded_by, MAX(illustrative)
+    FROM (
+        SELECT indicator, population, period, department, grade, role_type,
+               MIN(recorded_at) AS first_recorded, MAX(illustrative) AS illustrative
+        FROM observations
+        WHERE department != 'All' AND grade != 'All' AND role_type != 'All'
+        GROUP BY indicator, population, period, department, grade, role_type
+    ) AS cells
+    WHERE NOT EXISTS (SELECT 1 FROM period_returns r WHERE r.indicator = cells.indicator
+                      AND r.population = cells.population AND r.period = cells.period)
+    GROUP BY indicator, population, period
+"""
+
+
+@migrations()
+def m006_period_returns_complete(db: sqlite_utils.Database) -> None:
+    """When each period's return of cells (department × grade × role type) was known to be complete.
+
+    Until a period is complete its cells are not shown, nor any total summed from them: a total
+    of whatever cells happen to be in on a day is wrong, and two such days differ by the cells
+    that came in between. An import marks the periods of its cells complete, unless loaded in
+    parts; then an explicit mark does. Existing periods are marked complete when their last
+    cell was first recorded.
+    """
+    db.executescript("""
+    CREATE TABLE period_returns (
+        id INTEGER PRIMARY KEY,
+        indicator TEXT NOT NULL REFERENCES indicators(code),
+        population TEXT NOT NULL CHECK (population IN ('GSE', 'Civil Service')),
+        period TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        batch_id INTEGER REFERENCES import_batches(id),
+        illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1))
+    );
+    CREATE INDEX period_returns_lookup ON period_returns (indicator, population, period, recorded_at);
+    """)
+    db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": "Marked complete when the database was upgraded"})

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, queries, tables, timescales
+from . import charts, disclosure, metrics, published, queries, tables, timescales
 from . import db as store
 from .config import load_settings
-from .db import ALL
 from .documents import (
     MARKING,
     Bullets,
@@ -112,14 +111,13 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
                                           queries.targets(conn, row.code, as_at))
                                for row in definitions.itertuples()},
         }
-    period = queries.latest_cell_period(conn, "members", as_at)
-    membership = {"period": period, "by_grade": None, "crosstab": None}
+    # Every people count from the protected table of the latest complete period (published.py).
+    period = published.latest_period(conn, as_at)
+    membership = {"period": period, "by_grade": None, "by_grade_total": None, "crosstab": None}
     if period:
-        membership["by_grade"] = metrics.order_groups(
-            queries.membership_breakdown(conn, as_at, period, "grade", filters={"department": ALL, "role_type": ALL}),
-            "grade")
-        membership["crosstab"] = queries.membership_breakdown(conn, as_at, period, "department", "grade",
-                                                              filters={"role_type": ALL})
+        membership["by_grade"] = published.line(conn, as_at, period, threshold, "grade", {})
+        membership["by_grade_total"] = published.line_total(conn, as_at, period, threshold, {})
+        membership["crosstab"] = published.crosstab(conn, as_at, period, threshold, "department", "grade", {})
     series = queries.diversity_series(conn, as_at)
     definitions = queries.indicators(conn, category="diversity")
     diversity = {
@@ -143,8 +141,8 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
         headline_before=metrics.headline(before, previous) if before is not None else None,
         changes=metrics.changes_between(before, status, previous, as_at) if before is not None else None,
         trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(LAUNCH_DATE, as_at), as_at),
-        members=queries.observation_series(conn, "members", as_at, population="GSE"),
-        scs=queries.observation_series(conn, "members", as_at, population="GSE", grade="SCS"),
+        members=published.series(conn, as_at, threshold),
+        scs=published.series(conn, as_at, threshold, grade="SCS"),
         members_target=queries.targets(conn, "members", as_at),
         by_workstream=by_workstream,
         membership=membership,
@@ -267,8 +265,11 @@ def _signed(change: float | None, unit: str = "") -> str:
 
 
 def _people_fact(series: pd.DataFrame, as_at: str, previous: str | None) -> tuple[str, bool]:
-    """A headline count as text with its period and change since the last Board; and whether revised."""
-    value, change, period = metrics.change_since(series, as_at, previous)
+    """A headline count as text with its period and change since the last Board (when both are shown)."""
+    value, change, period = published.change_since(series, as_at, previous)
+    if value is None and period is not None:
+        return f"{disclosure.CONFIDENTIAL} at {tables.format_date(period)} (fewer than the threshold, or hidden " \
+               "so that a small number cannot be worked out)", False
     if value is None:
         return disclosure.NOT_AVAILABLE + " (no figure recorded by this date)", False
     row = series[series["period"] == period].iloc[-1]
@@ -391,7 +392,13 @@ def changes_section(snap: Snapshot) -> Section:
         for row in data["indicators"].itertuples():
             named.append((f"{row.name} (workstream {number})", data["indicator_data"][row.code][0]))
     for name, series in named:
-        value, change, period = metrics.change_since(series, snap.as_at, snap.previous)
+        # A change is given only when both figures are published (published.change_since).
+        value, change, period = published.change_since(series, snap.as_at, snap.previous)
+        if value is None and period is not None:
+            rows.append({"Indicator": name, "At the last Board": disclosure.CONFIDENTIAL,
+                         "Now": disclosure.CONFIDENTIAL, "Change": disclosure.CONFIDENTIAL,
+                         "Latest figure for": tables.format_date(period)})
+            continue
         if value is None:
             continue
         then = value - change if change is not None else None
@@ -514,11 +521,10 @@ def membership_section(snap: Snapshot) -> Section:
     threshold = snap.threshold
     rule = (f"[c]: fewer than {threshold}, or hidden so that a small number cannot be worked out from the "
             "totals.")
-    by_grade = snap.membership["by_grade"]
-    safe = disclosure.suppress_column(by_grade.set_index("grade")["members"].rename("Members"), threshold)
-    shown = safe.display.reset_index().rename(columns={"index": "Grade", "grade": "Grade"})
+    total, total_hidden = snap.membership["by_grade_total"]
+    shown = tables.protected_line_table(snap.membership["by_grade"], "grade", "Grade", total, total_hidden)
     section.blocks.append(_table(shown, f"Members by grade, {tables.format_date(period)}", rule))
-    crosstab = tables.department_grade_table(snap.membership["crosstab"], threshold)
+    crosstab = tables.protected_crosstab_table(*snap.membership["crosstab"])
     section.blocks.append(_table(crosstab, f"Members by department and grade, {tables.format_date(period)}", rule))
     return section
 

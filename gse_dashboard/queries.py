@@ -216,10 +216,16 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
         """,
         params,
     )
+    unfinished = {each: unpublished_periods(conn, indicator, each, as_at) for each in populations}
+    if any(unfinished.values()):
+        keep = [period not in unfinished[each] for each, period in zip(exact["population"], exact["period"])]
+        exact = exact[pd.Series(keep, index=exact.index, dtype=bool)]
+        exact = exact.reset_index(drop=True)
     covered = set(zip(exact["population"], exact["period"]))
     parts = [exact]
     for each in populations:
-        missing = [period for period in _periods(conn, indicator, each, as_at) if (each, period) not in covered]
+        missing = [period for period in _periods(conn, indicator, each, as_at)
+                   if (each, period) not in covered and period not in unfinished[each]]
         if missing:
             parts.append(_summed_cells(conn, {**params, "population": each}, missing))
     parts = [part for part in parts if not part.empty]
@@ -346,16 +352,51 @@ def _cell_filter(filters: dict[str, str]) -> tuple[str, dict]:
 
 
 def latest_cell_period(conn: sqlite3.Connection, indicator: str, as_at: str) -> str | None:
-    """The latest period up to AS_AT for which INDICATOR has breakdown cells known at AS_AT."""
-    # Newest first along the period index, stopping at the first known cell (+indicator keeps the
-    # planner off the indicator indexes, which would read every cell and sort them).
+    """The latest period up to AS_AT whose return of breakdown cells for INDICATOR is known complete at AS_AT.
+
+    A period still being recorded is passed over: its cells are not all in, so any total of
+    them would be wrong (see m006_period_returns_complete).
+    """
     row = conn.execute(
-        f"SELECT period FROM observations WHERE +indicator = :indicator AND period <= :as_at "
-        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {_KNOWN} "
-        f"ORDER BY period DESC LIMIT 1",
+        "SELECT MAX(period) FROM period_returns WHERE indicator = :indicator AND period <= :as_at "
+        "AND recorded_at <= :cutoff",
         {**_params(as_at), "indicator": indicator},
     ).fetchone()
     return row[0] if row else None
+
+
+def complete_cell_periods(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> list[str]:
+    """Every period up to AS_AT whose return of cells for INDICATOR is known complete at AS_AT, in order."""
+    return [row[0] for row in conn.execute(
+        "SELECT DISTINCT period FROM period_returns WHERE indicator = :indicator AND population = :population "
+        "AND period <= :as_at AND recorded_at <= :cutoff ORDER BY period",
+        {**_params(as_at), "indicator": indicator, "population": population})]
+
+
+def unpublished_periods(conn: sqlite3.Connection, indicator: str, population: str, as_at: str) -> set[str]:
+    """Periods up to AS_AT that have (or will have) cells for INDICATOR but are not known complete at AS_AT.
+
+    Nothing of such a period is shown, not even a total recorded on its own: as at a day inside a
+    recording window the previous complete period is the latest one. A period with no cells at
+    all (a figure published only as a total) is complete as it stands.
+    """
+    any_cells = conn.execute(
+        "SELECT 1 FROM observations WHERE indicator = :indicator AND population = :population "
+        "AND department != 'All' AND grade != 'All' AND role_type != 'All' LIMIT 1",
+        {"indicator": indicator, "population": population}).fetchone()
+    if not any_cells:
+        return set()
+    with_cells = set()
+    for period in _periods(conn, indicator, population, as_at):
+        found = conn.execute(
+            "SELECT 1 FROM observations WHERE +indicator = :indicator AND population = :population "
+            "AND period = :period AND department != 'All' AND grade != 'All' AND role_type != 'All' LIMIT 1",
+            {"indicator": indicator, "population": population, "period": period}).fetchone()
+        if found:
+            with_cells.add(period)
+    if not with_cells:
+        return set()
+    return with_cells - set(complete_cell_periods(conn, indicator, as_at, population))
 
 
 def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows: str,
@@ -487,7 +528,7 @@ def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
 
 # Stored tables any export may write whole (the internal migrations table is not one of them).
 TABLES = ("workstreams", "commitments", "commitment_changes", "progress_updates", "indicators", "observations",
-          "targets", "board_meetings", "audit_log", "import_batches", "saved_views")
+          "period_returns", "targets", "board_meetings", "audit_log", "import_batches", "saved_views")
 
 
 def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from .db import ALL
+from .db import ALL, MARK_COMPLETE_FROM_CELLS
 from .vocabulary import DUE_DATES, LAUNCH, RATINGS, quarter_ends
 
 SEED = 2016
@@ -510,6 +510,8 @@ def load_sample(db: sqlite_utils.Database) -> dict[str, int]:
                     + workstream_observations())
     db["progress_updates"].insert_all(updates, batch_size=2000)
     db["observations"].insert_all(observations, batch_size=2000)
+    # Each period's return is complete when its last cell is recorded (db.m006_period_returns_complete).
+    db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": RECORDER})
     db["targets"].insert_all(target_rows())
     db["board_meetings"].insert_all(meeting_rows())
     corrections = _apply_corrections(db)

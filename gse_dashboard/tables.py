@@ -131,3 +131,32 @@ def department_grade_table(crosstab: pd.DataFrame, threshold: int) -> pd.DataFra
     wide = wide[sorted(wide.columns, key=metrics.grade_sort_key)]
     safe = disclosure.suppress_crosstab(wide, threshold)
     return safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})
+
+
+def protected_line_table(frame: pd.DataFrame, by: str, label: str, total: int, total_hidden: bool) -> pd.DataFrame:
+    """One line of the protected table as shown: LABEL column, Members ([c] where hidden) and a Total row.
+
+    FRAME is published.line (by, members, hidden); the total is the line's own published figure.
+    """
+    shown = [disclosure.CONFIDENTIAL if hidden else int(value) for value, hidden in zip(frame["members"],
+                                                                                           frame["hidden"])]
+    return pd.DataFrame({label: [*map(str, frame[by]), disclosure.TOTAL],
+                         "Members": [*shown, disclosure.CONFIDENTIAL if total_hidden else int(total)]})
+
+
+def protected_crosstab_table(values: pd.DataFrame, hidden: pd.DataFrame, label: str = "Department") -> pd.DataFrame:
+    """A cross-tab of the protected table (published.crosstab) as shown, grades in seniority order."""
+    columns = sorted([c for c in values.columns if c != disclosure.TOTAL], key=metrics.grade_sort_key)
+    order = [*columns, disclosure.TOTAL]
+    shown = values[order].astype(object).mask(hidden[order], disclosure.CONFIDENTIAL)
+    shown = shown.map(lambda v: v if v == disclosure.CONFIDENTIAL else int(v))
+    return shown.rename_axis(label).reset_index()
+
+
+def as_shown(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """FRAME with every number at most DECIMALS places, as the screen shows it, for downloads."""
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [round(float(v), decimals) if isinstance(v, float) and v == v else v
+                         for v in (x.item() if hasattr(x, "item") else x for x in shown[column])]
+    return shown

@@ -10,7 +10,7 @@ as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
 basics = ui.basics()
 filters = ui.filters_ui(ui.load_breakdown_values(ui.db_path(), ui.revision()))
-data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters)
+data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters, threshold=threshold)
 ui.illustrative_notice()
 st.markdown(f"GSE members **as at {ui.format_date(as_at)}**, for {ui.md(ui.filter_phrase(filters))}. "
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")

@@ -72,6 +72,8 @@ def _members(db) -> None:
         "indicator": "members", "period": "2020-03-31", "population": "GSE", "department": "B", "grade": "EO",
         "role_type": "Policy", "value": 31, "source": "t", "recorded_at": "2020-06-01T00:00:00", "recorded_by": "t",
         "revision_of": first})
+    db["period_returns"].insert({"indicator": "members", "population": "GSE", "period": "2020-03-31",
+                                 "recorded_at": "2020-04-01T00:00:00", "recorded_by": "t"})
 
 
 def _women(db) -> None:
@@ -146,10 +148,12 @@ def test_a_period_without_cells_falls_back_to_its_exact_margin(fresh_db):
 
 
 def test_shares_are_recomputed_from_counts_and_small_ones_suppressed(fresh_db):
-    """Two departments together are 35 of 80 who declared; a share resting on 5 people is [c]."""
+    """Two departments together are 35 of 80 who declared (a union, refused on screen); a share on 5 is [c]."""
     _women(fresh_db)
     together = explore.run(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01", department=("A", "B")), 10)
-    row = together.raw.iloc[0]
+    assert together.raw.empty and "one department at a time" in together.notes[0]
+    row = explore.observation_groups(fresh_db.conn, "women", "2020-05-01",
+                                     filters={"department": ("A", "B"), "population": ("GSE",)}).iloc[0]
     assert row["share"] == pytest.approx(43.75)
     assert (row["numerator"], row["denominator"]) == (35, 80)
     assert row["declaration_rate"] == pytest.approx(100 * 80 / (20 / 0.8 + 60 / 1.0))

@@ -109,7 +109,22 @@ def members(fresh_db):
     for dept, grade, count in [("A", "SCS", 3), ("A", "EO", 40), ("B", "SCS", 5), ("B", "EO", 60)]:
         _observation(fresh_db, "2017-06-30", count, "2017-07-02T00:00:00", department=dept, grade=grade,
                      role_type="Policy")
+    fresh_db["period_returns"].insert({"indicator": "members", "population": "GSE", "period": "2017-06-30",
+                                       "recorded_at": "2017-07-02T00:00:00", "recorded_by": "test"})
     return fresh_db
+
+
+def test_a_period_still_being_recorded_is_not_shown(members):
+    """Cells of a period whose return is not marked complete give no figure, so the last complete period is latest."""
+    _observation(members, "2017-09-30", 50, "2017-10-02T00:00:00", department="A", grade="EO", role_type="Policy")
+    _observation(members, "2017-09-30", 170, "2017-10-02T00:00:00")
+    total = queries.observation_series(members.conn, "members", "2017-12-31")
+    assert total["period"].tolist() == ["2017-03-31", "2017-06-30"]
+    assert queries.latest_cell_period(members.conn, "members", "2017-12-31") == "2017-06-30"
+    members["period_returns"].insert({"indicator": "members", "population": "GSE", "period": "2017-09-30",
+                                      "recorded_at": "2017-10-05T00:00:00", "recorded_by": "test"})
+    assert queries.observation_series(members.conn, "members", "2017-10-04")["period"].tolist()[-1] == "2017-06-30"
+    assert queries.observation_series(members.conn, "members", "2017-10-05")["value"].tolist()[-1] == 170
 
 
 def test_series_uses_exact_rows_and_sums_cells_where_there_is_none(members):
@@ -172,6 +187,8 @@ def test_summed_cells_recorded_after_the_date_stay_out_over_several_periods(memb
     for dept, count in [("A", 7), ("B", 9)]:
         _observation(members, "2017-09-30", count, "2017-10-20T00:00:00", department=dept, grade="SCS",
                      role_type="Policy")
+    members["period_returns"].insert({"indicator": "members", "population": "GSE", "period": "2017-09-30",
+                                      "recorded_at": "2017-10-20T00:00:00", "recorded_by": "test"})
     early = queries.observation_series(members.conn, "members", "2017-10-01", grade="SCS")
     assert early[["period", "value"]].values.tolist() == [["2017-06-30", 8]]
     later = queries.observation_series(members.conn, "members", "2017-10-31", grade="SCS")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,6 +23,9 @@ class _Context:
     source: str
     people: bool
     period: str | None
+    # For counts of people: (period, selection) -> (figure, hidden) from the protected table
+    # (published.py); the tables then show only its published figures.
+    protected: Callable[[str, dict], tuple[float, bool]] | None = None
 
 
 _ORDERS = {
@@ -88,6 +91,8 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _Context,
     Two: a cross-tab with totals, or periods down the side each with its own Total. People
     counts (THRESHOLD given) go through disclosure control; others are shown as they are.
     """
+    if context.protected is not None and threshold is not None:
+        return _protected_count_table(raw, context)
     whole = bool((values.dropna() % 1 == 0).all())
     numbers = values.round().astype("int64") if threshold is not None or whole else values
     groups = context.groups
@@ -115,6 +120,59 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _Context,
         return table, _no_hidden(table), table.astype(object), LABELS[rows]
     safe = disclosure.suppress_crosstab(wide, threshold)
     return safe.values, safe.hidden, safe.display, LABELS[rows]
+
+
+def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, ...]:
+    """The table of a people count with every figure, totals included, from the protected table.
+
+    Shaped as _count_table shapes it: one grouping a column (with a Total row unless over
+    periods); two a cross-tab with totals, or periods down the side each with its own Total.
+    """
+    lookup = context.protected
+    groups = [g for g in context.groups]
+
+    def figure(period: str | None, selection: dict) -> tuple[float, bool]:
+        return lookup(period or context.period, selection)
+
+    def frame(rows: list, columns: list, cell) -> tuple[pd.DataFrame, pd.DataFrame]:
+        values = pd.DataFrame(0, index=pd.Index(rows, dtype=object), columns=pd.Index(columns, dtype=object))
+        hidden = pd.DataFrame(False, index=values.index, columns=values.columns)
+        for r in rows:
+            for c in columns:
+                values.at[r, c], hidden.at[r, c] = cell(r, c)
+        return values.astype("int64"), hidden
+
+    if not groups:
+        values, hidden = frame(["All selected"], [context.measure], lambda r, c: figure(None, {}))
+        first = "Selection"
+    elif len(groups) == 1:
+        group = groups[0]
+        labels = list(dict.fromkeys(_labels(raw, group)))
+        if group == "period":
+            values, hidden = frame(labels, [context.measure], lambda r, c: figure(r, {}))
+        else:
+            values, hidden = frame([*labels, disclosure.TOTAL], [context.measure],
+                                   lambda r, c: figure(None, {} if r == disclosure.TOTAL else {group: r}))
+        first = LABELS[group]
+    else:
+        rows, columns = (groups[1], groups[0]) if groups[1] == "period" else groups
+        row_labels = list(dict.fromkeys(_labels(_ordered(raw, [rows]), rows)))
+        column_labels = list(dict.fromkeys(_labels(_ordered(raw, [columns]), columns)))
+        if rows == "period":
+            values, hidden = frame(row_labels, [*column_labels, disclosure.TOTAL], lambda r, c: figure(
+                r, {} if c == disclosure.TOTAL else {columns: c}))
+        else:
+            def cell(r, c):
+                selection = {}
+                if r != disclosure.TOTAL:
+                    selection[rows] = r
+                if c != disclosure.TOTAL:
+                    selection[columns] = c
+                return figure(None, selection)
+            values, hidden = frame([*row_labels, disclosure.TOTAL], [*column_labels, disclosure.TOTAL], cell)
+        first = LABELS[rows]
+    display = values.astype(object).mask(hidden, disclosure.CONFIDENTIAL)
+    return values, hidden, display, first
 
 
 def _count_result(raw: pd.DataFrame, values: pd.Series, context: _Context,

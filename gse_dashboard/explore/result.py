@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .. import db as store
-from .. import disclosure, queries
+from .. import disclosure, protection, published, queries
 from ..charts import Chart
 from .choices import COMMITMENTS, COMMITMENTS_SOURCE_LINE, LABELS, OVERDUE, PROFESSION, Choices
 from .figures import _Context, _count_result, _empty, _labels, _ordered, _percent_result, workstream_label
@@ -85,9 +85,24 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
     if not state.population and "population" not in state.group_by:
         # The profession is the subject; the Civil Service is there to compare with, when asked for.
         filters = {**filters, "population": (PROFESSION,)}
+    unions = [d for d in queries.BREAKDOWNS if len(filters.get(d, ())) > 1] if people else []
+    if unions:
+        return _refused(state, as_at, name, unions)
+    protected = None
+    period_to = state.period_to
+    if people and state.source == published.INDICATOR and not ({"population"} & set(state.group_by)):
+        # Members come from the protected table of each complete period, and only from there.
+        protected = _protected_lookup(conn, as_at, threshold, filters)
+        if "period" not in state.group_by:
+            latest = published.latest_period(conn, as_at)
+            period_to = min(filter(None, [latest, state.period_to])) if latest else period_to
     arguments = {"group_by": state.group_by, "filters": filters, "period_from": state.period_from,
-                 "period_to": state.period_to}
+                 "period_to": period_to}
     raw = _ordered(observation_groups(conn, state.source, as_at, **arguments), state.group_by)
+    if people and "period" in state.group_by and not raw.empty:
+        unfinished = set().union(*(queries.unpublished_periods(conn, state.source, each, as_at)
+                                   for each in filters.get("population", store.POPULATIONS)))
+        raw = raw[~raw["period"].isin(unfinished)].reset_index(drop=True)
     period = None if "period" in state.group_by or raw.empty else str(raw["latest_period"].max())
     sources = raw["sources"].iloc[0].split(chr(31)) if not raw.empty and raw["sources"].iloc[0] else []
     population = " and ".join({PROFESSION: "GSE profession"}.get(p, p)
@@ -97,7 +112,7 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
     context = _Context(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
-                       source="; ".join(sources) if sources else "No figures recorded")
+                       source="; ".join(sources) if sources else "No figures recorded", protected=protected)
     if raw.empty:
         display, chart, notes = _empty(context)
     elif unit == "percent":
@@ -108,6 +123,55 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
         notes += _observation_notes(raw, state)
     return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
                          people=people, period=period, notes=notes)
+
+
+UNION_REASON = ("Counts of people are shown for one {what} at a time, or for all of them together: a total over "
+                "several is not a published figure, and the difference between two such totals could reveal a "
+                "small number. To compare {plural}, group by {what} instead of choosing several.")
+_PLURALS = {"department": "departments", "grade": "grades", "role_type": "role types"}
+
+
+def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str]) -> ExploreResult:
+    """A result that shows no figure, saying why a union of values is refused for counts of people."""
+    reasons = [UNION_REASON.format(what=LABELS[u].lower(), plural=_PLURALS[u]) for u in unions]
+    message = " ".join(dict.fromkeys(reasons))
+    context = _Context(measure=measure, groups=state.group_by, people=True, period=None,
+                       subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
+    _, chart, _ = _empty(context)
+    chart.title = f"{measure}: choose one value of each breakdown, or all"
+    chart.note = message
+    chart.alt_text = f"Empty chart: {message}"
+    table = pd.DataFrame({"Result": [message]})
+    chart.table = table
+    return ExploreResult(state=state, as_at=as_at, measure=measure, raw=pd.DataFrame(), display=table,
+                         chart=chart, people=True, notes=[message])
+
+
+def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
+                      filters: Mapping[str, Sequence]) -> Callable[[str, dict], tuple[float, bool]]:
+    """(period, selection) -> (figure, hidden) for members, from each complete period's protected table.
+
+    A period without cells (a total published on its own) shows its stored total, hidden when small.
+    """
+    fixed = {name: values[0] for name, values in filters.items() if name in queries.BREAKDOWNS and values}
+    complete = set(queries.complete_cell_periods(conn, published.INDICATOR, as_at, published.POPULATION))
+    totals: dict[str, float] = {}
+
+    def lookup(period: str, selection: dict) -> tuple[float, bool]:
+        chosen = {**fixed, **selection}
+        if period in complete:
+            table = published.table(conn, as_at, period, threshold)
+            key = table.key(**{d: chosen.get(d, store.ALL) for d in protection.DIMENSIONS})
+            if key is None:
+                return 0.0, True
+            return float(table.values[key]), table.is_hidden(key)
+        if period not in totals:
+            series = queries.observation_series(conn, published.INDICATOR, as_at, population=published.POPULATION,
+                                                **{d: chosen.get(d, store.ALL) for d in protection.DIMENSIONS})
+            totals.update(zip(series["period"], series["value"]))
+        value = float(totals.get(period, 0.0))
+        return value, value < threshold
+    return lookup
 
 
 def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:

@@ -146,6 +146,7 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
             continue
         kept = []
         for value in values:
+            value = _canonical(name, value, source, choices)
             problem = _value_problem(name, value, source, choices)
             if problem:
                 messages.append(problem)
@@ -170,6 +171,12 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
 
     return ExploreState(source=source, as_at=dates["as_at"], period_from=dates["from"], period_to=dates["to"],
                         group_by=tuple(groups), messages=tuple(messages), **chosen)
+
+
+def _canonical(name: str, value: str, source: str, choices: Choices | None) -> str:
+    """VALUE as the data spells it, matched without regard to letter case ('ministry of defence' finds it)."""
+    known = FIXED_VALUES.get(name) or (choices.values.get(source, {}).get(name, ()) if choices else ())
+    return next((option for option in known if str(option).casefold() == value.casefold()), value)
 
 
 def _value_problem(name: str, value: str, source: str, choices: Choices | None) -> str | None:

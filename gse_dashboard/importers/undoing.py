@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build
+from .. import auth, build, returns
 from .. import db as store
 from .formats import ADD, UndoRefused, _key_text, kind_of
 from .writing import UndoResult, _busy, _open
@@ -75,6 +75,7 @@ def _undo(conn: sqlite3.Connection, batch_id: int, actor: str, backup: Path | No
             detail = {"removed_id": row[0], "restored_id": row[1], "undone_batch": batch_id}
             audit.append((stamp, actor, "undo", spec.table, _key_text(row[3:]), json.dumps(detail), batch_id))
         removed, restored = len(rows), sum(1 for row in rows if row[1] is not None)
+    returns.forget_batch(conn, batch_id)
     conn.execute("UPDATE import_batches SET undone_at = ?, undone_by = ? WHERE id = ?", [stamp, actor, batch_id])
     store.audit_many(conn, audit)
     detail = {"kind": kind, "filename": filename, "removed": removed, "restored": restored,

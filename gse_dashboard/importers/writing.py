@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build
+from .. import auth, build, returns
 from .. import db as store
 from .formats import ADD, CHANGE, UNCHANGED, ImportRejected, Kind, Problem, Validation, _key_getter, _key_text, kind_of
 from .planning import _differences, _merged, _plan, _recorded
@@ -100,13 +100,15 @@ class _NothingToDo(Exception):
 
 @_bulk
 def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, user: auth.User,
-                 filename: str | None = None, sha256: str | None = None) -> ImportResult:
+                 filename: str | None = None, sha256: str | None = None, in_parts: bool = False) -> ImportResult:
     """Write a checked file as one import batch: all rows in one transaction, or nothing.
 
     Takes a backup first; inside the transaction checks the file again against the database
     as it now is and refuses (ImportRejected) if a row it would replace has changed since
     validate or preview; adds new rows, supersedes corrected ones, skips unchanged ones, and
     writes an audit row for each. USER must be an editor (auth.PermissionDenied otherwise).
+    Figures by department, grade and role type complete their periods' returns unless IN_PARTS
+    (more parts to come: returns.mark_period_complete completes them).
     """
     actor = auth.require_editor(user).actor
     spec = kind_of(kind)
@@ -128,6 +130,8 @@ def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: 
             with store.write_transaction(database):
                 batch_id, counts = _write(database.conn, spec, validation, actor=actor, filename=filename,
                                           sha256=sha256, backup=backup)
+                if spec.name == "observations" and not in_parts:
+                    returns.mark_batch_complete(database.conn, batch_id, actor)
         except _NothingToDo:
             return ImportResult(kind, filename, None, 0, 0, len(validation.records), backup)
         except sqlite3.OperationalError as error:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import db as store
-from .. import metrics, queries
+from .. import metrics, published, queries
 from ..tables import (
     format_date,
 )
@@ -130,36 +130,11 @@ def load_real_figures(path: str, rev: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_membership(path: str, rev: str, as_at: str, department: str, grade: str, role_type: str) -> dict:
-    """Membership over time and its breakdowns at AS_AT for one choice of filters."""
-    filters = {"department": department, "grade": grade, "role_type": role_type}
-    whole = all(v == store.ALL for v in filters.values())
+def load_membership(path: str, rev: str, as_at: str, department: str, grade: str, role_type: str,
+                    threshold: int) -> dict:
+    """Membership over time and its breakdowns at AS_AT for one choice of filters, as published."""
     with _read(path) as conn:
-        period = queries.latest_cell_period(conn, "members", as_at)
-        breakdowns = {}
-        if period:
-            for by in queries.BREAKDOWNS:
-                others = {k: v for k, v in filters.items() if k != by}
-                breakdowns[by] = metrics.order_groups(
-                    queries.membership_breakdown(conn, as_at, period, by, filters=others), by)
-            crosstab = queries.membership_breakdown(conn, as_at, period, "department", "grade",
-                                                    filters={"role_type": role_type})
-        else:
-            crosstab = pd.DataFrame(columns=["department", "grade", "members"])
-        return {
-            "filters": filters,
-            "whole": whole,
-            "period": period,
-            "series": queries.observation_series(conn, "members", as_at, population="GSE", **filters),
-            "scs": queries.observation_series(conn, "members", as_at, population="GSE", department=department,
-                                              grade="SCS", role_type=role_type),
-            "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
-            "joiners": queries.observation_series(conn, "joiners", as_at, population="GSE"),
-            "leavers": queries.observation_series(conn, "leavers", as_at, population="GSE"),
-            "breakdowns": breakdowns,
-            "crosstab": crosstab,
-            "previous_board": queries.previous_board_date(conn, as_at),
-        }
+        return published.membership(conn, as_at, threshold, department, grade, role_type)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

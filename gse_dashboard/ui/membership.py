@@ -5,14 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import charts, disclosure, metrics, queries
+from .. import charts, disclosure, metrics, published, queries
 from .. import db as store
 from ..charts import Chart
 from ..safe_text import md
 from ..tables import (
-    department_grade_table,
     format_date,
     observation_source,
+    protected_crosstab_table,
+    protected_line_table,
 )
 from .widgets import built_once, chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
 
@@ -30,10 +31,11 @@ def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:
 
 
 def suppressed_series(series: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """A people-count series with values below THRESHOLD removed (for charts of small groups)."""
+    """A people-count series with its unpublished points removed (published.series marks them hidden)."""
     if series.empty:
         return series
-    return series[series["value"] >= threshold].reset_index(drop=True)
+    shown = ~series["hidden"] if "hidden" in series else series["value"] >= threshold
+    return series[shown.to_numpy()].reset_index(drop=True)
 
 
 def filter_phrase(filters: dict[str, str]) -> str:
@@ -43,14 +45,15 @@ def filter_phrase(filters: dict[str, str]) -> str:
 
 
 def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
-    """Latest members and SCS with change since the last Board; suppressed when small."""
+    """Latest members and SCS with change since the last Board (only when both are published)."""
     previous = data["previous_board"]
     columns = st.columns(3)
     for column, label, series in ((columns[0], "Members", data["series"]), (columns[1], "SCS members", data["scs"])):
         with column:
-            value, change, period = metrics.change_since(series, as_at, previous)
-            if value is not None and value < threshold and not data["whole"]:
-                st.metric(label, disclosure.CONFIDENTIAL, help=f"Fewer than {threshold}: not shown.", border=True)
+            value, change, period = published.change_since(series, as_at, previous)
+            if value is None and period is not None:
+                st.metric(label, disclosure.CONFIDENTIAL, border=True,
+                          help=f"Fewer than {threshold}, or hidden so that a small number cannot be worked out.")
             else:
                 people_metric_ui(label, series, (value, change, period))
     with columns[2]:
@@ -68,7 +71,7 @@ def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
 def members_chart(data: dict, as_at: str, threshold: int) -> Chart:
     """Members over time, against the target trajectory for the whole profession."""
     def build() -> Chart:
-        series = data["series"] if data["whole"] else suppressed_series(data["series"], threshold)
+        series = suppressed_series(data["series"], threshold)
         return charts.indicator_chart(series, data["target"], name="GSE members", unit="count",
                                       population=filter_phrase(data["filters"]), as_at=as_at,
                                       source=observation_source(data["series"]))
@@ -80,8 +83,7 @@ def scs_chart(data: dict, as_at: str, threshold: int) -> Chart:
     scope = {**data["filters"], "grade": store.ALL}
 
     def build() -> Chart:
-        whole = all(v == store.ALL for v in scope.values())
-        series = data["scs"] if whole else suppressed_series(data["scs"], threshold)
+        series = suppressed_series(data["scs"], threshold)
         return charts.indicator_chart(series, pd.DataFrame(columns=["period", "value"]), name="SCS members",
                                       unit="count", population=filter_phrase(scope), as_at=as_at,
                                       source=observation_source(data["scs"]))
@@ -106,7 +108,7 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
                 continue
             chart = built_once(lambda frame=frame, by=by: _breakdown_chart(data, frame, by, threshold),
                                "breakdown_chart", by, threshold, data["filters"], data["period"], frame,
-                               data["series"][["source"]])
+                               data["breakdown_totals"][by], data["series"][["source"]])
             chart_ui(chart, key=f"members-by-{by}")
     if not tabs[-1].open:
         return
@@ -115,25 +117,25 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
         st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")
-        shown = built_once(lambda: department_grade_table(data["crosstab"], threshold), "department_grade_table",
-                           threshold, data["crosstab"])
+        values, hidden = data["crosstab"]
+        shown = built_once(lambda: protected_crosstab_table(values, hidden), "department_grade_table",
+                           threshold, values, hidden)
         table_ui(shown)
         download_ui(shown, f"members-department-by-grade-{data['period']}.csv",
                     label="Download this table (CSV)")
 
 
 def _breakdown_chart(data: dict, frame: pd.DataFrame, by: str, threshold: int) -> Chart:
-    """Members by one breakdown as a bar chart, with its suppressed table."""
-    safe = disclosure.suppress_column(frame.set_index(by)["members"].rename("Members"), threshold)
-    cells = safe.hidden.drop(index=disclosure.TOTAL)["Members"]
+    """Members by one breakdown as a bar chart, with its table, both from the protected table."""
+    cells = frame["hidden"].astype(bool)
+    total, total_hidden = data["breakdown_totals"][by]
     chart = charts.breakdown_chart(
-        frame, group=by, value="members", hidden=cells,
-        title=_largest_group_title(frame, by, cells), value_title="Members",
+        frame[[by, "members"]], group=by, value="members", hidden=cells,
+        title=_largest_group_title(frame, by, cells, None if total_hidden else total), value_title="Members",
         subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(_others(data, by))}, "
                  f"{format_date(data['period'])}",
         source=observation_source(data["series"]))
-    chart.table = safe.display.reset_index().rename(columns={"index": BREAKDOWN_LABELS[by],
-                                                             by: BREAKDOWN_LABELS[by]})
+    chart.table = protected_line_table(frame, by, BREAKDOWN_LABELS[by], total, total_hidden)
     return chart
 
 
@@ -141,13 +143,13 @@ def _others(data: dict, by: str) -> dict:
     return {k: v for k, v in data["filters"].items() if k != by}
 
 
-def _largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series) -> str:
+def _largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series, total: int | None) -> str:
     shown = frame[~hidden.to_numpy()]
     if shown.empty:
         return f"Every {BREAKDOWN_LABELS[by].lower()} is too small to show"
     top = shown.sort_values("members", ascending=False).iloc[0]
-    share = 100 * top["members"] / frame["members"].sum()
-    return f"{top[by]} has the most members: {top['members']:,.0f}, {share:.0f}% of the total"
+    share = f", {100 * top['members'] / total:.0f}% of the total" if total else ""
+    return f"{top[by]} has the most members: {top['members']:,.0f}{share}"
 
 
 def joiners_leavers_ui(data: dict, as_at: str) -> None:

@@ -9,9 +9,11 @@ import streamlit as st
 
 from .. import accessibility
 from ..charts import PLOTLY_CONFIG, Chart
+from ..charts import as_shown as as_shown_figure
 from ..exports import csv_bytes
 from ..safe_text import md
 from ..tables import (
+    as_shown,
     format_cell,
     format_date,
 )
@@ -102,7 +104,8 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     st.caption(md(chart.subtitle))
     if chart.note:
         st.info(md(chart.note), icon=":material/info:")
-    st.plotly_chart(chart.figure, config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
+    # Only the precision shown leaves the server (charts.as_shown), in the data as in the labels.
+    st.plotly_chart(as_shown_figure(chart.figure), config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
     st.caption(f"Source: {md(chart.source)}")
     with st.expander("Chart as a table, and a text description"):
         st.markdown(md(chart.alt_text))
@@ -121,7 +124,7 @@ def table_ui(frame: pd.DataFrame) -> None:
 
 def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (CSV)", key: str | None = None) -> None:
     """A CSV download of FRAME, safe to open in Excel."""
-    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+    st.download_button(label, data=csv_bytes(as_shown(frame)), file_name=file_name, mime="text/csv",
                        key=key or file_name, on_click="ignore", icon=":material/download:")
 
 

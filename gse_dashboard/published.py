@@ -1,0 +1,180 @@
+"""People counts as published: every figure of members comes from one protected table per complete period.
+
+Pages, charts, downloads, changes and the Board pack ask here, never the cells themselves, so
+whatever a viewer puts together they put together published figures of one protected table
+(protection.py), and nothing of a period whose return is still coming in (returns.py).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+import pandas as pd
+
+from . import protection, queries
+from .db import ALL
+from .protection import ProtectedTable
+
+INDICATOR = "members"
+POPULATION = "GSE"
+DIMENSIONS = protection.DIMENSIONS
+
+
+def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = INDICATOR,
+          population: str = POPULATION) -> pd.DataFrame:
+    """The cells (department, grade, role_type, value) of PERIOD as known at AS_AT."""
+    return pd.read_sql_query(
+        f"SELECT department, grade, role_type, value FROM observations "
+        f"WHERE indicator = :indicator AND population = :population AND period = :period "
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN}",
+        conn, params={"indicator": indicator, "population": population, "period": period,
+                      "cutoff": f"{as_at}T23:59:59"})
+
+
+def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> ProtectedTable:
+    """PERIOD's protected master table as known at AS_AT (built once per content and threshold)."""
+    return protection.protect_cached(cells(conn, as_at, period), threshold)
+
+
+def latest_period(conn: sqlite3.Connection, as_at: str) -> str | None:
+    """The latest period whose return is complete at AS_AT: the one breakdowns and headlines show."""
+    return queries.latest_cell_period(conn, INDICATOR, as_at)
+
+
+def selection_key(department: str = ALL, grade: str = ALL, role_type: str = ALL) -> tuple[str, str, str]:
+    return (department, grade, role_type)
+
+
+def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: str = ALL, grade: str = ALL,
+           role_type: str = ALL) -> pd.DataFrame:
+    """Members over time for one selection (ALL, or one value of each breakdown), as published.
+
+    queries.observation_series's columns plus ``hidden``: where the figure is not published its
+    value is NaN (a chart leaves the point out, a table shows [c]). Periods with a complete
+    return take the figure from that period's protected table; periods published only as a
+    total (no cells) show the stored figure, hidden below THRESHOLD.
+    """
+    frame = queries.observation_series(conn, INDICATOR, as_at, population=POPULATION, department=department,
+                                       grade=grade, role_type=role_type)
+    frame = frame.copy()
+    complete = set(queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION))
+    whole = department == ALL and grade == ALL and role_type == ALL
+    values, hidden = [], []
+    for period, value in zip(frame["period"], frame["value"]):
+        if period in complete and not whole:
+            known = cells(conn, as_at, period)
+            shortcut = protection.margin_hidden_without_protecting(known, threshold, (department, grade, role_type))
+            if shortcut is not None:
+                values.append(float("nan") if shortcut else float(value))
+                hidden.append(shortcut)
+                continue
+            figure = protection.protect_cached(known, threshold).figure(department, grade, role_type)
+            values.append(float("nan") if figure is None else float(figure))
+            hidden.append(figure is None)
+        else:
+            # The total is never hidden to protect another figure (protection.py), only when small.
+            small = value < threshold
+            values.append(float("nan") if small else float(value))
+            hidden.append(bool(small))
+    frame["value"] = pd.Series(values, index=frame.index, dtype=float)
+    frame["hidden"] = pd.Series(hidden, index=frame.index, dtype=bool)
+    return frame
+
+
+def change_since(frame: pd.DataFrame, as_at: str, since: str | None) -> tuple[float | None, float | None, str | None]:
+    """The latest published value, its change since SINCE (only when both are published), and its period.
+
+    A hidden latest value gives (None, None, period); a hidden earlier one gives no change.
+    """
+    upto = frame[frame["period"] <= as_at]
+    if upto.empty:
+        return None, None, None
+    latest = upto.iloc[-1]
+    if bool(latest.get("hidden", False)) or pd.isna(latest["value"]):
+        return None, None, latest["period"]
+    change = None
+    if since:
+        before = frame[frame["period"] <= since]
+        if not before.empty and not bool(before.iloc[-1].get("hidden", False)) and not pd.isna(
+                before.iloc[-1]["value"]):
+            change = float(latest["value"] - before.iloc[-1]["value"])
+    return float(latest["value"]), change, latest["period"]
+
+
+def line(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, by: str,
+         fixed: dict[str, str]) -> pd.DataFrame:
+    """Members by BY with the other breakdowns at FIXED: by, members, hidden; groups with nobody left out."""
+    protected = table(conn, as_at, period, threshold)
+    frame = protected.line(by, fixed)
+    return frame[frame["members"] > 0].reset_index(drop=True) if not frame.empty else frame
+
+
+def line_total(conn: sqlite3.Connection, as_at: str, period: str, threshold: int,
+               fixed: dict[str, str]) -> tuple[int, bool]:
+    """The total of a line (the selection FIXED) and whether it is hidden."""
+    protected = table(conn, as_at, period, threshold)
+    key = protected.key(**{d: fixed.get(d, ALL) for d in DIMENSIONS})
+    if key is None:
+        return 0, True
+    return protected.values[key], protected.is_hidden(key)
+
+
+def shown_table(values: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """VALUES as shown: the number, or [c] where HIDDEN."""
+    return values.astype(object).mask(hidden, protection.CONFIDENTIAL)
+
+
+def crosstab(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, rows: str, columns: str,
+             fixed: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden); empty rows and columns out."""
+    protected = table(conn, as_at, period, threshold)
+    values, hidden = protected.crosstab(rows, columns, fixed)
+    keep_rows = [r for r in values.index if r == "Total" or values.at[r, "Total"] > 0]
+    keep_columns = [c for c in values.columns if c == "Total" or values.at["Total", c] > 0]
+    return values.loc[keep_rows, keep_columns], hidden.loc[keep_rows, keep_columns]
+
+
+def is_margin(selection: dict[str, tuple]) -> bool:
+    """Whether SELECTION (breakdown -> chosen values) is a published margin: one value or all, in each breakdown."""
+    return all(len(values) <= 1 for values in selection.values())
+
+
+def round_as_shown(value: float, decimals: int) -> float:
+    """VALUE rounded as it is displayed, so nothing finer leaves the server."""
+    return value if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value),
+                                                                                                   decimals)
+
+
+def membership(conn: sqlite3.Connection, as_at: str, threshold: int, department: str = ALL, grade: str = ALL,
+               role_type: str = ALL) -> dict:
+    """Everything the Membership page shows for one choice of filters at AS_AT, as published.
+
+    series and scs: members and SCS members over time (``hidden`` where not published);
+    breakdowns: per breakdown, the line within the other filters (by, members, hidden) and its
+    total; crosstab: department by grade at the role type chosen (values, hidden).
+    """
+    filters = {"department": department, "grade": grade, "role_type": role_type}
+    whole = all(v == ALL for v in filters.values())
+    period = latest_period(conn, as_at)
+    breakdowns, totals, crosstab_ = {}, {}, None
+    if period:
+        for by in DIMENSIONS:
+            others = {k: v for k, v in filters.items() if k != by}
+            breakdowns[by] = line(conn, as_at, period, threshold, by, others)
+            totals[by] = line_total(conn, as_at, period, threshold, others)
+        crosstab_ = crosstab(conn, as_at, period, threshold, "department", "grade", {"role_type": role_type})
+    return {
+        "filters": filters,
+        "whole": whole,
+        "period": period,
+        "series": series(conn, as_at, threshold, **filters),
+        "scs": series(conn, as_at, threshold, department=department, grade="SCS", role_type=role_type),
+        "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
+        "joiners": queries.observation_series(conn, "joiners", as_at, population="GSE"),
+        "leavers": queries.observation_series(conn, "leavers", as_at, population="GSE"),
+        "breakdowns": breakdowns,
+        "breakdown_totals": totals,
+        "crosstab": crosstab_,
+        "previous_board": queries.previous_board_date(conn, as_at),
+    }

@@ -1,0 +1,243 @@
+"""What each view shows a viewer, read through the same package functions the pages call (no Streamlit).
+
+Used by test_intruder: each harvest_* function adds every figure its view shows to a
+`Published` collection, as (period, the selection the figure sums, value).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import warnings
+
+import pandas as pd
+
+from gse_dashboard import db as store
+from gse_dashboard import explore, pack, tables, ui
+from gse_dashboard import importers as im
+from gse_dashboard import published as figures
+
+DIMENSIONS = ("department", "grade", "role_type")
+LABEL_TO_DIMENSION = {"Department": "department", "Grade": "grade", "Role type": "role_type"}
+
+
+def mark_complete(path, period, recorded_at, monkeypatch) -> None:
+    """Mark PERIOD's members return complete, where the store has such a mark."""
+    if not in_parts_supported():
+        return
+    from gse_dashboard import auth, returns
+    monkeypatch.setattr(store, "now", lambda: recorded_at)
+    returns.mark_period_complete(path, "members", period, user=auth.command_line_user("Ivy Intruder"))
+
+
+def in_parts_supported() -> bool:
+    return "in_parts" in inspect.signature(im.apply_import).parameters
+
+
+def _selection(filters: dict, **more) -> dict[str, tuple[str, ...]]:
+    chosen = {k: (v,) for k, v in filters.items() if v != store.ALL}
+    chosen.update({k: (v,) for k, v in more.items() if v not in (store.ALL, "Total")})
+    return chosen
+
+
+def _load_membership(path, as_at, filters, threshold):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loader = getattr(ui.load_membership, "__wrapped__", ui.load_membership)
+        return loader(str(path), "0", as_at, **filters, threshold=threshold)
+
+
+def harvest_membership(path, as_at, threshold, published) -> None:
+    """The Membership page for every choice of filters: headlines, changes, charts, tabs and table."""
+    values = ui.load_breakdown_values.__wrapped__(str(path), "0") if hasattr(ui.load_breakdown_values, "__wrapped__") \
+        else ui.load_breakdown_values(str(path), "0")
+    options = [[store.ALL, *values[d]] for d in DIMENSIONS]
+    for combo in itertools.product(*options):
+        filters = dict(zip(DIMENSIONS, combo))
+        data = _load_membership(path, as_at, filters, threshold)
+        where = f"Membership {filters} at {as_at}"
+        for label, series, selection in (("Members", data["series"], _selection(filters)),
+                                         ("SCS members", data["scs"], _selection(filters, grade="SCS"))):
+            shown = membership_headline(data, series, as_at, threshold)
+            if shown is None:
+                continue
+            value, change, period, before_period = shown
+            published.add(period, as_at, selection, value, f"{where} headline {label}")
+            if change is not None and before_period is not None:
+                published.add(before_period, as_at, selection, value - change, f"{where} change {label}")
+        for chart_series, selection in ((membership_chart_series(data, threshold, "series"), _selection(filters)),
+                                        (membership_chart_series(data, threshold, "scs"),
+                                         _selection(filters, grade="SCS"))):
+            for period, value in chart_series:
+                published.add(period, as_at, selection, value, f"{where} chart")
+        if not data["period"]:
+            continue
+        for by in DIMENSIONS:
+            frame = data["breakdowns"][by]
+            if frame.empty:
+                continue
+            table = membership_tab_table(data, frame, by, threshold)
+            column = table.columns[0]
+            others = {k: v for k, v in filters.items() if k != by}
+            for label, value in zip(table[column], table["Members"]):
+                published.add(data["period"], as_at, _selection(others, **{by: label}), value, f"{where} tab {by}")
+        crosstab = membership_crosstab(data, threshold)
+        _add_crosstab(published, data["period"], as_at, crosstab, "Department", "grade",
+                      {"role_type": filters["role_type"]}, f"{where} department by grade")
+
+
+def membership_headline(data, series, as_at, threshold):
+    """What the headline shows: (value, change, period, the earlier period) or None when [c] or [x]."""
+    value, change, period = figures.change_since(series, as_at, data["previous_board"])
+    if value is None:
+        return None
+    before = series[series["period"] <= data["previous_board"]] if data["previous_board"] else series.iloc[0:0]
+    before_period = before.iloc[-1]["period"] if not before.empty else None
+    return value, change, period, before_period
+
+
+def membership_chart_series(data, threshold, name):
+    """The points the page's chart draws (and its data table lists)."""
+    frame = ui.suppressed_series(data[name], threshold)
+    return list(zip(frame["period"], frame["value"]))
+
+
+def membership_tab_table(data, frame, by, threshold):
+    """The tab's table, as the page's chart carries it (ui._breakdown_chart builds it with this function)."""
+    return tables.protected_line_table(frame, by, ui.BREAKDOWN_LABELS[by], *data["breakdown_totals"][by])
+
+
+def membership_crosstab(data, threshold):
+    return tables.protected_crosstab_table(*data["crosstab"])
+
+
+def _add_crosstab(published, period, as_at, table: pd.DataFrame, row_label: str, column_dimension: str,
+                  fixed: dict, where: str) -> None:
+    row_dimension = LABEL_TO_DIMENSION[row_label]
+    base = {k: v for k, v in fixed.items() if v != store.ALL}
+    for _, row in table.iterrows():
+        for column in table.columns[1:]:
+            selection = _selection(base, **{row_dimension: row[row_label], column_dimension: column})
+            published.add(period, as_at, selection, row[column], where)
+
+
+def explore_figures(result) -> list[tuple[str, dict, object]]:
+    """Every figure an Explore result's table shows: (period, selection, value)."""
+    state = result.state
+    display = result.display
+    if not result.people or "Result" in display.columns:
+        return []
+    filters = {k: tuple(v) for k, v in state.filters.items() if k in DIMENSIONS}
+    groups = state.group_by
+    found = []
+    if not groups:
+        found.append((result.period, filters, display[display.columns[-1]].iloc[0]))
+        return found
+    first = display.columns[0]
+    if len(groups) == 1:
+        group = groups[0]
+        for label, value in zip(display[first], display[display.columns[1]]):
+            if group == "period":
+                found.append((label, filters, value))
+            else:
+                selection = dict(filters)
+                if label != "Total":
+                    selection[group] = (label,)
+                found.append((result.period, selection, value))
+        return found
+    rows, columns = (groups[1], groups[0]) if groups[1] == "period" else groups
+    for _, row in display.iterrows():
+        for column in display.columns[1:]:
+            selection = dict(filters)
+            period = result.period
+            if rows == "period":
+                period = row[first]
+            elif row[first] != "Total":
+                selection[rows] = (row[first],)
+            if column != "Total":
+                selection[columns] = (column,)
+            found.append((period, selection, row[column]))
+    return found
+
+
+def explore_links(departments, grades, roles, *, sample: int = 60, seed: int = 18) -> list[dict]:
+    """The Explore links (query parameters) the intruder tries.
+
+    Every single-value selection, with no grouping and over time; every grouping by one or two
+    breakdowns with single values elsewhere; and a fixed sample of SAMPLE unions (two values of
+    one breakdown with single values of the others: the difference of two such is a cell).
+    """
+    import random
+
+    options = {"department": departments, "grade": grades, "role_type": roles}
+    singles = {d: [()] + [(v,) for v in values] for d, values in options.items()}
+    links = []
+    for combo in itertools.product(*(singles[d] for d in DIMENSIONS)):
+        filters = {d: list(v) for d, v in zip(DIMENSIONS, combo) if v}
+        links.append({**filters, "by": "none"})
+    unions = []
+    for dimension in DIMENSIONS:
+        others = [d for d in DIMENSIONS if d != dimension]
+        for pair in itertools.combinations(options[dimension], 2):
+            for combo in itertools.product(*(singles[d] for d in others)):
+                unions.append({dimension: list(pair), **{d: list(v) for d, v in zip(others, combo) if v},
+                               "by": "none"})
+    links += random.Random(seed).sample(  # noqa: S311 - a fixed, reproducible sample
+        unions, min(sample, len(unions)))
+    for by in DIMENSIONS:
+        others = [d for d in DIMENSIONS if d != by]
+        for combo in itertools.product(*(singles[d] for d in others)):
+            links.append({**{d: list(v) for d, v in zip(others, combo) if v}, "by": by})
+    for pair in itertools.combinations(DIMENSIONS, 2):
+        third = next(d for d in DIMENSIONS if d not in pair)
+        for value in singles[third]:
+            links.append({**({third: list(value)} if value else {}), "by": list(pair)})
+    for dimension in DIMENSIONS:
+        for value in singles[dimension]:
+            links.append({**({dimension: list(value)} if value else {}), "by": "period"})
+    return links
+
+
+def harvest_explore(path, as_at, threshold, published, departments, grades, roles) -> None:
+    """Explore's members results for the links a viewer can make (see explore_links)."""
+    database = store.connect(path, readonly=True)
+    try:
+        choices = explore.load_choices(database.conn)
+        for params in explore_links(departments, grades, roles):
+            state = explore.from_query_params({"source": "members", "as_at": as_at, **params}, choices)
+            result = explore.run(database.conn, state, threshold)
+            for period, selection, value in explore_figures(result):
+                if period is None:
+                    continue
+                published.add(period, as_at, selection, value, f"Explore {params} at {as_at}")
+    finally:
+        database.close()
+
+
+def harvest_pack(path, as_at, threshold, published) -> None:
+    """The Board pack's membership section: headline facts, changes since the last Board, and its tables."""
+    snap = pack.read_snapshot(path, as_at, threshold)
+    for series, selection in ((snap.members, {}), (snap.scs, {"grade": ("SCS",)})):
+        value, change, period = figures.change_since(series, as_at, snap.previous)
+        if value is None:
+            continue
+        published.add(period, as_at, selection, value, f"pack headline at {as_at}")
+        if change is not None:
+            before = series[series["period"] <= snap.previous]
+            if not before.empty:
+                published.add(before.iloc[-1]["period"], as_at, selection, value - change, f"pack change at {as_at}")
+    period = snap.membership["period"]
+    if not period:
+        return
+    section = pack.membership_section(snap)
+    for block in section.blocks:
+        frame = getattr(block, "frame", None)
+        if frame is None or frame.empty:
+            continue
+        first = frame.columns[0]
+        if first == "Grade" and "Members" in frame.columns:
+            for label, value in zip(frame["Grade"], frame["Members"]):
+                published.add(period, as_at, {} if label == "Total" else {"grade": (label,)}, value,
+                              f"pack by grade at {as_at}")
+        elif first == "Department":
+            _add_crosstab(published, period, as_at, frame, "Department", "grade", {}, f"pack crosstab at {as_at}")
