@@ -228,6 +228,7 @@ def harvest(path: Path) -> Published:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_no_hidden_cell_can_be_narrowed_by_combining_every_view(crafted_db, capsys):
     """Put together, every figure any view shows leaves each unshown cell at least THRESHOLD possible values."""
     published = harvest(crafted_db)
