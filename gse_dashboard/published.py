@@ -104,10 +104,11 @@ def change_since(frame: pd.DataFrame, as_at: str, since: str | None) -> tuple[fl
 
 def line(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, by: str,
          fixed: dict[str, str]) -> pd.DataFrame:
-    """Members by BY with the other breakdowns at FIXED: by, members, hidden; groups with nobody left out."""
-    protected = table(conn, as_at, period, threshold)
-    frame = protected.line(by, fixed)
-    return frame[frame["members"] > 0].reset_index(drop=True) if not frame.empty else frame
+    """Members by BY with the other breakdowns at FIXED: by, members, hidden.
+
+    Every group of the period is listed, a group of nobody too (as [c]): leaving it out would say it is 0.
+    """
+    return table(conn, as_at, period, threshold).line(by, fixed)
 
 
 def line_total(conn: sqlite3.Connection, as_at: str, period: str, threshold: int,
@@ -127,12 +128,8 @@ def shown_table(values: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
 
 def crosstab(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, rows: str, columns: str,
              fixed: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden); empty rows and columns out."""
-    protected = table(conn, as_at, period, threshold)
-    values, hidden = protected.crosstab(rows, columns, fixed)
-    keep_rows = [r for r in values.index if r == "Total" or values.at[r, "Total"] > 0]
-    keep_columns = [c for c in values.columns if c == "Total" or values.at["Total", c] > 0]
-    return values.loc[keep_rows, keep_columns], hidden.loc[keep_rows, keep_columns]
+    """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden), every row and column listed."""
+    return table(conn, as_at, period, threshold).crosstab(rows, columns, fixed)
 
 
 def is_margin(selection: dict[str, tuple]) -> bool:

@@ -80,6 +80,31 @@ which they could be worked out. The shorthand follows the Government Statistical
 
 Diversity shares are the percentage **of those who declared**, shown with the declaration
 rate.
+
+**One protected table behind every view.** For each period, members by department, grade
+and role type, with every total any page shows (each department, grade and role type, each
+pair of them, and the whole profession), is protected once, as a whole: beyond the counts
+below {settings.suppression_threshold}, further figures are hidden until no hidden figure can
+be narrowed to fewer than {settings.suppression_threshold} possible values from everything
+shown together. Every page, chart, download, change since the last Board and Board pack
+table takes its figures from that one table, so putting views together gives nothing away.
+A change since the last Board is shown only when both figures are shown.
+
+**Asking Explore a question that needs several departments.** Counts of people are shown for
+one department, grade and role type at a time, or for all of them: a total over a choice of
+several is not one of the protected table's figures, and two such totals could reveal a small
+number by difference, so Explore says so and shows nothing. Group by the breakdown instead:
+for "Ministry of Defence and Dstl, AA/AO" choose grade AA/AO and group by department; each
+department's figure and the total for all departments are shown, and Explore's download has
+them all. The same holds for diversity shares: one department, or all.
+
+**Only complete periods.** A quarter's return by department, grade and role type is shown
+once it is complete: when a whole file is imported, or, for a return loaded in parts
+(`import --in-parts`), when it is marked complete (`complete-period`). Until then every page,
+at any as-at date, shows the previous complete quarter, never a total of the cells that happen
+to be in.
+
+Charts and downloads carry the figures as shown (shares to one decimal place), no more.
 """)
 
 st.header("Accessibility statement")

@@ -134,6 +134,16 @@ def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.Dat
     def figure(period: str | None, selection: dict) -> tuple[float, bool]:
         return lookup(period or context.period, selection)
 
+    def labels_of(frame_: pd.DataFrame, dimension: str) -> list[str]:
+        """The groups to list: every value in the protected table (so none is missing because it is 0)."""
+        found = list(dict.fromkeys(_labels(_ordered(frame_, [dimension]), dimension)))
+        period = context.period or (max(raw["period"]) if "period" in raw and not raw.empty else None)
+        every = getattr(lookup, "labels", None)
+        if dimension == "period" or every is None or period is None:
+            return found
+        known = list(every(period, dimension))
+        return known + [label for label in found if label not in known] if known else found
+
     def frame(rows: list, columns: list, cell) -> tuple[pd.DataFrame, pd.DataFrame]:
         values = pd.DataFrame(0, index=pd.Index(rows, dtype=object), columns=pd.Index(columns, dtype=object))
         hidden = pd.DataFrame(False, index=values.index, columns=values.columns)
@@ -147,7 +157,7 @@ def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.Dat
         first = "Selection"
     elif len(groups) == 1:
         group = groups[0]
-        labels = list(dict.fromkeys(_labels(raw, group)))
+        labels = labels_of(raw, group)
         if group == "period":
             values, hidden = frame(labels, [context.measure], lambda r, c: figure(r, {}))
         else:
@@ -156,8 +166,8 @@ def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.Dat
         first = LABELS[group]
     else:
         rows, columns = (groups[1], groups[0]) if groups[1] == "period" else groups
-        row_labels = list(dict.fromkeys(_labels(_ordered(raw, [rows]), rows)))
-        column_labels = list(dict.fromkeys(_labels(_ordered(raw, [columns]), columns)))
+        row_labels = labels_of(raw, rows)
+        column_labels = labels_of(raw, columns)
         if rows == "period":
             values, hidden = frame(row_labels, [*column_labels, disclosure.TOTAL], lambda r, c: figure(
                 r, {} if c == disclosure.TOTAL else {columns: c}))

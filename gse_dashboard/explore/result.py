@@ -156,11 +156,17 @@ def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
     fixed = {name: values[0] for name, values in filters.items() if name in queries.BREAKDOWNS and values}
     complete = set(queries.complete_cell_periods(conn, published.INDICATOR, as_at, published.POPULATION))
     totals: dict[str, float] = {}
+    tables: dict[str, protection.ProtectedTable] = {}
+
+    def table_of(period: str) -> protection.ProtectedTable:
+        if period not in tables:
+            tables[period] = published.table(conn, as_at, period, threshold)
+        return tables[period]
 
     def lookup(period: str, selection: dict) -> tuple[float, bool]:
         chosen = {**fixed, **selection}
         if period in complete:
-            table = published.table(conn, as_at, period, threshold)
+            table = table_of(period)
             key = table.key(**{d: chosen.get(d, store.ALL) for d in protection.DIMENSIONS})
             if key is None:
                 return 0.0, True
@@ -171,6 +177,11 @@ def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
             totals.update(zip(series["period"], series["value"]))
         value = float(totals.get(period, 0.0))
         return value, value < threshold
+
+    def labels(period: str, dimension: str) -> tuple[str, ...]:
+        """Every value of DIMENSION in PERIOD's table: a group of nobody is listed too, as [c]."""
+        return table_of(period).labels[dimension] if period in complete else ()
+    lookup.labels = labels  # type: ignore[attr-defined]
     return lookup
 
 
