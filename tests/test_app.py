@@ -105,6 +105,11 @@ def test_about_page_lists_the_real_figures_with_sources(built_db_file, monkeypat
     women = table[(table["Measure"] == "Women") & (table["Population"] == "GSE")]
     assert women["Figure"].tolist() == ["21.5%"]
     assert "Employment Survey 2015" in women["Source"].iloc[0]
+    lgbo = table[table["Measure"].str.contains("LGBO") & (table["Population"] == "GSE")]
+    assert lgbo["Figure"].tolist() == ["2.2%"], "stated flatly, as the strategy states it: no 'about'"
+    assert "50% completion rate" in lgbo["Note"].iloc[0]
+    scs = table[table["Breakdown"] == "SCS"]
+    assert scs["Figure"].tolist() == ["235"]
 
 
 def test_overview_compares_any_two_board_meetings(built_db_file, monkeypatch):
