@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 
 from . import db as store
-from .config import DATA_DIR
+from . import official_statistics
+from .config import DATA_DIR, load_settings
 from .sample import load_sample
 from .scale import load_scale
 from .strategy import load_strategy
@@ -53,10 +54,12 @@ def _remove_sidecars(path: Path) -> None:
 
 
 def build_database(path: str | Path, *, sample: bool = True, force: bool = False,
-                   data_dir: Path = DATA_DIR, scale: int = 1) -> dict:
+                   data_dir: Path = DATA_DIR, scale: int = 1, profession: str | None = None) -> dict:
     """Create the database at PATH; return what was loaded (row counts, backup path).
 
-    SCALE above 1 builds the illustrative history about SCALE times larger (see scale.py).
+    The published Civil Service Statistics in data/civil-service-statistics/ are always
+    imported (for PROFESSION, default the GSE_PROFESSION setting). SCALE above 1 builds the
+    illustrative history about SCALE times larger (see scale.py).
 
     Raises store.StoreError if PATH exists and FORCE is not set, and strategy.DataFileError
     if a strategy file is wrong; in both cases nothing on disk changes.
@@ -73,6 +76,9 @@ def build_database(path: str | Path, *, sample: bool = True, force: bool = False
         store.migrate(database)
         with store.write_transaction(database):
             counts = load_strategy(database, data_dir)
+            # The published figures are real: they are loaded with or without the illustrative history.
+            profession = profession or load_settings().profession
+            counts.update(official_statistics.load_shipped(database, data_dir, profession))
             if sample:
                 counts.update(load_sample(database) if scale <= 1 else load_scale(database, scale))
             store.set_meta(database, "illustrative", "1" if sample else "0")

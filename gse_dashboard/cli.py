@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, returns, sqlbox
+from . import auth, build, importers, official_statistics, returns, sqlbox
 from . import db as store
 from .build import build_database
 from .config import load_settings
@@ -95,6 +95,11 @@ def cmd_complete_period(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if args.kind == official_statistics.KIND:
+        return cmd_import_official(args)
+    if len(args.file) > 1:
+        raise UsageError(f"import {args.kind} takes one file, not {len(args.file)}")
+    args.file = args.file[0]
     frame = importers.read_path(args.file)
     database = _database(args.db, readonly=args.dry_run)
     try:
@@ -131,6 +136,44 @@ def cmd_import(args) -> int:
         print(f"{args.file}: nothing to import: all {result.unchanged} rows are unchanged.")
         return 0
     print(f"Imported {args.file} as batch {result.batch_id}: {result.added} added, {result.changed} changed, "
+          f"{result.unchanged} unchanged.")
+    print(f"The database before the import was backed up to {result.backup}; "
+          f"`undo-import {result.batch_id}` reverses it.")
+    return 0
+
+
+def cmd_import_official(args) -> int:
+    """Import published Civil Service Statistics tables (files, or folders searched recursively)."""
+    profession = args.profession or load_settings().profession
+    try:
+        tables, problems = official_statistics.read_paths(args.file, profession)
+        database = _database(args.db, readonly=args.dry_run)
+        try:
+            plan = official_statistics.plan_import(database.conn, tables, problems, profession=profession)
+            for warning in plan.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            name = official_statistics.batch_name(plan)
+            if args.dry_run:
+                print(f"{name}: {plan.summary()} (dry run: nothing written).")
+                changes = plan.changes()
+                for change in changes[:PREVIEW_LINES]:
+                    print(f"  {change['file']} row {change['row']}: {change['action']} {change['what']} "
+                          f"{change['key']} = {change['value']}")
+                if len(changes) > PREVIEW_LINES:
+                    print(f"  … and {len(changes) - PREVIEW_LINES} more to add or revise.")
+                return 0
+            result = official_statistics.apply_import(database, plan, user=_user(args))
+        finally:
+            database.close()
+    except official_statistics.OfficialImportError as refused:
+        for problem in refused.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"Nothing was imported ({len(refused.problems)} problems).", file=sys.stderr)
+        return 2
+    if result.batch_id is None:
+        print(f"{name}: nothing to import: all {result.unchanged} cells and figures are unchanged.")
+        return 0
+    print(f"Imported {name} as batch {result.batch_id}: {result.added} added, {result.revised} revised, "
           f"{result.unchanged} unchanged.")
     print(f"The database before the import was backed up to {result.backup}; "
           f"`undo-import {result.batch_id}` reverses it.")
@@ -235,9 +278,14 @@ def parser() -> argparse.ArgumentParser:
 
     kinds = sorted(importers.KINDS)
     imports = commands.add_parser("import", help="import a CSV or Excel file of progress updates, "
-                                                 "observations, targets or board meetings")
-    imports.add_argument("kind", choices=kinds)
-    imports.add_argument("file", type=Path, help="a .csv or .xlsx file (see `template`)")
+                                                 "observations, targets or board meetings, or the published "
+                                                 "Civil Service Statistics tables")
+    imports.add_argument("kind", choices=[*kinds, official_statistics.KIND])
+    imports.add_argument("file", type=Path, nargs="+",
+                         help="a .csv or .xlsx file (see `template`); for civil-service-statistics, data-browser "
+                              "CSVs or folders searched recursively for them")
+    imports.add_argument("--profession", help="civil-service-statistics: the profession of post (default: the "
+                                              "GSE_PROFESSION setting, Science and Engineering)")
     imports.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
     imports.add_argument("--actor", help="who the audit log names (default: your user name)")
     imports.add_argument("--source", help="source for observations or targets that leave it blank")

@@ -21,6 +21,8 @@ DEFAULT_SUPPRESSION_THRESHOLD = 10
 DEFAULT_SQL_TIME_LIMIT_S = 1.0
 # The SQL box returns at most this many rows: enough to read, too few to exhaust memory.
 DEFAULT_SQL_ROW_CAP = 10_000
+# The profession of post whose Civil Service Statistics the dashboard reads (GSE_PROFESSION).
+DEFAULT_PROFESSION = "Science and Engineering"
 # Where the accessibility statement sends people who cannot use part of the dashboard.
 DEFAULT_ACCESSIBILITY_CONTACT = "the GSE Profession team at the Government Office for Science"
 
@@ -39,6 +41,8 @@ class Settings:
     sql_row_cap: int = DEFAULT_SQL_ROW_CAP
     # Named in the accessibility statement: a team mailbox, e.g. "gse-team@example.gov.uk".
     accessibility_contact: str = DEFAULT_ACCESSIBILITY_CONTACT
+    # The profession of post, as Civil Service Statistics name it, whose figures are "the profession".
+    profession: str = DEFAULT_PROFESSION
 
 
 def _setting(name: str, secrets: dict | None) -> str | None:
@@ -83,4 +87,5 @@ def load_settings(secrets: dict | None = None) -> Settings:
         sql_row_cap=_number("GSE_SQL_ROW_CAP", secrets, DEFAULT_SQL_ROW_CAP, int, 1),
         accessibility_contact=(_setting("GSE_ACCESSIBILITY_CONTACT", secrets) or "").strip()
         or DEFAULT_ACCESSIBILITY_CONTACT,
+        profession=(_setting("GSE_PROFESSION", secrets) or "").strip() or DEFAULT_PROFESSION,
     )

@@ -525,3 +525,35 @@ def m006_period_returns_complete(db: sqlite_utils.Database) -> None:
     CREATE INDEX period_returns_lookup ON period_returns (indicator, population, period, recorded_at);
     """)
     db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": "Marked complete when the database was upgraded"})
+
+
+@migrations()
+def m007_official_statistics(db: sqlite_utils.Database) -> None:
+    """Every published cell of Civil Service Statistics for the profession and the Civil Service.
+
+    `[c]` (suppressed by the publisher) is stored as suppressed = 1 with no value, never as 0.
+    Versioned like observations: a later release revising a cell supersedes it (revision_of).
+    """
+    db.executescript(f"""
+    CREATE TABLE official_cells (
+        id INTEGER PRIMARY KEY,
+        profession TEXT NOT NULL,
+        shape TEXT NOT NULL,
+        status TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        dimensions TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        value REAL,
+        suppressed INTEGER NOT NULL CHECK (suppressed IN (0, 1)),
+        population TEXT NOT NULL CHECK (population IN ('GSE', 'Civil Service')),
+        source TEXT NOT NULL,
+        filename TEXT NOT NULL DEFAULT '',
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES official_cells(id),
+        CHECK ((suppressed = 1 AND value IS NULL) OR (suppressed = 0 AND value IS NOT NULL))
+    );
+    CREATE UNIQUE INDEX official_cells_current
+        ON official_cells (profession, shape, status, year, dimensions, measure) WHERE superseded_at IS NULL;
+    CREATE INDEX official_cells_table ON official_cells (population, shape, measure, status, year);
+    CREATE INDEX official_cells_batch ON official_cells (batch_id);
+    """)

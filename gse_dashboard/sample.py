@@ -1,8 +1,12 @@
 """A deterministic, illustrative delivery history so a new user sees a living dashboard.
 
 Nothing here is a real figure: every row it writes has illustrative = 1, and every page that
-shows such rows says so. Each series draws from its own seeded random generator, so the
-history of one commitment does not change when another is added to the strategy files.
+shows such rows says so. It covers only what no published figure covers: progress on the
+commitments, registered members after 2016 (with their joiners and leavers), the workstream
+indicators and Board meetings. Diversity, and civil servants in the profession's posts, come
+from the published Civil Service Statistics (official_statistics.py), never from here.
+Each series draws from its own seeded random generator, so the history of one commitment
+does not change when another is added to the strategy files.
 """
 
 from __future__ import annotations
@@ -60,23 +64,6 @@ GRADE_BAND = {
     "Grade 6": "senior", "SCS": "senior",
 }
 
-# Diversity paths: (GSE in 2016, GSE in 2026, Civil Service in 2016, Civil Service in 2026),
-# starting from the strategy's 2015 figures.
-DIVERSITY_PATHS = {
-    "women": (22.0, 31.0, 54.0, 54.6),
-    "bame": (4.1, 8.5, 11.2, 15.5),
-    "disabled": (8.1, 10.5, 9.3, 14.0),
-    "lgbo": (2.3, 3.9, 3.8, 5.6),
-    "age_50_plus": (38.0, 35.5, 39.8, 38.0),
-}
-# Declaration rates (% of staff answering), GSE in 2016 and 2026; the Civil Service runs higher.
-DECLARATION_PATHS = {
-    "women": (99.0, 99.5),
-    "bame": (68.0, 84.0),
-    "disabled": (62.0, 78.0),
-    "lgbo": (48.0, 70.0),
-    "age_50_plus": (100.0, 100.0),
-}
 # Illustrative targets for the end of the five years (September 2021) and the workstream
 # indicators' paths: (value at launch, value in 2021, value in 2026).
 MEMBERSHIP_TARGET_2021 = 15000
@@ -342,59 +329,6 @@ def membership_observations(cells: dict[dt.date, dict[tuple, int]]) -> list[dict
     return rows
 
 
-def _headcounts(cells: dict[tuple, int], position: int) -> dict[str, int]:
-    """Members per department (POSITION 0) or per grade (POSITION 1)."""
-    totals: dict[str, int] = {}
-    for key, count in cells.items():
-        totals[key[position]] = totals.get(key[position], 0) + count
-    return totals
-
-
-def diversity_observations(cells_by_period: dict[dt.date, dict[tuple, int]]) -> list[dict]:
-    """Each characteristic per year: GSE by department and grade with counts, and the benchmark."""
-    rows = []
-    for indicator, (gse_start, gse_end, cs_start, cs_end) in DIVERSITY_PATHS.items():
-        rng = _rng("diversity", indicator)
-        decl_start, decl_end = DECLARATION_PATHS[indicator]
-        # Each department sits persistently above or below the profession's share.
-        department_factor = {name: rng.uniform(0.6, 1.4) for name in DEPARTMENTS}
-        for year in range(2016, HISTORY_END.year + 1):
-            period = dt.date(year, 3, 31)
-            cells = cells_by_period.get(period)
-            if cells is None:
-                continue
-            progress = (year - 2016) / (HISTORY_END.year - 2016)
-            share = gse_start + (gse_end - gse_start) * progress + rng.gauss(0, 0.25)
-            decl = decl_start + (decl_end - decl_start) * progress + rng.gauss(0, 1.0)
-            all_declared = all_count = all_headcount = 0
-            for position, column in ((0, "department"), (1, "grade")):
-                for name, headcount in _headcounts(cells, position).items():
-                    factor = department_factor.get(name, 1.0)
-                    if column == "grade":
-                        # Senior grades are less diverse, as the strategy found for the SCS.
-                        factor = {"junior": 1.2, "middle": 1.0, "senior": 0.7}[GRADE_BAND[name]]
-                    declared = min(headcount, round(headcount * min(decl * rng.uniform(0.95, 1.05), 100) / 100))
-                    count = min(declared, round(declared * max(share * factor, 0) / 100))
-                    rows.append(_observation(
-                        indicator, period, 100 * count / declared if declared else 0,
-                        numerator=count, denominator=declared,
-                        declaration_rate=round(100 * declared / headcount, 1) if headcount else None,
-                        rng=rng, **{column: name}))
-                    if column == "department":
-                        all_declared += declared
-                        all_count += count
-                        all_headcount += headcount
-            rows.append(_observation(
-                indicator, period, 100 * all_count / all_declared, numerator=all_count,
-                denominator=all_declared, declaration_rate=round(100 * all_declared / all_headcount, 1),
-                rng=rng))
-            cs_share = cs_start + (cs_end - cs_start) * progress + rng.gauss(0, 0.1)
-            rows.append(_observation(
-                indicator, period, round(cs_share, 1), population="Civil Service",
-                declaration_rate=round(min(decl + 12, 100), 1), rng=rng))
-    return rows
-
-
 def workstream_observations() -> list[dict]:
     """Champions, mentoring pairs, chartered members, secondments and Fast Stream intake."""
     rows = []
@@ -455,8 +389,6 @@ def meeting_rows() -> list[dict]:
 # be seen: (table, key of the corrected row, change, days after the original was recorded).
 CORRECTIONS = [
     ("observations", {"indicator": "champions", "period": "2018-12-31"}, {"value_factor": 1.12}, 75),
-    ("observations", {"indicator": "women", "period": "2019-03-31", "population": "GSE",
-                      "department": ALL, "grade": ALL}, {"value_delta": 0.6}, 120),
     ("progress_updates", {"as_of": "2017-06-30", "ref_index": 3}, {"percent_delta": -15}, 40),
     ("progress_updates", {"as_of": "2019-12-31", "ref_index": 40}, {"percent_delta": 10}, 30),
 ]
@@ -506,8 +438,7 @@ def load_sample(db: sqlite_utils.Database) -> dict[str, int]:
     updates = progress_history(commitments)
     periods = quarter_ends(dt.date(2016, 12, 31), HISTORY_END)
     cells = membership_cells(periods)
-    observations = (membership_observations(cells) + diversity_observations(cells)
-                    + workstream_observations())
+    observations = membership_observations(cells) + workstream_observations()
     db["progress_updates"].insert_all(updates, batch_size=2000)
     db["observations"].insert_all(observations, batch_size=2000)
     # Each period's return is complete when its last cell is recorded (db.m006_period_returns_complete).

@@ -2,9 +2,10 @@
 
 `init --scale N` builds the strategy and the default illustrative history with a bigger
 organisation and more delivery behind it: membership cells by department, grade and role
-type every month (16 departments at N=1 rising to 60 at N=100, eight grades), diversity by
-department and grade every year, and 89 x (N - 1) extra commitments, spread over the ten
-workstreams and three horizons, each with a monthly update until it completes or closes.
+type every month (16 departments at N=1 rising to 60 at N=100, eight grades), and
+89 x (N - 1) extra commitments, spread over the ten workstreams and three horizons, each with
+a monthly update until it completes or closes. Diversity is never invented: it comes from the
+published Civil Service Statistics, as in the default database.
 
 The real 89 commitments and their history are as in the default database. Every row written
 here is illustrative: observations and updates carry illustrative = 1, and each extra
@@ -81,45 +82,6 @@ def membership_observations(cells: dict[dt.date, dict[tuple, int]]) -> list[dict
     return rows
 
 
-def diversity_observations(cells_by_period: dict[dt.date, dict[tuple, int]],
-                           departments: dict[str, float]) -> list[dict]:
-    """Each characteristic every year by department and by grade, overall, and the benchmark."""
-    rows = []
-    for indicator, (gse_start, gse_end, cs_start, cs_end) in sample.DIVERSITY_PATHS.items():
-        rng = sample._rng("scale-diversity", indicator)
-        decl_start, decl_end = sample.DECLARATION_PATHS[indicator]
-        department_factor = {name: rng.uniform(0.6, 1.4) for name in departments}
-        for year in range(2016, sample.HISTORY_END.year + 1):
-            period = dt.date(year, 3, 31)
-            cells = cells_by_period.get(period)
-            if cells is None:
-                continue
-            progress = (year - 2016) / (sample.HISTORY_END.year - 2016)
-            share = gse_start + (gse_end - gse_start) * progress + rng.gauss(0, 0.25)
-            decl = decl_start + (decl_end - decl_start) * progress + rng.gauss(0, 1.0)
-            all_declared = all_count = all_headcount = 0
-            for position, column in ((0, "department"), (1, "grade")):
-                for name, headcount in sample._headcounts(cells, position).items():
-                    factor = department_factor[name] if column == "department" else \
-                        {"junior": 1.2, "middle": 1.0, "senior": 0.7}[SCALED_BANDS[name]]
-                    declared = min(headcount, round(headcount * min(decl * rng.uniform(0.95, 1.05), 100) / 100))
-                    count = min(declared, round(declared * max(share * factor, 0) / 100))
-                    rows.append(sample._observation(
-                        indicator, period, 100 * count / declared if declared else 0, numerator=count,
-                        denominator=declared, rng=rng, **{column: name},
-                        declaration_rate=round(100 * declared / headcount, 1) if headcount else None))
-                    if column == "department":
-                        all_declared, all_count, all_headcount = (all_declared + declared, all_count + count,
-                                                                  all_headcount + headcount)
-            rows.append(sample._observation(
-                indicator, period, 100 * all_count / all_declared, numerator=all_count, denominator=all_declared,
-                declaration_rate=round(100 * all_declared / all_headcount, 1), rng=rng))
-            rows.append(sample._observation(
-                indicator, period, round(cs_start + (cs_end - cs_start) * progress + rng.gauss(0, 0.1), 1),
-                population="Civil Service", declaration_rate=round(min(decl + 12, 100), 1), rng=rng))
-    return rows
-
-
 def extra_commitments(db: sqlite_utils.Database, n: int) -> list[dict]:
     """89 x (N - 1) illustrative commitments, numbered after the real ones in each workstream and horizon."""
     real = db.conn.execute("SELECT workstream, COUNT(*) FROM commitments GROUP BY workstream ORDER BY workstream")
@@ -159,8 +121,7 @@ def load_scale(db: sqlite_utils.Database, n: int) -> dict[str, int]:
     departments = scaled_departments(n)
     periods = month_ends(dt.date(2016, 12, 1), sample.HISTORY_END)
     cells = sample.membership_cells(periods, departments, SCALED_GRADES, bands=SCALED_BANDS)
-    observations = (membership_observations(cells) + diversity_observations(cells, departments)
-                    + sample.workstream_observations())
+    observations = membership_observations(cells) + sample.workstream_observations()
     db["progress_updates"].insert_all(updates, batch_size=5000)
     db["observations"].insert_all(observations, batch_size=5000)
     # Each period's return is complete when its last cell is recorded (db.m006_period_returns_complete).

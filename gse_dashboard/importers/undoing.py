@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build, returns
+from .. import auth, build, official_statistics, returns
 from .. import db as store
 from .formats import ADD, UndoRefused, _key_text, kind_of
 from .writing import UndoResult, _busy, _open
@@ -49,12 +49,17 @@ def _undo(conn: sqlite3.Connection, batch_id: int, actor: str, backup: Path | No
     kind, filename, undone_at, undone_by = batch
     if undone_at:
         raise UndoRefused(f"import batch {batch_id} ({filename}) was already undone by {undone_by} at {undone_at}")
-    spec = kind_of(kind)
     stamp = store.now()
     audit = []
-    if kind == "meetings":
+    if kind == official_statistics.KIND:
+        try:
+            removed, restored = official_statistics.undo_rows(conn, batch_id, filename, stamp, actor, audit)
+        except official_statistics.UndoRefused as refused:
+            raise UndoRefused(str(refused)) from None
+    elif kind == "meetings":
         removed, restored = _undo_meetings(conn, batch_id, filename, stamp, actor, audit)
     else:
+        spec = kind_of(kind)
         key_sql = ", ".join(spec.key)
         rows = conn.execute(f"SELECT id, revision_of, superseded_at, {key_sql} FROM {spec.table} "
                             "WHERE batch_id = ? ORDER BY id", [batch_id]).fetchall()
