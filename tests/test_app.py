@@ -98,17 +98,18 @@ def test_workstreams_page_follows_the_url(built_db_file, monkeypatch):
 
 
 def test_about_page_lists_the_real_figures_with_sources(built_db_file, monkeypatch):
-    """About the data shows the 2015 diversity figures with their source."""
+    """About the data shows the 2015 diversity figures and the published 2021 and 2022 ones with their sources."""
     at = _app(built_db_file, monkeypatch)
     at.switch_page("pages/about.py").run()
     table = at.table[0].value
     women = table[(table["Measure"] == "Women") & (table["Population"] == "GSE")]
-    assert women["Figure"].tolist() == ["21.5%"]
+    assert women["Figure"].tolist() == ["21.5%", "31.8%", "31.3%"]
     assert "Employment Survey 2015" in women["Source"].iloc[0]
+    assert "Civil Service Statistics" in women["Source"].iloc[1] and "31 March 2022" in women["Source"].iloc[2]
     lgbo = table[table["Measure"].str.contains("LGBO") & (table["Population"] == "GSE")]
-    assert lgbo["Figure"].tolist() == ["2.2%"], "stated flatly, as the strategy states it: no 'about'"
+    assert lgbo["Figure"].tolist() == ["2.2%", "4.6%", "5.3%"], "2015 stated flatly, as the strategy states it"
     assert "50% completion rate" in lgbo["Note"].iloc[0]
-    scs = table[table["Breakdown"] == "SCS"]
+    scs = table[(table["Breakdown"] == "SCS") & (table["Measure"] == "GSE members")]
     assert scs["Figure"].tolist() == ["235"]
 
 

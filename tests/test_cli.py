@@ -77,12 +77,13 @@ def test_export_commitments_writes_one_row_per_commitment(tmp_path, built_db_fil
 
 
 def test_export_observations_includes_the_real_baseline_with_source(tmp_path, baseline_db_file):
-    """On a --no-sample database the observations export is the strategy's twelve figures."""
+    """On a --no-sample database the observations export is the strategy's twelve figures and the published ones."""
     out = tmp_path / "observations.csv"
     assert run("--db", baseline_db_file, "export", "observations", "--out", out).returncode == 0
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 12
+    assert len(rows) == 12 + 195
+    assert {r["illustrative"] for r in rows} == {"0"}
     women = [r for r in rows if r["indicator"] == "women" and r["population"] == "GSE"][0]
     assert (women["period"], float(women["value"])) == ("2015-03-31", 21.5)
     assert "Employment Survey 2015" in women["source"]

@@ -102,21 +102,21 @@ def test_membership_page_says_so_when_a_filter_matches_nothing(built_db_file, mo
 
 def test_diversity_page_compares_with_the_civil_service(built_db_file, monkeypatch):
     """The summary gives each characteristic's GSE and Civil Service share and the gap, from the store."""
-    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16")
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2023-10-18")
     summary = at.table[0].value
     database = store.connect(built_db_file, readonly=True)
-    gaps = metrics.benchmark_gaps(queries.diversity_series(database.conn, "2019-10-16"))
+    gaps = metrics.benchmark_gaps(queries.diversity_series(database.conn, "2023-10-18"))
     database.close()
     women = gaps[gaps["indicator"] == "women"].iloc[-1]
     row = summary[summary["Characteristic"] == "Women"].iloc[0]
-    assert row["GSE (% of declared)"] == f"{women['gse']:.1f}" and row["Year"] == "2019"
+    assert row["GSE (% of declared)"] == f"{women['gse']:.1f}" == "31.3" and row["Year"] == "2022"
     assert row["Gap (points, GSE minus CS)"] == f"{women['gap']:.1f}"
     assert set(summary["Gap since previous year"]) <= {"closing", "widening", "unchanged"}
 
 
 def test_diversity_page_on_the_real_baseline_shows_2015_with_the_lgbo_caveat(baseline_db_file, monkeypatch):
-    """With only the strategy's figures, the 2015 shares show and LGBO is flagged as unreliable."""
-    at = _app(baseline_db_file, monkeypatch, "pages/diversity.py",
+    """As at the end of 2020 (before the published 2021 figures), the 2015 shares show and LGBO is flagged."""
+    at = _app(baseline_db_file, monkeypatch, "pages/diversity.py", as_at="2020-12-31",
               characteristic="Lesbian, gay, bisexual or other (LGBO)")
     summary = at.table[0].value.set_index("Characteristic")
     assert summary.loc["Women", "GSE (% of declared)"] == "21.5"
@@ -126,18 +126,27 @@ def test_diversity_page_on_the_real_baseline_shows_2015_with_the_lgbo_caveat(bas
     assert any("one year only so far" in md.value for md in at.markdown)
 
 
+def test_diversity_page_on_a_no_sample_database_shows_the_published_figures(baseline_db_file, monkeypatch):
+    """init --no-sample keeps the published 2022 figures: women are 31.3% of the profession against 54.5%."""
+    at = _app(baseline_db_file, monkeypatch, "pages/diversity.py", as_at="2026-11-30")
+    summary = at.table[0].value.set_index("Characteristic")
+    assert summary.loc["Women", "GSE (% of declared)"] == "31.3"
+    assert summary.loc["Women", "Civil Service (%)"] == "54.5"
+    assert summary.loc["Women", "Year"] == "2022"
+    assert any("2022: Cabinet Office, Civil Service Statistics" in c.value for c in at.caption)
+
+
 def test_only_the_open_tab_runs_and_the_url_names_it(built_db_file, monkeypatch):
     """A characteristic's tab draws its own charts and tables only; ?characteristic= opens another."""
-    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16")
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2023-10-18")
     first = [t for t in at.tabs if t.label == "Women"][0]
-    assert [m.value for m in first.markdown if m.value.startswith("**")] == ["**Women by grade**, 2019",
-                                                                              "**Women by department**, 2019"]
+    assert [m.value for m in first.markdown if m.value.startswith("**")] == ["**Women by grade**",
+                                                                              "**Women by department**"]
     assert not [t for t in at.tabs if t.label != "Women" and t.markdown]
-    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16",
+    at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2023-10-18",
               characteristic="Declared disabled")
     opened = {t.label: [m.value for m in t.markdown if m.value.startswith("**")] for t in at.tabs}
-    assert opened["Declared disabled"] == ["**Declared disabled by grade**, 2019",
-                                           "**Declared disabled by department**, 2019"]
+    assert opened["Declared disabled"] == ["**Declared disabled by grade**", "**Declared disabled by department**"]
     assert opened["Women"] == []
     # A name that is not a tab opens the first, as a mistyped link should.
     at = _app(built_db_file, monkeypatch, "pages/diversity.py", as_at="2019-10-16", characteristic="<b>Nope</b>")

@@ -26,9 +26,13 @@ def test_two_builds_give_identical_histories(tmp_path, built_db_file):
 
 
 def test_every_illustrative_row_is_marked(built):
-    """Only the strategy's twelve real figures are unmarked; every update and meeting is illustrative."""
+    """Only the strategy's twelve figures and the published statistics are unmarked; every update is illustrative."""
     conn = built.conn
-    assert conn.execute("SELECT COUNT(*) FROM observations WHERE illustrative = 0").fetchone()[0] == 12
+    strategy = "SELECT COUNT(*) FROM observations WHERE illustrative = 0 AND batch_id IS NULL"
+    assert conn.execute(strategy).fetchone()[0] == 12
+    official = conn.execute("SELECT COUNT(*), MIN(source LIKE 'Cabinet Office, Civil Service Statistics%') "
+                            "FROM observations WHERE illustrative = 0 AND batch_id IS NOT NULL").fetchone()
+    assert official == (195, 1)
     for table in ("progress_updates", "board_meetings", "targets"):
         assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE illustrative = 0").fetchone()[0] == 0
     assert queries.illustrative_in_use(conn)
@@ -50,6 +54,14 @@ def test_delivery_paths_are_believable(built):
     assert ratings == 5
 
 
+def test_illustrative_data_never_invents_diversity(built):
+    """No diversity figure and no figure of civil servants in the profession's posts is illustrative."""
+    invented = built.conn.execute(
+        "SELECT COUNT(*) FROM observations o JOIN indicators i ON i.code = o.indicator "
+        "WHERE o.illustrative = 1 AND (i.category = 'diversity' OR o.indicator LIKE 'acses%')").fetchone()[0]
+    assert invented == 0
+
+
 def test_board_meetings_are_quarterly_from_launch(built):
     """Board meetings fall about three weeks after each quarter, from October 2016."""
     dates = [r[0] for r in built.conn.execute("SELECT date FROM board_meetings ORDER BY date")]
@@ -62,5 +74,5 @@ def test_corrections_are_stored_as_revisions(built):
     rows = built.conn.execute(
         "SELECT o.value, r.value, r.recorded_at > o.recorded_at FROM observations r "
         "JOIN observations o ON o.id = r.revision_of").fetchall()
-    assert len(rows) == 2 and all(later for _, _, later in rows)
+    assert len(rows) == 1 and all(later for _, _, later in rows)
     assert all(old != new for old, new, _ in rows)

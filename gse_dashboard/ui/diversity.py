@@ -12,7 +12,7 @@ from ..tables import (
     observation_source,
 )
 from ..vocabulary import DIVERSITY_WORKSTREAM
-from .session import AS_AT_KEY, basics
+from .session import AS_AT_KEY
 from .widgets import built_once, chart_ui, download_ui, table_ui
 
 
@@ -40,10 +40,9 @@ def characteristic_ui(data: dict, code: str, name: str, as_at: str, threshold: i
     chart_ui(view["benchmark"], key=f"benchmark-{code}")
     real = series[(series["illustrative"] == 0) & (series["population"] == "GSE")]
     if not real.empty:
-        first = real.iloc[0]
-        later = " Later years are illustrative." if basics()["illustrative"] else ""
-        st.caption(f"Real baseline: {first['period'][:4]} figures from {first['source']}."
-                   + (f" {first['note']}" if first["note"] else "") + later)
+        # Every figure here is real (the strategy's 2015 baseline, then Civil Service Statistics): say whose.
+        st.caption(" ".join(f"{row.period[:4]}: {row.source}." + (f" {row.note}" if row.note else "")
+                            for row in real.itertuples()))
     if view["declaration"] is None:
         st.info(f"No declaration rates recorded for {name.lower()} by this date.")
     else:
