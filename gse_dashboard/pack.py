@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, published, queries, tables, timescales
+from . import charts, disclosure, metrics, official_figures, published, queries, tables, timescales
 from . import db as store
 from .config import load_settings
 from .documents import (
@@ -309,9 +309,7 @@ def illustrative_line(snap: Snapshot) -> str:
     """The warning printed on the cover when the database holds illustrative figures."""
     if not snap.illustrative:
         return ""
-    return ("Illustrative figures: apart from the strategy's own baseline (membership and SCS in "
-            "September 2016, diversity in 2015), the progress, membership and diversity figures in this "
-            "database are made up to show how the dashboard works. They are not real.")
+    return "Illustrative figures. " + official_figures.ILLUSTRATIVE_TEXT
 
 
 def _generated_words(generated_at: dt.datetime | None) -> str:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gse_dashboard import accessibility, metrics, timescales, ui
+from gse_dashboard import accessibility, metrics, official_figures, timescales, ui
 from gse_dashboard.vocabulary import RATINGS, STATUSES
 
 ui.page_guard()
@@ -28,10 +28,29 @@ st.markdown("""
   are **our summaries**, not the strategy's words: each points to the section and page where
   its own words are (`docs/STRATEGY_FIDELITY.md` records how they were checked).
 - **Progress updates**: recorded by the GSE team and commitment owners, quarterly.
-- **Membership and diversity**: membership records and the Annual Civil Service Employment
-  Survey, with the Civil Service as a whole as the benchmark.
+- **Civil Service Statistics** (Cabinet Office, official statistics from the Annual Civil
+  Service Employment Survey, as at 31 March each year): civil servants in the profession's
+  posts (profession of post), by grade and department, with new entrants and leavers, and
+  their sex, ethnicity, disability, sexual orientation and age against the Civil Service as a
+  whole. Imported from the data browser's published CSV files (the 2021 and 2022 releases
+  ship with the dashboard). Contains public sector information licensed under the Open
+  Government Licence v3.0.
+- **Registered members**: the strategy's count of registered members of the profession
+  (Civil Service Learning, September 2016).
 """)
-st.subheader("Real figures quoted by the strategy")
+st.subheader("Two measures of the profession's size")
+st.markdown(f"""
+- {ui.md(official_figures.MEASURE_DEFINITIONS["members"])}
+- {ui.md(official_figures.MEASURE_DEFINITIONS["acses_in_post"])}
+
+The profession of post used is **{ui.md(settings.profession)}** (the `GSE_PROFESSION` setting).
+Diversity shares follow the strategy's definitions: women of those with a known sex; ethnic
+minority (Asian, Black, Chinese, Mixed and Other ethnicity) of those who declared; declared
+disabled of declared disabled plus non-disabled; LGBO of LGBO plus heterosexual; aged 50 or
+over of those with a known age. Each is kept with its numerator, denominator and declaration
+rate. `[c]` in the published files (suppressed by the publisher) stays `[c]` here.
+""")
+st.subheader("Real figures: the strategy's baseline and the published statistics")
 real = ui.load_real_figures(ui.db_path(), ui.revision())
 ui.table_ui(real)
 if basics["illustrative"]:

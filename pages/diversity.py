@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import ui
+from gse_dashboard.ui import official as official_ui
 
 ui.page_guard()
 st.title("Diversity and inclusion")
@@ -16,6 +17,9 @@ st.markdown(
     f"declaration rate, against the Civil Service as a whole. Counts below {threshold} are shown as `[c]`."
 )
 ui.diversity_workstream_ui(data["status"], as_at)
+
+st.header("The profession against the Civil Service since 2015")
+official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold))
 
 st.header("Against the Civil Service")
 summary = ui.diversity_summary(data)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from gse_dashboard import ui
 from gse_dashboard.ui import manage as manage_ui
+from gse_dashboard.ui import official as official_ui
 
 ui.page_guard()
 st.title("Manage data")
@@ -17,8 +18,9 @@ manage_ui.flash_ui()
 st.caption(f"Editing as **{ui.md(user.actor)}**. Every change is recorded in the audit log; "
            "nothing is ever overwritten or deleted without a backup.")
 
-record, owner, imports, history, audit, backups = st.tabs(
-    ["Record progress", "Date and owner", "Import a file", "Import history", "Audit log", "Backups"])
+record, owner, imports, official, history, audit, backups = st.tabs(
+    ["Record progress", "Date and owner", "Import a file", "Civil Service Statistics", "Import history",
+     "Audit log", "Backups"])
 with record:
     ref = manage_ui.commitment_picker_ui()
     latest = manage_ui.latest_update_ui(ref)
@@ -28,6 +30,8 @@ with owner:
     manage_ui.change_commitment_ui(user, ref, latest)
 with imports:
     manage_ui.import_ui(user)
+with official:
+    official_ui.official_import_ui(user)
 with history:
     manage_ui.batches_ui(user)
 with audit:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import charts, metrics, timescales, ui
+from gse_dashboard.ui import official as official_ui
 
 ui.page_guard()
 st.title("Overview")
@@ -37,6 +38,9 @@ with columns[3]:
         timescales.PAST_DATE_FACT, headline["overdue"],
         headline["overdue"] - before["overdue"] if before else None, "{:+d}", inverse=True,
         help=timescales.PAST_DATE_HELP + " Whatever their rating.")
+official_ui.overview_headcount_ui(official_ui.load_headcount(ui.db_path(), ui.revision(), as_at,
+                                                             ui.settings().profession,
+                                                             ui.settings().suppression_threshold))
 
 st.header("The ten workstreams")
 ui.workstream_grid_ui(data["summary"], as_at)

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import accessibility
+from .. import accessibility, official_figures
 from ..charts import PLOTLY_CONFIG, Chart
 from ..charts import as_shown as as_shown_figure
 from ..exports import csv_bytes
@@ -20,11 +20,7 @@ from ..tables import (
 from ..vocabulary import LAUNCH
 from .session import AS_AT_KEY, basics
 
-ILLUSTRATIVE_NOTICE = (
-    "**Illustrative data.** Apart from the strategy's own baseline figures (membership and SCS "
-    "in September 2016, diversity in 2015), the progress, membership and diversity figures "
-    "in this database are made up to show how the dashboard works. They are not real."
-)
+ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 
 
 def as_at_ui() -> str:
