@@ -84,6 +84,9 @@ class Snapshot:
     by_workstream: dict[int, dict]
     membership: dict
     diversity: dict
+    # The published Civil Service Statistics: the profession's headcount and diversity since 2015.
+    headcount: official_figures.Headcount | None = None
+    story: official_figures.DiversityStory | None = None
 
 
 def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
@@ -147,6 +150,8 @@ def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
         by_workstream=by_workstream,
         membership=membership,
         diversity=diversity,
+        headcount=official_figures.headcount(conn, as_at, load_settings().profession, threshold),
+        story=official_figures.diversity_story(conn, as_at, threshold),
     )
 
 
@@ -320,6 +325,46 @@ def _generated_words(generated_at: dt.datetime | None) -> str:
     return f"Generated on {moment.day} {moment.strftime('%B %Y at %H:%M')} UTC"
 
 
+def _headcount_fact(snap: Snapshot) -> tuple[str, str] | None:
+    """The published headcount of the profession's posts, as a fact beside (never added to) registered members."""
+    data = snap.headcount
+    if data is None or data.empty:
+        return None
+    latest = data.latest
+    value, scs = latest["In post at 31 March"], latest["Of whom SCS"]
+    text = (f"{value if isinstance(value, str) else f'{value:,}'} at 31 March {latest['Year']}, "
+            f"{scs if isinstance(scs, str) else f'{scs:,}'} at SCS level (Civil Service Statistics)")
+    return (f"In {load_settings().profession} posts", text)
+
+
+def _headcount_blocks(snap: Snapshot) -> list:
+    """The published headcount by year and grade, with its source (the Membership page's tables)."""
+    data = snap.headcount
+    if data is None or data.empty:
+        return [Text("No Civil Service Statistics for the profession had been imported by this date.")]
+    note = (official_figures.MEASURE_DEFINITIONS["acses_in_post"] + " [c]: suppressed by the publisher or, below "
+            f"{snap.threshold}, by the dashboard. " + official_figures.source_note(data.sources))
+    return [
+        _table(_as_text(data.by_year), "Civil servants in the profession's posts, by year (real figures)", note),
+        _table(_as_text(data.grades), "Grade mix of the profession's posts, in post at 31 March", note),
+    ]
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the pages show it: [c] kept, numbers with thousands separators."""
+    return frame.map(lambda v: v if isinstance(v, str) else tables.format_cell(v))
+
+
+def _story_block(snap: Snapshot):
+    """Each characteristic against the Civil Service from 2015 to the latest published year."""
+    story = snap.story
+    if story is None or story.empty:
+        return Text("No real diversity figures were known by this date.")
+    return _table(_as_text(story.summary), "Has the gap to the Civil Service closed since 2015? (real figures)",
+                  "Gap: the profession's share of those who declared minus the Civil Service's, in points. "
+                  + official_figures.source_note(story.sources))
+
+
 def board_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
     """The pack's cover."""
     lines = [f"Delivery of the GSE Strategy {_as_at_words(snap)}: as known at the end of that day."]
@@ -338,8 +383,8 @@ def overview_section(snap: Snapshot) -> Section:
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
-    facts = Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
-                   (timescales.PAST_DATE_FACT, overdue)])
+    facts = Facts([("GSE members", members), ("SCS members", scs), *filter(None, [_headcount_fact(snap)]),
+                   ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)])
     before = (dict(zip(snap.summary_before["number"], snap.summary_before["rating"]))
               if snap.summary_before is not None else {})
     grid = pd.DataFrame({
@@ -507,6 +552,9 @@ def membership_section(snap: Snapshot) -> Section:
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
     section = Section("Membership", [
+        *_headcount_blocks(snap),
+        Text("Registered GSE members (Civil Service Learning): real in September 2016, illustrative after unless "
+             "imported; a different measure from the published headcount above.", "note"),
         Facts([("GSE members", members), ("SCS members", scs)]),
         Figure(charts.indicator_chart(snap.members, snap.members_target, name="GSE members", unit="count",
                                       population="the whole profession", as_at=snap.as_at,
@@ -565,6 +613,7 @@ def diversity_section(snap: Snapshot) -> Section:
                         f"{_as_at_words(snap)}",
                "Gap: GSE share minus Civil Service share, in percentage points. [r]: revised since first "
                "recorded. [x]: not available."),
+        _story_block(snap),
     ])
     threshold_note = (f"[c]: fewer than {snap.threshold} people, or a share that would disclose such a count. "
                       "†: under 50% of the group declared, so the share is unreliable. "
@@ -670,8 +719,8 @@ def brief_sections(snap: Snapshot) -> list[Section]:
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
     headlines = Section("Headlines", [
-        Facts([("GSE members", members), ("SCS members", scs), ("Commitments complete", complete),
-               (timescales.PAST_DATE_FACT, overdue)]),
+        Facts([("GSE members", members), ("SCS members", scs), *filter(None, [_headcount_fact(snap)]),
+               ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)]),
         Figure(charts.trajectory_chart(snap.trajectory, "All workstreams", snap.as_at,
                                        tables.source_line(snap.illustrative))),
     ])
@@ -682,8 +731,9 @@ def brief_sections(snap: Snapshot) -> list[Section]:
     widening = summary.loc[summary["Gap since previous year"] == "widening", "Characteristic"].tolist()
     closing = summary.loc[summary["Gap since previous year"] == "closing", "Characteristic"].tolist()
     diversity = Section("Diversity against the Civil Service", [
-        _table(gaps, "Latest year: share of GSE members who declared, against the Civil Service; the gap in "
+        _table(gaps, "Latest year: share of the profession who declared, against the Civil Service; the gap in "
                      "points, and whether it is closing since the previous year"),
+        _story_block(snap),
     ])
     workstreams = Section("Workstreams off track")
     late = off_track(snap.summary)

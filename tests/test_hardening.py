@@ -181,7 +181,7 @@ def test_bad_uploads_are_refused_with_a_message_on_manage_data(db_copy, tmp_path
         page.goto(f"{url}/manage")
         wait_until_drawn(page)
         page.get_by_role("tab", name="Import a file").click()
-        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']:not([multiple])")
         for path, message in _uploads(tmp_path):
             uploader.set_input_files(str(path))
             page.get_by_text(message).first.wait_for(timeout=30_000)
