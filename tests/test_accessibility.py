@@ -272,7 +272,7 @@ def test_errors_are_alerts_and_successes_are_status_messages(server, fresh_page,
     if page:
         _open(page, f"{server}/manage")
         page.get_by_role("tab", name="Import a file").click()
-        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']:not([multiple])")
         uploader.set_input_files(str(bad))
         alert = page.get_by_role("alert").filter(has_text="problem(s) in updates.csv")
         alert.wait_for(timeout=30_000)
