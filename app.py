@@ -14,5 +14,7 @@ st.sidebar.markdown("**GSE Strategy Dashboard**  \nDelivery of the Government Sc
                     "Engineering profession strategy, 2016 to 2021 and after.")
 st.session_state[ui.APP_RAN_KEY] = True
 ui.as_at_ui()
+# Members' protected tables are built in the background once per database revision (ui/loaders.py).
+ui.warm_protected_tables(ui.db_path(), ui.revision(), ui.settings().suppression_threshold)
 ui.user_ui()
 page.run()

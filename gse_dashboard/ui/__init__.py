@@ -34,6 +34,7 @@ from .loaders import (
     load_status,
     load_update_history,
     load_workstream,
+    warm_protected_tables,
 )
 from .membership import (
     BREAKDOWN_LABELS,
@@ -109,6 +110,7 @@ __all__ = [
     "load_changes",
     "load_real_figures",
     "load_membership",
+    "warm_protected_tables",
     "load_breakdown_values",
     "DIVERSITY_WORKSTREAM",
     "load_diversity",

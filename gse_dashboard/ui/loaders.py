@@ -6,6 +6,9 @@ cached answer is never stale.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pandas as pd
 import streamlit as st
 
@@ -155,3 +158,23 @@ def load_diversity(path: str, rev: str, as_at: str) -> dict:
         status = metrics.with_flags(queries.commitment_status(conn, as_at, workstream=DIVERSITY_WORKSTREAM), as_at)
     return {"series": series, "gaps": metrics.benchmark_gaps(series), "definitions": definitions,
             "breakdowns": breakdowns, "status": status}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def warm_protected_tables(path: str, rev: str, threshold: int) -> threading.Thread:
+    """Protect the latest complete period's table in the background, once per database revision.
+
+    Every Membership, Explore and Board pack view of people counts starts from it; building it
+    here while the first page is read keeps that page from waiting (protection.protect_cached
+    keeps it for every session). Earlier periods are protected when a chart over time needs them.
+    """
+    def work() -> None:
+        with contextlib.suppress(Exception), _read(path) as conn:
+            as_at = queries.latest_data_date(conn)
+            period = published.latest_period(conn, as_at)
+            if period:
+                published.table(conn, as_at, period, threshold)
+
+    thread = threading.Thread(target=work, name="protect-latest-table", daemon=True)
+    thread.start()
+    return thread
