@@ -33,8 +33,33 @@ def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = IN
 
 
 def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> ProtectedTable:
-    """PERIOD's protected master table as known at AS_AT (built once per content and threshold)."""
-    return protection.protect_cached(cells(conn, as_at, period), threshold)
+    """PERIOD's protected master table as known at AS_AT.
+
+    Kept per (database file, revision, as-at date, period, threshold), so a page reads it from
+    memory; and protected once per content of its cells whatever the key (protect_cached).
+    """
+    key = (_database_file(conn), _revision(conn), as_at, period, threshold)
+    found = _TABLES.get(key)
+    if found is None:
+        found = protection.protect_cached(cells(conn, as_at, period), threshold)
+        if len(_TABLES) >= _TABLES_KEPT:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = found
+    return found
+
+
+_TABLES: dict[tuple, ProtectedTable] = {}
+_TABLES_KEPT = 4096
+
+
+def _database_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else f"memory:{id(conn)}"
+
+
+def _revision(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return row[0] if row else "0"
 
 
 def latest_period(conn: sqlite3.Connection, as_at: str) -> str | None:
@@ -63,13 +88,16 @@ def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: 
     values, hidden = [], []
     for period, value in zip(frame["period"], frame["value"]):
         if period in complete and not whole:
-            known = cells(conn, as_at, period)
-            shortcut = protection.margin_hidden_without_protecting(known, threshold, (department, grade, role_type))
-            if shortcut is not None:
-                values.append(float("nan") if shortcut else float(value))
-                hidden.append(shortcut)
-                continue
-            figure = protection.protect_cached(known, threshold).figure(department, grade, role_type)
+            key = (_database_file(conn), _revision(conn), as_at, period, threshold)
+            if key not in _TABLES:
+                known = cells(conn, as_at, period)
+                shortcut = protection.margin_hidden_without_protecting(known, threshold,
+                                                                       (department, grade, role_type))
+                if shortcut is not None:
+                    values.append(float("nan") if shortcut else float(value))
+                    hidden.append(shortcut)
+                    continue
+            figure = table(conn, as_at, period, threshold).figure(department, grade, role_type)
             values.append(float("nan") if figure is None else float(figure))
             hidden.append(figure is None)
         else:
