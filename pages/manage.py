@@ -30,6 +30,7 @@ with owner:
     manage_ui.change_commitment_ui(user, ref, latest)
 with imports:
     manage_ui.import_ui(user)
+    manage_ui.incomplete_returns_ui(user)
 with official:
     official_ui.official_import_ui(user)
 with history:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import auth, build, edits, importers, metrics, queries, timescales, vocabulary
+from .. import auth, build, edits, importers, metrics, queries, returns, timescales, vocabulary
 from .. import db as store
 from ..safe_text import md
 from ..tables import format_date
@@ -254,17 +254,45 @@ def import_ui(user: auth.User) -> None:
     if counts["add"] + counts["change"] == 0:
         st.info("Everything in this file is already in the dashboard: there is nothing to import.")
         return
+    in_parts = kind == "observations" and st.checkbox(
+        "This file is one part of a return by department, grade and role type; more parts are to come",
+        key=f"in_parts_{digest}",
+        help="Its quarter is not shown until the last part is in and the return is marked complete below. "
+             "Left unticked, the quarters this file brings are complete once it is imported.")
     if st.button(f"Import {counts['add'] + counts['change']} rows", type="primary", key=f"apply_{digest}"):
         try:
             with st.spinner("Backing up, then importing in one transaction…"):
                 result = importers.apply_import(db_path(), kind, validation, user=user, filename=upload.name,
-                                                sha256=digest)
+                                                sha256=digest, in_parts=in_parts)
         except (importers.ImportRejected, auth.PermissionDenied, importers.ImportFileError) as refused:
             problems = getattr(refused, "problems", [refused])
             st.error("Not imported:\n\n" + "\n".join(f"- {md(p)}" for p in problems[:20]), icon=":material/error:")
             return
         _flash("success", f"Imported {upload.name} as batch {result.batch_id}: {result.added} added, "
                           f"{result.changed} changed. A backup was taken first; the batch can be undone below.")
+        st.rerun()
+
+
+def incomplete_returns_ui(user: auth.User) -> None:
+    """Returns loaded in parts and not yet shown, with the mark that completes one."""
+    with store.reading(db_path()) as conn:
+        waiting = returns.incomplete_returns(conn)
+    if not waiting:
+        return
+    st.markdown("**Returns loaded in parts, not yet shown.** A quarter is shown once its return is complete.")
+    labels = {f"{indicator}, {population}, {format_date(period)} ({cells:,} cells so far)":
+              (indicator, population, period) for indicator, population, period, cells in waiting}
+    with st.form("complete_return"):
+        chosen = st.selectbox("Return", list(labels))
+        submitted = st.form_submit_button("Mark this return complete")
+    if submitted:
+        indicator, population, period = labels[chosen]
+        try:
+            message = returns.mark_period_complete(db_path(), indicator, period, user=user, population=population)
+        except (returns.ReturnError, auth.PermissionDenied) as refused:
+            st.error(md(str(refused)), icon=":material/error:")
+            return
+        _flash("success", message)
         st.rerun()
 
 
