@@ -211,6 +211,9 @@ def protect(cells: pd.DataFrame, threshold: int) -> ProtectedTable:
     labels, cube = _cube(cells)
     values = _margins(labels, cube)
     hidden: set[Key] = {key for key, value in values.items() if value < threshold}
+    sparse = _sparse_detail(labels, values, hidden)
+    if sparse is not None:
+        return ProtectedTable(threshold=threshold, labels=labels, values=values, hidden=frozenset(sparse))
     moves: list[Move] = []
     certificates: dict[Key, Certificate] = {}
     state = _Search(labels, cube, values, hidden, threshold)
@@ -265,6 +268,28 @@ def protect(cells: pd.DataFrame, threshold: int) -> ProtectedTable:
 
 
 _EXTRA_ROUNDS = 4
+# A table with more than this share of its cells below the threshold publishes no detail at all.
+SPARSE_SHARE = 0.5
+
+
+def _sparse_detail(labels, values: dict[Key, int], primary: set[Key]) -> set[Key] | None:
+    """For a table mostly of small cells: hide every cell and pair margin; None if that rule does not apply.
+
+    Then only the one-way margins and the total are shown, every one of them at least the
+    threshold (the rule applies only then, and to at least two values in each breakdown). A
+    hidden cell or pair margin can then be anything from 0 up to the smallest one-way margin it
+    lies in (the other values of each breakdown take up the rest), so it keeps at least the
+    threshold's number of values without any search: the detail of such a table would be
+    nearly all [c] anyway, and searching it costs seconds per period.
+    """
+    cells = [key for key in values if ALL not in key]
+    small = sum(1 for key in cells if key in primary)
+    if not cells or small <= SPARSE_SHARE * len(cells):
+        return None
+    if any(key.count(ALL) >= 2 for key in primary) or any(len(labels[d]) < 2 for d in DIMENSIONS):
+        return None
+    return {key for key in values if key.count(ALL) <= 1}
+
 
 
 def _whole_values(low: float, high: float) -> float:
