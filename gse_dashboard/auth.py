@@ -2,19 +2,39 @@
 
 With sign-in configured (an [auth] section in .streamlit/secrets.toml, used through
 Streamlit's st.login), editors are the signed-in users whose e-mail is on the allow-list in
-the settings, and everyone else is a viewer. Without it the app runs in an explicit local
-single-user mode whose user is an editor, unless the setting require_login is on. Every
-write in the package calls `require_editor`, so hiding a page is never the only check.
+the settings, and everyone else is a viewer; with `require_login` on, a visitor who has not
+signed in sees nothing but the sign-in button.
+
+Without sign-in the app runs in an explicit local single-user mode, and only a request from
+the machine itself is its user: the client address is loopback, the Host header names
+loopback (so a page that rebinds its own DNS name to 127.0.0.1 gets nothing) and no proxy
+forwarded it. That user is an editor. Anyone else reaching the app this way (another machine,
+a proxy, a rebound name) is a viewer and is told sign-in must be configured; with
+`require_login` on and sign-in not configured nobody sees anything.
+
+Every write in the package calls `require_editor`, so hiding a page is never the only check.
+The role is decided here, from facts the ui gathers (`RequestFacts`); this module is pure.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 EDITOR = "editor"
 VIEWER = "viewer"
 # The name written to the audit log for edits made in local single-user mode.
 LOCAL_USER = "local user"
+# The names of this machine that no other machine's DNS can claim in a browser.
+LOOPBACK_HOSTS = frozenset({"localhost", "localhost.", "127.0.0.1", "::1", "[::1]"})
+# Headers a reverse proxy adds: a request carrying one came through a proxy, not from this machine.
+FORWARDING_HEADERS = frozenset({"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+                                "x-forwarded-port", "x-forwarded-server", "x-real-ip", "x-original-forwarded-for"})
+# What a visitor reaching the app from elsewhere is told, for the person who runs it.
+CONFIGURE_SIGN_IN = ("Sign-in is not configured, so editing is allowed only from a browser on the server itself "
+                     "(http://localhost). To edit from elsewhere, add an [auth] section and an editors list to "
+                     ".streamlit/secrets.toml (see the README, Sign-in and editing).")
 
 
 class PermissionDenied(Exception):
@@ -28,7 +48,12 @@ class User:
     name: str
     email: str | None
     role: str
-    mode: str  # "oidc" (signed in through st.login), "anonymous" or "local"
+    # "oidc" (signed in through st.login), "anonymous" (sign-in configured, not signed in),
+    # "local" (no sign-in, a request from this machine), "remote" (no sign-in, any other request)
+    # or "cli" (the command line)
+    mode: str
+    # False when the settings require a login this visitor has not given: they see only how to sign in.
+    can_view: bool = True
 
     @property
     def can_edit(self) -> bool:
@@ -41,16 +66,76 @@ class User:
         return self.email or self.name
 
 
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the server knows about where a session's request came from."""
+
+    # The client address; None when Streamlit reports loopback (it maps 127.0.0.1 and ::1 to None)
+    # or when there is no network session at all (a script run in-process, as AppTest does).
+    client_ip: str | None
+    # The Host header as sent; None when there was none (no network session).
+    host: str | None
+    # Whether any proxy forwarding header (Forwarded, X-Forwarded-*, X-Real-IP) was present.
+    forwarded: bool
+
+    @classmethod
+    def from_request(cls, client_ip: str | None,
+                     headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> RequestFacts:
+        """Facts from the client address and the request headers (a mapping or name-value pairs, any case).
+
+        Two Host headers are joined, so they never read as one loopback name.
+        """
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        hosts = [str(value) for name, value in pairs if str(name).lower() == "host"]
+        return cls(client_ip=client_ip or None, host=",".join(hosts) if hosts else None,
+                   forwarded=any(str(name).lower() in FORWARDING_HEADERS for name, _ in pairs))
+
+    @property
+    def from_this_machine(self) -> bool:
+        """A loopback client, asking for a loopback name, not through a proxy."""
+        return not self.forwarded and _loopback_address(self.client_ip) and _loopback_host(self.host)
+
+
+def _loopback_address(ip: str | None) -> bool:
+    if ip is None:
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _loopback_host(host: str | None) -> bool:
+    """Whether the Host header HOST (with or without a port) names this machine's loopback."""
+    if host is None:
+        return True  # no network session: nothing was asked for by name
+    name = host.strip().lower()
+    if name.startswith("["):  # [::1]:8501
+        name = name[: name.find("]") + 1] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    if name in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def resolve_user(*, auth_configured: bool, logged_in: bool, email: str | None, name: str | None,
-                 editors: frozenset[str], require_login: bool) -> User:
-    """Decide the user's role from how the app is configured and who has signed in."""
+                 editors: frozenset[str], require_login: bool, request: RequestFacts) -> User:
+    """Decide the user's role from how the app is configured, who has signed in and where the request came from."""
     if auth_configured:
         if not logged_in:
-            return User(name="Not signed in", email=None, role=VIEWER, mode="anonymous")
+            return User(name="Not signed in", email=None, role=VIEWER, mode="anonymous", can_view=not require_login)
         address = (email or "").strip().lower()
         role = EDITOR if address and address in editors else VIEWER
         return User(name=name or address or "Signed-in user", email=address or None, role=role, mode="oidc")
-    return User(name=LOCAL_USER, email=None, role=VIEWER if require_login else EDITOR, mode="local")
+    if require_login:
+        return User(name="Not signed in", email=None, role=VIEWER, mode="anonymous", can_view=False)
+    if request.from_this_machine:
+        return User(name=LOCAL_USER, email=None, role=EDITOR, mode="local")
+    return User(name="Visitor", email=None, role=VIEWER, mode="remote")
 
 
 def command_line_user(name: str) -> User:
@@ -61,6 +146,8 @@ def command_line_user(name: str) -> User:
 def require_editor(user: User | None) -> User:
     """Return USER if they may edit; otherwise raise PermissionDenied with a reason to show."""
     if user is None or not user.can_edit:
-        who = "Nobody is signed in" if user is None or user.mode == "anonymous" else f"{user.name} is a viewer"
+        who = ("Nobody is signed in" if user is None or user.mode == "anonymous"
+               else "Sign-in is not configured and this request is not from the server itself"
+               if user.mode == "remote" else f"{user.name} is a viewer")
         raise PermissionDenied(f"{who}: only editors can change the dashboard's data.")
     return user

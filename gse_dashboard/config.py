@@ -6,6 +6,7 @@ Read from the environment first, then from Streamlit's secrets when running insi
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ def _setting(name: str, secrets: dict | None) -> str | None:
     return None
 
 
-def _number(name: str, secrets: dict | None, default, kind, minimum):
+def _number(name: str, secrets: dict | None, default, kind, minimum, maximum=None):
     text = _setting(name, secrets)
     if text is None:
         return default
@@ -66,6 +67,10 @@ def _number(name: str, secrets: dict | None, default, kind, minimum):
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+    if not math.isfinite(value):  # float("nan") and float("inf") parse, and would switch a limit off
+        raise ValueError(f"{name} must be a finite number, not {text!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, not {text!r}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}")
     return value
@@ -83,7 +88,7 @@ def load_settings(secrets: dict | None = None) -> Settings:
         suppression_threshold=_number("GSE_SUPPRESSION_THRESHOLD", secrets, DEFAULT_SUPPRESSION_THRESHOLD, int, 1),
         editors=frozenset(e.strip().lower() for e in editors.split(",") if e.strip()),
         require_login=require_login in ("true", "1", "yes"),
-        sql_time_limit_s=_number("GSE_SQL_TIME_LIMIT", secrets, DEFAULT_SQL_TIME_LIMIT_S, float, 0.01),
+        sql_time_limit_s=_number("GSE_SQL_TIME_LIMIT", secrets, DEFAULT_SQL_TIME_LIMIT_S, float, 0.01, 600),
         sql_row_cap=_number("GSE_SQL_ROW_CAP", secrets, DEFAULT_SQL_ROW_CAP, int, 1),
         accessibility_contact=(_setting("GSE_ACCESSIBILITY_CONTACT", secrets) or "").strip()
         or DEFAULT_ACCESSIBILITY_CONTACT,

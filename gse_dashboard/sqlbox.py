@@ -4,48 +4,54 @@ Read-only by construction, not by trust in the caller: the file is opened read-o
 connection is put in query_only mode, and an authorizer allows only reading (SELECT, reading
 columns, ordinary functions, recursive CTEs and a few read-only PRAGMAs). Writing, ATTACH,
 PRAGMA changes, transaction control and extension loading are refused before the statement
-runs. A progress handler stops a query that runs past its time limit, and a row cap limits
-what comes back. Whatever goes wrong, the caller gets `QueryRefused` with one line to show.
+runs (the rules are in `sqlworker`).
+
+Stoppable whatever the query does: each query runs in a child process (`sqlworker`) with its
+own memory cap; the child stops itself at the time limit when SQLite lets it, and the parent
+kills it shortly after when it does not (one long function call such as instr() over huge
+strings). What comes back is capped in rows and in bytes. Whatever goes wrong, the caller gets
+`QueryRefused` with one line to show.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
+import marshal
+import math
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 
 from .db import StoreError
+from .sqlworker import (  # noqa: F401  (re-exported: the rules are part of this module's interface)
+    DENIED_FUNCTIONS,
+    MAX_SQL_CHARS,
+    MAX_VALUE_BYTES,
+    MEMORY_LIMIT_BYTES,
+    OUT_OF_MEMORY,
+    PROGRESS_STEPS,
+    READ_ONLY,
+    READ_ONLY_PRAGMAS,
+    open_read_only,
+    stopped_message,
+)
 
-# PRAGMAs that only report on the schema, whatever their argument.
-READ_ONLY_PRAGMAS = frozenset({
-    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-    "foreign_key_list", "collation_list", "function_list", "pragma_list",
-})
-# Functions that reach outside the database (files, shared libraries, tokenizer pointers).
-DENIED_FUNCTIONS = frozenset({
-    "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "sqlar_compress",
-    "sqlar_uncompress", "lsmode",
-})
-# The progress handler runs every this many virtual-machine steps: often enough to stop in
-# milliseconds, rarely enough to cost nothing measurable.
-PROGRESS_STEPS = 1_000
-# No single value may exceed this: randomblob(1e9) would otherwise take a gigabyte of memory.
-MAX_VALUE_BYTES = 10_000_000
-# Longer SQL than this is not something a person typed.
-MAX_SQL_CHARS = 100_000
-
-_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE}
-_WRITES = {
-    name: getattr(sqlite3, name) for name in dir(sqlite3)
-    if re.match(r"SQLITE_(INSERT|UPDATE|DELETE|CREATE_|DROP_|ALTER_TABLE|REINDEX|ANALYZE)", name)
-}
-_TRANSACTIONS = {sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT}
-READ_ONLY = "writing is not allowed: the SQL box is read-only"
+# A result may take at most this much memory, whatever the row cap: 20 rows of 9 MB blobs would
+# otherwise sit in a web session for as long as it lasts.
+MAX_RESULT_BYTES = 32 * 1024 * 1024
+# The longest time limit anyone may set: the SQL box is for questions, not batch jobs.
+MAX_TIME_LIMIT_S = 600.0
+# Starting the child and handing back its answer take this long at most, beyond the time limit,
+# before the parent kills it.
+KILL_GRACE_S = 0.5
+# At most this many queries run at once on the server; the rest wait their turn (up to their limit).
+MAX_RUNNING = 4
+_running = threading.BoundedSemaphore(MAX_RUNNING)
+_WORKER = Path(__file__).with_name("sqlworker.py")
 
 
 class QueryRefused(Exception):
@@ -54,157 +60,135 @@ class QueryRefused(Exception):
 
 @dataclass(frozen=True)
 class QueryResult:
-    """What a query returned: at most the row cap of rows, whether more were left, how long it took."""
+    """What a query returned: at most the row cap of rows, whether more were left, how long it took.
+
+    `cut_by` says what cut it short: "rows" (the row cap), "bytes" (MAX_RESULT_BYTES) or "".
+    Column names are unique: a repeated name gets " (2)", " (3)" … as `SELECT *` over a join does.
+    """
 
     frame: pd.DataFrame
     truncated: bool
     elapsed: float
+    cut_by: str = ""
 
 
-def _open(db_path: str | Path, time_limit_s: float) -> sqlite3.Connection:
-    """A connection that can only read DB_PATH: read-only file, query_only, no extensions, tight limits."""
-    path = Path(db_path).resolve()
-    if not path.is_file():
-        raise StoreError(f"no database at {path}: run `python -m gse_dashboard init` first")
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, isolation_level=None,
-                           timeout=max(time_limit_s, 0.1), check_same_thread=False)
-    conn.execute("PRAGMA query_only = ON")
-    if hasattr(conn, "enable_load_extension"):  # absent when Python's SQLite was built without extensions
-        conn.enable_load_extension(False)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_CHARS * 4)
-    return conn
+def check_limits(time_limit_s: float, row_cap: int) -> None:
+    """Raise ValueError unless the time limit is a finite number of seconds above 0 and the row cap at least 1."""
+    if not isinstance(time_limit_s, int | float) or not math.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise ValueError(f"the time limit must be a number of seconds above 0, not {time_limit_s!r}")
+    if time_limit_s > MAX_TIME_LIMIT_S:
+        raise ValueError(f"the time limit must be at most {MAX_TIME_LIMIT_S:g} seconds, not {time_limit_s:g}")
+    if isinstance(row_cap, bool) or not isinstance(row_cap, int) or row_cap < 1:
+        raise ValueError(f"the row cap must be a whole number of at least 1, not {row_cap!r}")
 
 
-class _Guard:
-    """The authorizer: allows reading only and remembers why it refused, for the message."""
-
-    def __init__(self, sql: str) -> None:
-        self.sql = sql
-        self.reason: str | None = None
-
-    def __call__(self, action: int, arg1: str | None, arg2: str | None, database: str | None,
-                 source: str | None) -> int:
-        reason = self.refusal(action, arg1, arg2)
-        if reason is None:
-            return sqlite3.SQLITE_OK
-        self.reason = self.reason or reason
-        return sqlite3.SQLITE_DENY
-
-    def refusal(self, action: int, arg1: str | None, arg2: str | None) -> str | None:
-        """None to allow ACTION; otherwise why not."""
-        if action in _ALLOWED:
-            return None
-        if action == sqlite3.SQLITE_FUNCTION:
-            name = (arg2 or "").lower()
-            return f"the function {name}() is not allowed in the SQL box" if name in DENIED_FUNCTIONS else None
-        if action == sqlite3.SQLITE_PRAGMA:
-            name = (arg1 or "").lower()
-            if name in READ_ONLY_PRAGMAS:
-                return None
-            if arg2 is not None:
-                return f"PRAGMA {name} = {arg2} is not allowed: the SQL box cannot change settings"
-            return (f"PRAGMA {name} is not allowed; the SQL box allows only "
-                    f"{', '.join(sorted(READ_ONLY_PRAGMAS))}")
-        if action == sqlite3.SQLITE_ATTACH:
-            return READ_ONLY if _first_word(self.sql) == "VACUUM" else "ATTACH is not allowed"
-        if action == sqlite3.SQLITE_DETACH:
-            return "DETACH is not allowed"
-        if action in _TRANSACTIONS:
-            return "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is not allowed in the SQL box"
-        if action in _WRITES.values():
-            if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master" and _first_word(self.sql) != "UPDATE":
-                # SQLite declares a table-valued function (json_each, pragma_table_info) by updating the
-                # schema, which the authorizer cannot tell from a real write: refused, but said plainly.
-                return ("table-valued functions such as json_each() or pragma_table_info() are not available "
-                        "in the SQL box: use json_extract() or PRAGMA table_info(name) instead")
-            return READ_ONLY
-        return READ_ONLY
+def unique_columns(columns: list[str]) -> list[str]:
+    """COLUMNS with repeats renamed "name (2)", "name (3)" …, so a table can show them side by side."""
+    seen: set[str] = set()
+    result = []
+    for name in columns:
+        candidate, n = name, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{name} ({n})"
+        seen.add(candidate)
+        result.append(candidate)
+    return result
 
 
-def _first_word(sql: str) -> str:
-    match = re.match(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(\w+)", sql, re.DOTALL)
-    return match.group(1).upper() if match else ""
+def _run_child(request: dict, time_limit_s: float) -> dict:
+    """Run the worker on REQUEST; kill it at the deadline. Return its answer or raise QueryRefused.
+
+    TIME_LIMIT_S is the limit the person set, named in the message; the child has what remains of it.
+    """
+    child = subprocess.Popen([sys.executable, "-I", "-S", str(_WORKER)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+                             start_new_session=True)
+    try:
+        out, err = child.communicate(marshal.dumps(request),
+                                     timeout=request["time_limit_s"] + KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise QueryRefused(stopped_message(time_limit_s)) from None
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    if child.returncode != 0 or not out:
+        if child.returncode in (-24, -9):  # SIGXCPU from the CPU limit, or killed
+            raise QueryRefused(stopped_message(time_limit_s))
+        last = err.decode("utf-8", "replace").strip().splitlines()
+        if last and "MemoryError" in last[-1]:
+            raise QueryRefused(OUT_OF_MEMORY)
+        raise QueryRefused(f"the query stopped unexpectedly ({last[-1] if last else f'exit code {child.returncode}'})")
+    try:
+        # marshal: plain values only (no classes, no code run), written by our own worker.
+        answer = marshal.loads(out)  # noqa: S302 (from our own worker)
+    except (EOFError, ValueError, TypeError) as error:
+        raise QueryRefused(f"the query's answer could not be read: {error}") from None
+    if not isinstance(answer, dict):
+        raise QueryRefused("the query's answer could not be read")
+    return answer
 
 
-def _reason(error: sqlite3.Error, guard: _Guard, stopped: bool, time_limit_s: float) -> str:
-    """One line for ERROR: what the authorizer refused, the time limit, or SQLite's message made plain."""
-    text = str(error).strip()
-    if stopped or text == "interrupted":
-        return f"stopped after {time_limit_s:g} s: the query ran too long"
-    if guard.reason:
-        return guard.reason
-    if "readonly database" in text or "query_only" in text:
-        return READ_ONLY
-    syntax = re.fullmatch(r'near "(.*)": syntax error', text, re.DOTALL)
-    if syntax:
-        return f'syntax error near "{syntax.group(1)}"'
-    if text == "incomplete input":
-        return "the SQL is incomplete: a bracket, quote or CTE is not closed"
-    if "one statement at a time" in text:
-        return "one statement at a time: remove everything after the first semicolon"
-    if "string or blob too big" in text:
-        return f"a value is too big to return (the limit is {MAX_VALUE_BYTES // 1_000_000} MB)"
-    if text == "not authorized":
-        return READ_ONLY
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def run_query(db_path: str | Path, sql: str, *, time_limit_s: float, row_cap: int) -> QueryResult:
-    """Run one read-only SQL statement against DB_PATH; return at most ROW_CAP rows.
+def run_query(db_path: str | Path, sql: str, *, time_limit_s: float, row_cap: int,
+              max_result_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
+    """Run one read-only SQL statement against DB_PATH; return at most ROW_CAP rows and MAX_RESULT_BYTES.
 
     Raises QueryRefused (one line) for anything that would write, attach, change a setting,
-    load an extension, or that runs past TIME_LIMIT_S; StoreError if there is no database.
+    load an extension, or that runs past TIME_LIMIT_S or needs more memory than the child may
+    use; StoreError if there is no database; ValueError for a limit that is not a finite
+    positive number.
     """
+    check_limits(time_limit_s, row_cap)
     if not sql or not sql.strip():
         raise QueryRefused("there is no SQL to run")
     if len(sql) > MAX_SQL_CHARS:
         raise QueryRefused(f"the SQL is too long (over {MAX_SQL_CHARS:,} characters)")
-    if row_cap < 1 or time_limit_s <= 0:
-        raise ValueError("the row cap and the time limit must be positive")
-    conn = _open(db_path, time_limit_s)
-    guard = _Guard(sql)
+    path = Path(db_path).resolve()
+    if not path.is_file():
+        raise StoreError(f"no database at {path}: run `python -m gse_dashboard init` first")
     started = time.monotonic()
-    deadline = started + time_limit_s
-    stopped = False
-
-    def progress() -> int:
-        nonlocal stopped
-        if time.monotonic() > deadline:
-            stopped = True
-            return 1  # non-zero makes SQLite abandon the statement
-        return 0
-
+    if not _running.acquire(timeout=time_limit_s):
+        raise QueryRefused("the SQL box is busy with other people's queries: try again in a moment")
     try:
-        conn.set_authorizer(guard)
-        conn.set_progress_handler(progress, PROGRESS_STEPS)
-        try:
-            cursor = conn.execute(sql)
-            rows = cursor.fetchmany(row_cap + 1) if cursor.description else []
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-        except (sqlite3.Error, sqlite3.Warning) as error:
-            raise QueryRefused(_reason(error, guard, stopped, time_limit_s)) from None
-        except OverflowError as error:  # a Python-side conversion, e.g. an integer too large
-            raise QueryRefused(str(error)) from None
+        remaining = max(time_limit_s - (time.monotonic() - started), 0.01)
+        answer = _run_child({"db_path": str(path), "sql": sql, "time_limit_s": remaining, "row_cap": row_cap,
+                             "max_result_bytes": int(max_result_bytes)}, time_limit_s)
     finally:
-        conn.close()
+        _running.release()
+    if "refused" in answer:
+        text = answer["refused"]
+        if text.startswith("stopped after "):  # the child's own stop names its remaining time: name the limit
+            text = stopped_message(time_limit_s)
+        raise QueryRefused(text)
     elapsed = time.monotonic() - started
-    truncated = len(rows) > row_cap
-    frame = pd.DataFrame.from_records(rows[:row_cap], columns=columns)
-    return QueryResult(frame=frame, truncated=truncated, elapsed=elapsed)
+    frame = pd.DataFrame.from_records(answer["rows"], columns=unique_columns(answer["columns"]))
+    return QueryResult(frame=frame, truncated=bool(answer["truncated"]), elapsed=elapsed, cut_by=answer["truncated"])
 
 
 def schema(db_path: str | Path) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every table and view with its columns (name, declared type), through the same read-only runner."""
-    tables = run_query(db_path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                                "AND name NOT LIKE 'sqlite_%' ORDER BY name", time_limit_s=5.0, row_cap=1_000)
-    result = []
-    for name in tables.frame["name"]:
-        quoted = '"' + name.replace('"', '""') + '"'
-        columns = run_query(db_path, f"PRAGMA table_info({quoted})", time_limit_s=5.0, row_cap=1_000).frame
-        result.append((name, list(zip(columns["name"], columns["type"].fillna("")))))
-    return result
+    """Every table and view with its columns (name, declared type), read through a read-only connection.
+
+    Fixed, cheap queries of the app's own, so they run in this process rather than a child each.
+    """
+    path = Path(db_path).resolve()
+    if not path.is_file():
+        raise StoreError(f"no database at {path}: run `python -m gse_dashboard init` first")
+    conn = open_read_only(str(path), 5.0)
+    try:
+        names = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name")]
+        result = []
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            columns = conn.execute(f"PRAGMA table_info({quoted})").fetchall()
+            result.append((name, [(column[1], column[2] or "") for column in columns]))
+        return result
+    finally:
+        conn.close()
 
 
 # Questions the GSE team asks, as starting points. Dates are written once, at the top, to change.

@@ -175,3 +175,61 @@ def import_while_reading(db_path, url: str, *, sessions: int, seconds: float, ro
     result = read_under_load(url, sessions=sessions, seconds=seconds)
     thread.join()
     return result, outcome
+
+
+@dataclass
+class SessionView:
+    """What one run of a page sent a session: its navigation, its alerts and text, and problems."""
+
+    pages: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+async def _view_as(url: str, page: str, query: str, host: str | None, headers: dict) -> SessionView:
+    port = int(url.rsplit(":", 1)[1])
+    name = host or f"127.0.0.1:{port}"
+    view = SessionView()
+    # Connect to this machine's loopback, whatever name the Host header and Origin give.
+    async with websockets.connect(f"ws://{name}/_stcore/stream", host="127.0.0.1", port=port,
+                                  origin=f"http://{name}", additional_headers=headers or None,
+                                  subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                  ping_interval=None) as socket:
+        request = BackMsg()
+        request.rerun_script.query_string = query
+        request.rerun_script.page_name = page
+        await socket.send(request.SerializeToString())
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(socket.recv(), RERUN_TIMEOUT_S))
+            kind = message.WhichOneof("type")
+            if kind == "navigation":
+                view.pages = [p.page_name for p in message.navigation.app_pages]
+            problem = _problem(message)
+            if problem:
+                view.problems.append(problem)
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                element = message.delta.new_element
+                part = element.WhichOneof("type")
+                body = getattr(getattr(element, part), "body", None) if part else None
+                if isinstance(body, str):
+                    view.texts.append(body)
+                if part == "button":
+                    view.texts.append(f"[button] {element.button.label}")
+                if part == "text_area":
+                    view.texts.append(f"[text_area] {element.text_area.label}")
+            if kind == "script_finished" and message.script_finished in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                return view
+
+
+def view_as(url: str, page: str = "", query: str = "", *, host: str | None = None,
+            headers: dict | None = None) -> SessionView:
+    """Open one websocket session to the loopback server at URL as a browser at HOST would, run PAGE once.
+
+    HOST (e.g. "evil.example:8501") is sent as the Host header and in a matching Origin, as a page
+    that rebinds its own DNS name to 127.0.0.1 would; HEADERS are added (e.g. X-Forwarded-For).
+    """
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError("only ever a server on this machine's loopback")
+    return asyncio.run(_view_as(url, page, query, host, headers or {}))

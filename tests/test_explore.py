@@ -408,6 +408,16 @@ def test_the_sql_box_refuses_a_write_on_the_page_with_one_line(built_db_file, mo
     assert at.dataframe[0].value["number"].tolist() == list(range(1, 11))
 
 
+def test_the_sql_box_on_the_page_shows_repeated_column_names(built_db_file, monkeypatch):
+    """SELECT 1 AS a, 2 AS a shows both columns on the page (a, a (2)) instead of failing."""
+    at = _page(built_db_file, monkeypatch)
+    at.text_area(key="explore_sql").input("SELECT 1 AS a, 2 AS a")
+    next(b for b in at.button if b.label == "Run query").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe[0].value.columns.tolist() == ["a", "a (2)"]
+    assert at.dataframe[0].value.iloc[0].tolist() == [1, 2]
+
+
 def test_a_view_saved_on_the_page_opens_from_the_list(built_db_file, tmp_path, monkeypatch):
     """Saving the current view then opening it from the list puts its settings back in the URL."""
     path = tmp_path / "gse.db"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from gse_dashboard import db as store
 from gse_dashboard import metrics, queries, sqlbox
+from gse_dashboard.config import ROOT
 from gse_dashboard.sqlbox import QueryRefused, run_query
 from tests.test_cli import run as run_cli
 
@@ -146,3 +150,74 @@ def test_a_refused_query_on_the_command_line_exits_2_with_one_line(db_copy):
     slow = run_cli("--db", db_copy, "query", NEVER_ENDS, "--time-limit", "0.2")
     assert slow.returncode == 2 and slow.stderr == "error: stopped after 0.2 s: the query ran too long\n"
     assert _digest(db_copy) == before
+
+
+# -- issue 17: a query that cannot run away ----------------------------------------------------
+
+# One function call that SQLite never interrupts: the progress handler is not called inside instr().
+ONE_LONG_CALL = "SELECT instr(hex(zeroblob(4999999)), hex(zeroblob(2499999))||'01')"
+
+
+def test_one_long_function_call_is_stopped_at_its_deadline(built_db_file):
+    """instr() over two huge strings, which the progress handler cannot interrupt, is killed at about its limit."""
+    started = time.monotonic()
+    with pytest.raises(QueryRefused, match=r"^stopped after 1 s: the query ran too long$"):
+        run_query(built_db_file, ONE_LONG_CALL, time_limit_s=1.0, row_cap=10)
+    assert time.monotonic() - started < 5.0  # before: past 60 s; the margin is for a loaded machine
+    done = run_cli("--db", built_db_file, "query", ONE_LONG_CALL, "--time-limit", "1")
+    assert done.returncode == 2 and done.stderr == "error: stopped after 1 s: the query ran too long\n"
+
+
+def test_limits_that_are_not_finite_positive_numbers_are_refused(built_db_file, monkeypatch):
+    """nan, inf, 0 and negative limits are refused, from the function, the command line and the setting."""
+    for bad in (float("nan"), float("inf"), 0.0, -1.0, 10_000.0):
+        with pytest.raises(ValueError, match="time limit"):
+            run_query(built_db_file, "SELECT 1", time_limit_s=bad, row_cap=10)
+    with pytest.raises(ValueError, match="row cap"):
+        run_query(built_db_file, "SELECT 1", time_limit_s=1.0, row_cap=0)
+    done = run_cli("--db", built_db_file, "query", ONE_LONG_CALL, "--time-limit", "nan")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: --time-limit must be a number of seconds above 0") and "nan" in done.stderr
+    monkeypatch.setenv("GSE_SQL_TIME_LIMIT", "nan")
+    from gse_dashboard.config import load_settings
+    with pytest.raises(ValueError, match="GSE_SQL_TIME_LIMIT must be a finite number, not 'nan'"):
+        load_settings()
+    env = {**os.environ, "GSE_SQL_TIME_LIMIT": "nan"}
+    done = subprocess.run([sys.executable, "-m", "gse_dashboard", "--db", str(built_db_file), "query", ONE_LONG_CALL],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2 and done.stderr == "error: GSE_SQL_TIME_LIMIT must be a finite number, not 'nan'\n"
+
+
+def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
+    """Twenty 9 MB blobs come back as the few that fit in the result cap, flagged as cut by size."""
+    sql = ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20) "
+           "SELECT n, zeroblob(9000000) AS blob FROM r")
+    result = run_query(built_db_file, sql, time_limit_s=30.0, row_cap=10_000)
+    assert result.truncated and result.cut_by == "bytes"
+    assert 1 <= len(result.frame) <= sqlbox.MAX_RESULT_BYTES // 9_000_000
+    assert result.frame["n"].tolist() == list(range(1, len(result.frame) + 1))
+    done = run_cli("--db", built_db_file, "query", sql.replace("zeroblob(9000000)", "hex(zeroblob(4000000))"))
+    assert done.returncode == 0
+    assert "warning: only the first" in done.stderr and "MB" in done.stderr
+    assert len(done.stdout) < sqlbox.MAX_RESULT_BYTES + 1_000_000
+
+
+def test_the_child_that_runs_a_query_cannot_take_more_memory_than_its_cap():
+    """The SQL worker caps its own address space: allocating a gigabyte after the cap fails with MemoryError."""
+    from gse_dashboard import sqlworker
+    code = (f"import sys; sys.path.insert(0, {str(sqlbox._WORKER.parent)!r}); import sqlworker\n"
+            "sqlworker._limit_self(1.0)\n"
+            "try:\n    b = bytearray(1024 ** 3)\nexcept MemoryError:\n    print('refused')\n")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "refused", done.stderr
+    assert sqlworker.MEMORY_LIMIT_BYTES < 1024 ** 3
+
+
+def test_repeated_column_names_come_back_side_by_side(built_db_file):
+    """SELECT 1 AS a, 2 AS a and SELECT * over a join return every column, repeats renamed name (2)."""
+    result = run_query(built_db_file, "SELECT 1 AS a, 2 AS a, 3 AS a", **LIMITS)
+    assert result.frame.columns.tolist() == ["a", "a (2)", "a (3)"]
+    assert result.frame.iloc[0].tolist() == [1, 2, 3]
+    joined = run_query(built_db_file, "SELECT * FROM commitments c JOIN workstreams w ON w.number = c.workstream "
+                                      "LIMIT 3", **LIMITS)
+    assert joined.frame.columns.is_unique and len(joined.frame) == 3

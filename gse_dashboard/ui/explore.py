@@ -386,7 +386,10 @@ def _sql_result_ui(outcome: tuple | None) -> None:
         return
     rows = len(value.frame)
     st.markdown(f"{rows:,} row{'s' if rows != 1 else ''} in {value.elapsed:.2f} s."
-                + (f" **Only the first {rows:,} are shown**: narrow the query or add a LIMIT." if value.truncated
+                + (f" **Only the first {rows:,} are shown**: the result is capped at "
+                   f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
+                   if getattr(value, "cut_by", "") == "bytes"
+                   else f" **Only the first {rows:,} are shown**: narrow the query or add a LIMIT." if value.truncated
                    else ""))
     # A data grid, not a static table: a result can have thousands of rows.
     st.dataframe(value.frame, hide_index=True)

@@ -15,6 +15,7 @@ from .. import auth
 from .. import db as store
 from ..build import ensure_database
 from ..config import Settings, load_settings
+from ..safe_text import md
 from .loaders import load_basics
 
 AS_AT_KEY = "as_at"
@@ -38,7 +39,9 @@ def page_guard() -> None:
 
 
 def app_pages() -> list:
-    """The dashboard's pages, in the order the navigation lists them."""
+    """The dashboard's pages, in the order the navigation lists them; only a sign-in page when login is required."""
+    if not current_user().can_view:
+        return [st.Page(sign_in_required_ui, title="Sign in", icon=":material/login:", default=True)]
     return [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/workstreams.py", title="Workstreams", icon=":material/account_tree:",
@@ -102,31 +105,56 @@ def auth_configured() -> bool:
     return bool(_secrets().get("auth"))
 
 
+def request_facts() -> auth.RequestFacts:
+    """Where this session's request came from: client address and headers, as Streamlit saw them."""
+    headers = st.context.headers
+    pairs = [(name, value) for name in headers for value in headers.get_all(name)]
+    return auth.RequestFacts.from_request(st.context.ip_address, pairs)
+
+
 def current_user() -> auth.User:
-    """The user of this session and their role, decided on the server."""
-    configured = auth_configured()
-    logged_in = bool(configured and st.user.get("is_logged_in", False))
-    chosen = settings()
-    return auth.resolve_user(auth_configured=configured, logged_in=logged_in,
-                             email=st.user.get("email") if logged_in else None,
-                             name=st.user.get("name") if logged_in else None,
-                             editors=chosen.editors, require_login=chosen.require_login)
+    """The user of this session and their role, decided on the server (by auth.resolve_user)."""
+    def resolve() -> auth.User:
+        configured = auth_configured()
+        logged_in = bool(configured and st.user.get("is_logged_in", False))
+        chosen = settings()
+        return auth.resolve_user(auth_configured=configured, logged_in=logged_in,
+                                 email=st.user.get("email") if logged_in else None,
+                                 name=st.user.get("name") if logged_in else None,
+                                 editors=chosen.editors, require_login=chosen.require_login,
+                                 request=request_facts())
+    return _once_per_run("user", resolve)
+
+
+def sign_in_required_ui() -> None:
+    """The only page a visitor sees when the settings require a login they have not given."""
+    st.title("Sign in to see the dashboard")
+    if auth_configured():
+        st.write("This dashboard is available to signed-in users only.")
+        st.button("Sign in", on_click=st.login, icon=":material/login:", type="primary")
+    else:
+        st.error("Sign-in is required (the require_login setting is on) but is not configured, so nobody can "
+                 "see the dashboard. The person who runs it must add an [auth] section to "
+                 ".streamlit/secrets.toml (see the README, Sign-in and editing), or turn require_login off.",
+                 icon=":material/lock:")
 
 
 def user_ui() -> auth.User:
-    """Sign-in state in the sidebar: the local-mode banner, or sign in / sign out."""
+    """Sign-in state in the sidebar: the local-mode banner, the read-only notice, or sign in / sign out."""
     user = current_user()
+    if not user.can_view:
+        return user  # the one page there is says how to sign in
     if user.mode == "local":
-        if user.can_edit:
-            st.sidebar.info("**Local single-user mode.** Sign-in is not configured, so you can edit "
-                            "the data. See the README to configure sign-in.", icon=":material/person:")
-        else:
-            st.sidebar.info("**Local mode, read only.** Sign-in is required to edit but is not configured.",
-                            icon=":material/lock:")
+        st.sidebar.info("**Local single-user mode.** Sign-in is not configured, so you can edit the data "
+                        "because this browser is on the server itself. From any other address the "
+                        "dashboard is read only. See the README to configure sign-in.", icon=":material/person:")
+    elif user.mode == "remote":
+        st.sidebar.warning(f"**Read only.** {md(auth.CONFIGURE_SIGN_IN)}", icon=":material/lock:")
     elif user.mode == "anonymous":
         st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:")
     else:
-        st.sidebar.markdown(f"Signed in as **{user.name}** ({user.role})")
+        # The name comes from the identity provider: shown as text, never as Markdown.
+        st.sidebar.markdown(f"Signed in as **{md(user.name)}** ({user.role})")
         st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
     return user
 

@@ -18,13 +18,15 @@ from ..tables import (
     format_date,
 )
 from ..vocabulary import LAUNCH
-from .session import AS_AT_KEY, basics
+from .session import AS_AT_KEY, basics, current_user
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 
 
 def as_at_ui() -> str:
-    """The global as-at date control in the sidebar, kept in the URL; returns YYYY-MM-DD."""
+    """The global as-at date control in the sidebar, kept in the URL; returns YYYY-MM-DD ("" before sign-in)."""
+    if not current_user().can_view:  # nothing of the data, not even its dates, before a required sign-in
+        return ""
     facts = basics()
     latest = dt.date.fromisoformat(facts["latest"])
     launch = LAUNCH
