@@ -87,7 +87,9 @@ class RequestFacts:
         """
         pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         hosts = [str(value) for name, value in pairs if str(name).lower() == "host"]
-        return cls(client_ip=client_ip or None, host=",".join(hosts) if hosts else None,
+        # Streamlit gives a str or None; anything else (AppTest's stand-in) is no network session.
+        ip = client_ip if isinstance(client_ip, str) and client_ip else None
+        return cls(client_ip=ip, host=",".join(hosts) if hosts else None,
                    forwarded=any(str(name).lower() in FORWARDING_HEADERS for name, _ in pairs))
 
     @property

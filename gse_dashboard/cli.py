@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, official_statistics, returns, sqlbox
+from . import auth, build, importers, official_statistics, outputs, returns, sqlbox
 from . import db as store
 from .build import build_database
 from .config import load_settings
-from .exports import EXPORTS, neutralise_formulas, write_table
+from .exports import EXPORTS, neutralise_formulas, table_bytes
 from .strategy import DataFileError
 
 
@@ -60,12 +61,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
+    out = outputs.check_target(args.out, suffixes=(".csv", ".xlsx"), what="table export", force=args.force,
+                               database=args.db)
     database = _database(args.db, readonly=True)
     try:
         frame = EXPORTS[args.table](database.conn)
     finally:
         database.close()
-    rows = write_table(frame, args.out)
+    rows = len(frame)
+    outputs.write_bytes(out, table_bytes(frame, out.suffix.lower()))
     print(f"Wrote {rows} {args.table} to {args.out}.")
     return 0
 
@@ -181,10 +185,9 @@ def cmd_import_official(args) -> int:
 
 
 def cmd_template(args) -> int:
-    suffix = args.out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise UsageError(f"{args.out}: the template file must end in .csv or .xlsx")
-    args.out.write_bytes(importers.template_bytes(args.kind, suffix.lstrip(".")))
+    out = outputs.check_target(args.out, suffixes=(".csv", ".xlsx"), what="template", force=args.force,
+                               database=args.db)
+    outputs.write_bytes(out, importers.template_bytes(args.kind, out.suffix.lower().lstrip(".")))
     print(f"Wrote the {args.kind} template to {args.out}.")
     return 0
 
@@ -244,13 +247,15 @@ def cmd_pack(args) -> int:
     if args.out.suffix.lower() != f".{fmt}":
         raise UsageError(f"{args.out}: a {fmt} file's name should end in .{fmt}, not "
                          f"{args.out.suffix or 'without a suffix'}: change the name or --format")
+    out = outputs.check_target(args.out, suffixes=(f".{fmt}",), what=f"{fmt} file", force=args.force,
+                               database=args.db)
     if not Path(args.db).exists():
         raise UsageError(f"no database at {args.db}: run `python -m gse_dashboard init` first")
     try:
         data = pack.build(args.db, args.as_at, fmt)
     except RuntimeError as error:  # Chromium or kaleido missing or failing: a setup problem, told in one line
         raise UsageError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
-    args.out.write_bytes(data)
+    outputs.write_bytes(out, data)
     print(f"Wrote the {pack.DOCUMENTS[fmt][0]} as at {args.as_at} to {args.out} ({len(data) // 1024:,} KB).")
     return 0
 
@@ -281,6 +286,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a table to CSV or Excel (formula injection neutralised)")
     export.add_argument("table", choices=sorted(EXPORTS))
     export.add_argument("--out", type=Path, required=True, help="a .csv or .xlsx file to write")
+    export.add_argument("--force", action="store_true", help="replace the file if it exists")
     export.set_defaults(run=cmd_export)
 
     kinds = sorted(importers.KINDS)
@@ -311,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write an import template with one example row")
     template.add_argument("kind", choices=kinds)
     template.add_argument("--out", type=Path, required=True, help="a .csv or .xlsx file to write")
+    template.add_argument("--force", action="store_true", help="replace the file if it exists")
     template.set_defaults(run=cmd_template)
 
     undo = commands.add_parser("undo-import", aliases=["undo"], help="undo one import batch as a whole")
@@ -339,6 +346,7 @@ def parser() -> argparse.ArgumentParser:
     packs.add_argument("--format", required=True, metavar="pdf|pptx|docx",
                        help="pdf or pptx for the Board pack, docx for the one-page GCSA brief")
     packs.add_argument("--out", type=Path, required=True, help="the file to write")
+    packs.add_argument("--force", action="store_true", help="replace the file if it exists")
     packs.set_defaults(run=cmd_pack)
     return top
 
@@ -349,6 +357,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.db = args.db or load_settings().db_path
         return args.run(args)
-    except (UsageError, store.StoreError, DataFileError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (UsageError, store.StoreError, DataFileError, outputs.OutputRefused, ValueError) as error:
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except sqlite3.Error as error:
+        print(f"error: {args.db}: {store.plain_sqlite_error(error)}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or _one_line(error)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -60,12 +60,36 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = False) -
     path = Path(path)
     if str(path) != ":memory:" and not path.exists() and not create:
         raise StoreError(f"no database at {path}: run `python -m gse_dashboard init` first")
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), check_same_thread=False)
-    _apply_pragmas(conn, wal=not readonly and str(path) != ":memory:")
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: is it SQLite?
+            _apply_pragmas(conn, wal=not readonly and str(path) != ":memory:")
+        except sqlite3.Error:
+            conn.close()
+            raise
+    except sqlite3.Error as error:
+        raise StoreError(f"{path}: {plain_sqlite_error(error)}") from None
     return sqlite_utils.Database(conn)
+
+
+def plain_sqlite_error(error: sqlite3.Error) -> str:
+    """SQLite's message for ERROR in words a person can act on, one line."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if "file is not a database" in text:
+        return "this is not a SQLite database (is it the right file?)"
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"{text}: check the free space and that the folder is writable"
+    if "unable to open database file" in text:
+        return "cannot be opened: check the path and its permissions"
+    if "readonly database" in text or "read-only" in text:
+        return "cannot be written: it, or its folder, is read-only"
+    return text
 
 
 @contextlib.contextmanager

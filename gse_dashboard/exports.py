@@ -78,14 +78,16 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     return buffer.getvalue()
 
 
+def table_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
+    """FRAME as the bytes of a .csv or .xlsx file."""
+    if suffix == ".csv":
+        return csv_bytes(frame)
+    if suffix == ".xlsx":
+        return excel_bytes(frame)
+    raise ValueError(f"the output file must end in .csv or .xlsx, not {suffix or 'no suffix'}")
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> int:
     """Write FRAME to PATH as CSV or Excel, chosen by its suffix; return the row count."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        data = csv_bytes(frame)
-    elif suffix == ".xlsx":
-        data = excel_bytes(frame)
-    else:
-        raise ValueError(f"{path}: the output file must end in .csv or .xlsx")
-    path.write_bytes(data)
+    path.write_bytes(table_bytes(frame, path.suffix.lower()))
     return len(frame)
