@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, official_statistics, outputs, returns, sqlbox
+from . import auth, build, importers, official_statistics, outputs, returns, sqlbox, text_rules
 from . import db as store
 from .build import build_database
 from .config import load_settings
@@ -81,7 +81,10 @@ PREVIEW_LINES = 50
 def _user(args) -> auth.User:
     """Who the audit log names: --actor, else the signed-in user of this computer."""
     if args.actor:
-        return auth.command_line_user(args.actor)
+        problem = text_rules.text_problem(args.actor, one_line=True)
+        if problem or not args.actor.strip():
+            raise UsageError(f"--actor: {problem or 'is blank'}")
+        return auth.command_line_user(args.actor.strip())
     try:
         return auth.command_line_user(f"{getpass.getuser()} (command line)")
     except (KeyError, OSError):

@@ -8,14 +8,13 @@ edit is refused with a description of what changed; it never overwrites silently
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
 
-from . import auth, importers
+from . import auth, importers, text_rules
 from . import db as store
 
 # Where a form's problems say they come from (import problems name a file).
@@ -121,19 +120,22 @@ def change_commitment(db: sqlite_utils.Database, user: auth.User, ref: str, *, d
     due_date = (due_date or "").strip()
     if due_date:
         try:
-            parsed = dt.date.fromisoformat(due_date)
-            if len(due_date) != 10:
-                raise ValueError
+            # Only YYYY-MM-DD: date.fromisoformat also takes 2024-W01-1 and 20240101 (issue 17, item 14).
+            parsed = text_rules.parse_date(due_date)
         except (TypeError, ValueError):
-            problems.append(f"due_date: {due_date!r} is not a date as YYYY-MM-DD")
+            problems.append(f"due_date: {due_date[:40]!r} is not a date as YYYY-MM-DD")
         else:
             if parsed.year < 2016:
                 problems.append("due_date: a due date must be after the strategy's launch in September 2016")
     owner = (owner or "").strip()
     if len(owner) > 200:
         problems.append("owner: keep it under 200 characters")
+    elif text_rules.text_problem(owner, one_line=True):
+        problems.append(f"owner: {text_rules.text_problem(owner, one_line=True)}")
     if not (reason or "").strip():
         problems.append("reason: say why it changes, for the audit log")
+    elif text_rules.text_problem(reason):
+        problems.append(f"reason: {text_rules.text_problem(reason)}")
     if problems:
         raise EditRejected(problems)
     stamp = store.now()

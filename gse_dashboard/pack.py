@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, official_figures, published, queries, tables, timescales
+from . import charts, disclosure, metrics, official_figures, published, queries, tables, text_rules, timescales
 from . import db as store
 from .config import load_settings
 from .documents import (
@@ -169,9 +169,9 @@ def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None)
 def check_as_at(as_at: str) -> None:
     """Refuse anything but a YYYY-MM-DD date on or after the strategy's launch."""
     try:
-        day = dt.date.fromisoformat(as_at)
+        day = text_rules.parse_date(as_at)  # not fromisoformat, which also takes 2024-W01-1
     except (TypeError, ValueError):
-        raise ValueError(f"as-at date {as_at!r} is not a date in the form YYYY-MM-DD") from None
+        raise ValueError(f"as-at date {str(as_at)[:40]!r} is not a date in the form YYYY-MM-DD") from None
     if len(as_at) != 10 or day.isoformat() < LAUNCH_DATE:
         raise ValueError(f"as-at date {as_at!r} must be a YYYY-MM-DD date on or after "
                          f"{tables.format_date(LAUNCH_DATE)}, when the strategy was launched")

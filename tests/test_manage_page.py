@@ -105,12 +105,12 @@ def test_a_continuing_commitment_offers_no_date_to_set(db_copy, monkeypatch):
 
 
 def test_when_login_is_required_nobody_can_edit(db_copy, monkeypatch):
-    """With require_login on and no sign-in configured, the page refuses and the menu hides it."""
+    """With require_login on and no sign-in configured, only the sign-in page shows and the menu hides Manage data."""
     monkeypatch.setenv("GSE_REQUIRE_LOGIN", "true")
     monkeypatch.setenv("GSE_DB_PATH", str(db_copy))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("read only" in i.value for i in at.sidebar.info)
+    assert any("Sign-in is required" in e.value for e in at.error)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/manage.py")

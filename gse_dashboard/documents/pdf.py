@@ -41,7 +41,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 PDF_CSS = f"""
 @page {{ size: A4; }}
-html {{ font-family: {FONT_STACK}; font-size: 11pt; color: #0B0C0C; }}
+html {{ font-family: {FONT_STACK}; font-size: 11pt; color: #0B0C0C; overflow-wrap: anywhere; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 26pt; color: #12436D; margin: 30mm 0 4mm; }}
 h2 {{ font-size: 17pt; color: #12436D; margin: 0 0 3mm; border-bottom: 2px solid #12436D; padding-bottom: 1mm;

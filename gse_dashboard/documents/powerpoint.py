@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .. import text_rules
 from .blocks import (
     MARKING,
     Bullets,
@@ -424,6 +425,8 @@ def pptx_document(cover: Cover, sections: list[Section], footer: str, generated_
     the marking at the top and bottom of every slide, alt text on every picture."""
     from pptx import Presentation
     from pptx.util import Pt
+
+    cover, sections, footer = text_rules.clean_for_xml((cover, sections, footer))  # text stored before the rules
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = _inches(SLIDE_W), _inches(SLIDE_H)

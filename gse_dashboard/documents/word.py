@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from .. import text_rules
 from .blocks import MARKING, Bullets, Cover, Facts, Figure, Section, Table, Text, _lower_first
 
 # -- Word ---------------------------------------------------------------------------------------
@@ -29,6 +30,8 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
     """A Word document: A4, the marking in header and footer, real Heading styles, charts FIGURE_WIDTH of
     the text width with their alt text."""
     from docx import Document
+
+    cover, sections, footer_note = text_rules.clean_for_xml((cover, sections, footer_note))  # stored before the rules
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn

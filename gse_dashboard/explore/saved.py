@@ -10,6 +10,7 @@ import pandas as pd
 import sqlite_utils
 
 from .. import db as store
+from .. import text_rules
 from ..auth import User, require_editor
 from .choices import VIEW_NAME_MAX, Choices, ViewError
 from .state import ExploreState, from_query_params, to_query_params
@@ -23,7 +24,7 @@ def _view_name(name: str) -> str:
         raise ViewError("Give the view a name.")
     if len(text) > VIEW_NAME_MAX:
         raise ViewError(f"A view's name can be at most {VIEW_NAME_MAX} characters; this one has {len(text)}.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if any(ord(c) < 32 or ord(c) == 127 for c in text) or text_rules.text_problem(text, one_line=True):
         raise ViewError("A view's name must be one line of text, without control characters.")
     return text
 

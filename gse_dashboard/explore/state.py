@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from .. import text_rules
 from .choices import (
     _CODE,
     COMMITMENTS,
@@ -108,18 +109,19 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
     given = {str(key): [v.strip() for v in _as_list(value)] for key, value in params.items()}
     for key in given:
         if key not in PARAM_KEYS:
-            messages.append(f"'{key}' is not an Explore setting, so it was ignored.")
+            messages.append(f"'{text_rules.echo(key)}' is not an Explore setting, so it was ignored.")
 
     def single(key: str) -> str | None:
         values = [v for v in given.get(key, []) if v]
         if len(set(values)) > 1:
-            messages.append(f"{key} was given {len(values)} times; the last one, '{values[-1]}', was used.")
+            messages.append(f"{key} was given {len(values)} times; the last one, "
+                            f"'{text_rules.echo(values[-1])}', was used.")
         return values[-1] if values else None
 
     source = single("source") or DEFAULT_SOURCE
     if len(source) > VALUE_MAX or (source != COMMITMENTS and not (
             source in choices.indicators if choices else _CODE.match(source))):
-        messages.append(f"source '{source[:60]}' is not an indicator or '{COMMITMENTS}', "
+        messages.append(f"source '{text_rules.echo(source)}' is not an indicator or '{COMMITMENTS}', "
                         f"so {DEFAULT_SOURCE} are shown instead.")
         source = DEFAULT_SOURCE
     noun = "commitments" if source == COMMITMENTS else (
@@ -130,7 +132,7 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
         text = single(key)
         dates[key] = _date(text) if text else None
         if text and dates[key] is None:
-            messages.append(f"{key} '{text[:60]}' is not a date written as YYYY-MM-DD, so it was ignored.")
+            messages.append(f"{key} '{text_rules.echo(text)}' is not a date written as YYYY-MM-DD, so it was ignored.")
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         messages.append(f"from {dates['from']} is after to {dates['to']}, so both were ignored.")
         dates["from"] = dates["to"] = None
@@ -160,7 +162,7 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
     allowed_groups = dimensions_for(source, choices)
     unusable = [g for g in groups if g not in allowed_groups]
     for group in unusable:
-        messages.append(f"{noun} cannot be grouped by '{group[:60]}', so that grouping was ignored "
+        messages.append(f"{noun} cannot be grouped by '{text_rules.echo(group)}', so that grouping was ignored "
                         f"(choose from {', '.join(allowed_groups)}).")
     groups = [g for g in groups if g in allowed_groups]
     if unusable and not groups:
@@ -185,14 +187,15 @@ def _value_problem(name: str, value: str, source: str, choices: Choices | None) 
         return f"A {LABELS[name].lower()} value over {VALUE_MAX} characters was ignored."
     if name in FIXED_VALUES:
         if value not in FIXED_VALUES[name]:
-            return (f"{name} '{value[:60]}' is not one of {', '.join(FIXED_VALUES[name])}, "
+            return (f"{name} '{text_rules.echo(value)}' is not one of {', '.join(FIXED_VALUES[name])}, "
                     "so it was ignored.")
         return None
     if name == "workstream":
         known = choices.workstreams if choices else range(1, 100)
-        if not value.isdigit() or int(value) not in known:
-            return f"workstream '{value[:60]}' is not a workstream number, so it was ignored."
+        # isdigit() is true for '²' and other digits int() refuses: only ASCII 0-9 is a number here.
+        if not (value.isascii() and value.isdigit()) or int(value) not in known:
+            return f"workstream '{text_rules.echo(value)}' is not a workstream number, so it was ignored."
         return None
     if choices is not None and value not in choices.values.get(source, {}).get(name, ()):
-        return f"{LABELS[name].lower()} '{value[:60]}' does not appear in the data, so it was ignored."
+        return f"{LABELS[name].lower()} '{text_rules.echo(value)}' does not appear in the data, so it was ignored."
     return None

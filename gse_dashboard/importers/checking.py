@@ -15,7 +15,7 @@ import pandas as pd
 import sqlite_utils
 
 from .. import db as store
-from .. import vocabulary
+from .. import text_rules, vocabulary
 from .formats import (
     EARLIEST_YEAR,
     KINDS,
@@ -70,7 +70,7 @@ class _Collector:
             v.warnings.append(Problem(v.filename, row, column, message))
 
 
-def _text(value: str, *, required: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
+def _text(value: str, *, required: bool = False, limit: int = MAX_TEXT_CHARS, one_line: bool = False) -> str:
     text = value.strip()
     if required and not text:
         raise _Bad("is blank but must be filled in")
@@ -78,6 +78,9 @@ def _text(value: str, *, required: bool = False, limit: int = MAX_TEXT_CHARS) ->
         raise _Bad(f"is {len(text):,} characters long; at most {limit:,} are allowed")
     if _CONTROL.search(text):
         raise _Bad("contains a control character (copied from another program?): remove it")
+    problem = text_rules.text_problem(text, one_line=one_line)  # the app-wide rule (issue 17)
+    if problem:
+        raise _Bad(problem)
     return text
 
 
@@ -187,7 +190,7 @@ def _rating(value: str) -> str:
 
 
 def _url(value: str) -> str | None:
-    text = _text(value, limit=2000)
+    text = _text(value, limit=2000, one_line=True)
     if not text:
         return None
     parsed = urlparse(text)
@@ -197,7 +200,7 @@ def _url(value: str) -> str | None:
 
 
 def _breakdown(value: str) -> str:
-    text = _text(value, limit=200)
+    text = _text(value, limit=200, one_line=True)
     return store.ALL if not text or text.lower() == "all" else text
 
 
@@ -299,11 +302,11 @@ def _provisional(value: str) -> int:
 
 
 def _qualifier(value: str) -> str:
-    return _text(value, limit=200)
+    return _text(value, limit=200, one_line=True)
 
 
 def _title(value: str) -> str:
-    return _text(value, required=True, limit=500)
+    return _text(value, required=True, limit=500, one_line=True)
 
 
 class _Failure:

@@ -13,6 +13,8 @@ import sqlite_utils
 # Far beyond any real file of updates or figures, small enough to hold in memory safely.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 200_000
+# The widest import has 14 columns; a file far wider is not an import (and costs seconds to parse).
+MAX_COLUMNS = 1_000
 # A workbook expands when unzipped; past this it is a zip bomb, not a spreadsheet.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 # Enough to show a user every mistake in a badly wrong file without holding millions.

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import accessibility, official_figures
+from .. import accessibility, official_figures, text_rules
 from ..charts import PLOTLY_CONFIG, Chart
 from ..charts import as_shown as as_shown_figure
 from ..exports import csv_bytes
@@ -32,7 +32,8 @@ def as_at_ui() -> str:
     launch = LAUNCH
     newest = max(latest, dt.date.today())
     # Read before the widget, which silently drops a date it cannot show from the link.
-    asked = st.query_params.get(AS_AT_KEY)
+    asked_all = st.query_params.get_all(AS_AT_KEY)
+    asked = asked_all[0] if len(asked_all) == 1 else None
     chosen = st.sidebar.date_input(
         "As at date",
         value=latest,
@@ -44,8 +45,12 @@ def as_at_ui() -> str:
         help="Show the dashboard as it was known on this date. Board meetings are listed below.",
     )
     as_at = (chosen or latest).isoformat()
-    if asked is not None and asked != as_at:
-        st.warning(f"The link asks for the as-at date “{md(asked)}”, which is not a date from "
+    if len(asked_all) > 1:
+        shown = ", ".join(f"“{md(text_rules.echo(value))}”" for value in asked_all[:3])
+        st.warning(f"The link gives the as-at date {len(asked_all)} times ({shown}"
+                   f"{', …' if len(asked_all) > 3 else ''}): showing {format_date(as_at)}.")
+    elif asked is not None and asked != as_at:
+        st.warning(f"The link asks for the as-at date “{md(text_rules.echo(asked))}”, which is not a date from "
                    f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
                    f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
     meetings = facts["meetings"]
