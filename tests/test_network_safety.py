@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from gse_dashboard.config import ROOT
@@ -24,6 +25,7 @@ def test_the_app_listens_on_loopback_unless_configured_otherwise():
     assert config["server"]["address"] == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_only_a_request_from_this_machine_edits_and_dns_rebinding_gets_a_viewer(db_copy):
     """Over a real websocket: Host 127.0.0.1 is the local editor; a foreign Host with a matching Origin
     (DNS rebinding) and a proxied request are read-only viewers with no Manage data and no SQL box."""

@@ -14,10 +14,15 @@ import sys
 import threading
 import time
 
+import pytest
+
 from gse_dashboard import build
 from gse_dashboard import db as store
 from gse_dashboard.config import ROOT
 from tests.test_cli import run
+
+# Real command-line runs, restores of whole databases and concurrent writers: the slow lane.
+pytestmark = pytest.mark.slow
 
 
 def _digest(path) -> str:

@@ -158,6 +158,7 @@ def test_a_refused_query_on_the_command_line_exits_2_with_one_line(db_copy):
 ONE_LONG_CALL = "SELECT instr(hex(zeroblob(4999999)), hex(zeroblob(2499999))||'01')"
 
 
+@pytest.mark.slow
 def test_one_long_function_call_is_stopped_at_its_deadline(built_db_file):
     """instr() over two huge strings, which the progress handler cannot interrupt, is killed at about its limit."""
     started = time.monotonic()
@@ -168,6 +169,7 @@ def test_one_long_function_call_is_stopped_at_its_deadline(built_db_file):
     assert done.returncode == 2 and done.stderr == "error: stopped after 1 s: the query ran too long\n"
 
 
+@pytest.mark.slow
 def test_limits_that_are_not_finite_positive_numbers_are_refused(built_db_file, monkeypatch):
     """nan, inf, 0 and negative limits are refused, from the function, the command line and the setting."""
     for bad in (float("nan"), float("inf"), 0.0, -1.0, 10_000.0):
@@ -188,6 +190,7 @@ def test_limits_that_are_not_finite_positive_numbers_are_refused(built_db_file, 
     assert done.returncode == 2 and done.stderr == "error: GSE_SQL_TIME_LIMIT must be a finite number, not 'nan'\n"
 
 
+@pytest.mark.slow
 def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
     """Twenty 9 MB blobs come back as the few that fit in the result cap, flagged as cut by size."""
     sql = ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20) "

@@ -78,6 +78,7 @@ def test_the_edit_functions_refuse_what_the_forms_refuse(database):
     assert store.revision(database) == revision
 
 
+@pytest.mark.slow
 def test_the_command_line_refuses_a_control_character_in_actor_and_a_week_date(db_copy, tmp_path):
     """--actor with an escape sequence and pack --as-at 2024-W01-1 are refused in one line."""
     meetings = tmp_path / "m.csv"
@@ -138,6 +139,7 @@ def test_a_csv_millions_of_columns_wide_is_refused_before_it_is_parsed():
 
 # -- item 12: long unbroken words in a PDF table ------------------------------------------------
 
+@pytest.mark.slow
 def test_a_200_character_department_name_wraps_inside_the_pdf_table():
     """The PDF's table keeps within the page width when a department name is 200 characters without a space."""
     cover, sections = _sections("D" * 200)
