@@ -199,7 +199,8 @@ def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
     assert result.truncated and result.cut_by == "bytes"
     assert 1 <= len(result.frame) <= sqlbox.MAX_RESULT_BYTES // 9_000_000
     assert result.frame["n"].tolist() == list(range(1, len(result.frame) + 1))
-    done = run_cli("--db", built_db_file, "query", sql.replace("zeroblob(9000000)", "hex(zeroblob(4000000))"))
+    done = run_cli("--db", built_db_file, "query", sql.replace("zeroblob(9000000)", "hex(zeroblob(4000000))"),
+                   "--time-limit", "30")
     assert done.returncode == 0
     assert "warning: only the first" in done.stderr and "MB" in done.stderr
     assert len(done.stdout) < sqlbox.MAX_RESULT_BYTES + 1_000_000
