@@ -139,7 +139,7 @@ def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.Dat
         found = list(dict.fromkeys(_labels(_ordered(frame_, [dimension]), dimension)))
         period = context.period or (max(raw["period"]) if "period" in raw and not raw.empty else None)
         every = getattr(lookup, "labels", None)
-        if dimension == "period" or every is None or period is None:
+        if dimension not in ("department", "grade", "role_type") or every is None or period is None:
             return found
         known = list(every(period, dimension))
         return known + [label for label in found if label not in known] if known else found

@@ -90,7 +90,7 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
         return _refused(state, as_at, name, unions)
     protected = None
     period_to = state.period_to
-    if people and state.source == published.INDICATOR and not ({"population"} & set(state.group_by)):
+    if people and state.source == published.INDICATOR:
         # Members come from the protected table of each complete period, and only from there.
         protected = _protected_lookup(conn, as_at, threshold, filters)
         if "period" not in state.group_by:
