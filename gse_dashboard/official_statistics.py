@@ -58,6 +58,7 @@ _YEAR = re.compile(r"(19|20)\d\d")
 # Numbers as the browser writes them; R's printing gives 1e+05 for 100000 now and then.
 _AMOUNT = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
 _GENERATED = re.compile(r"Generated on (\d{4}-\d{2}-\d{2})")
+_URL = re.compile(r"https?://\S+")
 
 POPULATION_PROFESSION, POPULATION_CIVIL_SERVICE = "GSE", "Civil Service"
 PUBLISHER = "Cabinet Office, Civil Service Statistics (Annual Civil Service Employment Survey)"
@@ -219,6 +220,10 @@ class Table:
         parts = [f"{PUBLISHER}, as at 31 March {year}", f"table {self.shape}"]
         if self.version:
             parts.append(f"Version: {self.version}")
+        if self.data_source:
+            # The publisher's data source line: its address where it gives one, else the line itself.
+            address = _URL.search(self.data_source)
+            parts.append(f"data source: {address.group(0) if address else self.data_source}")
         return "; ".join(parts)
 
 

@@ -118,6 +118,8 @@ def test_shipped_files_are_the_published_files_byte_for_byte():
     assert problems == []
     assert {t.encoding for t in tables} == {"Windows-1252"}
     assert {t.version for t in tables} == {"Generated on 2023-02-14, with GIT 71a76ea."}
+    assert {t.source(2022).split("; ")[-1] for t in tables} == {
+        "data source: https://www.gov.uk/government/collections/civil-service-statistics"}
     shapes = {t.shape for t in tables}
     assert {"Total", "Profession_of_post", "Profession_of_post/Sex", "Ethnicity/Profession_of_post",
             "Parent_department/Profession_of_post", "Profession_of_post/Responsibility_level_grouped"} <= shapes
@@ -221,10 +223,12 @@ def test_utf8_and_windows_1252_files_import_the_same(fresh_db):
 
 
 def test_metadata_rows_are_kept_as_source_and_never_read_as_data(fresh_db):
-    """The Version line goes with every figure as its source; notes and column descriptions are not data."""
+    """The Version and Data source lines go with every figure as its source; notes and descriptions are not data."""
     import_files(fresh_db, [("sex.csv", sex_table())])
     sources = {s for (s,) in current(fresh_db, "SELECT source FROM observations")}
-    assert len(sources) == 1 and VERSION in sources.pop()
+    assert len(sources) == 1
+    source = sources.pop()
+    assert VERSION in source and "data source: All figures are aggregated from the Cabinet Office ACSES" in source
     assert current(fresh_db, "SELECT COUNT(*) FROM official_cells")[0][0] == 4 * 4  # four profession rows
     assert current(fresh_db, "SELECT DISTINCT status FROM official_cells ORDER BY 1") == [("In post",), ("Leaver CS",)]
 
