@@ -23,7 +23,7 @@ import pandas as pd
 import PIL.Image  # noqa: F401
 import plotly.graph_objects as go
 
-from .tables import format_date
+from .tables import format_date, whole_numbers
 
 # Government Analysis Function accessible categorical palette, in order.
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -454,8 +454,9 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
     _base_layout(figure, y_title=y_title, y_range=y_range)
     figure.update_yaxes(rangemode="normal")
     _spread_line_labels(figure, *y_range)
-    table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)})
-    return Chart(figure, title, subtitle, source, alt_text, table.round(1).reset_index(drop=True))
+    table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)}).round(1)
+    table = table if percent else whole_numbers(table)  # a count reads '403', not '403.0'
+    return Chart(figure, title, subtitle, source, alt_text, table.reset_index(drop=True))
 
 
 def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, source: str) -> Chart:
@@ -488,11 +489,16 @@ def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, s
 
 
 def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.Series, title: str,
-                    subtitle: str, source: str, value_title: str, percent: bool = False) -> Chart:
-    """Horizontal bars for the groups whose figures may be shown; hidden ones are named, not drawn."""
+                    subtitle: str, source: str, value_title: str, percent: bool = False,
+                    keep_order: bool = False) -> Chart:
+    """Horizontal bars for the groups whose figures may be shown; hidden ones are named, not drawn.
+
+    Ranked largest first, except grades and whatever the caller has put in order (KEEP_ORDER).
+    """
     shown = frame[~hidden.to_numpy()]
     suppressed = frame[hidden.to_numpy()][group].tolist()
-    if group != "grade":  # grades have an order (seniority); departments and roles read best largest first
+    # Grades have an order (seniority); departments and roles read best largest first.
+    if not keep_order and group.lower() != "grade":
         shown = shown.sort_values([value, group], ascending=[False, True], kind="stable")
     ordered = shown.iloc[::-1]
     suffix = "%" if percent else ""
@@ -528,20 +534,6 @@ def scaled_range(top: float, *, percent: bool = False) -> list[float]:
         return [0.0, 100.0 if percent else 1.0]
     upper = top * 1.12
     return [0.0, min(upper, 100.0) if percent and top <= 100 else upper]
-
-
-def spread_labels(values: list[float], gap: float) -> list[float]:
-    """VALUES moved apart, as little as possible, so that no two are closer than GAP (order kept)."""
-    if not values or gap <= 0:
-        return list(values)
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    placed = [values[i] for i in order]
-    for i in range(1, len(placed)):
-        placed[i] = max(placed[i], placed[i - 1] + gap)
-    result = [0.0] * len(values)
-    for position, index in enumerate(order):
-        result[index] = placed[position]
-    return result
 
 
 # One panel holds at most this many lines; more are drawn as small multiples, one panel each.
@@ -594,10 +586,10 @@ def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: 
                          plot_bgcolor="white", height=max(320, 230 * rows + 60), showlegend=False,
                          margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest")
     figure.update_annotations(font={"size": 13, "color": TEXT_COLOUR})
-    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside", nticks=6)
+    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside", nticks=6, showticklabels=True)
     figure.update_yaxes(gridcolor=GRID_COLOUR, range=scaled_range(top, percent=percent), rangemode="tozero")
     figure.update_yaxes(title_text=y_title, col=1)
-    table = long_frame.round(1)
+    table = long_frame.round(1) if percent else whole_numbers(long_frame.round(1))
     return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
 
 

@@ -121,9 +121,11 @@ def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: st
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"commitments cannot be grouped by {by!r} over time")
     parts = []
-    for date in time_points(conn, kind, as_at, start=start, end=end):
+    dates = time_points(conn, kind, as_at, start=start, end=end)
+    for date in dates:
         rows = commitment_rows(conn, date, filters=filters, due_from=due_from, due_to=due_to)
         if rows.empty:
+            parts.append(pd.DataFrame({kind: [date], "commitments": [0], "illustrative": [0]}) if not by else None)
             continue
         keys = [by, "workstream_name"] if by == "workstream" else [by] if by else []
         if keys:
@@ -135,9 +137,16 @@ def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: st
         parts.append(counted)
     columns = [kind, *([by] if by else []), *(["workstream_name"] if by == "workstream" else []),
                "commitments", "illustrative"]
+    parts = [part for part in parts if part is not None]
     if not parts:
         return pd.DataFrame(columns=columns)
     frame = pd.concat(parts, ignore_index=True)[columns]
+    if by:
+        # Every date with every value seen at any date: a zero is a figure, not a gap in the line.
+        keys = [by, "workstream_name"] if by == "workstream" else [by]
+        values = frame[keys].drop_duplicates()
+        grid = pd.DataFrame({kind: dates}).merge(values, how="cross")
+        frame = grid.merge(frame, on=[kind, *keys], how="left").fillna({"commitments": 0, "illustrative": 0})
     frame["commitments"] = frame["commitments"].astype("int64")
     frame["illustrative"] = frame["illustrative"].astype("int64")
     return frame

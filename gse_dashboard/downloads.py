@@ -35,8 +35,9 @@ from .exports import neutralise_formulas
 PRODUCER = "GSE Strategy Dashboard"
 NOT_AVAILABLE = "[x]"
 TABLE_SHEET = "Table_1"
-ILLUSTRATIVE_TEXT = ("Illustrative: these figures include made-up history for demonstration and are not "
-                     "official statistics. Do not quote them.")
+ILLUSTRATIVE_WORDS = ("These figures include made-up history for demonstration and are not official statistics. "
+                      "Do not quote them.")
+ILLUSTRATIVE_TEXT = f"Illustrative: {ILLUSTRATIVE_WORDS[0].lower()}{ILLUSTRATIVE_WORDS[1:]}"
 AS_AT_TEXT = ("Figures are as known at the as-at date: corrections recorded after it are not included, "
               "so the same table made at a later date may differ.")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,7 +70,7 @@ class TableMeta:
             ("As at", f"{self.as_at} (figures as known on this date)" if self.as_at else "latest figures"),
             ("Filters", self.filters or "no filters"),
             ("Source", self.source),
-            ("Illustrative", ILLUSTRATIVE_TEXT if self.illustrative else "No: recorded figures."),
+            ("Illustrative", f"Yes. {ILLUSTRATIVE_WORDS}" if self.illustrative else "No: recorded figures."),
             ("Suppression", self.suppression or "No figure in this table is hidden."),
         ]
         rows += [("Note", note) for note in self.notes]
@@ -142,8 +143,17 @@ def _table_name(title: str) -> str:
     return f"t_{slug}" if slug else "t_table"
 
 
-def _cover_lines(meta: TableMeta) -> list[str]:
-    return [f"{label}: {_one_line(text)}" for label, text in meta.rows()[1:]]
+def _cover_lines(meta: TableMeta, *, skip: tuple[str, ...] = ("Title", "Description")) -> list[str]:
+    return [f"{label}: {_one_line(text)}" for label, text in meta.rows() if label not in skip]
+
+
+def _table_subtitles(meta: TableMeta) -> list[str]:
+    """What the table sheet says under its title: what it covers, the as-at date, the filters, if illustrative."""
+    lines = [meta.description] if meta.description else []
+    lines += [line for line in _cover_lines(meta) if line.startswith(("As at:", "Filters:"))]
+    if meta.illustrative:
+        lines.append(ILLUSTRATIVE_TEXT)
+    return [_safe_text(line) for line in lines]
 
 
 def csv_bytes(frame: pd.DataFrame, meta: TableMeta) -> bytes:
@@ -179,7 +189,7 @@ def xlsx_bytes(frame: pd.DataFrame, meta: TableMeta) -> bytes:
     notes = _notes(meta, table)
     references = "".join(f"$$note{i}$$" for i in range(1, len(notes) + 1))
     title = _safe_text(meta.title)
-    subtitles = [_safe_text(line) for line in _cover_lines(meta)[:4]]
+    subtitles = _table_subtitles(meta)
     gp_table = gptables.GPTable(
         table=table, table_name=_table_name(meta.title), title=f"{title} {references}", subtitles=subtitles,
         source=f"Source: {_safe_text(meta.source)}", scope=None, units=None,

@@ -12,10 +12,13 @@ import re
 # Inline Markdown, Streamlit directives (:red[..], :material/x:, :emoji:) and LaTeX ($..$).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>$~|:#{}])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# What starts a list item at the start of a line: '1. ', '1) ', '- ', '+ '.
+_LIST_START = re.compile(r"^(\s*\d{0,9})([.)\-+])(?=\s|$)")
 
 
 def md(text: object) -> str:
-    """TEXT escaped for Streamlit Markdown, on one line."""
+    """TEXT escaped for Streamlit Markdown, on one line ('1. Raising…' stays text, not a numbered list)."""
     if text is None:
         return ""
-    return _SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    escaped = _SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    return _LIST_START.sub(r"\1\\\2", escaped)

@@ -266,6 +266,7 @@ def chart_result(frame: pd.DataFrame, spec: ChartSpec, *, title: str, source: st
     subtitle = f"{spec.y} by {spec.x}" + (f" and {spec.series}" if spec.series else "") + ", from a saved SQL query"
     if _looks_ordered(frame[spec.x]):
         wide = data.pivot_table(index="x", columns="series", values="y", aggfunc="sum", sort=True)
+        wide = wide[list(dict.fromkeys(data["series"]))]  # series in the result's order, not alphabetical
         wide.columns = [str(c) for c in wide.columns]
         return charts.panel_lines_chart(wide, x_title=spec.x, y_title=spec.y, title=title, subtitle=subtitle,
                                         source=source)

@@ -23,13 +23,31 @@ def format_date(date: str | None) -> str:
 
 def format_cell(value: object) -> str:
     """A table cell as text: whole numbers with thousands separators, others to one decimal place."""
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else ("Yes" if value else "No")
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy and pandas scalars
+        value = value.item()
+    if isinstance(value, bool) or value is None or value is pd.NA:
+        return "" if value is None or value is pd.NA else ("Yes" if value else "No")
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
         return f"{value:,.0f}"
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.1f}"
     return str(value)
+
+
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """FRAME with each column of decimals that are all whole (counts stored as REAL) as whole numbers.
+
+    So a count reads '403', never '403.0', on every page and in every download; a column with
+    any fraction is left as it is.
+    """
+    shown = frame.copy()
+    for position in range(shown.shape[1]):
+        column = shown.iloc[:, position]
+        if pd.api.types.is_float_dtype(column):
+            values = column.dropna()
+            if not values.empty and bool((values % 1 == 0).all()) and values.abs().max() < 2**53:
+                shown.isetitem(position, column.astype("Int64"))
+    return shown
 
 
 def formatted(frame: pd.DataFrame) -> pd.DataFrame:

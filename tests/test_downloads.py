@@ -51,7 +51,7 @@ def test_the_workbook_has_cover_contents_notes_and_one_marked_up_table_without_m
         assert not sheet.merged_cells.ranges
     cover = _text(_cells(book["Cover"]))
     for expected in ("GSE members by grade", "As at: 2019-10-16", "Filters: Department: Home Office",
-                     "Source: Civil Service Statistics 2019", "Illustrative: these figures", "Suppression: [c]"):
+                     "Source: Civil Service Statistics 2019", "Illustrative: Yes. These figures", "Suppression: [c]"):
         assert expected in cover
     table = book["Table_1"]
     assert len(table.tables) == 1

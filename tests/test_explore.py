@@ -117,7 +117,7 @@ def test_commitments_filtered_and_grouped_by_workstream_and_overdue(fresh_db):
     assert _groups(result, "commitments") == {(1, "past its date"): 1, (1, "not past its date"): 2,
                                               (2, "past its date"): 1}
     assert result.display.set_index("Workstream").loc["Total"].tolist() == [2, 2, 4]
-    assert result.chart.title == "2 of 4 commitments are past their date in WS1 Workstream 1, WS2 Workstream 2"
+    assert result.chart.title == "2 of 4 commitments are past their date in 1. Workstream 1, 2. Workstream 2"
     short = ExploreState(source="commitments", as_at="2018-06-30", horizon=("short",), group_by=("status",))
     assert _groups(explore.run(fresh_db.conn, short, 10), "commitments") == {"in progress": 1, "complete": 1}
     later_due = ExploreState(source="commitments", as_at="2018-06-30", period_from="2018-01-01", group_by=())
@@ -254,16 +254,20 @@ def test_odd_url_shapes_never_raise(params, built):
 
 # -- saved views ---------------------------------------------------------------------------------
 
-def test_a_saved_view_reopens_as_the_same_question(fresh_db):
-    """An editor's saved view reopens equal to what was saved, without its date, and the save is audited."""
+def test_a_saved_view_reopens_as_the_same_question_at_its_date_unless_told_to_follow(fresh_db):
+    """A saved view reopens equal to what was saved, at its as-at date by default or without it when asked; audited."""
     state = ExploreState(source="commitments", as_at="2018-10-17", horizon=("short",), group_by=("workstream",))
     name = explore.save_view(fresh_db, "  Short-term commitments by workstream  ", state, EDITOR)
     assert name == "Short-term commitments by workstream"
     assert explore.list_views(fresh_db.conn)["name"].tolist() == [name]
     reopened = explore.load_view(fresh_db.conn, name)
-    assert reopened == ExploreState(source="commitments", horizon=("short",), group_by=("workstream",))
+    assert reopened == state and reopened.as_at == "2018-10-17"
+    explore.save_view(fresh_db, "Follows the sidebar", state, EDITOR, keep_date=False)
+    following = explore.load_view(fresh_db.conn, "Follows the sidebar")
+    assert following == ExploreState(source="commitments", horizon=("short",), group_by=("workstream",))
     audit = fresh_db.conn.execute("SELECT actor, action, table_name, row_key FROM audit_log").fetchall()
-    assert audit == [("ed@example.gov.uk", "save view", "saved_views", name)]
+    assert audit == [("ed@example.gov.uk", "save view", "saved_views", name),
+                     ("ed@example.gov.uk", "save view", "saved_views", "Follows the sidebar")]
 
 
 def test_a_view_name_is_checked_and_not_silently_reused(fresh_db):
@@ -418,21 +422,28 @@ def test_the_sql_box_on_the_page_shows_repeated_column_names(built_db_file, monk
     assert at.dataframe[0].value.iloc[0].tolist() == [1, 2]
 
 
-def test_a_view_saved_on_the_page_opens_from_the_list(built_db_file, tmp_path, monkeypatch):
-    """Saving the current view then opening it from the list puts its settings back in the URL."""
+def test_a_view_saved_on_the_page_opens_from_the_list_at_its_date(built_db_file, tmp_path, monkeypatch):
+    """Saving the view then opening it from the list puts its settings and its kept as-at date back, and says so."""
     path = tmp_path / "gse.db"
     path.write_bytes(built_db_file.read_bytes())
-    at = _page(path, monkeypatch, source="commitments", by=["workstream", "status"], horizon="short")
+    at = _page(path, monkeypatch, source="commitments", by=["workstream", "status"], horizon="short",
+               as_at="2019-10-16")
     at.text_input(key="explore_view_name").input("Short term by status")
     next(b for b in at.button if b.label == "Save view").click().run()
     assert not at.exception
-    assert any("Saved the view" in s.value for s in at.success)
+    assert any("Saved the view" in s.value and "16 October 2019" in s.value for s in at.success)
     database = store.connect(path, readonly=True)
     try:
         saved = json.loads(database.conn.execute("SELECT state FROM saved_views").fetchone()[0])
     finally:
         database.close()
-    assert saved == {"by": ["workstream", "status"], "horizon": "short", "source": "commitments"}
+    assert saved == {"by": ["workstream", "status"], "horizon": "short", "source": "commitments",
+                     "as_at": "2019-10-16"}
     at.query_params.clear()
+    at.query_params["as_at"] = "2019-04-17"
+    at.run()
+    assert any("Keeps its as-at date, 16 October 2019" in c.value for c in at.caption)
     next(b for b in at.button if b.label == "Open this view").click().run()
     assert at.query_params["horizon"] == "short" and at.query_params["by"] == ["workstream", "status"]
+    assert at.query_params["as_at"] == "2019-10-16"
+    assert any("at its saved as-at date, 16 October 2019" in s.value for s in at.success)

@@ -54,6 +54,8 @@ def test_the_ready_made_past_date_query_agrees_with_explore_at_every_board(built
     expected = over_time.grouped_over_time(built.conn, over_time.BOARD, "2099-12-31", by="workstream",
                                            filters={"overdue": ["past its date"]})
     got = result[result["past_their_date"] > 0]
+    expected = expected[expected["commitments"] > 0]
+    assert len(got) > 10
     assert sorted(zip(got["board"], got["workstream"].str.split(".").str[0].astype(int),
                       got["past_their_date"])) == \
         sorted(zip(expected["board"], expected["workstream"], expected["commitments"]))

@@ -14,6 +14,7 @@ One module per job: `choices` (sources, dimensions, limits), `state` (the state 
 from __future__ import annotations
 
 from .choices import (
+    BOARD,
     COMMITMENT_DIMENSIONS,
     COMMITMENT_FILTERS,
     COMMITMENTS,
@@ -30,9 +31,12 @@ from .choices import (
     NOT_RATED,
     OBSERVATION_DIMENSIONS,
     OBSERVATION_FILTERS,
+    ORDERED_DIMENSIONS,
     OVERDUE,
     PARAM_KEYS,
     PROFESSION,
+    QUARTER,
+    TIME_DIMENSIONS,
     VALUE_MAX,
     VIEW_NAME_MAX,
     Choices,
@@ -45,7 +49,7 @@ from .choices import (
 )
 from .figures import workstream_label
 from .grouping import PERIOD_TRIES, commitment_groups, latest_observation_period, observation_groups
-from .result import ExploreResult, describe, describe_filters, run
+from .result import ExploreResult, chart_groups, describe, describe_filters, run
 from .saved import delete_view, list_views, load_view, save_view
 from .state import ExploreState, from_query_params, to_query_params, view_link
 
@@ -57,5 +61,6 @@ __all__ = [
     "load_choices", "dimensions_for", "filters_for", "default_group_by", "ExploreState", "to_query_params",
     "view_link", "from_query_params", "PERIOD_TRIES", "latest_observation_period", "observation_groups",
     "commitment_groups", "workstream_label", "ExploreResult", "describe_filters", "describe", "run",
-    "save_view", "list_views", "load_view", "delete_view"
+    "save_view", "list_views", "load_view", "delete_view", "BOARD", "QUARTER", "TIME_DIMENSIONS",
+    "ORDERED_DIMENSIONS", "chart_groups"
 ]

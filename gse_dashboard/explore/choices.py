@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import commitments_over_time as over_time
 from .. import db as store
 from .. import metrics, queries, timescales, vocabulary
 
@@ -34,17 +35,23 @@ MAX_BARS = 30
 MAX_LINES = 4
 
 OBSERVATION_DIMENSIONS = ("period", "population", "department", "grade", "role_type")
-COMMITMENT_DIMENSIONS = ("workstream", "horizon", "status", "rating", "overdue")
+# Commitments are followed over time at each Board meeting or quarter end, each as known on its date.
+BOARD, QUARTER = over_time.BOARD, over_time.QUARTER
+COMMITMENT_DIMENSIONS = ("workstream", "horizon", "status", "rating", "overdue", BOARD, QUARTER)
+# Dimensions that run through time: lines, in date order, with no total across them.
+TIME_DIMENSIONS = ("period", BOARD, QUARTER)
+# Dimensions whose values have an order of their own; bars of the others are ranked by value.
+ORDERED_DIMENSIONS = ("period", "population", "grade", "horizon", "status", "rating", "overdue", BOARD, QUARTER)
 OBSERVATION_FILTERS = ("population", "department", "grade", "role_type")
 COMMITMENT_FILTERS = ("workstream", "horizon", "status", "rating", "overdue")
 LIST_FILTERS = OBSERVATION_FILTERS + COMMITMENT_FILTERS
 LABELS = {
     "period": "Period", "population": "Population", "department": "Department", "grade": "Grade",
     "role_type": "Role type", "workstream": "Workstream", "horizon": "Horizon", "status": "Status",
-    "rating": "Rating", "overdue": "Past its date",
+    "rating": "Rating", "overdue": "Past its date", BOARD: "Board meeting", QUARTER: "Quarter end",
 }
 # URL keys, in the order a link lists them.
-PARAM_KEYS = ("source", "as_at", "from", "to", *LIST_FILTERS, "by")
+PARAM_KEYS = ("source", "as_at", "from", "to", *LIST_FILTERS, "by", "show")
 # Values fixed by the rules of the field, whatever the data holds.
 FIXED_VALUES = {
     "population": store.POPULATIONS,

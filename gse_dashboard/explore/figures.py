@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .. import charts, disclosure, metrics, vocabulary
+from .. import commitments_over_time as over_time
 from .. import db as store
 from ..charts import Chart
-from .choices import LABELS, MAX_BARS, MAX_LINES, NOT_OVERDUE, NOT_RATED, OVERDUE
+from .choices import (
+    BOARD,
+    LABELS,
+    MAX_BARS,
+    MAX_LINES,
+    NOT_OVERDUE,
+    NOT_RATED,
+    ORDERED_DIMENSIONS,
+    OVERDUE,
+    PROFESSION,
+    TIME_DIMENSIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,14 @@ class _Context:
     # For counts of people: (period, selection) -> (figure, hidden) from the protected table
     # (published.py); the tables then show only its published figures.
     protected: Callable[[str, dict], tuple[float, bool]] | None = None
+    # The measure as the filters narrow it ('GSE members (SCS)'), for titles.
+    subject: str = ""
+    # The groups the analyst chose to chart (labels); empty: all of them.
+    show: tuple[str, ...] = ()
+
+    @property
+    def named(self) -> str:
+        return self.subject or self.measure
 
 
 _ORDERS = {
@@ -55,6 +76,33 @@ def _ordered(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
+def _ranked(frame: pd.DataFrame, dimensions: Sequence[str], value: str) -> pd.DataFrame:
+    """FRAME largest first when grouped by one dimension whose values have no order of their own.
+
+    "Which workstream has the most" is answered by the order of the table itself; grades,
+    periods, statuses and the like keep their own order. Only for figures that are not
+    suppressed: a table that hides small counts is ranked by what it shows (_rank_table).
+    """
+    if len(dimensions) != 1 or dimensions[0] in ORDERED_DIMENSIONS or frame.empty or value not in frame:
+        return frame
+    return frame.sort_values(value, ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _rank_table(table: pd.DataFrame, column: str, groups: Sequence[str]) -> pd.DataFrame:
+    """TABLE's rows largest first by the figures it shows in COLUMN; hidden ones ([c], [x]) after, Total last.
+
+    Ranked on what is shown, never on the hidden figures, so a row's place gives nothing away.
+    """
+    if len(groups) != 1 or groups[0] in ORDERED_DIMENSIONS or table.empty or column not in table:
+        return table
+    first = table.columns[0]
+    total = table[first] == disclosure.TOTAL
+    numbers = pd.to_numeric(table[column], errors="coerce")
+    order = sorted(range(len(table)), key=lambda i: (bool(total.iloc[i]), pd.isna(numbers.iloc[i]),
+                                                    -(numbers.iloc[i] if pd.notna(numbers.iloc[i]) else 0)))
+    return table.iloc[order].reset_index(drop=True)
+
+
 def _labels(frame: pd.DataFrame, dimension: str) -> list[str]:
     if dimension == "workstream":
         return [workstream_label(int(n), name) for n, name in zip(frame["workstream"], frame["workstream_name"])]
@@ -62,8 +110,8 @@ def _labels(frame: pd.DataFrame, dimension: str) -> list[str]:
 
 
 def workstream_label(number: int, name: str) -> str:
-    """'WS4 Capability & Skills': the prefix people say aloud, and no '4.' for Markdown to take as a list."""
-    return f"WS{number} {name}".strip()
+    """'4. Capability & Skills': as every page names a workstream (md() keeps Markdown from making it a list)."""
+    return over_time.workstream_label(number, name)
 
 
 # -- tables and charts ---------------------------------------------------------------------------
@@ -102,16 +150,19 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _Context,
     if len(groups) == 1:
         series = pd.Series(numbers.to_numpy(), index=pd.Index(_labels(raw, groups[0]), dtype=object),
                            name=context.measure)
-        return (*_column(series, threshold, total=groups[0] != "period"), LABELS[groups[0]])
-    rows, columns = (groups[1], groups[0]) if groups[1] == "period" else groups
+        return (*_column(series, threshold, total=groups[0] not in TIME_DIMENSIONS), LABELS[groups[0]])
+    rows, columns = (groups[1], groups[0]) if groups[1] in TIME_DIMENSIONS else groups
     long = pd.DataFrame({"row": _labels(raw, rows), "column": _labels(raw, columns), "n": numbers.to_numpy()})
     wide = long.pivot_table(index="row", columns="column", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(index=list(dict.fromkeys(_labels(_ordered(raw, [rows]), rows))),
                         columns=list(dict.fromkeys(_labels(_ordered(raw, [columns]), columns))), fill_value=0)
     wide.index.name, wide.columns.name = None, None
-    if rows == "period":
+    if rows in TIME_DIMENSIONS:
         parts = [_column(wide.loc[period].rename(period), threshold, total=True) for period in wide.index]
         values_, hidden, display = (pd.concat([part[i] for part in parts], axis=1).T for i in range(3))
+        if threshold is None and len(wide.columns) > 2:
+            # At each date, which group has the most: the question a wide table over time is asked.
+            display.insert(0, MOST, [_most(wide.loc[period]) for period in wide.index])
         return values_, hidden, display, LABELS[rows]
     if threshold is None:
         table = wide.copy()
@@ -185,15 +236,31 @@ def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.Dat
     return values, hidden, display, first
 
 
+MOST = "Most"
+
+
+def _most(row: pd.Series) -> str:
+    """'7. Diversity & Inclusion (3)', or '1, 2, 6 (2 each)' for tied workstreams: the largest in ROW; '' if none."""
+    top = row.max()
+    if pd.isna(top) or top <= 0:
+        return ""
+    leaders = [str(c) for c, v in row.items() if v == top]
+    if len(leaders) == 1:
+        return f"{leaders[0]} ({top:,.0f})"
+    numbers = [re.match(r"^(\d+)\. ", name) for name in leaders]
+    names = ", ".join(n.group(1) for n in numbers) if all(numbers) else "; ".join(leaders)
+    return f"{names} ({top:,.0f} each)"
+
+
 def _count_result(raw: pd.DataFrame, values: pd.Series, context: _Context,
                   threshold: int | None) -> tuple[pd.DataFrame, Chart, list[str]]:
     """The table, chart and notes for a count; people counts suppressed when THRESHOLD is given."""
     numbers, hidden, display, first = _count_table(raw, values, context, threshold)
-    table = display.reset_index().rename(columns={"index": first})
+    table = _rank_table(display.reset_index().rename(columns={"index": first}), context.measure, context.groups)
     shown = numbers.astype(float).mask(hidden)
     notes = []
-    if "period" in context.groups:
-        chart = _lines(shown.drop(columns=[disclosure.TOTAL], errors="ignore"), context, percent=False)
+    if any(g in TIME_DIMENSIONS for g in context.groups):
+        chart = _lines(shown.drop(columns=[disclosure.TOTAL, MOST], errors="ignore"), context, percent=False)
     else:
         two = len(context.groups) == 2
         # Commitments by something and overdue: the overdue ones are the message, so they are drawn.
@@ -240,6 +307,8 @@ def _percent_result(raw: pd.DataFrame, context: _Context, threshold: int) -> tup
             notes.append("[x]: not available (published as a share only, or not recorded).")
     else:
         table[share_name] = raw["share"].round(1).to_numpy()
+    table = _rank_table(table, share_name, groups)
+    labels = {g: list(table[LABELS[g]]) for g in groups}
     numbers = pd.Series(pd.to_numeric(table[share_name], errors="coerce").to_numpy())
     if "period" in groups:
         other = next((g for g in groups if g != "period"), None)
@@ -262,19 +331,39 @@ def _percent_result(raw: pd.DataFrame, context: _Context, threshold: int) -> tup
 
 def _bars(values: pd.Series, hidden: pd.Series, context: _Context, group: str, *, total: float | None,
           percent: bool) -> Chart:
-    """Horizontal bars of the groups that may be shown (at most MAX_BARS), with a title that states the message."""
+    """Horizontal bars of the groups chosen (at most MAX_BARS), ranked by value unless their order means something.
+
+    Grades, periods, statuses and the like keep their own order; departments, workstreams and
+    role types are ranked largest first. The title states the message: the largest group and
+    its share of the total, or, for the profession against the Civil Service, the gap.
+    """
     frame = pd.DataFrame({group: [str(i) for i in values.index], "value": values.to_numpy()})
     mask = pd.Series(hidden.to_numpy().astype(bool))
     note = ""
+    frame, mask, note = _chosen_groups(frame, mask, group, context)
+    dimension = context.groups[0] if context.groups else None
+    if dimension is not None and dimension not in ORDERED_DIMENSIONS and len(context.groups) == 1:
+        # Ranked, largest first; groups hidden to protect individuals go last.
+        order = sorted(range(len(frame)), key=lambda i: (bool(mask.iloc[i]), -(frame["value"].iloc[i]
+                                                                                if pd.notna(frame["value"].iloc[i])
+                                                                                else 0)))
+        frame, mask = frame.iloc[order].reset_index(drop=True), mask.iloc[order].reset_index(drop=True)
     if len(frame) > MAX_BARS:
-        frame, mask = frame.iloc[:MAX_BARS], mask.iloc[:MAX_BARS]
-        note = f"The chart shows the first {MAX_BARS} of {len(values)} groups; the table has them all."
+        ranked = dimension is not None and dimension not in ORDERED_DIMENSIONS
+        note = " ".join(filter(None, [note, f"The chart shows the {'largest' if ranked else 'first'} {MAX_BARS} of "
+                                            f"{len(frame)} groups; the table has them all."]))
+        frame, mask = frame.iloc[:MAX_BARS].reset_index(drop=True), mask.iloc[:MAX_BARS].reset_index(drop=True)
     unit = "%" if percent else ""
     shown = frame[~mask.to_numpy()]
-    measure = context.measure
+    measure = context.named
     at = f" at {context.period}" if context.period else ""
+    gap = _population_gap(dict(zip(shown[group], shown["value"]))) if percent and dimension == "population" else None
     if shown.empty:
         title = f"{measure}: every group here is too small to show"
+    elif gap is not None:
+        gse, service, points = gap
+        title = (f"{measure}{at}: GSE profession {gse:.1f}% against the Civil Service {service:.1f}%, "
+                 f"{_gap_words(points)}")
     elif len(frame) == 1:
         title = f"{measure}: {_number(shown['value'].iloc[0], percent)}{unit}{at}"
     else:
@@ -286,60 +375,130 @@ def _bars(values: pd.Series, hidden: pd.Series, context: _Context, group: str, *
             title = f"{top[group]} has the most {_lower(measure)}{at}: {top['value']:,.0f}{share}"
     chart = charts.breakdown_chart(frame, group=group, value="value", hidden=mask.reset_index(drop=True),
                                    title=title, subtitle=context.subtitle, source=context.source,
-                                   value_title=f"{measure} (%)" if percent else measure, percent=percent)
+                                   value_title=f"{context.measure} (%)" if percent else context.measure,
+                                   percent=percent, keep_order=True)
     chart.note = " ".join(filter(None, [chart.note, note]))
     return chart
 
 
+def _chosen_groups(frame: pd.DataFrame, mask: pd.Series, group: str,
+                   context: _Context) -> tuple[pd.DataFrame, pd.Series, str]:
+    """The rows of FRAME the analyst chose to chart (context.show), and a note if some choices are not there."""
+    if not context.show:
+        return frame.reset_index(drop=True), mask.reset_index(drop=True), ""
+    keep = frame[group].isin(context.show).to_numpy()
+    missing = [v for v in context.show if v not in set(frame[group])]
+    note = f"Not in this result, so not charted: {', '.join(missing)}." if missing else ""
+    if not keep.any():
+        return frame.reset_index(drop=True), mask.reset_index(drop=True), note
+    return frame[keep].reset_index(drop=True), mask[keep].reset_index(drop=True), note
+
+
+def _population_gap(values: Mapping[str, float]) -> tuple[float, float, float] | None:
+    """(GSE, Civil Service, GSE minus Civil Service) when VALUES has both populations, else None."""
+    gse, service = values.get(PROFESSION), values.get("Civil Service")
+    if gse is None or service is None or pd.isna(gse) or pd.isna(service):
+        return None
+    return float(gse), float(service), float(gse) - float(service)
+
+
+def _gap_words(points: float) -> str:
+    """'7.6 percentage points below the Civil Service': the gap, GSE profession minus Civil Service, in words."""
+    if round(points, 1) == 0:
+        return "no gap"
+    return f"{abs(points):.1f} percentage points {'below' if points < 0 else 'above'} the Civil Service"
+
+
+def _when(dimension: str, value: str) -> str:
+    """'at 2019-03-31', or 'at the Board of 2019-10-16': when a figure over time refers to."""
+    return f"at the Board of {value}" if dimension == BOARD else f"at {value}"
+
+
 def _lines(wide: pd.DataFrame, context: _Context, *, percent: bool) -> Chart:
-    """Lines over periods, one per group (the largest MAX_LINES), labelled at their ends."""
+    """Lines over time, one per group chosen (all by default); small multiples when more than four.
+
+    The title states the message: the latest figure and the change since the first, the
+    largest group at the latest date, or, for the profession against the Civil Service, the
+    gap and how it has moved.
+    """
+    time = next((g for g in context.groups if g in TIME_DIMENSIONS), "period")
     table = wide
     note = ""
-    if len(table.columns) > MAX_LINES:
-        latest = table.ffill().iloc[-1].fillna(-1)
-        keep = set(latest.sort_values(ascending=False).index[:MAX_LINES])
-        note = (f"The chart shows the {MAX_LINES} {'highest' if percent else 'largest'} of {len(table.columns)} "
-                "groups at the latest period; the table has them all.")
-        table = table[[c for c in table.columns if c in keep]]
+    if context.show:
+        chosen = [c for c in table.columns if str(c) in context.show]
+        missing = [v for v in context.show if v not in {str(c) for c in table.columns}]
+        if missing:
+            note = f"Not in this result, so not charted: {', '.join(missing)}."
+        if chosen:
+            table = table[chosen]
     frame = table.reset_index().rename(columns={"index": "period"})
     frame.columns = [str(c) for c in frame.columns]
     series = [(str(c), str(c)) for c in table.columns]
     unit = "%" if percent else ""
-    measure = context.measure
+    measure = context.named
     drawn = [c for c, _ in series if frame[c].notna().any()]
+    gap = None
+    if percent and "population" in context.groups and set(drawn) >= {PROFESSION, "Civil Service"}:
+        both = frame.dropna(subset=[PROFESSION, "Civil Service"])
+        gap = both if not both.empty else None
     if not drawn:
         title = f"{measure}: every figure here is too small to show"
         alt = f"Line chart of {_lower(measure)}: every figure is hidden to protect individuals."
     else:
-        if len(series) == 1:
+        if gap is not None:
+            first, last = gap.iloc[0], gap.iloc[-1]
+            now = last[PROFESSION] - last["Civil Service"]
+            then = first[PROFESSION] - first["Civil Service"]
+            title = (f"{measure} {_when(time, last['period'])}: GSE profession {last[PROFESSION]:.1f}% against the "
+                     f"Civil Service {last['Civil Service']:.1f}%, {_gap_words(now)}")
+            if len(gap) > 1:
+                moved = ("narrowed" if abs(now) < abs(then) else "widened" if abs(now) > abs(then) else "held")
+                title += f"; the gap has {moved} from {abs(then):.1f} points {_when(time, first['period'])}"
+        elif len(series) == 1:
             points = frame.dropna(subset=[drawn[0]])
             first, last = points.iloc[0], points.iloc[-1]
-            title = f"{measure}: {_number(last[drawn[0]], percent)}{unit} at {last['period']}"
+            title = f"{measure}: {_number(last[drawn[0]], percent)}{unit} {_when(time, last['period'])}"
             if len(points) > 1:
                 move = ("up from" if last[drawn[0]] > first[drawn[0]] else
                         "down from" if last[drawn[0]] < first[drawn[0]] else "the same as")
-                title += f", {move} {_number(first[drawn[0]], percent)}{unit} at {first['period']}"
+                title += f", {move} {_number(first[drawn[0]], percent)}{unit} {_when(time, first['period'])}"
         else:
             last = frame.dropna(subset=drawn, how="all").iloc[-1]
             values = last[drawn].dropna().astype(float)
             top = values.idxmax()
+            leaders = [c for c in values.index if values[c] == values[top]]
+            who = top if len(leaders) == 1 else f"{len(leaders)} groups tie"
             if percent:
-                title = f"{measure} at {last['period']}: highest for {top}, {_number(values[top], percent)}%"
+                title = f"{measure} {_when(time, last['period'])}: highest for {who}, {_number(values[top], percent)}%"
+            elif len(leaders) == 1:
+                title = (f"{top} has the most {_lower(measure)} {_when(time, last['period'])}: "
+                         f"{_number(values[top], percent)}")
             else:
-                title = f"{top} has the most {_lower(measure)} at {last['period']}: {_number(values[top], percent)}"
+                title = (f"{_upper(measure)} {_when(time, last['period'])}: {who} for the most, "
+                         f"{_number(values[top], percent)} each")
         ends = "; ".join(f"{c}: {_number(frame[c].dropna().iloc[-1], percent)}{unit} at "
                          f"{frame.loc[frame[c].notna(), 'period'].iloc[-1]}" for c in drawn)
         alt = (f"Line chart of {_lower(measure)} from {frame['period'].iloc[0]} to {frame['period'].iloc[-1]}, "
-               f"{len(series)} series. Latest figures: {ends}.")
-    chart = charts.lines_chart(frame, x="period", series=series, title=title, subtitle=context.subtitle,
-                               source=context.source, alt_text=alt,
-                               y_title=f"{measure} ({'%' if percent else 'number'})", percent=percent)
+               f"{len(series)} series{' in small multiples, one panel each' if len(series) > MAX_LINES else ''}. "
+               f"Latest figures: {ends}.")
+    wide_shown = frame.set_index("period")[[c for c, _ in series]]
+    chart = charts.panel_lines_chart(wide_shown, x_title=LABELS[time], title=title, subtitle=context.subtitle,
+                                     source=context.source, alt_text=alt,
+                                     y_title=f"{context.measure} ({'%' if percent else 'number'})", percent=percent)
+    if len(series) > MAX_LINES:
+        note = " ".join(filter(None, [note, f"{len(series)} groups: each panel draws one (blue) against the others "
+                                            "(grey), on the same scale. Choose the groups to chart to compare fewer "
+                                            "in one panel."]))
     missing = int(table.isna().to_numpy().sum())
     if missing and context.people:
         note = " ".join(filter(None, [note, f"{missing} points are not drawn, to protect individuals or because "
                                             "there is no figure."]))
     chart.note = note
     return chart
+
+
+def _upper(name: str) -> str:
+    return name[:1].upper() + name[1:]
 
 
 def _lower(name: str) -> str:

@@ -8,11 +8,31 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .. import commitments_over_time as over_time
 from .. import db as store
-from .. import disclosure, protection, published, queries
+from .. import disclosure, protection, published, queries, timescales
 from ..charts import Chart
-from .choices import COMMITMENTS, COMMITMENTS_SOURCE_LINE, LABELS, OVERDUE, PROFESSION, Choices
-from .figures import _Context, _count_result, _empty, _labels, _ordered, _percent_result, workstream_label
+from .choices import (
+    BOARD,
+    COMMITMENTS,
+    COMMITMENTS_SOURCE_LINE,
+    LABELS,
+    OVERDUE,
+    PROFESSION,
+    QUARTER,
+    TIME_DIMENSIONS,
+    Choices,
+)
+from .figures import (
+    _Context,
+    _count_result,
+    _empty,
+    _labels,
+    _ordered,
+    _percent_result,
+    _ranked,
+    workstream_label,
+)
 from .grouping import commitment_groups, observation_groups
 from .state import ExploreState
 
@@ -34,6 +54,8 @@ class ExploreResult:
     # The one period shown when not grouped by period.
     period: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Whether the figures are shares (%), not counts.
+    percent: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -112,7 +134,8 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
     context = _Context(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
-                       source="; ".join(sources) if sources else "No figures recorded", protected=protected)
+                       source="; ".join(sources) if sources else "No figures recorded", protected=protected,
+                       subject=_subject(name, state), show=state.show)
     if raw.empty:
         display, chart, notes = _empty(context)
     elif unit == "percent":
@@ -122,7 +145,39 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
     if not raw.empty:
         notes += _observation_notes(raw, state)
     return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
-                         people=people, period=period, notes=notes)
+                         people=people, period=period, notes=notes, percent=unit == "percent")
+
+
+def _subject(measure: str, state: ExploreState) -> str:
+    """MEASURE as the filters narrow it, for titles: 'GSE members (SCS)', 'Commitments past their date (…)'.
+
+    Up to three filter values are named; more are summed up as 'filtered'.
+    """
+    filters = dict(state.filters)
+    if state.source == COMMITMENTS and filters.get("overdue") == (OVERDUE,):
+        measure = timescales.PAST_DATE_FACT
+        filters.pop("overdue")
+    if filters.get("population") == (PROFESSION,):
+        filters.pop("population")
+    values = [str(v) if name != "workstream" else f"workstream {v}" for name, given in filters.items()
+              for v in given]
+    if not values:
+        return measure
+    return f"{measure} ({', '.join(values)})" if len(values) <= 3 else f"{measure} (filtered)"
+
+
+def chart_groups(result: ExploreResult) -> list[str]:
+    """The groups the chart can draw, as labelled: the lines over time, or the bars; the analyst picks among them."""
+    raw, groups = result.raw, list(result.state.group_by)
+    if raw.empty or not groups:
+        return []
+    time = next((g for g in groups if g in TIME_DIMENSIONS), None)
+    if time is not None:
+        other = next((g for g in groups if g != time), None)
+        return list(dict.fromkeys(_labels(_ordered(raw, [other]), other))) if other else []
+    if result.percent:
+        return list(dict.fromkeys(" · ".join(parts) for parts in zip(*(_labels(raw, g) for g in groups))))
+    return list(dict.fromkeys(_labels(raw, groups[0])))
 
 
 UNION_REASON = ("Counts of people are shown for one {what} at a time, or for all of them together: a total over "
@@ -198,18 +253,30 @@ def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:
 
 
 def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) -> ExploreResult:
-    raw = _ordered(commitment_groups(conn, as_at, group_by=state.group_by, filters=state.filters,
-                                     due_from=state.period_from, due_to=state.period_to), state.group_by)
+    time = next((g for g in state.group_by if g in (BOARD, QUARTER)), None)
+    if time:
+        other = next((g for g in state.group_by if g != time), None)
+        raw = over_time.grouped_over_time(conn, time, as_at, by=other, filters=state.filters,
+                                          due_from=state.period_from, due_to=state.period_to)
+        raw = _ordered(raw, state.group_by)
+        when = (f"at each {'Board meeting' if time == BOARD else 'quarter end'} to {as_at}, each as known on its "
+                "date")
+    else:
+        raw = _ranked(_ordered(commitment_groups(conn, as_at, group_by=state.group_by, filters=state.filters,
+                                                 due_from=state.period_from, due_to=state.period_to), state.group_by),
+                      state.group_by, "commitments")
+        when = f"as known at {as_at}"
     illustrative = bool(not raw.empty and raw["illustrative"].any())
     context = _Context(
         measure="Commitments", groups=state.group_by, people=False, period=None,
-        subtitle=f"Commitments in the strategy's Annex A, {describe_filters(state)}, as known at {as_at}",
-        source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""))
+        subtitle=f"Commitments in the strategy's Annex A, {describe_filters(state)}, {when}",
+        source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""),
+        subject=_subject("Commitments", state), show=state.show)
     if raw.empty:
         display, chart, notes = _empty(context)
     else:
         display, chart, notes = _count_result(raw, raw["commitments"], context, None)
-        if "overdue" in state.group_by:
+        if "overdue" in state.group_by and not time:
             chart.title = _overdue_title(raw, state.group_by)
     return ExploreResult(state=state, as_at=as_at, measure="Commitments", raw=raw, display=display, chart=chart,
                          people=False, notes=notes)

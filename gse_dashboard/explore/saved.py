@@ -34,15 +34,16 @@ def _audit(db: sqlite_utils.Database, actor: str, action: str, name: str, detail
 
 
 def save_view(db: sqlite_utils.Database, name: str, state: ExploreState, user: User | None, *,
-              overwrite: bool = False) -> str:
+              overwrite: bool = False, keep_date: bool = True) -> str:
     """Save STATE as a named view (editors only); return the name as stored.
 
-    A view is the question, not the date: it opens at whatever as-at date is chosen. A name
+    With KEEP_DATE (the default) the view keeps STATE's as-at date and reopens at it, with
+    the same numbers; without, it follows whatever as-at date the sidebar shows. A name
     already taken (ignoring case) is refused unless OVERWRITE.
     """
     actor = require_editor(user).actor
     text = _view_name(name)
-    params = to_query_params(dataclasses.replace(state, as_at=None))
+    params = to_query_params(state if keep_date and state.as_at else dataclasses.replace(state, as_at=None))
     payload = json.dumps(params, sort_keys=True)
     with store.write_transaction(db):
         taken = db.conn.execute("SELECT id, name FROM saved_views WHERE name = ? COLLATE NOCASE", [text]).fetchone()
@@ -65,7 +66,7 @@ def list_views(conn: sqlite3.Connection) -> pd.DataFrame:
 
 
 def load_view(conn: sqlite3.Connection, name: str, choices: Choices | None = None) -> ExploreState:
-    """The state saved as NAME (its as_at left unset); messages say what no longer fits the data."""
+    """The state saved as NAME (with its as-at date if it kept one); messages say what no longer fits the data."""
     row = conn.execute("SELECT state FROM saved_views WHERE name = ?", [name]).fetchone()
     if row is None:
         raise ViewError(f"There is no saved view called '{name}'.")
@@ -75,7 +76,6 @@ def load_view(conn: sqlite3.Connection, name: str, choices: Choices | None = Non
         params = {}
     if not isinstance(params, dict):
         params = {}
-    params.pop("as_at", None)
     return from_query_params(params, choices)
 
 

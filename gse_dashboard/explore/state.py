@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from .. import text_rules
 from .choices import (
     _CODE,
+    BOARD,
     COMMITMENTS,
     DEFAULT_SOURCE,
     FIXED_VALUES,
@@ -19,7 +20,10 @@ from .choices import (
     LIST_FILTERS,
     MAX_GROUPINGS,
     NO_GROUPING,
+    NOT_OVERDUE,
+    OVERDUE,
     PARAM_KEYS,
+    QUARTER,
     VALUE_MAX,
     Choices,
     default_group_by,
@@ -51,6 +55,8 @@ class ExploreState:
     rating: tuple[str, ...] = ()
     overdue: tuple[str, ...] = ()
     group_by: tuple[str, ...] = ()
+    # The groups the chart draws (as labelled in the table); empty: every group.
+    show: tuple[str, ...] = ()
     messages: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -73,6 +79,8 @@ def to_query_params(state: ExploreState) -> dict[str, str | list[str]]:
         params[name] = texts[0] if len(texts) == 1 else texts
     groups = list(state.group_by)
     params["by"] = groups[0] if len(groups) == 1 else groups or NO_GROUPING
+    if state.show:
+        params["show"] = state.show[0] if len(state.show) == 1 else list(state.show)
     return params
 
 
@@ -167,24 +175,47 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
     groups = [g for g in groups if g in allowed_groups]
     if unusable and not groups:
         groups = list(default_group_by(source))
+    over_time_groups = [g for g in groups if g in (BOARD, QUARTER)]
+    if len(over_time_groups) > 1:
+        messages.append(f"Commitments are followed at Board meetings or at quarter ends, not both: kept "
+                        f"{over_time_groups[0]}.")
+        groups = [g for g in groups if g not in over_time_groups[1:]]
     if len(groups) > MAX_GROUPINGS:
         messages.append(f"At most {MAX_GROUPINGS} groupings at once: kept {' and '.join(groups[:MAX_GROUPINGS])}.")
         groups = groups[:MAX_GROUPINGS]
+    show = tuple(dict.fromkeys(v[:VALUE_MAX] for v in given.get("show", []) if v))
 
     return ExploreState(source=source, as_at=dates["as_at"], period_from=dates["from"], period_to=dates["to"],
-                        group_by=tuple(groups), messages=tuple(messages), **chosen)
+                        group_by=tuple(groups), show=show, messages=tuple(messages), **chosen)
+
+
+def _known_values(name: str, source: str, choices: Choices | None) -> tuple[str, ...] | None:
+    """The values filter NAME can take for SOURCE, or None when they cannot be known here."""
+    if name in FIXED_VALUES:
+        return tuple(FIXED_VALUES[name])
+    if choices is None or name == "workstream":
+        return None
+    return tuple(choices.values.get(source, {}).get(name, ()))
+
+
+# Words older links and saved views used for a commitment past its date.
+_ALIASES = {"overdue": {"overdue": OVERDUE, "not overdue": NOT_OVERDUE}}
 
 
 def _canonical(name: str, value: str, source: str, choices: Choices | None) -> str:
-    """VALUE as the data spells it, matched without regard to letter case ('ministry of defence' finds it)."""
-    known = FIXED_VALUES.get(name) or (choices.values.get(source, {}).get(name, ()) if choices else ())
-    return next((option for option in known if str(option).casefold() == value.casefold()), value)
+    """VALUE as the data writes it: a link's 'grade=scs' or 'overdue=Overdue' matched without regard to case."""
+    value = _ALIASES.get(name, {}).get(value.casefold(), value)
+    known = _known_values(name, source, choices)
+    if known is None or value in known:
+        return value
+    return next((v for v in known if v.casefold() == value.casefold()), value)
 
 
 def _value_problem(name: str, value: str, source: str, choices: Choices | None) -> str | None:
-    """Why VALUE cannot be used as filter NAME, or None if it can."""
+    """Why VALUE cannot be used as filter NAME, or None if it can (letter case aside)."""
     if len(value) > VALUE_MAX:
         return f"A {LABELS[name].lower()} value over {VALUE_MAX} characters was ignored."
+    value = _canonical(name, value, source, choices)
     if name in FIXED_VALUES:
         if value not in FIXED_VALUES[name]:
             return (f"{name} '{text_rules.echo(value)}' is not one of {', '.join(FIXED_VALUES[name])}, "

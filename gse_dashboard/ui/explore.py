@@ -15,14 +15,14 @@ from urllib.parse import parse_qs, urlencode
 import pandas as pd
 import streamlit as st
 
+from .. import commitments_over_time as over_time
 from .. import db as store
-from .. import explore, sqlbox
+from .. import downloads, explore, saved_queries, sqlbox, timescales
 from ..auth import PermissionDenied
-from ..exports import excel_bytes
 from ..safe_text import md
-from ..tables import format_date
+from ..tables import format_date, whole_numbers
 from ..vocabulary import HORIZON_LABELS, HORIZONS
-from .session import AS_AT_KEY, current_user, db_path, revision
+from .session import AS_AT_KEY, basics, current_user, db_path, revision
 from .session import settings as app_settings
 from .widgets import chart_ui, download_ui, table_ui
 
@@ -34,6 +34,7 @@ _MESSAGES = "_explore_url_messages"
 _FLASH = "_explore_flash"
 _SQL = "explore_sql"
 _SQL_RESULT = "_explore_sql_result"
+_FLASH_SQL = "_explore_sql_flash"
 # The date pickers' range: wide enough for any period the profession will record.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2040, 12, 31)
 SQL_WARNING = (
@@ -76,7 +77,8 @@ def _canonical(params: dict) -> str:
 
 
 def _url_params() -> dict[str, list[str]]:
-    return {key: st.query_params.get_all(key) for key in st.query_params if key != AS_AT_KEY}
+    # The SQL box's ?query= is not part of the view: it is read by the SQL box.
+    return {key: st.query_params.get_all(key) for key in st.query_params if key not in (AS_AT_KEY, QUERY_KEY)}
 
 
 def _to_widgets(state: explore.ExploreState) -> list[str]:
@@ -92,6 +94,7 @@ def _to_widgets(state: explore.ExploreState) -> list[str]:
     for name in explore.LIST_FILTERS:
         st.session_state[f"{KEY}{name}"] = list(getattr(state, name))
     st.session_state[f"{KEY}by"] = list(state.group_by)
+    st.session_state[f"{KEY}show"] = list(state.show)
     return messages
 
 
@@ -110,7 +113,7 @@ def _write_url(state: explore.ExploreState) -> None:
     """Make the URL say STATE (the as-at date is the sidebar's, which keeps it in the URL itself)."""
     params = explore.to_query_params(dataclasses.replace(state, as_at=None))
     for key in list(st.query_params):
-        if key != AS_AT_KEY and key not in params:
+        if key not in (AS_AT_KEY, QUERY_KEY) and key not in params:
             del st.query_params[key]
     for key, value in params.items():
         wanted = [value] if isinstance(value, str) else value
@@ -125,6 +128,7 @@ def _source_changed() -> None:
     source = st.session_state[f"{KEY}source"]
     st.session_state[f"{KEY}by"] = list(explore.default_group_by(source))
     st.session_state[f"{KEY}from"] = st.session_state[f"{KEY}to"] = None
+    st.session_state[f"{KEY}show"] = []
     for name in explore.LIST_FILTERS:
         st.session_state[f"{KEY}{name}"] = []
 
@@ -192,8 +196,9 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
     if period_from and period_to and period_from > period_to:
         st.warning("The start date is after the end date, so the dates are not applied.")
         period_from = period_to = None
+    show = tuple(str(v) for v in st.session_state.get(f"{KEY}show") or ())
     state = explore.ExploreState(
-        source=source, as_at=as_at, group_by=tuple(group_by),
+        source=source, as_at=as_at, group_by=tuple(group_by), show=show,
         period_from=period_from.isoformat() if period_from else None,
         period_to=period_to.isoformat() if period_to else None, **chosen)
     _write_url(state)
@@ -206,9 +211,15 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
 
 # -- the result --------------------------------------------------------------------------------
 
-def result_ui(result: explore.ExploreResult, threshold: int) -> None:
-    """The chart, the table as shown (suppressed where it counts people) and its downloads."""
+def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Choices) -> None:
+    """The chart (of the groups chosen), the table as shown (suppressed where it counts people) and its downloads."""
     st.header("The result")
+    options = explore.chart_groups(result)
+    if len(options) > 1:
+        _keep_valid(f"{KEY}show", options)
+        st.multiselect("Groups to chart", options, key=f"{KEY}show", placeholder="All of them",
+                       help="Choose the groups the chart draws; the table keeps them all. More than four lines "
+                            "are drawn as small multiples, one panel each.")
     chart_ui(result.chart, key="explore-chart")
     st.subheader("The table")
     if result.people:
@@ -219,15 +230,15 @@ def result_ui(result: explore.ExploreResult, threshold: int) -> None:
         st.caption(md(note))
     state = result.state
     name = "-".join([state.source, *state.group_by]) or "explore"
-    left, right = st.columns(2)
-    with left:
-        download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",
-                       key="explore-download-csv")
-    # A callable: the workbook is made when someone asks for it, not on every run (openpyxl is slow to start).
-    right.download_button("Download the table (Excel)", data=lambda: excel_bytes(result.display),
-                          file_name=f"{name}-{result.as_at}.xlsx", key="explore-download-excel",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          on_click="ignore", icon=":material/download:")
+    meta = downloads.TableMeta(
+        title=result.chart.title, description=explore.describe(state, choices) + f", as known at {result.as_at}",
+        as_at=result.as_at, filters=explore.describe_filters(state, choices), source=result.chart.source,
+        illustrative=bool(basics()["illustrative"]) or bool(
+            "illustrative" in result.raw and result.raw["illustrative"].fillna(0).astype(bool).any()),
+        suppression=next((n for n in result.notes if n.startswith("[c]")), None),
+        notes=tuple(n for n in result.notes if not n.startswith("[c]")))
+    download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",
+                   key="explore-download-csv", meta=meta)
 
 
 def link_ui(state: explore.ExploreState) -> None:
@@ -240,6 +251,126 @@ def link_ui(state: explore.ExploreState) -> None:
     st.code(link, language=None, wrap_lines=True)
 
 
+# -- the commitments behind a figure, and what changed between two Boards -------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_commitment_rows(path: str, rev: int, as_at: str, filters: str, due_from: str | None,
+                         due_to: str | None) -> pd.DataFrame:
+    """The commitments within FILTERS (JSON) as known at AS_AT, as shown and downloaded."""
+    with _reading(path) as conn:
+        return over_time.shown_rows(over_time.commitment_rows(conn, as_at, filters=json.loads(filters),
+                                                              due_from=due_from, due_to=due_to))
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_board_dates(path: str, rev: int, as_at: str) -> list[str]:
+    """The Board meetings known at AS_AT, oldest first."""
+    with _reading(path) as conn:
+        return over_time.time_points(conn, over_time.BOARD, as_at)
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_status_changes(path: str, rev: int, earlier: str, later: str, filters: str) -> pd.DataFrame:
+    """What changed between two dates for the commitments within FILTERS (JSON)."""
+    with _reading(path) as conn:
+        return over_time.status_changes(conn, earlier, later, filters=json.loads(filters))
+
+
+# The row-level table shows this many rows on the page; the download has them all.
+ROWS_SHOWN = 100
+
+
+def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
+          description: str = "") -> downloads.TableMeta:
+    return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
+                               illustrative=bool(basics()["illustrative"]))
+
+def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
+    """For commitments: the rows behind any figure, and what changed between two Board meetings."""
+    if result.state.source != explore.COMMITMENTS:
+        return
+    commitment_rows_ui(result, choices)
+    changes_between_boards_ui(result.state, choices, result.as_at)
+
+def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
+    """Choose a figure in the table (a value of each grouping) and list the commitments it counts."""
+    state, raw = result.state, result.raw
+    st.header("The commitments behind a figure")
+    st.markdown("Choose a value of each grouping to list the commitments a figure counts, with their owner, "
+                "due date, status, ratings and latest commentary.")
+    picks: dict[str, tuple] = {}
+    as_at = result.as_at
+    groups = list(state.group_by)
+    columns = st.columns(max(1, len(groups)))
+    for column, group in zip(columns, groups):
+        if group in over_time.TIME_DIMENSIONS:
+            dates = sorted(set(raw[group])) if group in raw else []
+            if dates:
+                label = "Board meeting" if group == over_time.BOARD else "Quarter end"
+                as_at = column.selectbox(label, dates, index=len(dates) - 1, key=f"{KEY}cell_{group}",
+                                         format_func=format_date)
+            continue
+        values = list(dict.fromkeys(raw[group])) if group in raw else []
+        shown = {v: (explore.workstream_label(int(v), choices.workstreams.get(int(v), "")) if group == "workstream"
+                     else str(v)) for v in values}
+        chosen = column.selectbox(explore.LABELS[group], ["All", *values], key=f"{KEY}cell_{group}",
+                                  format_func=lambda v, shown=shown: "All" if v == "All" else shown[v])
+        if chosen != "All":
+            picks[group] = (int(chosen) if group == "workstream" else chosen,)
+    filters = {**{k: list(v) for k, v in state.filters.items()}, **{k: list(v) for k, v in picks.items()}}
+    rows = load_commitment_rows(db_path(), revision(), as_at, json.dumps(filters, sort_keys=True),
+                                state.period_from, state.period_to)
+    words = explore.describe_filters(dataclasses.replace(state, **picks), choices)
+    st.markdown(f"**{len(rows):,} commitment{'s' if len(rows) != 1 else ''}**, as known at "
+                f"{format_date(as_at)}; {md(words)}.")
+    if rows.empty:
+        return
+    table_ui(rows.head(ROWS_SHOWN))
+    if len(rows) > ROWS_SHOWN:
+        st.caption(f"The first {ROWS_SHOWN} of {len(rows):,} are shown; the downloads have them all.")
+    download_ui(rows, f"commitments-{as_at}.csv", label="Download these commitments (CSV)",
+                   key="explore-rows-download",
+                   meta=_meta("Commitments behind a figure", as_at, words,
+                              description="Each commitment with its owner, due date, status, ratings and latest "
+                                          "commentary, as known at the as-at date"))
+
+def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choices, as_at: str) -> None:
+    """Two Board meetings side by side: the commitments whose status, rating or past-date flag changed."""
+    boards = load_board_dates(db_path(), revision(), as_at)
+    st.header("What changed between two Board meetings")
+    if len(boards) < 2:
+        st.caption("Fewer than two Board meetings are recorded by this date.")
+        return
+    columns = st.columns(2)
+    earlier = columns[0].selectbox("From the Board of", boards, index=len(boards) - 2, key=f"{KEY}board_from",
+                                   format_func=format_date)
+    later = columns[1].selectbox("To the Board of", boards, index=len(boards) - 1, key=f"{KEY}board_to",
+                                 format_func=format_date)
+    if earlier == later:
+        st.info("Choose two different Board meetings.")
+        return
+    earlier, later = sorted((earlier, later))
+    filters = {k: list(v) for k, v in state.filters.items()}
+    changes = load_status_changes(db_path(), revision(), earlier, later, json.dumps(filters, sort_keys=True))
+    words = explore.describe_filters(state, choices)
+    if changes.empty:
+        st.markdown(f"No commitment changed status or rating, or passed its date, between the Boards of "
+                    f"{format_date(earlier)} and {format_date(later)} ({md(words)}).")
+        return
+    became = int((changes[f"{timescales.PAST_DATE_COLUMN} at {later}"] == explore.OVERDUE).sum()
+                 - (changes[f"{timescales.PAST_DATE_COLUMN} at {earlier}"] == explore.OVERDUE).sum())
+    completed = int(((changes[f"Status at {later}"] == "complete")
+                     & (changes[f"Status at {earlier}"] != "complete")).sum())
+    overdue = (f"{became:,} more past their date" if became > 0 else f"{-became:,} fewer past their date"
+               if became < 0 else "as many past their date as before")
+    st.markdown(f"**{len(changes):,} commitment{'s' if len(changes) != 1 else ''} changed** between the Boards of "
+                f"{format_date(earlier)} and {format_date(later)}: {completed:,} completed; {overdue}.")
+    table_ui(changes.head(ROWS_SHOWN))
+    download_ui(changes, f"commitment-changes-{earlier}-to-{later}.csv", label="Download the changes (CSV)",
+                   key="explore-changes-download",
+                   meta=_meta(f"Commitments that changed between the Boards of {earlier} and {later}", later, words,
+                              description="Status, rating and whether past its date at each Board, each as known "
+                                          "on its date"))
+
+
 # -- saved views -------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -250,20 +381,29 @@ def load_views(path: str, rev: int) -> pd.DataFrame:
 
 
 def _open_view(name: str, state_json: str) -> None:
-    """Point the URL at a saved view; the next run follows it like any link."""
-    try:
-        params = json.loads(state_json)
-    except json.JSONDecodeError:
-        params = {}
-    params = params if isinstance(params, dict) else {}
-    params.pop(AS_AT_KEY, None)
+    """Point the URL at a saved view, and the sidebar at its as-at date if it kept one; the next run follows."""
+    params = _loaded(state_json)
+    kept = params.pop(AS_AT_KEY, None)
+    day = None
+    if isinstance(kept, str):
+        try:
+            day = dt.date.fromisoformat(kept)
+        except ValueError:
+            day = None
     for key in list(st.query_params):
-        if key != AS_AT_KEY:
+        if key not in (AS_AT_KEY, QUERY_KEY):
             del st.query_params[key]
     for key, value in params.items():
         st.query_params[key] = value
     st.session_state[_WRITTEN] = None
-    st.session_state[_FLASH] = ("success", f"Opened the view “{name}”.")
+    if day is not None:
+        # The sidebar's date widget is bound to the URL; both are set so that it shows the view's date.
+        st.session_state[AS_AT_KEY] = day
+        st.query_params[AS_AT_KEY] = day.isoformat()
+        st.session_state[_FLASH] = ("success", f"Opened the view “{name}” at its saved as-at date, "
+                                               f"{format_date(day.isoformat())}: the sidebar's date is set to it.")
+    else:
+        st.session_state[_FLASH] = ("success", f"Opened the view “{name}”: it follows the sidebar's as-at date.")
 
 
 def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) -> None:
@@ -283,9 +423,13 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
                 saved = explore.from_query_params(_loaded(row.state), choices)
                 described[row.name] = explore.describe(saved, choices)
             name = st.selectbox("Saved view", list(views["name"]), key=f"{KEY}view",
-                                help="A saved view opens at the as-at date chosen in the sidebar.")
+                                help="A view saved with its as-at date opens at that date (the sidebar moves to "
+                                     "it); one saved to follow the sidebar opens at the sidebar's date.")
             row = views[views["name"] == name].iloc[0]
-            st.caption(f"{md(described[name])}. Saved by {md(row['created_by'])} on "
+            kept = _loaded(row["state"]).get(AS_AT_KEY)
+            when = (f"Keeps its as-at date, {format_date(kept)}." if isinstance(kept, str) and kept else
+                    "Follows the sidebar's as-at date.")
+            st.caption(f"{md(described[name])}. {when} Saved by {md(row['created_by'])} on "
                        f"{format_date(row['created_at'])}.")
             buttons = st.columns(2)
             buttons[0].button("Open this view", key=f"{KEY}open", on_click=_open_view, args=(name, row["state"]),
@@ -301,11 +445,18 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
             st.markdown("**Save this view**")
             st.caption(md(explore.describe(state, choices)))
             name = st.text_input("Name", max_chars=explore.VIEW_NAME_MAX, key=f"{KEY}view_name",
-                                 help="Up to 80 characters. The view is saved without its as-at date.")
+                                 help="Up to 80 characters.")
+            dated = format_date(state.as_at) if state.as_at else "today's"
+            keep = st.radio("As-at date", [True, False], key=f"{KEY}keep_date", horizontal=True,
+                            format_func=lambda k: f"Keep this date ({dated})" if k else "Follow the sidebar's date",
+                            help="Kept, the view always shows the same numbers; following, it shows the figures "
+                                 "as known at whatever date the sidebar is set to.")
             overwrite = st.checkbox("Replace a view with the same name", key=f"{KEY}overwrite")
             if st.form_submit_button("Save view", icon=":material/bookmark_add:"):
-                _write_view(lambda db: explore.save_view(db, name, state, user, overwrite=overwrite),
-                            f"Saved the view “{name.strip()}”.")
+                words = f"at {dated}" if keep else "following the sidebar's date"
+                _write_view(lambda db: explore.save_view(db, name, state, user, overwrite=overwrite,
+                                                         keep_date=keep),
+                            f"Saved the view “{name.strip()}”, {words}.")
 
 
 def _loaded(text: str) -> dict:
@@ -332,10 +483,69 @@ def _write_view(write, success: str) -> None:
 
 # -- the SQL box -------------------------------------------------------------------------------
 
+# The URL key that opens a saved query in the SQL box: explore?query=Commitment%20status%20as%20at%20a%20date
+QUERY_KEY = "query"
+_QUERY_OPENED = "_explore_query_opened"
+_SQL_CHART = {"x": f"{KEY}sql_x", "y": f"{KEY}sql_y", "series": f"{KEY}sql_series"}
+NO_SERIES = "(none)"
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_schema(path: str, rev: int) -> list:
     """Tables and their columns, for beside the SQL box."""
     return sqlbox.schema(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_queries(path: str, rev: int) -> list[saved_queries.SavedQuery]:
+    """The ready-made and saved queries."""
+    with _reading(path) as conn:
+        return saved_queries.list_queries(conn)
+
+
+def _run_sql(sql: str, name: str | None) -> None:
+    """Run SQL through the read-only runner (its rules, time limit and row cap) and keep the outcome."""
+    settings = app_settings()
+    try:
+        result = sqlbox.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
+                                  row_cap=settings.sql_row_cap)
+        st.session_state[_SQL_RESULT] = ("ok", result, name)
+    except sqlbox.QueryRefused as refused:
+        st.session_state[_SQL_RESULT] = ("refused", str(refused), name)
+
+
+def _open_query(query: saved_queries.SavedQuery) -> None:
+    """Put QUERY's SQL and chart settings in the box, name it in the URL, and run it."""
+    st.session_state[_SQL] = query.sql
+    for part, key in _SQL_CHART.items():
+        st.session_state[key] = getattr(query.chart, part) or (NO_SERIES if part == "series" else None)
+    st.session_state[_QUERY_OPENED] = query.name
+    st.session_state[f"{KEY}query_name"] = "" if query.ready_made else query.name
+    st.query_params[QUERY_KEY] = query.name
+    _run_sql(query.sql, query.name)
+
+
+def _query_chosen() -> None:
+    chosen = st.session_state.get(f"{KEY}saved_query")
+    queries_ = {q.name: q for q in load_queries(db_path(), revision())}
+    if chosen in queries_:
+        _open_query(queries_[chosen])
+
+
+def _follow_query_link() -> None:
+    """A link naming a saved query (?query=…) opens it once, as the selector would."""
+    asked = st.query_params.get(QUERY_KEY)
+    if not asked or st.session_state.get(_QUERY_OPENED) == asked:
+        return
+    st.session_state[_QUERY_OPENED] = asked
+    with _reading(db_path()) as conn:
+        try:
+            query = saved_queries.load_query(conn, asked)
+        except saved_queries.QueryError as error:
+            st.session_state[_SQL_RESULT] = ("refused", str(error), None)
+            return
+    st.session_state[f"{KEY}saved_query"] = query.name
+    _open_query(query)
 
 
 def _example_chosen() -> None:
@@ -346,51 +556,127 @@ def _example_chosen() -> None:
 
 
 def sql_box_ui() -> None:
-    """Read-only SQL for editors: a text area, the schema and examples beside it, results with a download."""
+    """Read-only SQL for editors: saved and ready-made queries, the schema, results as a table and a chart."""
     user = current_user()
     if not user.can_edit:  # the page hides the box too; the runner is read-only whoever calls it
         st.info("The SQL box is for editors only.")
         return
     settings = app_settings()
+    _follow_query_link()
     st.warning(SQL_WARNING, icon=":material/warning:")
     left, right = st.columns([3, 2])
+    queries_ = load_queries(db_path(), revision())
     with right:
-        st.selectbox("Start from an example", [name for name, _ in sqlbox.EXAMPLE_QUERIES], index=None,
-                     key=f"{KEY}example", on_change=_example_chosen, placeholder="Choose a question")
+        names = [q.name for q in queries_]
+        st.selectbox("Open a saved or ready-made query", names, index=None, key=f"{KEY}saved_query",
+                     on_change=_query_chosen, placeholder="Choose a query",
+                     format_func=lambda n: n + (" (ready-made)" if any(q.name == n and q.ready_made
+                                                                       for q in queries_) else ""),
+                     help="Opening a query puts it in the box, runs it and names it in the address bar, "
+                          "so the link opens it for a colleague.")
         with st.expander("Tables and their columns", icon=":material/table_chart:"):
             for table, columns in load_schema(db_path(), revision()):
                 st.markdown(f"**{md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
-    with left:
-        with st.form(f"{KEY}sql_form", border=False):
-            sql = st.text_area("SQL (one SELECT statement; read only)", key=_SQL, height=220,
-                               placeholder="SELECT grade, SUM(value) FROM observations WHERE indicator = 'members' …")
-            st.caption(f"Stops after {settings.sql_time_limit_s:g} s and returns at most {settings.sql_row_cap:,} "
-                       "rows. Writing, ATTACH, PRAGMA changes and extensions are refused.")
-            if st.form_submit_button("Run query", icon=":material/play_arrow:", type="primary"):
-                try:
-                    result = sqlbox.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
-                                              row_cap=settings.sql_row_cap)
-                    st.session_state[_SQL_RESULT] = ("ok", result)
-                except sqlbox.QueryRefused as refused:
-                    st.session_state[_SQL_RESULT] = ("refused", str(refused))
-        _sql_result_ui(st.session_state.get(_SQL_RESULT))
+    with left, st.form(f"{KEY}sql_form", border=False):
+        sql = st.text_area("SQL (one SELECT statement; read only)", key=_SQL, height=220,
+                           placeholder="SELECT grade, SUM(value) FROM observations WHERE indicator = 'members' …")
+        st.caption(f"Stops after {settings.sql_time_limit_s:g} s and returns at most {settings.sql_row_cap:,} "
+                   "rows. Writing, ATTACH, PRAGMA changes and extensions are refused.")
+        if st.form_submit_button("Run query", icon=":material/play_arrow:", type="primary"):
+            opened = st.session_state.get(_QUERY_OPENED)
+            named = next((q.name for q in queries_ if q.name == opened and q.sql == sql), None)
+            if named is None and QUERY_KEY in st.query_params:
+                del st.query_params[QUERY_KEY]
+            _run_sql(sql, named)
+    _sql_result_ui(st.session_state.get(_SQL_RESULT), user)
 
 
-def _sql_result_ui(outcome: tuple | None) -> None:
-    """The last query's rows (or why it was refused), with a CSV download."""
+def _sql_result_ui(outcome: tuple | None, user) -> None:
+    """The last query's rows (or why it was refused), a chart of them, downloads, and saving the query."""
     if outcome is None:
         return
-    kind, value = outcome
+    kind, value, name = outcome
     if kind == "refused":
         st.error(f"Query not run: {md(value)}", icon=":material/block:")
         return
-    rows = len(value.frame)
-    st.markdown(f"{rows:,} row{'s' if rows != 1 else ''} in {value.elapsed:.2f} s."
+    frame = whole_numbers(value.frame)  # counts stored as REAL read as '403', not '403.0'
+    rows = len(frame)
+    st.markdown((f"**{md(name)}**: " if name else "") + f"{rows:,} row{'s' if rows != 1 else ''} in "
+                f"{value.elapsed:.2f} s."
                 + (f" **Only the first {rows:,} are shown**: the result is capped at "
                    f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
                    if getattr(value, "cut_by", "") == "bytes"
                    else f" **Only the first {rows:,} are shown**: narrow the query or add a LIMIT." if value.truncated
                    else ""))
     # A data grid, not a static table: a result can have thousands of rows.
-    st.dataframe(value.frame, hide_index=True)
-    download_ui(value.frame, "query.csv", label="Download the result (CSV)", key="explore-sql-download")
+    st.dataframe(frame, hide_index=True)
+    title = name or "SQL box query result"
+    meta = downloads.TableMeta(
+        title=title, as_at=None, filters="as written in the query",
+        source="The dashboard's database, read through the SQL box",
+        illustrative=bool(basics()["illustrative"]),
+        suppression="NOT suppressed: the SQL box reads the database as it is, so small counts of people are "
+                    "not hidden. For the GSE team only.",
+        notes=("Only the first rows are included: the query returned more than the row cap.",)
+        if value.truncated else ())
+    download_ui(frame, f"{downloads.file_stem(title)}.csv", label="Download the result (CSV)",
+                   key="explore-sql-download", meta=meta)
+    columns = [str(c) for c in frame.columns]
+    if rows and len(columns) >= 2:
+        st.subheader("Chart the result")
+        for key in _SQL_CHART.values():
+            if st.session_state.get(key) not in (*columns, NO_SERIES):
+                st.session_state.pop(key, None)
+        picks = st.columns(3)
+        x = picks[0].selectbox("Along the x axis", columns, index=None, key=_SQL_CHART["x"], placeholder="Choose")
+        y = picks[1].selectbox("Values", columns, index=None, key=_SQL_CHART["y"], placeholder="Choose a number")
+        series = picks[2].selectbox("One line or colour per", [NO_SERIES, *columns], key=_SQL_CHART["series"])
+        spec = saved_queries.ChartSpec(x=x, y=y, series=None if series == NO_SERIES else series)
+        if x and y:
+            problem = saved_queries.chart_problem(frame, spec)
+            if problem:
+                st.info(md(problem), icon=":material/info:")
+            else:
+                chart = saved_queries.chart_result(frame, spec, title=title, source="SQL box query (not suppressed)")
+                chart_ui(chart, key="explore-sql-chart")
+    else:
+        spec = saved_queries.ChartSpec()
+    if user.can_edit:
+        _save_query_ui(spec)
+
+
+def _save_query_ui(spec: saved_queries.ChartSpec) -> None:
+    """Save the SQL in the box, with the chart chosen, under a name; show the link that opens it."""
+    opened = st.session_state.get(_QUERY_OPENED)
+    if opened and st.query_params.get(QUERY_KEY) == opened:
+        base = st.context.url
+        link = f"{base.rsplit('/', 1)[0]}/explore?{urlencode({QUERY_KEY: opened})}" if base else \
+            f"explore?{urlencode({QUERY_KEY: opened})}"
+        st.markdown("**Link to this query** (it runs when opened, for editors):")
+        st.code(link, language=None, wrap_lines=True)
+    with st.form(f"{KEY}save_query", border=True):
+        st.markdown("**Save this query**, with the chart chosen above")
+        name = st.text_input("Name", max_chars=saved_queries.NAME_MAX, key=f"{KEY}query_name")
+        overwrite = st.checkbox("Replace a query with the same name", key=f"{KEY}query_overwrite")
+        if st.form_submit_button("Save query", icon=":material/bookmark_add:"):
+            sql = st.session_state.get(_SQL, "")
+            user = current_user()
+
+            def write(db):
+                return saved_queries.save_query(db, name, sql, spec, user, overwrite=overwrite)
+
+            database = store.connect(db_path())
+            try:
+                stored = write(database)
+            except (saved_queries.QueryError, PermissionDenied) as error:
+                st.error(md(str(error)))
+                return
+            finally:
+                database.close()
+            st.session_state[_QUERY_OPENED] = stored
+            st.query_params[QUERY_KEY] = stored
+            st.session_state[_FLASH_SQL] = f"Saved the query “{stored}”."
+            st.rerun()
+    flash = st.session_state.pop(_FLASH_SQL, None)
+    if flash:
+        st.success(md(flash))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from .. import accessibility, official_figures, text_rules
+from .. import accessibility, disclosure, downloads, official_figures, text_rules
 from ..charts import PLOTLY_CONFIG, Chart
 from ..charts import as_shown as as_shown_figure
-from ..exports import csv_bytes
 from ..safe_text import md
 from ..tables import (
     as_shown,
@@ -18,7 +18,7 @@ from ..tables import (
     format_date,
 )
 from ..vocabulary import LAUNCH
-from .session import AS_AT_KEY, basics, current_user
+from .session import AS_AT_KEY, basics, current_as_at, current_user, settings
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 
@@ -113,7 +113,10 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     with st.expander("Chart as a table, and a text description"):
         st.markdown(md(chart.alt_text))
         table_ui(chart.table)
-        download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download")
+        download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download",
+                    meta=downloads.TableMeta(title=chart.title, description=chart.subtitle, source=chart.source,
+                                             as_at=current_as_at(), illustrative=bool(basics()["illustrative"]),
+                                             notes=(chart.note,) if chart.note else ()))
 
 
 def table_ui(frame: pd.DataFrame) -> None:
@@ -125,10 +128,45 @@ def table_ui(frame: pd.DataFrame) -> None:
     st.table(shown, hide_index=True)
 
 
-def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (CSV)", key: str | None = None) -> None:
-    """A CSV download of FRAME, safe to open in Excel."""
-    st.download_button(label, data=csv_bytes(as_shown(frame)), file_name=file_name, mime="text/csv",
-                       key=key or file_name, on_click="ignore", icon=":material/download:")
+def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (CSV)", key: str | None = None,
+                meta: downloads.TableMeta | None = None) -> None:
+    """FRAME to download, saying what it is: CSV led by its metadata, and .xlsx and .ods in the GSS form.
+
+    META (title, as-at date, filters, source, notes) defaults to one made from the file name,
+    the sidebar's as-at date and whether the data is illustrative; a [c] in the table adds
+    the suppression note. The spreadsheets are made only when asked for.
+    """
+    frame = as_shown(frame)  # numbers no more precise than the screen shows, in every format
+    meta = meta or default_meta(frame, file_name)
+    if meta.suppression is None and frame.isin([disclosure.CONFIDENTIAL]).to_numpy().any():
+        meta = dataclasses.replace(meta, suppression=f"[c]: hidden to protect individuals: fewer than "
+                                                     f"{settings().suppression_threshold} people, or a figure that "
+                                                     "would let a small number be worked out.")
+    key = key or file_name
+    stem = file_name.rsplit(".", 1)[0]
+    base = label.removesuffix(" (CSV)")
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(label, data=downloads.csv_bytes(frame, meta), file_name=file_name, mime="text/csv",
+                           key=key, on_click="ignore", icon=":material/download:",
+                           help="CSV: the first lines, starting '#', say what the table is.")
+        st.download_button(f"{base} (Excel)", data=lambda: downloads.xlsx_bytes(frame, meta),
+                           file_name=f"{stem}.xlsx", mime=downloads.XLSX_MIME, key=f"{key}-xlsx",
+                           on_click="ignore", icon=":material/download:",
+                           help="A workbook with a cover sheet, contents, notes and the table.")
+        st.download_button(f"{base} (OpenDocument)", data=lambda: downloads.ods_bytes(frame, meta),
+                           file_name=f"{stem}.ods", mime=downloads.ODS_MIME, key=f"{key}-ods",
+                           on_click="ignore", icon=":material/download:",
+                           help="The same workbook in the open format (LibreOffice, Google Sheets, Excel).")
+
+
+def default_meta(frame: pd.DataFrame, file_name: str) -> downloads.TableMeta:
+    """What a download is, when its page says no more: a title from FILE_NAME, the as-at date, the illustrative flag."""
+    stem = file_name.rsplit(".", 1)[0]
+    as_at = current_as_at()
+    words = stem.replace(f"-{as_at}", "").replace("-", " ").strip()
+    return downloads.TableMeta(title=words[:1].upper() + words[1:] if words else "Table", as_at=as_at,
+                               source=f"{downloads.PRODUCER}: the GSE team's records and published statistics",
+                               illustrative=bool(basics()["illustrative"]))
 
 
 def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
