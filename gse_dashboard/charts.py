@@ -572,11 +572,16 @@ def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: 
     x_values = [str(v) for v in frame.index]
     for position, column in enumerate(columns):
         row, col = position // PANEL_COLUMNS + 1, position % PANEL_COLUMNS + 1
+        # The other series as one grey trace, broken between series: one trace, not one each, per panel.
+        xs, ys = [], []
         for other in columns:
             if other != column and frame[other].notna().any():
-                figure.add_trace(go.Scatter(x=x_values, y=frame[other], mode="lines", hoverinfo="skip",
-                                            line={"color": CONTEXT_GREY, "width": 1}, showlegend=False),
-                                 row=row, col=col)
+                xs += [*x_values, None]
+                ys += [*frame[other].tolist(), None]
+        if xs:
+            figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", connectgaps=False,
+                                        line={"color": CONTEXT_GREY, "width": 1}, showlegend=False),
+                             row=row, col=col)
         figure.add_trace(go.Scatter(
             x=x_values, y=frame[column], mode="lines+markers", name=plotly_text(column, LABEL_MAX),
             line={"color": PALETTE[0], "width": 3}, marker={"size": 5, "color": PALETTE[0]},

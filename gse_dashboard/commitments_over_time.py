@@ -74,21 +74,20 @@ def time_points(conn: sqlite3.Connection, kind: str, as_at: str, *, start: str |
     return [d for d in dates if (start is None or d >= start) and (end is None or d <= end) and d <= as_at]
 
 
-def commitment_rows(conn: sqlite3.Connection, as_at: str, *, filters: Mapping[str, Sequence] | None = None,
-                    due_from: str | None = None, due_to: str | None = None) -> pd.DataFrame:
-    """Every commitment within FILTERS as known at AS_AT: ref, summary, owner, due date, status, ratings, commentary.
+def _flagged(frame: pd.DataFrame, as_at: str | pd.Series) -> pd.DataFrame:
+    """STATUS rows (queries.commitment_status) with rating and overdue as Explore counts them, at AS_AT.
 
-    FILTERS may name workstream (numbers), horizon, status, rating (the Board's where given,
-    else the owner's, else 'Not rated') and overdue ('past its date' or 'not past its date'), each a list of
-    values to keep; DUE_FROM and DUE_TO limit the due dates. Ordered by workstream, horizon, number.
+    AS_AT is a date, or a column of dates, one per row, for rows taken at several dates.
     """
-    frame = timescales.with_date_texts(metrics.with_flags(queries.commitment_status(conn, as_at), as_at))
-    frame = frame.rename(columns={"rating": "progress_rating"})
+    frame = metrics.with_flags(frame, as_at).rename(columns={"rating": "progress_rating"})
     frame["rating"] = frame["effective_rating"].fillna(NOT_RATED)
     frame["overdue"] = frame["overdue"].map({True: OVERDUE, False: NOT_OVERDUE})
-    frame["workstream_label"] = [workstream_label(n, name) for n, name in
-                                 zip(frame["workstream"], frame["workstream_name"])]
-    frame["commentary"] = frame["commentary"].fillna("")
+    return frame
+
+
+def _within(frame: pd.DataFrame, filters: Mapping[str, Sequence] | None, due_from: str | None,
+            due_to: str | None) -> pd.DataFrame:
+    """The rows of FRAME within FILTERS and the due-date range."""
     keep = pd.Series(True, index=frame.index)
     for name, values in (filters or {}).items():
         if values and name in DIMENSIONS:
@@ -99,6 +98,21 @@ def commitment_rows(conn: sqlite3.Connection, as_at: str, *, filters: Mapping[st
     if due_to:
         keep &= frame["due_date"] <= due_to
     return frame[keep].reset_index(drop=True)
+
+
+def commitment_rows(conn: sqlite3.Connection, as_at: str, *, filters: Mapping[str, Sequence] | None = None,
+                    due_from: str | None = None, due_to: str | None = None) -> pd.DataFrame:
+    """Every commitment within FILTERS as known at AS_AT: ref, summary, owner, due date, status, ratings, commentary.
+
+    FILTERS may name workstream (numbers), horizon, status, rating (the Board's where given,
+    else the owner's, else 'Not rated') and overdue ('past its date' or 'not past its date'), each a list of
+    values to keep; DUE_FROM and DUE_TO limit the due dates. Ordered by workstream, horizon, number.
+    """
+    frame = timescales.with_date_texts(_flagged(queries.commitment_status(conn, as_at), as_at))
+    frame["workstream_label"] = [workstream_label(n, name) for n, name in
+                                 zip(frame["workstream"], frame["workstream_name"])]
+    frame["commentary"] = frame["commentary"].fillna("")
+    return _within(frame, filters, due_from, due_to)
 
 
 def shown_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -120,36 +134,33 @@ def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: st
     """
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"commitments cannot be grouped by {by!r} over time")
-    parts = []
     dates = time_points(conn, kind, as_at, start=start, end=end)
-    for date in dates:
-        rows = commitment_rows(conn, date, filters=filters, due_from=due_from, due_to=due_to)
-        if rows.empty:
-            parts.append(pd.DataFrame({kind: [date], "commitments": [0], "illustrative": [0]}) if not by else None)
-            continue
-        keys = [by, "workstream_name"] if by == "workstream" else [by] if by else []
-        if keys:
-            counted = rows.groupby(keys, sort=False).agg(commitments=("ref", "size"),
-                                                         illustrative=("illustrative", "max")).reset_index()
-        else:
-            counted = pd.DataFrame({"commitments": [len(rows)], "illustrative": [rows["illustrative"].max()]})
-        counted.insert(0, kind, date)
-        parts.append(counted)
-    columns = [kind, *([by] if by else []), *(["workstream_name"] if by == "workstream" else []),
-               "commitments", "illustrative"]
-    parts = [part for part in parts if part is not None]
-    if not parts:
+    keys = [by] if by else []
+    columns = [kind, *keys, *(["workstream_name"] if by == "workstream" else []), "commitments", "illustrative"]
+    if not dates:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat(parts, ignore_index=True)[columns]
+    # The brief status at each date (no descriptions or commentary), filtered, then counted once.
+    every = pd.concat([queries.commitment_status(conn, date, brief=True).assign(**{kind: date}) for date in dates],
+                      ignore_index=True)
+    # Flagged once for every date: each row is judged against its own date (the rule takes a column).
+    every = _within(_flagged(every, every[kind]), filters, due_from, due_to)
+    counted = every.groupby([kind, *keys], sort=False).size().rename("commitments").reset_index()
     if by:
         # Every date with every value seen at any date: a zero is a figure, not a gap in the line.
-        keys = [by, "workstream_name"] if by == "workstream" else [by]
-        values = frame[keys].drop_duplicates()
-        grid = pd.DataFrame({kind: dates}).merge(values, how="cross")
-        frame = grid.merge(frame, on=[kind, *keys], how="left").fillna({"commitments": 0, "illustrative": 0})
+        grid = pd.DataFrame({kind: dates}).merge(counted[[by]].drop_duplicates(), how="cross")
+    else:
+        grid = pd.DataFrame({kind: dates})
+    frame = grid.merge(counted, on=[kind, *keys], how="left").fillna({"commitments": 0})
+    if by == "workstream":
+        names = dict(conn.execute("SELECT number, name FROM workstreams").fetchall())
+        frame["workstream_name"] = frame["workstream"].map(names)
+    # Whether any figure rests on illustrative history: the same for every date, so asked once.
+    illustrative = conn.execute(
+        "SELECT MAX(illustrative) FROM progress_updates WHERE as_of <= ? AND recorded_at <= ?",
+        [dates[-1], f"{dates[-1]}T23:59:59"]).fetchone()[0] or 0
+    frame["illustrative"] = int(illustrative)
     frame["commitments"] = frame["commitments"].astype("int64")
-    frame["illustrative"] = frame["illustrative"].astype("int64")
-    return frame
+    return frame[columns]
 
 
 def status_changes(conn: sqlite3.Connection, earlier: str, later: str, *,
