@@ -39,6 +39,10 @@ def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> 
     memory; and protected once per content of its cells whatever the key (protect_cached).
     """
     key = (_database_file(conn), _revision(conn), as_at, period, threshold)
+    if key[0].startswith("memory:"):
+        # An in-memory database has no name, and id(conn) is reused once a connection is gone:
+        # a key from it could find another database's table. Protected afresh (protect_cached).
+        return protection.protect_cached(cells(conn, as_at, period), threshold)
     found = _TABLES.get(key)
     if found is None:
         found = protection.protect_cached(cells(conn, as_at, period), threshold)
