@@ -2,20 +2,20 @@
 
 Everything comes from the as-at queries, so a pack is what was known at the end of its date:
 a correction recorded later leaves it unchanged, and building it twice gives the same
-content. This module decides what goes in, as sections of blocks (text, facts, tables,
-charts) built from the pages' own queries, tables and chart builders; documents.py writes
-them out as PDF, PowerPoint or Word.
+content. It reads the pages' own views (views.board_pack: the Overview, Workstreams, Membership
+and Diversity views at the date), so a page and the pack cannot disagree, and decides what goes
+in, as sections of blocks (text, facts, tables, charts) built with the pages' tables and chart
+builders; the documents package writes them out as PDF, PowerPoint or Word.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, official_figures, published, queries, tables, text_rules, timescales
+from . import charts, disclosure, metrics, official_figures, published, tables, text_rules, timescales
 from . import db as store
 from .config import load_settings
 from .documents import (
@@ -38,7 +38,9 @@ from .documents import (
     print_pdf,
     size_figures,
 )
-from .vocabulary import LAUNCH_DATE, OFF_TRACK_RATINGS, RATINGS, STATUSES, STRATEGY_END
+from .views import BoardPack
+from .views import board_pack as board_pack_view
+from .vocabulary import LAUNCH_DATE, OFF_TRACK_RATINGS, RATINGS, STATUSES
 
 PACK_FORMATS = ("pdf", "pptx")
 # "Due" on a workstream page: falling due in about the next six months, i.e. by the Board
@@ -61,107 +63,13 @@ ASPIRATION_CHARS = 320
 
 # -- what was known at the as-at date ---------------------------------------------------------
 
-@dataclass
-class Snapshot:
-    """Everything a pack or brief shows, read once through the as-at queries."""
-
-    as_at: str
-    threshold: int
-    meeting: str | None
-    previous: str | None
-    illustrative: bool
-    workstreams: pd.DataFrame
-    status: pd.DataFrame
-    summary: pd.DataFrame
-    summary_before: pd.DataFrame | None
-    headline: dict
-    headline_before: dict | None
-    changes: pd.DataFrame | None
-    trajectory: pd.DataFrame
-    members: pd.DataFrame
-    scs: pd.DataFrame
-    members_target: pd.DataFrame
-    by_workstream: dict[int, dict]
-    membership: dict
-    diversity: dict
-    # The published Civil Service Statistics: the profession's headcount and diversity since 2015.
-    headcount: official_figures.Headcount | None = None
-    story: official_figures.DiversityStory | None = None
-
-
-def snapshot(conn, as_at: str, threshold: int) -> Snapshot:
-    """Read what the pack needs as known at AS_AT, through the same queries the pages use."""
-    ws = queries.workstreams(conn)
-    status = metrics.with_flags(queries.commitment_status(conn, as_at), as_at)
-    previous = queries.previous_board_date(conn, as_at)
-    before = queries.commitment_status(conn, previous) if previous else None
-    meetings = queries.board_meetings(conn, as_at)
-    meeting = meetings.loc[meetings["date"] == as_at, "title"]
-    updates = queries.known_updates(conn, as_at)
-    by_workstream = {}
-    end = max(as_at, STRATEGY_END)
-    for number in ws["number"]:
-        own = status[status["workstream"] == number]
-        own_updates = updates[updates["workstream"] == number]
-        definitions = queries.indicators(conn, workstream=int(number))
-        definitions = definitions[definitions["category"] == "workstream"]
-        by_workstream[int(number)] = {
-            "status": own,
-            "trajectory": metrics.trajectory(own, own_updates, metrics.timeline_dates(LAUNCH_DATE, end),
-                                             as_at),
-            "indicators": definitions,
-            "indicator_data": {row.code: (queries.observation_series(conn, row.code, as_at, population="GSE"),
-                                          queries.targets(conn, row.code, as_at))
-                               for row in definitions.itertuples()},
-        }
-    # Every people count from the protected table of the latest complete period (published.py).
-    period = published.latest_period(conn, as_at)
-    membership = {"period": period, "by_grade": None, "by_grade_total": None, "crosstab": None}
-    if period:
-        membership["by_grade"] = published.line(conn, as_at, period, threshold, "grade", {})
-        membership["by_grade_total"] = published.line_total(conn, as_at, period, threshold, {})
-        membership["crosstab"] = published.crosstab(conn, as_at, period, threshold, "department", "grade", {})
-    series = queries.diversity_series(conn, as_at)
-    definitions = queries.indicators(conn, category="diversity")
-    diversity = {
-        "series": series,
-        "gaps": metrics.benchmark_gaps(series),
-        "definitions": definitions,
-        "breakdowns": {(code, by): queries.diversity_breakdown(conn, code, as_at, by)
-                       for code in definitions["code"] for by in ("grade", "department")},
-    }
-    return Snapshot(
-        as_at=as_at,
-        threshold=threshold,
-        meeting=meeting.iloc[0] if not meeting.empty else None,
-        previous=previous,
-        illustrative=queries.illustrative_in_use(conn),
-        workstreams=ws,
-        status=status,
-        summary=metrics.workstream_summary(status, ws, as_at),
-        summary_before=metrics.workstream_summary(before, ws, previous) if before is not None else None,
-        headline=metrics.headline(status, as_at),
-        headline_before=metrics.headline(before, previous) if before is not None else None,
-        changes=metrics.changes_between(before, status, previous, as_at) if before is not None else None,
-        trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(LAUNCH_DATE, as_at), as_at),
-        members=published.series(conn, as_at, threshold),
-        scs=published.series(conn, as_at, threshold, grade="SCS"),
-        members_target=queries.targets(conn, "members", as_at),
-        by_workstream=by_workstream,
-        membership=membership,
-        diversity=diversity,
-        headcount=official_figures.headcount(conn, as_at, load_settings().profession, threshold),
-        story=official_figures.diversity_story(conn, as_at, threshold),
-    )
-
-
-def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None) -> Snapshot:
-    """Open DB_PATH read-only and take the snapshot at AS_AT (the threshold from the settings by default)."""
+def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None) -> BoardPack:
+    """Open DB_PATH read-only and read views.board_pack at AS_AT (the threshold from the settings by default)."""
     check_as_at(as_at)
     threshold = load_settings().suppression_threshold if threshold is None else threshold
     database = store.connect(db_path, readonly=True)
     try:
-        return snapshot(database.conn, as_at, threshold)
+        return board_pack_view(database.conn, as_at, threshold, load_settings().profession)
     finally:
         database.close()
 
@@ -305,12 +213,12 @@ def _table(frame: pd.DataFrame, caption: str, note: str = "") -> Table:
 
 # -- the Board pack's sections ------------------------------------------------------------------
 
-def _as_at_words(snap: Snapshot) -> str:
+def _as_at_words(snap: BoardPack) -> str:
     words = f"as at {tables.format_date(snap.as_at)}"
     return words + (f" ({snap.meeting})" if snap.meeting else "")
 
 
-def illustrative_line(snap: Snapshot) -> str:
+def illustrative_line(snap: BoardPack) -> str:
     """The warning printed on the cover when the database holds illustrative figures."""
     if not snap.illustrative:
         return ""
@@ -325,7 +233,7 @@ def _generated_words(generated_at: dt.datetime | None) -> str:
     return f"Generated on {moment.day} {moment.strftime('%B %Y at %H:%M')} UTC"
 
 
-def _headcount_fact(snap: Snapshot) -> tuple[str, str] | None:
+def _headcount_fact(snap: BoardPack) -> tuple[str, str] | None:
     """The published headcount of the profession's posts, as a fact beside (never added to) registered members."""
     data = snap.headcount
     if data is None or data.empty:
@@ -337,7 +245,7 @@ def _headcount_fact(snap: Snapshot) -> tuple[str, str] | None:
     return (f"In {load_settings().profession} posts", text)
 
 
-def _headcount_blocks(snap: Snapshot) -> list:
+def _headcount_blocks(snap: BoardPack) -> list:
     """The published headcount by year and grade, with its source (the Membership page's tables)."""
     data = snap.headcount
     if data is None or data.empty:
@@ -355,7 +263,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(lambda v: v if isinstance(v, str) else tables.format_cell(v))
 
 
-def _story_block(snap: Snapshot):
+def _story_block(snap: BoardPack):
     """Each characteristic against the Civil Service from 2015 to the latest published year."""
     story = snap.story
     if story is None or story.empty:
@@ -365,7 +273,7 @@ def _story_block(snap: Snapshot):
                   + official_figures.source_note(story.sources))
 
 
-def board_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
+def board_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
     """The pack's cover."""
     lines = [f"Delivery of the GSE Strategy {_as_at_words(snap)}: as known at the end of that day."]
     if snap.previous:
@@ -378,7 +286,7 @@ def board_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
                  lines=lines, warning=illustrative_line(snap))
 
 
-def overview_section(snap: Snapshot) -> Section:
+def overview_section(snap: BoardPack) -> Section:
     """Headline figures and the grid of the ten workstreams."""
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
@@ -411,7 +319,7 @@ def overview_section(snap: Snapshot) -> Section:
     ])
 
 
-def changes_section(snap: Snapshot) -> Section:
+def changes_section(snap: BoardPack) -> Section:
     """What changed since the previous Board: commitments, then headline indicators."""
     section = Section("Since the last Board")
     if snap.previous is None:
@@ -432,8 +340,8 @@ def changes_section(snap: Snapshot) -> Section:
     rows = []
     named = [("GSE members", snap.members), ("SCS members", snap.scs)]
     for number, data in snap.by_workstream.items():
-        for row in data["indicators"].itertuples():
-            named.append((f"{row.name} (workstream {number})", data["indicator_data"][row.code][0]))
+        for row in data.indicators.itertuples():
+            named.append((f"{row.name} (workstream {number})", data.indicator_data[row.code][0]))
     for name, series in named:
         # A change is given only when both figures are published (published.change_since).
         value, change, period = published.change_since(series, snap.as_at, snap.previous)
@@ -456,8 +364,8 @@ def changes_section(snap: Snapshot) -> Section:
 
 def _indicator_rows(data: dict, as_at: str, previous: str | None) -> pd.DataFrame:
     rows = []
-    for row in data["indicators"].itertuples():
-        series, target = data["indicator_data"][row.code]
+    for row in data.indicators.itertuples():
+        series, target = data.indicator_data[row.code]
         value, change, period = metrics.change_since(series, as_at, previous)
         if value is None:
             rows.append({"Indicator": row.name, "Latest": disclosure.NOT_AVAILABLE, "Refers to": "",
@@ -495,11 +403,11 @@ def _indicator_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
-def workstream_section(snap: Snapshot, number: int) -> Section:
+def workstream_section(snap: BoardPack, number: int) -> Section:
     """One workstream: aspiration in brief, rating and trend, due or overdue commitments, trajectory, indicators."""
     ws = snap.workstreams[snap.workstreams["number"] == number].iloc[0]
     data = snap.by_workstream[number]
-    status = data["status"]
+    status = data.status
     headline = metrics.headline(status, snap.as_at)
     rating = metrics.workstream_rating(status) if not status.empty else None
     before = None
@@ -521,11 +429,11 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
                ("Commitments complete", complete),
                (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
     ]
-    if not data["indicators"].empty:
+    if not data.indicators.empty:
         # Its indicators as lines beside the chart (not a table under it): a workstream then fits one slide.
         blocks += [Subheading("Its indicators"), Bullets(_indicator_lines(_indicator_rows(data, snap.as_at,
                                                                                           snap.previous)))]
-    blocks.append(Figure(charts.trajectory_chart(data["trajectory"], ws["name"], snap.as_at,
+    blocks.append(Figure(charts.trajectory_chart(data.trajectory, ws["name"], snap.as_at,
                                                  tables.source_line(snap.illustrative))))
     chosen = due_or_overdue(status, snap.as_at)
     horizon = (dt.date.fromisoformat(snap.as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
@@ -547,7 +455,7 @@ def workstream_section(snap: Snapshot, number: int) -> Section:
     return Section(f"{number}. {ws['name']}", blocks)
 
 
-def membership_section(snap: Snapshot) -> Section:
+def membership_section(snap: BoardPack) -> Section:
     """Members and SCS with the target trajectory, and suppressed breakdowns by grade and department."""
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
@@ -556,34 +464,34 @@ def membership_section(snap: Snapshot) -> Section:
         Text("Registered GSE members (Civil Service Learning): real in September 2016, illustrative after unless "
              "imported; a different measure from the published headcount above.", "note"),
         Facts([("GSE members", members), ("SCS members", scs)]),
-        Figure(charts.indicator_chart(snap.members, snap.members_target, name="GSE members", unit="count",
+        Figure(charts.indicator_chart(snap.members, snap.membership.target, name="GSE members", unit="count",
                                       population="the whole profession", as_at=snap.as_at,
                                       source=tables.observation_source(snap.members))),
     ])
-    period = snap.membership["period"]
+    period = snap.membership.period
     if not period:
         section.blocks.append(Text("No breakdown of members by department or grade had been recorded by this date."))
         return section
     threshold = snap.threshold
     rule = (f"[c]: fewer than {threshold}, or hidden so that a small number cannot be worked out from the "
             "totals.")
-    total, total_hidden = snap.membership["by_grade_total"]
-    shown = tables.protected_line_table(snap.membership["by_grade"], "grade", "Grade", total, total_hidden)
+    total, total_hidden = snap.membership.breakdown_totals["grade"]
+    shown = tables.protected_line_table(snap.membership.breakdowns["grade"], "grade", "Grade", total, total_hidden)
     section.blocks.append(_table(shown, f"Members by grade, {tables.format_date(period)}", rule))
-    crosstab = tables.protected_crosstab_table(*snap.membership["crosstab"])
+    crosstab = tables.protected_crosstab_table(*snap.membership.crosstab)
     section.blocks.append(_table(crosstab, f"Members by department and grade, {tables.format_date(period)}", rule))
     return section
 
 
-def diversity_breakdowns(snap: Snapshot, by: str) -> tuple[pd.DataFrame, str]:
+def diversity_breakdowns(snap: BoardPack, by: str) -> tuple[pd.DataFrame, str]:
     """Every characteristic's share by BY side by side, each cell as the screen's table shows it.
 
     The cells come from tables.diversity_breakdown_table, so suppression is the screen's. Returns
     the table and the year it refers to.
     """
     columns, year, rates = {}, "", []
-    for row in snap.diversity["definitions"].itertuples():
-        frame = snap.diversity["breakdowns"][(row.code, by)]
+    for row in snap.diversity.definitions.itertuples():
+        frame = snap.diversity.breakdowns[(row.code, by)]
         if frame.empty:
             continue
         year = year or frame["period"].iloc[0][:4]
@@ -602,7 +510,7 @@ def diversity_breakdowns(snap: Snapshot, by: str) -> tuple[pd.DataFrame, str]:
     return combined, year
 
 
-def diversity_section(snap: Snapshot) -> Section:
+def diversity_section(snap: BoardPack) -> Section:
     """Each characteristic against the Civil Service, then breakdowns with small numbers suppressed."""
     summary = tables.diversity_summary(snap.diversity)
     section = Section("Diversity and inclusion", [
@@ -626,17 +534,17 @@ def diversity_section(snap: Snapshot) -> Section:
         section.blocks.append(Table(combined.astype(str), f"GSE members by {by}, {year}: % of those who declared",
                                     threshold_note))
     figures = []
-    for row in snap.diversity["definitions"].itertuples():
-        gaps = snap.diversity["gaps"][snap.diversity["gaps"]["indicator"] == row.code]
-        series = snap.diversity["series"][snap.diversity["series"]["indicator"] == row.code]
-        trend = metrics.gap_trend(snap.diversity["gaps"], row.code)
+    for row in snap.diversity.definitions.itertuples():
+        gaps = snap.diversity.gaps[snap.diversity.gaps["indicator"] == row.code]
+        series = snap.diversity.series[snap.diversity.series["indicator"] == row.code]
+        trend = metrics.gap_trend(snap.diversity.gaps, row.code)
         figures.append(Figure(charts.benchmark_chart(gaps, trend, name=row.name, as_at=snap.as_at,
                                                      source=tables.observation_source(series))))
     section.blocks.append(FigureRow(figures))
     return section
 
 
-def revisions(snap: Snapshot) -> list[str]:
+def revisions(snap: BoardPack) -> list[str]:
     """Every figure or update in the pack that had been revised by the as-at date, in words."""
     items = []
     for row in snap.status[snap.status["revised"].astype(bool)].itertuples():
@@ -644,10 +552,10 @@ def revisions(snap: Snapshot) -> list[str]:
                      f"{tables.format_date(row.updated_as_of)} was corrected after it was first recorded.")
     named = [("GSE members", snap.members), ("SCS members", snap.scs)]
     for data in snap.by_workstream.values():
-        for row in data["indicators"].itertuples():
-            named.append((row.name, data["indicator_data"][row.code][0]))
-    for row in snap.diversity["definitions"].itertuples():
-        series = snap.diversity["series"]
+        for row in data.indicators.itertuples():
+            named.append((row.name, data.indicator_data[row.code][0]))
+    for row in snap.diversity.definitions.itertuples():
+        series = snap.diversity.series
         for population in ("GSE", "Civil Service"):
             named.append((f"{row.name}, {population}", series[(series["indicator"] == row.code)
                                                                & (series["population"] == population)]))
@@ -658,16 +566,16 @@ def revisions(snap: Snapshot) -> list[str]:
     return items
 
 
-def closing_section(snap: Snapshot) -> Section:
+def closing_section(snap: BoardPack) -> Section:
     """Sources, definitions and revisions."""
     sources = {
         "The strategy": "The Government Science and Engineering (GSE) Profession Strategy (Government Office for "
                         "Science, September 2016): workstreams, commitments, horizons and the baseline figures.",
         "Delivery": tables.source_line(snap.illustrative) + ".",
         "Membership": tables.observation_source(snap.members) + ".",
-        "Diversity": tables.observation_source(snap.diversity["series"]) + ".",
+        "Diversity": tables.observation_source(snap.diversity.series) + ".",
     }
-    indicator_series = [s for d in snap.by_workstream.values() for s, _ in d["indicator_data"].values()]
+    indicator_series = [s for d in snap.by_workstream.values() for s, _ in d.indicator_data.values()]
     if indicator_series:
         sources["Workstream indicators"] = tables.observation_source(pd.concat(indicator_series)) + "."
     definitions = [
@@ -704,7 +612,7 @@ def closing_section(snap: Snapshot) -> Section:
     ])
 
 
-def board_sections(snap: Snapshot) -> list[Section]:
+def board_sections(snap: BoardPack) -> list[Section]:
     """The pack after its cover: overview, changes, each workstream, membership, diversity, sources."""
     return [overview_section(snap), changes_section(snap),
             *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
@@ -713,7 +621,7 @@ def board_sections(snap: Snapshot) -> list[Section]:
 
 # -- the GCSA brief ---------------------------------------------------------------------------
 
-def brief_sections(snap: Snapshot) -> list[Section]:
+def brief_sections(snap: BoardPack) -> list[Section]:
     """The one-page brief: headlines, diversity gaps, workstreams off track, what the Board is asked."""
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
@@ -743,7 +651,7 @@ def brief_sections(snap: Snapshot) -> list[Section]:
     else:
         items = []
         for row in late.head(BRIEF_MAX_WORKSTREAMS).itertuples():
-            status = snap.by_workstream[int(row.number)]["status"]
+            status = snap.by_workstream[int(row.number)].status
             reasons = [metrics.rating_label(row.rating)]
             reasons.append(f"{row.actual_share:.0f}% complete against {row.planned_share:.0f}% due")
             overdue_rows = status[status["overdue"]].sort_values(["due_date", "ref"])
@@ -767,7 +675,7 @@ def brief_sections(snap: Snapshot) -> list[Section]:
     return [headlines, diversity, workstreams, asks]
 
 
-def board_asks(snap: Snapshot, widening: list[str], closing: list[str]) -> list[str]:
+def board_asks(snap: BoardPack, widening: list[str], closing: list[str]) -> list[str]:
     """What the Board is asked to note and decide, derived from the figures."""
     headline, before = snap.headline, snap.headline_before
     since = (f" ({_signed(headline['overdue'] - before['overdue'])} since the last Board)"
@@ -801,7 +709,7 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def brief_cover(snap: Snapshot, generated_at: dt.datetime | None) -> Cover:
+def brief_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
     """The brief's heading lines."""
     lines = [f"Delivery of the GSE Strategy {_as_at_words(snap)}"
              + (f"; changes since the Board of {tables.format_date(snap.previous)}. " if snap.previous else ". ")

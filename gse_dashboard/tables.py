@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from . import disclosure, metrics, timescales
+from .db import ALL
 
 
 def format_date(date: str | None) -> str:
@@ -91,16 +92,16 @@ def commitment_table(status: pd.DataFrame) -> pd.DataFrame:
     return frame[list(COMMITMENT_COLUMNS)].rename(columns=COMMITMENT_COLUMNS)
 
 
-def diversity_summary(data: dict) -> pd.DataFrame:
+def diversity_summary(data) -> pd.DataFrame:
     """One row per characteristic: latest GSE and Civil Service shares, gap, direction, declaration.
 
-    DATA needs `definitions` (diversity indicators), `series` (queries.diversity_series) and
-    `gaps` (metrics.benchmark_gaps of it).
+    DATA is a views.Diversity: its `definitions` (diversity indicators), `series`
+    (queries.diversity_series) and `gaps` (metrics.benchmark_gaps of it).
     """
     rows = []
-    for row in data["definitions"].itertuples():
-        trend = metrics.gap_trend(data["gaps"], row.code)
-        gse = data["series"][(data["series"]["indicator"] == row.code) & (data["series"]["population"] == "GSE")]
+    for row in data.definitions.itertuples():
+        trend = metrics.gap_trend(data.gaps, row.code)
+        gse = data.series[(data.series["indicator"] == row.code) & (data.series["population"] == "GSE")]
         last = gse.iloc[-1] if not gse.empty else None
         latest = trend["latest"]
         rate = last["declaration_rate"] if last is not None else None
@@ -178,3 +179,17 @@ def as_shown(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
         shown[column] = [round(float(v), decimals) if isinstance(v, float) and v == v else v
                          for v in (x.item() if hasattr(x, "item") else x for x in shown[column])]
     return shown
+
+
+def real_figures_table(real: pd.DataFrame) -> pd.DataFrame:
+    """The real baseline figures (queries.observations_export, real only) as About the data lists them."""
+    return pd.DataFrame({
+        "Measure": real["indicator_name"],
+        "Population": real["population"],
+        "Breakdown": real["grade"].where(real["grade"] != ALL, "All"),
+        "Refers to": real["period"].map(format_date),
+        "Figure": [f"{q + ' ' if q else ''}{v:,.1f}%" if u == "percent" else f"{q + ' ' if q else ''}{v:,.0f}"
+                   for q, v, u in zip(real["qualifier"], real["value"], real["unit"])],
+        "Note": real["note"],
+        "Source": real["source"],
+    })

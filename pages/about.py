@@ -53,7 +53,7 @@ rate. `[c]` in the published files (suppressed by the publisher) stays `[c]` her
 st.subheader("Real figures: the strategy's baseline and the published statistics")
 real = ui.load_real_figures(ui.db_path(), ui.revision())
 ui.table_ui(real)
-if basics["illustrative"]:
+if basics.illustrative:
     st.warning(ui.ILLUSTRATIVE_NOTICE, icon=":material/info:")
     st.markdown("Rebuild without them for real use: `python -m gse_dashboard init --no-sample --force`.")
 

@@ -16,7 +16,7 @@ st.markdown(
     f"{ui.format_date(as_at)}**; shares are the percentage **of those who declared**, beside the "
     f"declaration rate, against the Civil Service as a whole. Counts below {threshold} are shown as `[c]`."
 )
-ui.diversity_workstream_ui(data["status"], as_at)
+ui.diversity_workstream_ui(data.status, as_at)
 
 st.header("The profession against the Civil Service since 2015")
 official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold))
@@ -27,7 +27,7 @@ ui.table_ui(summary)
 ui.download_ui(summary, f"diversity-summary-{as_at}.csv", label="Download this table (CSV)")
 
 st.header("Each characteristic")
-definitions = data["definitions"]
+definitions = data.definitions
 # Only the open tab runs and draws, and the URL names it (?characteristic=...), so a link opens it.
 tabs = st.tabs(definitions["name"].tolist(), key="characteristic", bind="query-params")
 for tab, row in zip(tabs, definitions.itertuples()):

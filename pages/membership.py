@@ -36,7 +36,7 @@ st.markdown("The strategy wants good SCS representation from across the professi
             "2016 235 members were in the SCS.")
 ui.chart_ui(ui.scs_chart(data, as_at, threshold), key="scs-over-time")
 
-st.header(f"Breakdowns at {ui.format_date(data['period'])}" if data["period"] else "Breakdowns")
+st.header(f"Breakdowns at {ui.format_date(data.period)}" if data.period else "Breakdowns")
 ui.membership_breakdowns_ui(data, threshold)
 
 st.header("Registered members joining and leaving")

@@ -8,24 +8,24 @@ from gse_dashboard.ui import official as official_ui
 ui.page_guard()
 st.title("Overview")
 as_at = ui.current_as_at()
-data = ui.load_overview(ui.db_path(), ui.revision(), as_at)
+data = ui.load_overview(ui.db_path(), ui.revision(), as_at, ui.settings().suppression_threshold)
 ui.illustrative_notice()
 
-previous = data["previous_board"]
+previous = data.previous_board
 st.markdown(
     f"How delivery of the GSE Strategy stood **as at {ui.format_date(as_at)}**"
     + (f", with changes since the Board meeting of **{ui.format_date(previous)}**." if previous
        else ". There was no earlier Board meeting to compare with.")
 )
 
-headline, before = data["headline"], data["headline_before"]
-members = metrics.change_since(data["members"], as_at, previous)
-scs = metrics.change_since(data["scs"], as_at, previous)
+headline, before = data.headline, data.headline_before
+members = metrics.change_since(data.members, as_at, previous)
+scs = metrics.change_since(data.scs, as_at, previous)
 columns = st.columns(4)
 with columns[0]:
-    ui.people_metric_ui("GSE members", data["members"], members)
+    ui.people_metric_ui("GSE members", data.members, members)
 with columns[1]:
-    ui.people_metric_ui("SCS members", data["scs"], scs)
+    ui.people_metric_ui("SCS members", data.scs, scs)
 with columns[2]:
     ui.change_metric_ui(
         "Commitments complete", f"{headline['actual_share']:.0f}%",
@@ -43,9 +43,9 @@ official_ui.overview_headcount_ui(official_ui.load_headcount(ui.db_path(), ui.re
                                                              ui.settings().suppression_threshold))
 
 st.header("The ten workstreams")
-ui.workstream_grid_ui(data["summary"], as_at)
-ui.chart_ui(charts.workstream_delivery_chart(data["summary"], as_at, ui.source_line(ui.basics()["illustrative"])),
+ui.workstream_grid_ui(data.summary, as_at)
+ui.chart_ui(charts.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.basics().illustrative)),
             key="overview-delivery")
 
 st.header("Since the last Board")
-ui.since_last_board_ui(ui.basics()["meetings"], previous, as_at)
+ui.since_last_board_ui(ui.basics().meetings, previous, as_at)

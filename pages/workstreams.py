@@ -8,7 +8,7 @@ ui.page_guard()
 st.title("Workstreams")
 as_at = ui.current_as_at()
 basics = ui.basics()
-workstreams = basics["workstreams"]
+workstreams = basics.workstreams
 names = dict(zip(workstreams["number"], workstreams["name"]))
 number = ui.workstream_ui(names)
 data = ui.load_workstream(ui.db_path(), ui.revision(), as_at, number)
@@ -21,7 +21,7 @@ st.markdown(f"**The challenges.** {ui.md(ws['challenges'])}")
 st.caption(f"Our summaries, not the strategy's words: read its own in the GSE Strategy (2016), "
            f"{ui.md(ws['strategy_ref'])}. The commitments below are summaries too; each row says where it is.")
 
-status = data["status"]
+status = data.status
 summary = metrics.headline(status, as_at)
 columns = st.columns(3)
 columns[0].metric("Delivery confidence", metrics.rating_label(metrics.workstream_rating(status)),
@@ -30,7 +30,7 @@ columns[1].metric("Commitments complete", f"{summary['complete']} of {summary['c
                   help=f"{summary['planned_share']:.0f}% were due by {ui.format_date(as_at)}.", border=True)
 columns[2].metric(timescales.PAST_DATE_HEADING, summary["overdue"], border=True, help=timescales.PAST_DATE_HELP)
 
-ui.chart_ui(charts.trajectory_chart(data["trajectory"], ws["name"], as_at, ui.source_line(basics["illustrative"])),
+ui.chart_ui(charts.trajectory_chart(data.trajectory, ws["name"], as_at, ui.source_line(basics.illustrative)),
             key=f"trajectory-{number}")
 
 st.subheader(f"Commitments as at {ui.format_date(as_at)}")
@@ -38,10 +38,10 @@ st.caption(f"Dates are indicative unless shown as set. {timescales.HOW_DATES_ARE
            f"{timescales.OWNERS_EXPLAINED}")
 ui.commitments_ui(status, number, as_at)
 
-if not data["indicators"].empty:
+if not data.indicators.empty:
     st.subheader("Indicators")
-    for row in data["indicators"].itertuples():
-        series, target = data["indicator_data"][row.code]
+    for row in data.indicators.itertuples():
+        series, target = data.indicator_data[row.code]
         ui.chart_ui(charts.indicator_chart(series, target, name=row.name, unit=row.unit,
                                            population="GSE profession", as_at=as_at,
                                            source=ui.observation_source(series)),

@@ -8,6 +8,7 @@ use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...
 
 from __future__ import annotations
 
+from ..people_charts import BREAKDOWN_LABELS, filter_phrase
 from ..safe_text import md
 from ..tables import (
     COMMITMENT_COLUMNS,
@@ -23,7 +24,6 @@ from .diversity import (
     diversity_workstream_ui,
 )
 from .loaders import (
-    DIVERSITY_WORKSTREAM,
     load_basics,
     load_breakdown_values,
     load_changes,
@@ -37,15 +37,12 @@ from .loaders import (
     warm_protected_tables,
 )
 from .membership import (
-    BREAKDOWN_LABELS,
-    filter_phrase,
     filters_ui,
     joiners_leavers_ui,
     members_chart,
     membership_breakdowns_ui,
     membership_headlines_ui,
     scs_chart,
-    suppressed_series,
 )
 from .overview import (
     changes_ui,
@@ -104,15 +101,14 @@ __all__ = [
     "current_as_at",
     "load_status",
     "load_overview",
+    "load_changes",
     "load_workstream",
     "load_update_history",
     "load_basics",
-    "load_changes",
     "load_real_figures",
     "load_membership",
     "warm_protected_tables",
     "load_breakdown_values",
-    "DIVERSITY_WORKSTREAM",
     "load_diversity",
     "ILLUSTRATIVE_NOTICE",
     "as_at_ui",
@@ -133,10 +129,7 @@ __all__ = [
     "COMMITMENT_ROWS_SHOWN",
     "commitments_ui",
     "update_history_ui",
-    "BREAKDOWN_LABELS",
     "filters_ui",
-    "suppressed_series",
-    "filter_phrase",
     "membership_headlines_ui",
     "members_chart",
     "scs_chart",
@@ -151,5 +144,7 @@ __all__ = [
     "format_date",
     "observation_source",
     "source_line",
+    "BREAKDOWN_LABELS",
+    "filter_phrase",
     "md",
 ]

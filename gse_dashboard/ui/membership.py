@@ -1,23 +1,21 @@
-"""The Membership page's own widgets: filters, headline figures, charts and suppressed breakdowns."""
+"""The Membership page's own widgets: filters, headline figures, charts and suppressed breakdowns.
+
+The charts and their titles are built in people_charts (Streamlit-free); here they are built once
+per key (built_once) and drawn.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from .. import charts, disclosure, metrics, published, queries
 from .. import db as store
+from .. import disclosure, metrics, people_charts, published, queries
 from ..charts import Chart
+from ..people_charts import BREAKDOWN_LABELS, filter_phrase
 from ..safe_text import md
-from ..tables import (
-    format_date,
-    observation_source,
-    protected_crosstab_table,
-    protected_line_table,
-)
+from ..tables import format_date, protected_crosstab_table
+from ..views import Membership
 from .widgets import built_once, chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
-
-BREAKDOWN_LABELS = {"department": "Department", "grade": "Grade", "role_type": "Role type"}
 
 
 def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:
@@ -30,25 +28,11 @@ def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:
     return chosen
 
 
-def suppressed_series(series: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """A people-count series with its unpublished points removed (published.series marks them hidden)."""
-    if series.empty:
-        return series
-    shown = ~series["hidden"] if "hidden" in series else series["value"] >= threshold
-    return series[shown.to_numpy()].reset_index(drop=True)
-
-
-def filter_phrase(filters: dict[str, str]) -> str:
-    """Words for the chosen filters: 'the whole profession' or 'Grade: SCS; Role type: Policy'."""
-    chosen = [f"{BREAKDOWN_LABELS[k]}: {v}" for k, v in filters.items() if v != store.ALL]
-    return "; ".join(chosen) if chosen else "the whole profession"
-
-
-def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
+def membership_headlines_ui(view: Membership, as_at: str, threshold: int) -> None:
     """Latest members and SCS with change since the last Board (only when both are published)."""
-    previous = data["previous_board"]
+    previous = view.previous_board
     columns = st.columns(3)
-    for column, label, series in ((columns[0], "Members", data["series"]), (columns[1], "SCS members", data["scs"])):
+    for column, label, series in ((columns[0], "Members", view.series), (columns[1], "SCS members", view.scs)):
         with column:
             value, change, period = published.change_since(series, as_at, previous)
             if value is None and period is not None:
@@ -57,8 +41,8 @@ def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
             else:
                 people_metric_ui(label, series, (value, change, period))
     with columns[2]:
-        joined, _, period = metrics.change_since(data["joiners"], as_at, None)
-        left, _, _ = metrics.change_since(data["leavers"], as_at, None)
+        joined, _, period = metrics.change_since(view.joiners, as_at, None)
+        left, _, _ = metrics.change_since(view.leavers, as_at, None)
         if joined is None:
             st.metric("Joiners and leavers", disclosure.NOT_AVAILABLE, border=True,
                       help="No joiner or leaver figures recorded by this date.")
@@ -68,31 +52,21 @@ def membership_headlines_ui(data: dict, as_at: str, threshold: int) -> None:
             st.caption(f"Quarter to {format_date(period)}")
 
 
-def members_chart(data: dict, as_at: str, threshold: int) -> Chart:
-    """Members over time, against the target trajectory for the whole profession."""
-    def build() -> Chart:
-        series = suppressed_series(data["series"], threshold)
-        return charts.indicator_chart(series, data["target"], name="GSE members", unit="count",
-                                      population=filter_phrase(data["filters"]), as_at=as_at,
-                                      source=observation_source(data["series"]))
-    return built_once(build, "members_chart", as_at, threshold, data["filters"], data["series"], data["target"])
+def members_chart(view: Membership, as_at: str, threshold: int) -> Chart:
+    """Members over time, against the target trajectory for the whole profession (built once per key)."""
+    return built_once(lambda: people_charts.members_chart(view, as_at, threshold), "members_chart", as_at,
+                      threshold, view.filters, view.series, view.target)
 
 
-def scs_chart(data: dict, as_at: str, threshold: int) -> Chart:
-    """SCS members over time for the chosen department and role type."""
-    scope = {**data["filters"], "grade": store.ALL}
-
-    def build() -> Chart:
-        series = suppressed_series(data["scs"], threshold)
-        return charts.indicator_chart(series, pd.DataFrame(columns=["period", "value"]), name="SCS members",
-                                      unit="count", population=filter_phrase(scope), as_at=as_at,
-                                      source=observation_source(data["scs"]))
-    return built_once(build, "scs_chart", as_at, threshold, scope, data["scs"])
+def scs_chart(view: Membership, as_at: str, threshold: int) -> Chart:
+    """SCS members over time for the chosen department and role type (built once per key)."""
+    return built_once(lambda: people_charts.scs_chart(view, as_at, threshold), "scs_chart", as_at, threshold,
+                      people_charts.scs_scope(view), view.scs)
 
 
-def membership_breakdowns_ui(data: dict, threshold: int) -> None:
+def membership_breakdowns_ui(view: Membership, threshold: int) -> None:
     """Members by department, grade and role type, and a department-by-grade table, suppressed."""
-    if not data["period"]:
+    if not view.period:
         st.info("No breakdown of members by department, grade or role type has been recorded by this date.")
         return
     # Only the open tab runs and draws; the URL names it (?breakdown=...), so a link opens it.
@@ -102,77 +76,34 @@ def membership_breakdowns_ui(data: dict, threshold: int) -> None:
         if not tab.open:
             continue
         with tab:
-            frame = data["breakdowns"][by]
+            frame = view.breakdowns[by]
             if frame.empty:
                 st.info("No members are recorded for this selection. Choose 'All' in a filter to widen it.")
                 continue
-            chart = built_once(lambda frame=frame, by=by: _breakdown_chart(data, frame, by, threshold),
-                               "breakdown_chart", by, threshold, data["filters"], data["period"], frame,
-                               data["breakdown_totals"][by], data["series"][["source"]])
+            chart = built_once(lambda by=by: people_charts.breakdown_chart(view, by),
+                               "breakdown_chart", by, threshold, view.filters, view.period, frame,
+                               view.breakdown_totals[by], view.series[["source"]])
             chart_ui(chart, key=f"members-by-{by}")
     if not tabs[-1].open:
         return
     with tabs[-1]:
-        role = md(filter_phrase({"role_type": data["filters"]["role_type"]}))
+        role = md(filter_phrase({"role_type": view.filters["role_type"]}))
         st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")
-        values, hidden = data["crosstab"]
+        values, hidden = view.crosstab
         shown = built_once(lambda: protected_crosstab_table(values, hidden), "department_grade_table",
                            threshold, values, hidden)
         table_ui(shown)
-        download_ui(shown, f"members-department-by-grade-{data['period']}.csv",
+        download_ui(shown, f"members-department-by-grade-{view.period}.csv",
                     label="Download this table (CSV)")
 
 
-def _breakdown_chart(data: dict, frame: pd.DataFrame, by: str, threshold: int) -> Chart:
-    """Members by one breakdown as a bar chart, with its table, both from the protected table."""
-    cells = frame["hidden"].astype(bool)
-    total, total_hidden = data["breakdown_totals"][by]
-    chart = charts.breakdown_chart(
-        frame[[by, "members"]], group=by, value="members", hidden=cells,
-        title=_largest_group_title(frame, by, cells, None if total_hidden else total), value_title="Members",
-        subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(_others(data, by))}, "
-                 f"{format_date(data['period'])}",
-        source=observation_source(data["series"]))
-    chart.table = protected_line_table(frame, by, BREAKDOWN_LABELS[by], total, total_hidden)
-    return chart
-
-
-def _others(data: dict, by: str) -> dict:
-    return {k: v for k, v in data["filters"].items() if k != by}
-
-
-def _largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series, total: int | None) -> str:
-    shown = frame[~hidden.to_numpy()]
-    if shown.empty:
-        return f"Every {BREAKDOWN_LABELS[by].lower()} is too small to show"
-    top = shown.sort_values("members", ascending=False).iloc[0]
-    share = f", {100 * top['members'] / total:.0f}% of the total" if total else ""
-    return f"{top[by]} has the most members: {top['members']:,.0f}{share}"
-
-
-def joiners_leavers_ui(data: dict, as_at: str) -> None:
+def joiners_leavers_ui(view: Membership, as_at: str) -> None:
     """Joiners and leavers per quarter for the whole profession."""
-    joiners, leavers = data["joiners"], data["leavers"]
+    joiners, leavers = view.joiners, view.leavers
     if joiners.empty and leavers.empty:
         st.info("No joiner or leaver figures have been recorded by this date.")
         return
-    chart_ui(built_once(lambda: _joiners_leavers_chart(joiners, leavers, as_at), "joiners_leavers", as_at, joiners,
-                        leavers), key="joiners-leavers")
-
-
-def _joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: str) -> Chart:
-    frame = joiners[["period", "value"]].rename(columns={"value": "joiners"}).merge(
-        leavers[["period", "value"]].rename(columns={"value": "leavers"}), on="period", how="outer")
-    recent = frame.tail(4)
-    net = recent["joiners"].sum() - recent["leavers"].sum()
-    title = (f"Over the last four quarters {recent['joiners'].sum():,.0f} joined and "
-             f"{recent['leavers'].sum():,.0f} left: a net {'gain' if net >= 0 else 'loss'} of {abs(net):,.0f}")
-    chart = charts.lines_chart(
-        frame, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title=title,
-        subtitle=f"Members joining and leaving the GSE profession per quarter, whole profession, as known at {as_at}",
-        source=observation_source(joiners), y_title="Members per quarter",
-        alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
-                 f"{frame['period'].iloc[-1]}. {title}.")
-    return chart
+    chart_ui(built_once(lambda: people_charts.joiners_leavers_chart(joiners, leavers, as_at), "joiners_leavers",
+                        as_at, joiners, leavers), key="joiners-leavers")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import metrics, timescales
+from .. import metrics, timescales, views
 from ..safe_text import md
 from ..tables import (
     format_date,
@@ -60,9 +60,9 @@ def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
         changes_ui(load_changes(db_path(), revision(), *compared), *compared)
 
 
-def changes_ui(changes: dict, since: str, until: str) -> None:
+def changes_ui(changes: views.Changes, since: str, until: str) -> None:
     """What changed between two dates: commitments, then indicators, each with a download."""
-    commitments = changes["commitments"]
+    commitments = changes.commitments
     if commitments.empty:
         st.success(f"No commitment changed status or rating, or passed its date, between {format_date(since)} "
                    f"and {format_date(until)}.")
@@ -74,7 +74,7 @@ def changes_ui(changes: dict, since: str, until: str) -> None:
                                             "change": "Change", "from": "From", "to": "To"})
         table_ui(shown)
         download_ui(shown, f"changes-{since}-to-{until}.csv", label="Download the changes (CSV)")
-    movements = changes["indicators"]
+    movements = changes.indicators
     if not movements.empty:
         st.markdown("**Indicators**")
         shown = movements.rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",

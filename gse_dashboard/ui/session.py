@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import auth
+from .. import auth, views
 from .. import db as store
 from ..build import ensure_database
 from ..config import Settings, load_settings
@@ -192,7 +192,7 @@ def revision() -> str:
     return _once_per_run("revision", read)
 
 
-def basics() -> dict:
+def basics() -> views.Basics:
     """load_basics for the current database and revision (once per run: each cache hit is a copy)."""
     return _once_per_run("basics", lambda: load_basics(db_path(), revision()))
 
@@ -202,4 +202,4 @@ def current_as_at() -> str:
     value = st.session_state.get(AS_AT_KEY)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return basics()["latest"]
+    return basics().latest

@@ -28,7 +28,7 @@ def as_at_ui() -> str:
     if not current_user().can_view:  # nothing of the data, not even its dates, before a required sign-in
         return ""
     facts = basics()
-    latest = dt.date.fromisoformat(facts["latest"])
+    latest = dt.date.fromisoformat(facts.latest)
     launch = LAUNCH
     newest = max(latest, dt.date.today())
     # Read before the widget, which silently drops a date it cannot show from the link.
@@ -53,7 +53,7 @@ def as_at_ui() -> str:
         st.warning(f"The link asks for the as-at date “{md(text_rules.echo(asked))}”, which is not a date from "
                    f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
                    f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
-    meetings = facts["meetings"]
+    meetings = facts.meetings
     if not meetings.empty:
         recent = meetings.tail(4).iloc[::-1]
         st.sidebar.caption("Recent Board meetings: " + ", ".join(
@@ -68,7 +68,7 @@ def accessibility_css_ui() -> None:
 
 def illustrative_notice() -> None:
     """Say plainly that the figures are illustrative, when they are."""
-    if basics()["illustrative"]:
+    if basics().illustrative:
         st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
 
 
