@@ -56,8 +56,8 @@ def harvest_membership(path, as_at, threshold, published) -> None:
         filters = dict(zip(DIMENSIONS, combo))
         data = _load_membership(path, as_at, filters, threshold)
         where = f"Membership {filters} at {as_at}"
-        for label, series, selection in (("Members", data["series"], _selection(filters)),
-                                         ("SCS members", data["scs"], _selection(filters, grade="SCS"))):
+        for label, series, selection in (("Members", data.series, _selection(filters)),
+                                         ("SCS members", data.scs, _selection(filters, grade="SCS"))):
             shown = membership_headline(data, series, as_at, threshold)
             if shown is None:
                 continue
@@ -70,45 +70,45 @@ def harvest_membership(path, as_at, threshold, published) -> None:
                                          _selection(filters, grade="SCS"))):
             for period, value in chart_series:
                 published.add(period, as_at, selection, value, f"{where} chart")
-        if not data["period"]:
+        if not data.period:
             continue
         for by in DIMENSIONS:
-            frame = data["breakdowns"][by]
+            frame = data.breakdowns[by]
             if frame.empty:
                 continue
             table = membership_tab_table(data, frame, by, threshold)
             column = table.columns[0]
             others = {k: v for k, v in filters.items() if k != by}
             for label, value in zip(table[column], table["Members"]):
-                published.add(data["period"], as_at, _selection(others, **{by: label}), value, f"{where} tab {by}")
+                published.add(data.period, as_at, _selection(others, **{by: label}), value, f"{where} tab {by}")
         crosstab = membership_crosstab(data, threshold)
-        _add_crosstab(published, data["period"], as_at, crosstab, "Department", "grade",
+        _add_crosstab(published, data.period, as_at, crosstab, "Department", "grade",
                       {"role_type": filters["role_type"]}, f"{where} department by grade")
 
 
 def membership_headline(data, series, as_at, threshold):
     """What the headline shows: (value, change, period, the earlier period) or None when [c] or [x]."""
-    value, change, period = figures.change_since(series, as_at, data["previous_board"])
+    value, change, period = figures.change_since(series, as_at, data.previous_board)
     if value is None:
         return None
-    before = series[series["period"] <= data["previous_board"]] if data["previous_board"] else series.iloc[0:0]
+    before = series[series["period"] <= data.previous_board] if data.previous_board else series.iloc[0:0]
     before_period = before.iloc[-1]["period"] if not before.empty else None
     return value, change, period, before_period
 
 
 def membership_chart_series(data, threshold, name):
     """The points the page's chart draws (and its data table lists)."""
-    frame = ui.suppressed_series(data[name], threshold)
+    frame = ui.suppressed_series(getattr(data, name), threshold)
     return list(zip(frame["period"], frame["value"]))
 
 
 def membership_tab_table(data, frame, by, threshold):
-    """The tab's table, as the page's chart carries it (ui._breakdown_chart builds it with this function)."""
-    return tables.protected_line_table(frame, by, ui.BREAKDOWN_LABELS[by], *data["breakdown_totals"][by])
+    """The tab's table, as the page's chart carries it (people_charts.breakdown_chart builds it with this function)."""
+    return tables.protected_line_table(frame, by, ui.BREAKDOWN_LABELS[by], *data.breakdown_totals[by])
 
 
 def membership_crosstab(data, threshold):
-    return tables.protected_crosstab_table(*data["crosstab"])
+    return tables.protected_crosstab_table(*data.crosstab)
 
 
 def _add_crosstab(published, period, as_at, table: pd.DataFrame, row_label: str, column_dimension: str,

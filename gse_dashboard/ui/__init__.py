@@ -8,7 +8,7 @@ use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...
 
 from __future__ import annotations
 
-from ..people_charts import BREAKDOWN_LABELS, filter_phrase
+from ..people_charts import BREAKDOWN_LABELS, filter_phrase, suppressed_series
 from ..safe_text import md
 from ..tables import (
     COMMITMENT_COLUMNS,
@@ -146,5 +146,6 @@ __all__ = [
     "source_line",
     "BREAKDOWN_LABELS",
     "filter_phrase",
+    "suppressed_series",
     "md",
 ]

@@ -233,7 +233,7 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
     meta = downloads.TableMeta(
         title=result.chart.title, description=explore.describe(state, choices) + f", as known at {result.as_at}",
         as_at=result.as_at, filters=explore.describe_filters(state, choices), source=result.chart.source,
-        illustrative=bool(basics()["illustrative"]) or bool(
+        illustrative=bool(basics().illustrative) or bool(
             "illustrative" in result.raw and result.raw["illustrative"].fillna(0).astype(bool).any()),
         suppression=next((n for n in result.notes if n.startswith("[c]")), None),
         notes=tuple(n for n in result.notes if not n.startswith("[c]")))
@@ -281,7 +281,7 @@ ROWS_SHOWN = 100
 def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
           description: str = "") -> downloads.TableMeta:
     return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
-                               illustrative=bool(basics()["illustrative"]))
+                               illustrative=bool(basics().illustrative))
 
 def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
     """For commitments: the rows behind any figure, and what changed between two Board meetings."""
@@ -614,7 +614,7 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
     meta = downloads.TableMeta(
         title=title, as_at=None, filters="as written in the query",
         source="The dashboard's database, read through the SQL box",
-        illustrative=bool(basics()["illustrative"]),
+        illustrative=bool(basics().illustrative),
         suppression="NOT suppressed: the SQL box reads the database as it is, so small counts of people are "
                     "not hidden. For the GSE team only.",
         notes=("Only the first rows are included: the query returned more than the row cap.",)

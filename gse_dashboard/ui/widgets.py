@@ -115,7 +115,7 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download",
                     meta=downloads.TableMeta(title=chart.title, description=chart.subtitle, source=chart.source,
-                                             as_at=current_as_at(), illustrative=bool(basics()["illustrative"]),
+                                             as_at=current_as_at(), illustrative=bool(basics().illustrative),
                                              notes=(chart.note,) if chart.note else ()))
 
 
@@ -166,7 +166,7 @@ def default_meta(frame: pd.DataFrame, file_name: str) -> downloads.TableMeta:
     words = stem.replace(f"-{as_at}", "").replace("-", " ").strip()
     return downloads.TableMeta(title=words[:1].upper() + words[1:] if words else "Table", as_at=as_at,
                                source=f"{downloads.PRODUCER}: the GSE team's records and published statistics",
-                               illustrative=bool(basics()["illustrative"]))
+                               illustrative=bool(basics().illustrative))
 
 
 def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
