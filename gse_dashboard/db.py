@@ -147,10 +147,6 @@ def revision(db: sqlite_utils.Database) -> int:
     return int(row[0]) if row else 0
 
 
-def meta_value(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
-    """One value from the meta table (for example whether sample data is loaded)."""
-    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:

@@ -17,7 +17,6 @@ CHROMIUM = os.environ.get("GSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-CHART_DRAWN = ".js-plotly-plot .main-svg"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 ARTIFACTS = ROOT / "test-artifacts"
 

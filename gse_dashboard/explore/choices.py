@@ -78,7 +78,6 @@ class Indicator:
     name: str
     category: str
     unit: str
-    people_count: bool
     characteristic: str | None = None
     workstream: int | None = None
 
@@ -107,7 +106,6 @@ def load_choices(conn: sqlite3.Connection) -> Choices:
     indicators = {
         row["code"]: Indicator(
             code=row["code"], name=row["name"], category=row["category"], unit=row["unit"],
-            people_count=bool(row["people_count"]),
             characteristic=row["characteristic"] if isinstance(row["characteristic"], str) else None,
             workstream=None if pd.isna(row["workstream"]) else int(row["workstream"]))
         for _, row in queries.indicators(conn).iterrows()

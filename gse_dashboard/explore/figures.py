@@ -27,7 +27,7 @@ from .choices import (
 
 
 @dataclass(frozen=True)
-class _Context:
+class _FigureContext:
     """What the table and chart builders need to know besides the figures."""
 
     measure: str
@@ -131,7 +131,7 @@ def _column(series: pd.Series, threshold: int | None, *, total: bool) -> tuple[p
     return safe.values, safe.hidden, safe.display
 
 
-def _count_table(raw: pd.DataFrame, values: pd.Series, context: _Context,
+def _count_table(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
                  threshold: int | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
     """The table of counts as values, hidden mask and display, and the label of its first column.
 
@@ -173,7 +173,7 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _Context,
     return safe.values, safe.hidden, safe.display, LABELS[rows]
 
 
-def _protected_count_table(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, ...]:
+def _protected_count_table(raw: pd.DataFrame, context: _FigureContext) -> tuple[pd.DataFrame, ...]:
     """The table of a people count with every figure, totals included, from the protected table.
 
     Shaped as _count_table shapes it: one grouping a column (with a Total row unless over
@@ -252,7 +252,7 @@ def _most(row: pd.Series) -> str:
     return f"{names} ({top:,.0f} each)"
 
 
-def _count_result(raw: pd.DataFrame, values: pd.Series, context: _Context,
+def _count_result(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
                   threshold: int | None) -> tuple[pd.DataFrame, Chart, list[str]]:
     """The table, chart and notes for a count; people counts suppressed when THRESHOLD is given."""
     numbers, hidden, display, first = _count_table(raw, values, context, threshold)
@@ -284,7 +284,8 @@ def _count_result(raw: pd.DataFrame, values: pd.Series, context: _Context,
     return table, chart, notes
 
 
-def _percent_result(raw: pd.DataFrame, context: _Context, threshold: int) -> tuple[pd.DataFrame, Chart, list[str]]:
+def _percent_result(raw: pd.DataFrame, context: _FigureContext,
+                    threshold: int) -> tuple[pd.DataFrame, Chart, list[str]]:
     """The table, chart and notes for a share: % of those who declared, suppressed for people."""
     groups = list(context.groups)
     labels = {g: _labels(raw, g) for g in groups}
@@ -329,7 +330,7 @@ def _percent_result(raw: pd.DataFrame, context: _Context, threshold: int) -> tup
     return table, chart, notes
 
 
-def _bars(values: pd.Series, hidden: pd.Series, context: _Context, group: str, *, total: float | None,
+def _bars(values: pd.Series, hidden: pd.Series, context: _FigureContext, group: str, *, total: float | None,
           percent: bool) -> Chart:
     """Horizontal bars of the groups chosen (at most MAX_BARS), ranked by value unless their order means something.
 
@@ -382,7 +383,7 @@ def _bars(values: pd.Series, hidden: pd.Series, context: _Context, group: str, *
 
 
 def _chosen_groups(frame: pd.DataFrame, mask: pd.Series, group: str,
-                   context: _Context) -> tuple[pd.DataFrame, pd.Series, str]:
+                   context: _FigureContext) -> tuple[pd.DataFrame, pd.Series, str]:
     """The rows of FRAME the analyst chose to chart (context.show), and a note if some choices are not there."""
     if not context.show:
         return frame.reset_index(drop=True), mask.reset_index(drop=True), ""
@@ -414,7 +415,7 @@ def _when(dimension: str, value: str) -> str:
     return f"at the Board of {value}" if dimension == BOARD else f"at {value}"
 
 
-def _lines(wide: pd.DataFrame, context: _Context, *, percent: bool) -> Chart:
+def _lines(wide: pd.DataFrame, context: _FigureContext, *, percent: bool) -> Chart:
     """Lines over time, one per group chosen (all by default); small multiples when more than four.
 
     The title states the message: the latest figure and the change since the first, the
@@ -510,7 +511,7 @@ def _number(value: float, percent: bool) -> str:
     return f"{value:.1f}" if percent else f"{value:,.0f}"
 
 
-def _empty(context: _Context) -> tuple[pd.DataFrame, Chart, list[str]]:
+def _empty(context: _FigureContext) -> tuple[pd.DataFrame, Chart, list[str]]:
     """A table, chart and note that say plainly that nothing matched."""
     frame = pd.DataFrame({"group": pd.Series(dtype=object), "value": pd.Series(dtype=float)})
     chart = charts.breakdown_chart(frame, group="group", value="value", hidden=pd.Series(dtype=bool),

@@ -24,9 +24,9 @@ from .choices import (
     Choices,
 )
 from .figures import (
-    _Context,
     _count_result,
     _empty,
+    _FigureContext,
     _labels,
     _ordered,
     _percent_result,
@@ -132,7 +132,7 @@ def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Explor
     when = f"at {period}" if period else (f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty
                                           else "no period")
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
-    context = _Context(measure=name, groups=state.group_by, people=people, period=period,
+    context = _FigureContext(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
                        source="; ".join(sources) if sources else "No figures recorded", protected=protected,
                        subject=_subject(name, state), show=state.show)
@@ -190,7 +190,7 @@ def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str]) -
     """A result that shows no figure, saying why a union of values is refused for counts of people."""
     reasons = [UNION_REASON.format(what=LABELS[u].lower(), plural=_PLURALS[u]) for u in unions]
     message = " ".join(dict.fromkeys(reasons))
-    context = _Context(measure=measure, groups=state.group_by, people=True, period=None,
+    context = _FigureContext(measure=measure, groups=state.group_by, people=True, period=None,
                        subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
     _, chart, _ = _empty(context)
     chart.title = f"{measure}: choose one value of each breakdown, or all"
@@ -267,7 +267,7 @@ def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) 
                       state.group_by, "commitments")
         when = f"as known at {as_at}"
     illustrative = bool(not raw.empty and raw["illustrative"].any())
-    context = _Context(
+    context = _FigureContext(
         measure="Commitments", groups=state.group_by, people=False, period=None,
         subtitle=f"Commitments in the strategy's Annex A, {describe_filters(state)}, {when}",
         source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""),

@@ -30,7 +30,7 @@ from .formats import (
     kind_of,
 )
 from .planning import _plan
-from .reading import _CONTROL, _bulk
+from .reading import _CONTROL, _collector_paused
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -44,12 +44,12 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 # -- checking the rows ------------------------------------------------------------------------
 
 
-class _Bad(Exception):
+class _BadValue(Exception):
     """A value that is wrong, with the words to tell the user."""
 
 
 # Stands in for a value that failed its check, so one bad cell does not hide the others.
-_BAD = object()
+_CHECK_FAILED = object()
 
 
 class _Collector:
@@ -73,14 +73,14 @@ class _Collector:
 def _text(value: str, *, required: bool = False, limit: int = MAX_TEXT_CHARS, one_line: bool = False) -> str:
     text = value.strip()
     if required and not text:
-        raise _Bad("is blank but must be filled in")
+        raise _BadValue("is blank but must be filled in")
     if len(text) > limit:
-        raise _Bad(f"is {len(text):,} characters long; at most {limit:,} are allowed")
+        raise _BadValue(f"is {len(text):,} characters long; at most {limit:,} are allowed")
     if _CONTROL.search(text):
-        raise _Bad("contains a control character (copied from another program?): remove it")
+        raise _BadValue("contains a control character (copied from another program?): remove it")
     problem = text_rules.text_problem(text, one_line=one_line)  # the app-wide rule (issue 17)
     if problem:
-        raise _Bad(problem)
+        raise _BadValue(problem)
     return text
 
 
@@ -92,20 +92,20 @@ def _number(value: str, decimal_comma: bool, *, percent_sign: bool = False) -> f
     if percent_sign and text.endswith("%"):
         text = text[:-1].rstrip()
     if decimal_comma and _DOT_THOUSANDS.fullmatch(text):
-        raise _Bad(f"{shown!r} is ambiguous in a file with decimal commas: write it without the dot")
+        raise _BadValue(f"{shown!r} is ambiguous in a file with decimal commas: write it without the dot")
     if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     elif _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
     if not _NUMBER.fullmatch(text) or not math.isfinite(float(text)):
-        raise _Bad(f"{shown!r} is not a number")
+        raise _BadValue(f"{shown!r} is not a number")
     return float(text)
 
 
 def _required_number(value: str, decimal_comma: bool, **kwargs) -> float:
     number = _number(value, decimal_comma, **kwargs)
     if number is None:
-        raise _Bad("is blank but must be a number")
+        raise _BadValue("is blank but must be a number")
     return number
 
 
@@ -114,22 +114,22 @@ def _count(value: str, decimal_comma: bool, what: str = "count") -> int | None:
     if number is None:
         return None
     if number < 0:
-        raise _Bad(f"{value.strip()!r} is a negative {what}; a {what} cannot be below 0")
+        raise _BadValue(f"{value.strip()!r} is a negative {what}; a {what} cannot be below 0")
     if not number.is_integer():
-        raise _Bad(f"{value.strip()!r} is not a whole number; a {what} must be one")
+        raise _BadValue(f"{value.strip()!r} is not a whole number; a {what} must be one")
     return int(number)
 
 
 def _percent(number: float, shown: str) -> float:
     if not 0 <= number <= 100:
-        raise _Bad(f"{shown.strip()!r} is outside 0–100")
+        raise _BadValue(f"{shown.strip()!r} is outside 0–100")
     return number
 
 
 def _date(value: str, today: dt.date | None = None) -> str:
     text = value.strip()
     if not text:
-        raise _Bad("is blank but must be a date (YYYY-MM-DD)")
+        raise _BadValue("is blank but must be a date (YYYY-MM-DD)")
     match = _ISO_DATE.fullmatch(text)
     if not match:
         day_first = _DAY_FIRST.fullmatch(text)
@@ -138,30 +138,30 @@ def _date(value: str, today: dt.date | None = None) -> str:
             try:
                 meant = dt.date(year, month, day)
             except ValueError:
-                raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD, nor a real date read "
+                raise _BadValue(f"{text!r} is not a date in the form YYYY-MM-DD, nor a real date read "
                            "day first") from None
-            raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD (if it means day {day} "
+            raise _BadValue(f"{text!r} is not a date in the form YYYY-MM-DD (if it means day {day} "
                        f"of month {month}, write {meant.isoformat()}; "
                        "Excel may have changed it when the file was saved)")
-        raise _Bad(f"{text!r} is not a date in the form YYYY-MM-DD")
+        raise _BadValue(f"{text!r} is not a date in the form YYYY-MM-DD")
     try:
         date = dt.date(*(int(g) for g in match.groups()))
     except ValueError:
-        raise _Bad(f"{text!r} is not a real date") from None
+        raise _BadValue(f"{text!r} is not a real date") from None
     if not EARLIEST_YEAR <= date.year <= LATEST_YEAR:
-        raise _Bad(f"{text!r} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}: a typing mistake?")
+        raise _BadValue(f"{text!r} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}: a typing mistake?")
     if today is not None and date > today:
-        raise _Bad(f"{text!r} is in the future; an update can only refer to a date up to today")
+        raise _BadValue(f"{text!r} is in the future; an update can only refer to a date up to today")
     return date.isoformat()
 
 
 def _choice(value: str, choices: dict[str, str], what: str, listed: Iterable[str]) -> str:
     text = value.strip()
     if not text:
-        raise _Bad(f"is blank but must be {what}")
+        raise _BadValue(f"is blank but must be {what}")
     found = choices.get(re.sub(r"\s+", " ", text.lower()))
     if found is None:
-        raise _Bad(f"{text!r} is not {what} ({', '.join(listed)})")
+        raise _BadValue(f"{text!r} is not {what} ({', '.join(listed)})")
     return found
 
 
@@ -182,10 +182,10 @@ _NO = {"", "0", "no", "n", "false", "f"}
 def _rating(value: str) -> str:
     text = value.strip()
     if not text:
-        raise _Bad("is blank but must be a rating")
+        raise _BadValue("is blank but must be a rating")
     found = _RATING.get(_rating_key(text))
     if found is None:
-        raise _Bad(f"{text!r} is not on the delivery confidence scale ({', '.join(vocabulary.RATINGS)})")
+        raise _BadValue(f"{text!r} is not on the delivery confidence scale ({', '.join(vocabulary.RATINGS)})")
     return found
 
 
@@ -195,7 +195,7 @@ def _url(value: str) -> str | None:
         return None
     parsed = urlparse(text)
     if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc or re.search(r"\s", text):
-        raise _Bad(f"{text[:80]!r} is not a web link starting http:// or https://")
+        raise _BadValue(f"{text[:80]!r} is not a web link starting http:// or https://")
     return text
 
 
@@ -204,7 +204,7 @@ def _breakdown(value: str) -> str:
     return store.ALL if not text or text.lower() == "all" else text
 
 
-class _Context:
+class _RowContext:
     """What row checks need from the database and the file. Every parser takes one cell's text."""
 
     def __init__(self, conn: sqlite3.Connection, decimal_comma: bool, today: dt.date, default_source: str | None,
@@ -222,20 +222,20 @@ class _Context:
     def ref(self, value: str) -> str:
         text = value.strip()
         if not text:
-            raise _Bad("is blank but must be a commitment reference such as WS4-S3")
+            raise _BadValue("is blank but must be a commitment reference such as WS4-S3")
         ref = self.refs.get(text.upper())
         if ref is None:
-            raise _Bad(f"{text!r} is not a commitment reference in the dashboard (see the commitments export)")
+            raise _BadValue(f"{text!r} is not a commitment reference in the dashboard (see the commitments export)")
         self.used_refs.add(ref)
         return ref
 
     def indicator(self, value: str) -> tuple[str, str]:
         text = value.strip()
         if not text:
-            raise _Bad("is blank but must be an indicator code such as members")
+            raise _BadValue("is blank but must be an indicator code such as members")
         found = self.indicators.get(text.lower())
         if found is None:
-            raise _Bad(f"{text!r} is not an indicator in the dashboard (see the indicators table)")
+            raise _BadValue(f"{text!r} is not an indicator in the dashboard (see the indicators table)")
         self.used_units[found[0]] = found[1]
         return found
 
@@ -257,11 +257,11 @@ class _Context:
         if unit == "count":
             number = _count(value, self.decimal_comma, "count" if what == "figure" else what)
             if number is None:
-                raise _Bad("is blank but must be a number")
+                raise _BadValue("is blank but must be a number")
             return float(number)
         number = _required_number(value, self.decimal_comma, percent_sign=unit == "percent")
         if number < 0:
-            raise _Bad(f"{value.strip()!r} is negative; a {what} cannot be below 0")
+            raise _BadValue(f"{value.strip()!r} is negative; a {what} cannot be below 0")
         return _percent(number, value) if unit == "percent" else number
 
     def source(self, value: str) -> str:
@@ -269,7 +269,7 @@ class _Context:
         if text or self.default_source:
             return text or self.default_source
         if "source" in self.supplied:
-            raise _Bad("is blank but must say where the figure comes from")
+            raise _BadValue("is blank but must say where the figure comes from")
         return ""  # the missing column is reported once, for the header
 
     def target_source(self, value: str) -> str:
@@ -298,7 +298,7 @@ def _provisional(value: str) -> int:
         return 1
     if text in _NO:
         return 0
-    raise _Bad(f"{value.strip()!r} is not yes or no")
+    raise _BadValue(f"{value.strip()!r} is not yes or no")
 
 
 def _qualifier(value: str) -> str:
@@ -309,7 +309,7 @@ def _title(value: str) -> str:
     return _text(value, required=True, limit=500, one_line=True)
 
 
-class _Failure:
+class _CachedFailure:
     """A cached parse that failed, with its message."""
 
     __slots__ = ("message",)
@@ -334,20 +334,20 @@ class _Row:
         self.bad = False
 
     def cell(self, column: str, parse: Callable[[str], Any], *, variant: Any = None, cache: bool = True) -> Any:
-        """COLUMN's value parsed, or _BAD after recording the problem."""
+        """COLUMN's value parsed, or _CHECK_FAILED after recording the problem."""
         text = self.values[column][self.index]
         key = (column, text, variant)
-        found = self.cache.get(key, _Failure) if cache else _Failure
-        if found is _Failure:
+        found = self.cache.get(key, _CachedFailure) if cache else _CachedFailure
+        if found is _CachedFailure:
             try:
                 found = parse(text)
-            except _Bad as error:
-                found = _Failure(str(error))
+            except _BadValue as error:
+                found = _CachedFailure(str(error))
             if cache:
                 self.cache[key] = found
-        if type(found) is _Failure:
+        if type(found) is _CachedFailure:
             self.fail(column, found.message)
-            return _BAD
+            return _CHECK_FAILED
         return found
 
     def fail(self, column: str, message: str) -> None:
@@ -356,7 +356,7 @@ class _Row:
             self.collect.problem(self.number, column, message)
 
 
-def _progress_row(row: _Row, ctx: _Context) -> tuple:
+def _progress_row(row: _Row, ctx: _RowContext) -> tuple:
     return (
         row.cell("ref", ctx.ref),
         row.cell("as_of", ctx.as_of),
@@ -369,9 +369,9 @@ def _progress_row(row: _Row, ctx: _Context) -> tuple:
     )
 
 
-def _observation_row(row: _Row, ctx: _Context) -> tuple:
+def _observation_row(row: _Row, ctx: _RowContext) -> tuple:
     found = row.cell("indicator", ctx.indicator)
-    code, unit = found if found is not _BAD else (_BAD, None)
+    code, unit = found if found is not _CHECK_FAILED else (_CHECK_FAILED, None)
     numerator = row.cell("numerator", ctx.count)
     denominator = row.cell("denominator", ctx.count)
     if isinstance(numerator, int) and isinstance(denominator, int) and numerator > denominator:
@@ -394,9 +394,9 @@ def _observation_row(row: _Row, ctx: _Context) -> tuple:
     )
 
 
-def _target_row(row: _Row, ctx: _Context) -> tuple:
+def _target_row(row: _Row, ctx: _RowContext) -> tuple:
     found = row.cell("indicator", ctx.indicator)
-    code, unit = found if found is not _BAD else (_BAD, None)
+    code, unit = found if found is not _CHECK_FAILED else (_CHECK_FAILED, None)
     return (
         code,
         row.cell("period", _date),
@@ -406,7 +406,7 @@ def _target_row(row: _Row, ctx: _Context) -> tuple:
     )
 
 
-def _meeting_row(row: _Row, ctx: _Context) -> tuple:
+def _meeting_row(row: _Row, ctx: _RowContext) -> tuple:
     return (row.cell("date", _date), row.cell("title", _title, cache=False))
 
 
@@ -415,7 +415,7 @@ _ROW_CHECKS = {"progress": _progress_row, "observations": _observation_row, "tar
                "meetings": _meeting_row}
 
 
-@_bulk
+@_collector_paused
 def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame: pd.DataFrame, *,
              filename: str | None = None, default_source: str | None = None,
              today: dt.date | None = None) -> Validation:
@@ -454,7 +454,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
                                       "(a value with a separator in it that is not in quotes?)")
     supplied = frozenset(c for c in columns if c in spec.known)
     validation.supplied = supplied
-    ctx = _Context(conn, frame.attrs.get("decimal_comma", False), today or dt.date.today(), default_source,
+    ctx = _RowContext(conn, frame.attrs.get("decimal_comma", False), today or dt.date.today(), default_source,
                    supplied)
     values = {c: frame[c].tolist() for c in columns if c in spec.known}
     blanks = [""] * len(frame)
@@ -469,7 +469,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
         row.index, row.number, row.bad = index, row_number, False
         record = row_check(row, ctx)
         key = key_of(record)
-        if _BAD not in key:
+        if _CHECK_FAILED not in key:
             earlier = first_seen.setdefault(key, row_number)
             if earlier != row_number:
                 row.fail(key_columns, f"repeats row {earlier} ({_key_text(key)}): "

@@ -189,13 +189,6 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def format_lines() -> list[str]:
-    """One line per kind naming its columns (optional ones in brackets), for the README and page."""
-    lines = []
-    for kind in KINDS.values():
-        names = [c.name if c.required else f"[{c.name}]" for c in kind.columns]
-        lines.append(f"{kind.name} ({kind.title}): {', '.join(names)}")
-    return lines
 
 
 @dataclass

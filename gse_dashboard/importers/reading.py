@@ -55,7 +55,7 @@ def read_path(path: str | Path) -> pd.DataFrame:
     return read_upload(data, str(path))
 
 
-def _bulk(function: Callable) -> Callable:
+def _collector_paused(function: Callable) -> Callable:
     """FUNCTION with Python's cycle collector paused while it runs.
 
     Reading, checking and writing a file makes hundreds of thousands of small lists and tuples
@@ -75,7 +75,7 @@ def _bulk(function: Callable) -> Callable:
     return wrapper
 
 
-@_bulk
+@_collector_paused
 def read_upload(data: bytes, filename: str) -> pd.DataFrame:
     """The rows of an uploaded CSV or .xlsx file as a DataFrame of strings.
 

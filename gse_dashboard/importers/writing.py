@@ -13,7 +13,7 @@ from .. import auth, build, returns
 from .. import db as store
 from .formats import ADD, CHANGE, UNCHANGED, ImportRejected, Kind, Problem, Validation, _key_getter, _key_text, kind_of
 from .planning import _differences, _merged, _plan, _recorded
-from .reading import _bulk
+from .reading import _collector_paused
 
 # -- writing ----------------------------------------------------------------------------------
 
@@ -98,7 +98,7 @@ class _NothingToDo(Exception):
     pass
 
 
-@_bulk
+@_collector_paused
 def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, user: auth.User,
                  filename: str | None = None, sha256: str | None = None, in_parts: bool = False) -> ImportResult:
     """Write a checked file as one import batch: all rows in one transaction, or nothing.

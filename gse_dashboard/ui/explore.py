@@ -49,14 +49,14 @@ _reading = store.reading
 # -- cached loaders --------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_choices(path: str, rev: int) -> explore.Choices:
+def load_choices(path: str, rev: str) -> explore.Choices:
     """The indicators, breakdown values and workstreams a view can name."""
     with _reading(path) as conn:
         return explore.load_choices(conn)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def load_result(path: str, rev: int, query: str, threshold: int) -> explore.ExploreResult:
+def load_result(path: str, rev: str, query: str, threshold: int) -> explore.ExploreResult:
     """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
     state = explore.from_query_params(parse_qs(query))
     with _reading(path) as conn:
@@ -254,7 +254,7 @@ def link_ui(state: explore.ExploreState) -> None:
 # -- the commitments behind a figure, and what changed between two Boards -------------------------
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_commitment_rows(path: str, rev: int, as_at: str, filters: str, due_from: str | None,
+def load_commitment_rows(path: str, rev: str, as_at: str, filters: str, due_from: str | None,
                          due_to: str | None) -> pd.DataFrame:
     """The commitments within FILTERS (JSON) as known at AS_AT, as shown and downloaded."""
     with _reading(path) as conn:
@@ -262,13 +262,13 @@ def load_commitment_rows(path: str, rev: int, as_at: str, filters: str, due_from
                                                               due_from=due_from, due_to=due_to))
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_board_dates(path: str, rev: int, as_at: str) -> list[str]:
+def load_board_dates(path: str, rev: str, as_at: str) -> list[str]:
     """The Board meetings known at AS_AT, oldest first."""
     with _reading(path) as conn:
         return over_time.time_points(conn, over_time.BOARD, as_at)
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_status_changes(path: str, rev: int, earlier: str, later: str, filters: str) -> pd.DataFrame:
+def load_status_changes(path: str, rev: str, earlier: str, later: str, filters: str) -> pd.DataFrame:
     """What changed between two dates for the commitments within FILTERS (JSON)."""
     with _reading(path) as conn:
         return over_time.status_changes(conn, earlier, later, filters=json.loads(filters))
@@ -374,7 +374,7 @@ def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choi
 # -- saved views -------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_views(path: str, rev: int) -> pd.DataFrame:
+def load_views(path: str, rev: str) -> pd.DataFrame:
     """The saved views, by name."""
     with _reading(path) as conn:
         return explore.list_views(conn)
@@ -491,13 +491,13 @@ NO_SERIES = "(none)"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def load_schema(path: str, rev: int) -> list:
+def load_schema(path: str, rev: str) -> list:
     """Tables and their columns, for beside the SQL box."""
     return sqlbox.schema(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_queries(path: str, rev: int) -> list[saved_queries.SavedQuery]:
+def load_queries(path: str, rev: str) -> list[saved_queries.SavedQuery]:
     """The ready-made and saved queries."""
     with _reading(path) as conn:
         return saved_queries.list_queries(conn)

@@ -22,7 +22,6 @@ from .widgets import download_ui, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
 BASED_ON_KEY = "_manage_based_on"
-IMPORT_KEY = "_manage_import"
 # The most an upload may be; importers enforces it again on the bytes.
 MAX_UPLOAD_MB = importers.MAX_UPLOAD_BYTES // (1024 * 1024)
 

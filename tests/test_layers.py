@@ -1,0 +1,87 @@
+"""The import graph reads top to bottom: store (db) → queries → metrics → views → charts → ui → pages."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "gse_dashboard"
+
+# Lowest first. A module may import from its own layer or any layer below it, never above.
+LAYERS = [
+    {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
+    {"db"},                                                              # the store: SQLite, migrations, audit
+    {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
+     "official_statistics"},  # reads, writes, loading
+    {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures"},
+    {"views"},                                                           # one typed view per screen
+    {"tables", "charts", "people_charts", "exports", "downloads", "accessibility", "explore", "saved_queries"},
+    {"documents"},                                                       # PDF, PowerPoint, Word writers
+    {"pack"},                                                            # the Board pack and brief
+    {"cli", "__main__"},
+    {"ui"},                                                              # everything Streamlit
+]
+RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+
+
+def _modules() -> dict[str, set[str]]:
+    """Each top-level module or package of gse_dashboard → the package modules it imports."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        me = Path(parts[0]).stem
+        folder = list(parts[:-1])
+        found = graph.setdefault(me, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level == 0:
+                if not (node.module or "").startswith("gse_dashboard"):
+                    continue
+                target = (node.module.split(".")[1:] or [a.name for a in node.names])
+            else:
+                base = folder[:len(folder) - (node.level - 1)]
+                target = base + (node.module.split(".") if node.module else [a.name for a in node.names])
+            names = [target[0]] if target else []
+            found.update(n for n in names if n != me)
+    return graph
+
+
+def _imports_streamlit(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "streamlit" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "streamlit":
+            return True
+    return False
+
+
+def test_every_module_has_a_layer():
+    """A new module must be placed in a layer here, so the layering is a decision, not an accident."""
+    assert set(_modules()) - set(RANK) == set()
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    """store (db) → queries → metrics → views → charts → ui: nothing reaches up."""
+    upward = sorted((me, other) for me, others in _modules().items() for other in others
+                    if RANK[other] > RANK[me])
+    assert upward == []
+
+
+def test_only_ui_pages_and_the_app_import_streamlit():
+    """The views, the pack and everything below them run without Streamlit."""
+    outside = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+               if p.relative_to(PACKAGE).parts[0] != "ui" and _imports_streamlit(p)]
+    assert outside == []
+
+
+def test_pages_hold_no_sql_and_read_through_ui():
+    """Pages import no store, queries or sqlite3: what they show comes from ui's loaders and the views."""
+    offenders = []
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import | ast.ImportFrom) else [])
+            module = node.module if isinstance(node, ast.ImportFrom) else ""
+            if "sqlite3" in names or module in ("gse_dashboard.store", "gse_dashboard.queries") or (
+                    module == "gse_dashboard" and {"store", "queries"} & set(names)):
+                offenders.append(page.name)
+    assert offenders == []
