@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .vocabulary import RATINGS, STATUSES
+from .vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES, STATUSES
 
 # Long enough that a second editor waits for the first one's write rather than failing.
 BUSY_TIMEOUT_MS = 10_000
@@ -577,3 +577,71 @@ def m007_official_statistics(db: sqlite_utils.Database) -> None:
     CREATE INDEX official_cells_table ON official_cells (population, shape, measure, status, year);
     CREATE INDEX official_cells_batch ON official_cells (batch_id);
     """)
+
+
+@migrations()
+def m008_board_ratings_actions_and_risks(db: sqlite_utils.Database) -> None:
+    """The Board's own judgements, bitemporal like the progress updates.
+
+    workstream_ratings: a workstream's delivery confidence as the Board judged it at a meeting,
+    with the rationale. board_actions: what a Board asked for, its owner and due date, and its
+    state as of a date. risks: a short register per workstream, each risk's state as of a date.
+    A second row for the same key and date is a correction: the first is kept and superseded.
+    """
+    actions = ", ".join(f"'{s}'" for s in ACTION_STATUSES)
+    levels = ", ".join(f"'{s}'" for s in RISK_LEVELS)
+    risk_statuses = ", ".join(f"'{s}'" for s in RISK_STATUSES)
+    db.executescript(f"""
+    CREATE TABLE workstream_ratings (
+        id INTEGER PRIMARY KEY,
+        workstream INTEGER NOT NULL REFERENCES workstreams(number),
+        board_date TEXT NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ({_RATING_LIST})),
+        rationale TEXT NOT NULL CHECK (length(trim(rationale)) > 0),
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES workstream_ratings(id)
+    );
+    CREATE INDEX workstream_ratings_known ON workstream_ratings (workstream, board_date, recorded_at);
+    CREATE UNIQUE INDEX workstream_ratings_current
+        ON workstream_ratings (workstream, board_date) WHERE superseded_at IS NULL;
+
+    CREATE TABLE board_actions (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        board_date TEXT NOT NULL,
+        workstream INTEGER REFERENCES workstreams(number),
+        action TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ({actions})),
+        note TEXT NOT NULL DEFAULT '',
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES board_actions(id)
+    );
+    CREATE INDEX board_actions_known ON board_actions (ref, as_of, recorded_at);
+    CREATE UNIQUE INDEX board_actions_current ON board_actions (ref, as_of) WHERE superseded_at IS NULL;
+
+    CREATE TABLE risks (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        workstream INTEGER NOT NULL REFERENCES workstreams(number),
+        risk TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        likelihood TEXT NOT NULL CHECK (likelihood IN ({levels})),
+        impact TEXT NOT NULL CHECK (impact IN ({levels})),
+        mitigation TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ({risk_statuses})),
+        {_VERSIONED},
+        FOREIGN KEY (revision_of) REFERENCES risks(id)
+    );
+    CREATE INDEX risks_known ON risks (ref, as_of, recorded_at);
+    CREATE UNIQUE INDEX risks_current ON risks (ref, as_of) WHERE superseded_at IS NULL;
+    """)
+
+
+@migrations()
+def m009_forecast_dates_on_progress_updates(db: sqlite_utils.Database) -> None:
+    """An owner's forecast of when a commitment will be delivered, given with a progress update (optional)."""
+    db.execute("ALTER TABLE progress_updates ADD COLUMN forecast_date TEXT")

@@ -129,6 +129,7 @@ def headline(status: pd.DataFrame, as_at: str) -> dict:
     return {
         "commitments": total,
         "complete": int((flagged["status"] == "complete").sum()),
+        "closed": int((flagged["status"] == "closed").sum()),
         "actual_share": 100 * (flagged["status"] == "complete").sum() / total if total else 0.0,
         "planned_share": 100 * _due_by(flagged, as_at).sum() / total if total else 0.0,
         "overdue": int(flagged["overdue"].sum()),

@@ -15,7 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, disclosure, metrics, official_figures, published, tables, text_rules, timescales
+from . import (
+    board_paper,
+    board_records,
+    board_view,
+    charts,
+    disclosure,
+    metrics,
+    official_figures,
+    published,
+    tables,
+    text_rules,
+    timescales,
+)
 from . import db as store
 from .config import load_settings
 from .documents import (
@@ -40,21 +52,12 @@ from .documents import (
 )
 from .views import BoardPack
 from .views import board_pack as board_pack_view
-from .vocabulary import LAUNCH_DATE, OFF_TRACK_RATINGS, RATINGS, STATUSES
+from .vocabulary import LAUNCH_DATE, RATINGS, STATUSES
 
 PACK_FORMATS = ("pdf", "pptx")
 # "Due" on a workstream page: falling due in about the next six months, i.e. by the Board
 # after next, so the Board sees what is coming as well as what is late.
 DUE_SOON_DAYS = 183
-# A commitment this long past its due date needs a decision (re-plan or close), not a nudge.
-LONG_OVERDUE_DAYS = 365
-# Off track: two commitments' worth behind plan in a workstream of about ten commitments.
-BEHIND_PLAN_POINTS = 20.0
-# The one-page brief names at most this many workstreams and references, so it stays one page.
-BRIEF_MAX_WORKSTREAMS = 5
-BRIEF_MAX_REFS = 2
-BRIEF_MAX_DECISION_REFS = 8
-BRIEF_COMMENTARY_CHARS = 120
 # On every page and slide of a document made from a database holding made-up figures.
 ILLUSTRATIVE_FOOTER = "Illustrative figures, not real"
 # Aspirations are a paragraph; a pack page has room for its first sentence or so.
@@ -115,34 +118,6 @@ def due_or_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
     open_ = ~status["status"].isin(metrics.DONE)
     chosen = status[status["overdue"] | (open_ & (status["due_date"] <= horizon))]
     return chosen.sort_values(["due_date", "ref"]).reset_index(drop=True)
-
-
-def long_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
-    """Commitments past their date (indicative or set) by more than LONG_OVERDUE_DAYS at AS_AT."""
-    cutoff = (dt.date.fromisoformat(as_at) - dt.timedelta(days=LONG_OVERDUE_DAYS)).isoformat()
-    return status[status["overdue"] & (status["due_date"] < cutoff)].sort_values(["due_date", "ref"])
-
-
-def off_track(summary: pd.DataFrame) -> pd.DataFrame:
-    """Workstreams rated Amber/Red or Red, or BEHIND_PLAN_POINTS or more behind plan; worst first."""
-    frame = summary.assign(
-        behind=summary["planned_share"] - summary["actual_share"],
-        score=summary["rating"].map(metrics.rating_score),
-    )
-    chosen = frame[frame["rating"].isin(OFF_TRACK_RATINGS) | (frame["behind"] >= BEHIND_PLAN_POINTS)]
-    return chosen.sort_values(["score", "behind", "number"], ascending=[True, False, True],
-                              na_position="last").reset_index(drop=True)
-
-
-def latest_commentary(status: pd.DataFrame) -> pd.Series | None:
-    """The commentary to quote for a workstream: its worst-rated open commitment's latest, else any."""
-    frame = status[status["commentary"].fillna("").str.strip() != ""]
-    open_ = frame[~frame["status"].isin(metrics.DONE)]
-    pool = open_ if not open_.empty else frame
-    if pool.empty:
-        return None
-    pool = pool.assign(score=pool["effective_rating"].map(metrics.rating_score).fillna(len(RATINGS) + 1))
-    return pool.sort_values(["score", "updated_as_of", "ref"], ascending=[True, False, True]).iloc[0]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -286,6 +261,175 @@ def board_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
                  lines=lines, warning=illustrative_line(snap))
 
 
+def _people_messages(snap: BoardPack) -> list[str]:
+    """What the people figures say, for the key messages: members against the target, and the diversity gaps."""
+    messages = []
+    value, change, period = metrics.change_since(snap.members, snap.as_at, snap.previous)
+    if value is not None:
+        text = f"The profession had {value:,.0f} members at {tables.format_date(period)}"
+        if change is not None:
+            text += f" ({_signed(change)} since the last Board)"
+        target = snap.membership.target
+        due = target[target["period"] <= period] if not target.empty else \
+            target
+        if not due.empty:
+            aim = due.iloc[-1]
+            made_up = " illustrative" if bool(aim.get("illustrative", 0)) else ""
+            word = "above" if value > aim["value"] else "below" if value < aim["value"] else "at"
+            text += f", {word} the{made_up} target of {aim['value']:,.0f} for {tables.format_date(aim['period'])}"
+        messages.append(text + ".")
+    summary = tables.diversity_summary(snap.diversity)
+    if not summary.empty:
+        widening = summary.loc[summary["Gap since previous year"] == "widening", "Characteristic"].tolist()
+        closing = summary.loc[summary["Gap since previous year"] == "closing", "Characteristic"].tolist()
+        if widening or closing:
+            messages.append("Against the Civil Service, the gap is "
+                            + "; ".join(part for part in (
+                                f"widening for {board_paper._join(widening)}" if widening else "",
+                                f"closing for {board_paper._join(closing)}" if closing else "") if part) + ".")
+    return messages
+
+
+def _widening(snap: BoardPack) -> list[str]:
+    summary = tables.diversity_summary(snap.diversity)
+    return summary.loc[summary["Gap since previous year"] == "widening", "Characteristic"].tolist() \
+        if not summary.empty else []
+
+
+def key_messages(snap: BoardPack) -> list[str]:
+    """The paper's three to five key messages, from the figures."""
+    return board_paper.key_messages(headline=snap.headline, headline_before=snap.headline_before,
+                                    changes=snap.changes, summary=snap.summary, exceptions_frame=snap.exceptions,
+                                    people=_people_messages(snap), previous=snap.previous)
+
+
+def asks(snap: BoardPack) -> list[str]:
+    """What the Board is asked to do: every item, in natural order."""
+    return board_paper.board_asks(status=snap.status, judged=snap.judged, exceptions_frame=snap.exceptions,
+                                  actions=board_records.latest(snap.actions), meeting=snap.meeting,
+                                  as_at=snap.as_at, widening=_widening(snap))
+
+
+def paper_section(snap: BoardPack) -> Section:
+    """The covering paper: purpose, key messages and what the Board is asked to do."""
+    board = snap.meeting or "the GSE Profession Board"
+    return Section("Covering paper", [
+        Text(f"Purpose: to report delivery of the GSE Strategy as at {tables.format_date(snap.as_at)} to {board}, "
+             "to bring "
+             "to its attention the commitments that are late, poorly rated or worsening, and to ask for "
+             "its decisions.", "lead"),
+        Subheading("Key messages"),
+        Bullets(key_messages(snap)),
+        Subheading("The Board is asked to"),
+        Bullets(asks(snap)),
+    ])
+
+
+def exceptions_section(snap: BoardPack) -> Section:
+    """Every commitment past its due date, rated Amber/Red or Red, or worsened since the last Board."""
+    section = Section("Needs the Board's attention", new_page=False)
+    frame = snap.exceptions
+    since = f" since the Board of {tables.format_date(snap.previous)}" if snap.previous else ""
+    if frame.empty:
+        section.blocks.append(Text(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}."))
+        return section
+    flagged = int((frame["contradiction"] != "").sum())
+    section.blocks.append(Text(
+        f"{board_paper._plural(len(frame), 'commitment is', 'commitments are')} past their date (indicative "
+        f"unless set), rated Amber/Red or Red, or worsened{since}, in the strategy's order."
+        + (f" ⚠ marks commentary that contradicts the rating or due date ({flagged})." if flagged else "")))
+    section.blocks.append(_table(exception_rows(snap),
+                                 "Commitments needing the Board's attention",
+                                 "Ratings: the owner's; the Board's; then the Board's rating at each of the last "
+                                 f"{len(snap.boards)} Boards, oldest first ({', '.join(tables.format_date(d) for d in reversed(snap.boards))}). "  # noqa: E501
+                                 "Forecast: the owner's forecast of delivery, where given."))
+    return section
+
+
+def exception_rows(snap: BoardPack) -> pd.DataFrame:
+    """The exceptions as a table of six columns that fits a portrait page."""
+    frame = snap.exceptions
+    return pd.DataFrame({
+        "Commitment": [f"{r.ref} {r.title}" for r in frame.itertuples()],
+        "Owner": frame["owner"],
+        "Why it is here": frame["why"],
+        "Ratings": [f"Owner: {metrics.rating_label(r.owner_rating)}. Board: "
+                    f"{metrics.rating_label(r.board_rating) if isinstance(r.board_rating, str) else 'not rated'}. "
+                    f"Last Boards: {r.trend}" for r in frame.itertuples()],
+        "Date; forecast": [f"{r.due_text}; "
+                           + (f"forecast {tables.format_date(r.forecast_date)}" if isinstance(r.forecast_date, str)
+                              else "no forecast")
+                           for r in frame.itertuples()],
+        "Latest commentary": [(f"{tables.format_date(r.updated_as_of)}: " if isinstance(r.updated_as_of, str) else "")
+                              + r.commentary + (f" ⚠ {r.contradiction}" if r.contradiction else "")
+                              for r in frame.itertuples()],
+    })
+
+
+def _history_words(rows: pd.DataFrame) -> str:
+    """A record's states over time: 'open (17 July 2019) → done (16 October 2019)'."""
+    words, last = [], None
+    for row in rows.itertuples():
+        if row.status != last:
+            words.append(f"{row.status} ({tables.format_date(row.as_of)})")
+            last = row.status
+    return " → ".join(words)
+
+
+def actions_section(snap: BoardPack) -> Section:
+    """The Board's action log: each action, its owner, due date, state, the Board that set it, its history."""
+    section = Section("Board actions", new_page=False)
+    if snap.actions.empty:
+        section.blocks.append(Text("No Board actions had been recorded by this date."))
+        return section
+    latest = board_records.latest(snap.actions)
+    since = snap.previous or snap.as_at
+    # Open actions, and those finished since the last Board; older finished ones are counted, not listed.
+    shown_refs = latest["status"].isin(("open", "in progress")) | (latest["as_of"] > since)
+    finished = int((~shown_refs).sum())
+    latest = latest[shown_refs]
+    latest = latest.iloc[sorted(range(len(latest)), key=lambda i: board_paper.natural_key(latest["ref"].iloc[i]))]
+    shown = pd.DataFrame({
+        "Ref": latest["ref"],
+        "Action": latest["action"],
+        "Owner": latest["owner"],
+        "Set by the Board of": latest["board_date"].map(tables.format_date),
+        "Due": latest["due_date"].map(tables.format_date),
+        "Status and history": [_history_words(snap.actions[snap.actions["ref"] == ref]) for ref in latest["ref"]],
+    })
+    late = latest[latest["status"].isin(("open", "in progress")) & (latest["due_date"] < snap.as_at)]
+    late_words = board_paper._plural(len(late), "action is", "actions are")
+    section.blocks.append(_table(shown, f"Actions open, or finished since the last Board, as at "
+                                        f"{tables.format_date(snap.as_at)}",
+                                 f"{late_words} open past the date set. {finished} earlier actions were done or "
+                                 "dropped before the last Board and are not listed."))
+    return section
+
+
+def risks_section(snap: BoardPack) -> Section:
+    """A short risk register per workstream, with each risk's history."""
+    section = Section("Risks", new_page=False)
+    if snap.risks.empty:
+        section.blocks.append(Text("No risks had been recorded by this date."))
+        return section
+    latest = board_records.latest(snap.risks)
+    latest = latest[(latest["status"] == "open") | (latest["as_of"] > (snap.previous or snap.as_at))]
+    latest = latest.iloc[sorted(range(len(latest)), key=lambda i: (int(latest["workstream"].iloc[i]),
+                                                                     board_paper.natural_key(latest["ref"].iloc[i])))]
+    shown = pd.DataFrame({
+        "Ref": latest["ref"],
+        "Workstream": latest["workstream"].astype(int).astype(str),
+        "Risk": latest["risk"],
+        "Owner": latest["owner"],
+        "Likelihood / impact": latest["likelihood"] + " / " + latest["impact"],
+        "Mitigation": latest["mitigation"],
+        "Status and history": [_history_words(snap.risks[snap.risks["ref"] == ref]) for ref in latest["ref"]],
+    })
+    section.blocks.append(_table(shown, f"Open risks (and any closed since the last Board) by workstream, as at "
+                                        f"{tables.format_date(snap.as_at)}"))
+    return section
+
+
 def overview_section(snap: BoardPack) -> Section:
     """Headline figures and the grid of the ten workstreams."""
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
@@ -293,14 +437,17 @@ def overview_section(snap: BoardPack) -> Section:
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
     facts = Facts([("GSE members", members), ("SCS members", scs), *filter(None, [_headcount_fact(snap)]),
                    ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)])
-    before = (dict(zip(snap.summary_before["number"], snap.summary_before["rating"]))
-              if snap.summary_before is not None else {})
+    before = (dict(zip(snap.judged_before["number"], snap.judged_before["rating"]))
+              if snap.judged_before is not None else {})
+    judged = snap.judged
     grid = pd.DataFrame({
         "Workstream": [f"{r.number}. {r.name}" for r in snap.summary.itertuples()],
-        "Delivery confidence": snap.summary["rating"].map(metrics.rating_label),
+        "Delivery confidence": [board_paper.rating_words(r) for _, r in judged.iterrows()],
         "Since the last Board": [rating_trend(r.rating, before.get(r.number), snap.previous, short=True)
-                                 for r in snap.summary.itertuples()],
+                                 for r in judged.itertuples()],
+        "At the last Boards": [board_view.trend_words(snap.trend[int(r.number)]) for r in judged.itertuples()],
         "Complete (%)": snap.summary["actual_share"].round(0).astype(int),
+        "Closed without completion": snap.summary["closed"].astype(int),
         "Due (planned, %)": snap.summary["planned_share"].round(0).astype(int),
         timescales.PAST_DATE_HEADING: snap.summary["overdue"].astype(int),
     })
@@ -312,9 +459,11 @@ def overview_section(snap: BoardPack) -> Section:
         _table(grid, f"The ten workstreams {_as_at_words(snap)}"
                + (f", and their ratings since the Board of {tables.format_date(snap.previous)}"
                   if snap.previous else ""),
-               "Delivery confidence is the average rating of a workstream's open commitments (the Board's "
-               "rating where given), as symbol and word: ■■■■■ Green to ■□□□□ Red. "
-               f"{timescales.PAST_DATE_HEADING}: {timescales.PAST_DATE_HELP}"),
+               "Delivery confidence is the Board's rating with its rationale where the Board has recorded one; "
+               "otherwise it is marked (computed): the average of the workstream's open commitments' ratings, "
+               f"which can read Green while a workstream is behind plan. At the last Boards: {board_view.TREND_NOTE} "
+               "As symbol and word: ■■■■■ Green to "
+               f"■□□□□ Red. {timescales.PAST_DATE_HEADING}: {timescales.PAST_DATE_HELP}"),
         Figure(chart),
     ])
 
@@ -331,8 +480,8 @@ def changes_section(snap: BoardPack) -> Section:
         section.blocks.append(Text(f"{between} no commitment changed status or rating, and none passed its date."))
     else:
         counts = changes["change"].value_counts()
-        section.blocks.append(Text(f"{between}: " + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items())
-                                   + "."))
+        moved = ", ".join(board_paper.change_count_words(kind, n) for kind, n in counts.items())
+        section.blocks.append(Text(f"{between}: {moved}."))
         shown = changes.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
                                         "change": "Change", "from": "From", "to": "To"})
         section.blocks.append(_table(shown, f"Changes to commitments since the Board of "
@@ -409,22 +558,24 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
     data = snap.by_workstream[number]
     status = data.status
     headline = metrics.headline(status, snap.as_at)
-    rating = metrics.workstream_rating(status) if not status.empty else None
+    judged = snap.judged[snap.judged["number"] == number].iloc[0]
+    rating = judged["rating"]
     before = None
-    if snap.summary_before is not None:
-        before = snap.summary_before.loc[snap.summary_before["number"] == number, "rating"].iloc[0]
+    if snap.judged_before is not None:
+        before = snap.judged_before.loc[snap.judged_before["number"] == number, "rating"].iloc[0]
     before_headline = None
     if snap.previous is not None:
         before_headline = {"complete": int(
             snap.summary_before.loc[snap.summary_before["number"] == number, "complete"].iloc[0])}
     complete = (f"{headline['complete']} of {headline['commitments']} ({headline['actual_share']:.0f}%) against "
-                f"{headline['planned_share']:.0f}% due")
+                f"{headline['planned_share']:.0f}% due; {headline['closed']} closed without completion")
     if before_headline is not None:
         complete += f"; {_signed(headline['complete'] - before_headline['complete'])} since the last Board"
     blocks = [
         Text(f"What good looks like (our summary; the strategy's words are in {ws['strategy_ref']}): "
              f"{_first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
-        Facts([("Delivery confidence", metrics.rating_label(rating)),
+        Facts([("Delivery confidence", board_paper.rating_words(judged)),
+               ("How it was rated", judged["rationale"] or judged["basis"]),
                ("Trend", rating_trend(rating, before, snap.previous)),
                ("Commitments complete", complete),
                (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
@@ -614,7 +765,8 @@ def closing_section(snap: BoardPack) -> Section:
 
 def board_sections(snap: BoardPack) -> list[Section]:
     """The pack after its cover: overview, changes, each workstream, membership, diversity, sources."""
-    return [overview_section(snap), changes_section(snap),
+    return [paper_section(snap), exceptions_section(snap), overview_section(snap), changes_section(snap),
+            actions_section(snap), risks_section(snap),
             *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
             membership_section(snap), diversity_section(snap), closing_section(snap)]
 
@@ -622,13 +774,16 @@ def board_sections(snap: BoardPack) -> list[Section]:
 # -- the GCSA brief ---------------------------------------------------------------------------
 
 def brief_sections(snap: BoardPack) -> list[Section]:
-    """The one-page brief: headlines, diversity gaps, workstreams off track, what the Board is asked."""
+    """The brief, built as the pack's covering paper is: key messages, asks, exceptions, then the figures."""
+    paper = paper_section(snap)
+    purpose, _, messages, _, board_asks_ = paper.blocks
     members, _ = _people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = _people_fact(snap.scs, snap.as_at, snap.previous)
     complete, overdue = _commitments_text(snap.headline, snap.headline_before)
     headlines = Section("Headlines", [
         Facts([("GSE members", members), ("SCS members", scs), *filter(None, [_headcount_fact(snap)]),
-               ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)]),
+               ("Commitments complete", complete), ("Closed without completion", str(snap.headline["closed"])),
+               (timescales.PAST_DATE_FACT, overdue)]),
         Figure(charts.trajectory_chart(snap.trajectory, "All workstreams", snap.as_at,
                                        tables.source_line(snap.illustrative))),
     ])
@@ -636,77 +791,13 @@ def brief_sections(snap: BoardPack) -> list[Section]:
     gaps = summary[["Characteristic", "Year", "GSE (% of declared)", "Civil Service (%)",
                     "Gap (points, GSE minus CS)", "Gap since previous year"]].rename(
         columns={"Gap (points, GSE minus CS)": "Gap (points)", "Gap since previous year": "Gap is"})
-    widening = summary.loc[summary["Gap since previous year"] == "widening", "Characteristic"].tolist()
-    closing = summary.loc[summary["Gap since previous year"] == "closing", "Characteristic"].tolist()
     diversity = Section("Diversity against the Civil Service", [
         _table(gaps, "Latest year: share of the profession who declared, against the Civil Service; the gap in "
                      "points, and whether it is closing since the previous year"),
         _story_block(snap),
     ])
-    workstreams = Section("Workstreams off track")
-    late = off_track(snap.summary)
-    if late.empty:
-        workstreams.blocks.append(Text("No workstream is rated Amber/Red or Red, and none is "
-                                       f"{BEHIND_PLAN_POINTS:.0f} or more points behind plan."))
-    else:
-        items = []
-        for row in late.head(BRIEF_MAX_WORKSTREAMS).itertuples():
-            status = snap.by_workstream[int(row.number)].status
-            reasons = [metrics.rating_label(row.rating)]
-            reasons.append(f"{row.actual_share:.0f}% complete against {row.planned_share:.0f}% due")
-            overdue_rows = status[status["overdue"]].sort_values(["due_date", "ref"])
-            text = f"{row.number}. {row.name}: {'; '.join(reasons)}."
-            if not overdue_rows.empty:
-                cited = "; ".join(f"{r.ref} {r.title} ({timescales.due_text(r.due_date, r.due_basis)})"
-                                  for r in overdue_rows.head(BRIEF_MAX_REFS).itertuples())
-                more = len(overdue_rows) - BRIEF_MAX_REFS
-                text += f" Past their date: {cited}" + (f"; and {more} more" if more > 0 else "") + "."
-            quote = latest_commentary(status)
-            if quote is not None:
-                text += (f" Latest ({quote['ref']}, {tables.format_date(quote['updated_as_of'])}): "
-                         f"“{_shorten(quote['commentary'], BRIEF_COMMENTARY_CHARS)}”")
-            items.append(text)
-        if len(late) > BRIEF_MAX_WORKSTREAMS:
-            items.append(f"And {len(late) - BRIEF_MAX_WORKSTREAMS} more: see the Board pack.")
-        workstreams.blocks.append(Text(f"Rated {' or '.join(OFF_TRACK_RATINGS)}, or {BEHIND_PLAN_POINTS:.0f} or more "
-                                       "points behind plan:", "note"))
-        workstreams.blocks.append(Bullets(items))
-    asks = Section("The Board is asked to", [Bullets(board_asks(snap, widening, closing))])
-    return [headlines, diversity, workstreams, asks]
-
-
-def board_asks(snap: BoardPack, widening: list[str], closing: list[str]) -> list[str]:
-    """What the Board is asked to note and decide, derived from the figures."""
-    headline, before = snap.headline, snap.headline_before
-    since = (f" ({_signed(headline['overdue'] - before['overdue'])} since the last Board)"
-             if before is not None else "")
-    asks = [f"Note that {headline['overdue']} of the {headline['commitments']} commitments are past their date "
-            f"(indicative unless set){since}, and that {headline['actual_share']:.0f}% are complete against "
-            f"{headline['planned_share']:.0f}% due."]
-    if widening:
-        asks.append(f"Note that the gap with the Civil Service is widening for {_join(widening)}"
-                    + (f", and closing for {_join(closing)}." if closing else "."))
-    elif closing:
-        asks.append(f"Note that the gap with the Civil Service is closing for {_join(closing)}, "
-                    "and widening for none.")
-    stale = long_overdue(snap.status, snap.as_at)
-    if not stale.empty:
-        refs = ", ".join(stale["ref"].head(BRIEF_MAX_DECISION_REFS))
-        more = len(stale) - BRIEF_MAX_DECISION_REFS
-        asks.append(f"Decide whether to re-plan or close the {len(stale)} commitments more than a year past their "
-                    "date: "
-                    f"{refs}" + (f" and {more} more" if more > 0 else "") + ".")
-    red = snap.summary[snap.summary["rating"] == "Red"]
-    if not red.empty:
-        asks.append("Decide on a recovery plan for the workstreams rated Red: "
-                    + _join([f"{r.number}. {r.name}" for r in red.itertuples()]) + ".")
-    if len(asks) == 1 + bool(widening or closing):
-        asks.append("No decision is needed on the figures alone.")
-    return asks
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return [Section("Key messages", [purpose, messages]), Section("The Board is asked to", [board_asks_]),
+            exceptions_section(snap), headlines, diversity]
 
 
 def brief_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:

@@ -93,7 +93,7 @@ _STATUS_COLUMNS = f"""
     c.due_date AS indicative_due_date, {_DUE_COLUMNS},
     COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
     COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
-    k.evidence_url, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
+    k.evidence_url, k.forecast_date, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
     k.recorded_by AS updated_by, k.id AS update_id,
     (k.revision_of IS NOT NULL) AS revised, MAX(COALESCE(k.illustrative, 0), c.illustrative) AS illustrative
 """

@@ -207,10 +207,19 @@ def _commitment_updates(ref: str, horizon: str, due: dt.date | None,
             if not late and rating in ("Amber/Red", "Red"):
                 rating = "Amber"
             text = rng.choice(COMMENTARY["slipping" if late else "on track" if share > 0.2 else "early"])
+            board_cautious = rating == "Amber" and as_of.month in (3, 9)  # the Board will say Amber/Red
+            if (overdue or board_cautious or rating in ("Amber/Red", "Red")) and text not in COMMENTARY["slipping"]:
+                # Never "on track" while overdue or rated Amber/Red: the same draw picks a slipping line
+                # instead, so the random stream (and every other figure) is unchanged.
+                drawn_from = COMMENTARY["on track" if text in COMMENTARY["on track"] else "early"]
+                text = COMMENTARY["slipping"][drawn_from.index(text) % len(COMMENTARY["slipping"])]
+            forecast = finish if overdue and outcome == "late" else None
+            yield _update_row(ref, as_of, status, rating, percent, text, rng, forecast)
+            continue
         yield _update_row(ref, as_of, status, rating, percent, text, rng)
 
 
-def _update_row(ref, as_of, status, rating, percent, text, rng) -> dict:
+def _update_row(ref, as_of, status, rating, percent, text, rng, forecast: dt.date | None = None) -> dict:
     board = None
     if as_of.month in (3, 9) and status == "in progress":
         # The Board reviews each commitment twice a year and is a notch more cautious on risk.
@@ -224,6 +233,7 @@ def _update_row(ref, as_of, status, rating, percent, text, rng) -> dict:
         "percent_complete": float(percent if status != "not started" else 0),
         "commentary": text,
         "evidence_url": None,
+        "forecast_date": forecast.isoformat() if forecast else None,
         "recorded_at": _record(as_of, rng),
         "recorded_by": RECORDER,
         "illustrative": 1,
@@ -446,7 +456,11 @@ def load_sample(db: sqlite_utils.Database) -> dict[str, int]:
     db["targets"].insert_all(target_rows())
     db["board_meetings"].insert_all(meeting_rows())
     corrections = _apply_corrections(db)
+    from .sample_board import load_board_records  # it reads the history loaded above
+
+    board = load_board_records(db)
     return {
+        **board,
         "progress_updates": len(updates),
         "observations": len(observations),
         "targets": len(target_rows()),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import metrics, official_figures, published, queries
+from . import board_records, board_view, metrics, official_figures, published, queries
 from .db import ALL
 from .vocabulary import DIVERSITY_WORKSTREAM, LAUNCH_DATE, STRATEGY_END
 
@@ -61,6 +61,8 @@ class Overview:
     headline_before: dict | None
     members: pd.DataFrame
     scs: pd.DataFrame
+    # What needs the Board's attention and the workstreams' ratings as judged: the pack's list too.
+    attention: board_view.AttentionView | None = None
 
 
 def overview(conn: sqlite3.Connection, as_at: str, threshold: int, *, status_at: StatusAt | None = None) -> Overview:
@@ -81,6 +83,7 @@ def overview(conn: sqlite3.Connection, as_at: str, threshold: int, *, status_at:
         headline_before=metrics.headline(before, previous) if before is not None else None,
         members=published.series(conn, as_at, threshold),
         scs=published.series(conn, as_at, threshold, grade="SCS"),
+        attention=board_view.attention_view(conn, as_at, workstreams=ws),
     )
 
 
@@ -226,6 +229,35 @@ class BoardPack:
     # The published Civil Service Statistics: the profession's headcount and diversity since 2015.
     headcount: official_figures.Headcount | None = None
     story: official_figures.DiversityStory | None = None
+    # The Board's action log and risk registers, every recorded state up to the date.
+    actions: pd.DataFrame | None = None
+    risks: pd.DataFrame | None = None
+
+    # What needs the Board's attention: the Overview's own list.
+    @property
+    def boards(self) -> list[str]:
+        """The last Boards up to the date, newest first."""
+        return self.overview.attention.boards
+
+    @property
+    def exceptions(self) -> pd.DataFrame:
+        """Every commitment past its date, rated Amber/Red or Red, or worsened since the last Board."""
+        return self.overview.attention.exceptions
+
+    @property
+    def judged(self) -> pd.DataFrame:
+        """Each workstream's rating as the Board judged it, or computed and labelled so."""
+        return self.overview.attention.judged
+
+    @property
+    def judged_before(self) -> pd.DataFrame | None:
+        """The same at the previous Board."""
+        return self.overview.attention.judged_before
+
+    @property
+    def trend(self) -> dict:
+        """Each workstream's ratings at the last Boards, oldest first."""
+        return self.overview.attention.trend
 
     # The Overview's figures, by the names the pack's sections use.
     @property
@@ -298,5 +330,7 @@ def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession:
         trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(LAUNCH_DATE, as_at), as_at),
         headcount=official_figures.headcount(conn, as_at, profession, threshold),
         story=official_figures.diversity_story(conn, as_at, threshold),
+        actions=board_records.action_history(conn, as_at),
+        risks=board_records.risk_history(conn, as_at),
     )
 

@@ -35,6 +35,12 @@ RATINGS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
 # Ratings the Board pack and the brief call off track.
 OFF_TRACK_RATINGS = ("Amber/Red", "Red")
 
+# A Board action's state, and a risk's scoring and state, on fixed short lists (the schema checks them,
+# the import and the form offer them).
+ACTION_STATUSES = ("open", "in progress", "done", "dropped")
+RISK_LEVELS = ("low", "medium", "high")
+RISK_STATUSES = ("open", "closed")
+
 # -- workstreams -------------------------------------------------------------------------------
 
 # The Diversity & Inclusion workstream, shown beside the diversity figures.

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import ui
+from gse_dashboard.ui import board_records as board_records_ui
 from gse_dashboard.ui import manage as manage_ui
 from gse_dashboard.ui import official as official_ui
 
@@ -18,8 +19,9 @@ manage_ui.flash_ui()
 st.caption(f"Editing as **{ui.md(user.actor)}**. Every change is recorded in the audit log; "
            "nothing is ever overwritten or deleted without a backup.")
 
-record, owner, imports, official, history, audit, backups = st.tabs(
-    ["Record progress", "Date and owner", "Import a file", "Civil Service Statistics", "Import history",
+record, owner, board, imports, official, history, audit, backups = st.tabs(
+    ["Record progress", "Date and owner", "Board ratings, actions and risks", "Import a file",
+     "Civil Service Statistics", "Import history",
      "Audit log", "Backups"])
 with record:
     ref = manage_ui.commitment_picker_ui()
@@ -28,6 +30,8 @@ with record:
 with owner:
     st.markdown(f"For **{ui.md(ref)}** (choose the commitment on the first tab).")
     manage_ui.change_commitment_ui(user, ref, latest)
+with board:
+    board_records_ui.board_records_ui(user)
 with imports:
     manage_ui.import_ui(user)
     manage_ui.incomplete_returns_ui(user)

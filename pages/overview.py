@@ -42,8 +42,11 @@ official_ui.overview_headcount_ui(official_ui.load_headcount(ui.db_path(), ui.re
                                                              ui.settings().profession,
                                                              ui.settings().suppression_threshold))
 
+st.header("Needs the Board's attention")
+ui.attention_ui(data.attention, previous)
+
 st.header("The ten workstreams")
-ui.workstream_grid_ui(data.summary, as_at)
+ui.workstream_grid_ui(data.summary, as_at, data.attention)
 ui.chart_ui(charts.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.basics().illustrative)),
             key="overview-delivery")
 

@@ -114,3 +114,27 @@ def test_when_login_is_required_nobody_can_edit(db_copy, monkeypatch):
     assert any("Sign-in is required" in e.value for e in at.error)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/manage.py")
+
+
+def test_an_editor_records_the_boards_rating_of_a_workstream_with_its_rationale(db_copy, monkeypatch):
+    """On the Board tab the editor records a workstream's rating at a Board; a blank rationale is refused."""
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key="rating_ws").set_value(6).run()
+    at.selectbox(key="rating_board").set_value("2019-10-16").run()
+    rationale = next(t for t in at.text_area if t.label == "Rationale")
+    rationale.input("  ")
+    _button(at, "Record the rating").click().run()
+    assert any("Not saved" in e.value and "rationale" in e.value for e in at.error)
+    next(s for s in at.selectbox if s.label == "The Board's delivery confidence").set_value("Amber")
+    next(t for t in at.text_area if t.label == "Rationale").input("Twenty points behind plan; two closed.")
+    _button(at, "Record the rating").click().run()
+    assert not at.exception
+    assert any("rating of workstream 6 at 16 October 2019 recorded" in s.value for s in at.success)
+    database = store.connect(db_copy, readonly=True)
+    try:
+        rows = database.conn.execute("SELECT rating, rationale, recorded_by FROM workstream_ratings WHERE "
+                                     "workstream = 6 AND board_date = '2019-10-16' AND superseded_at IS NULL"
+                                     ).fetchall()
+    finally:
+        database.close()
+    assert rows == [("Amber", "Twenty points behind plan; two closed.", auth.LOCAL_USER)]

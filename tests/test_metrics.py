@@ -44,7 +44,8 @@ def test_attention_first_puts_overdue_then_open_by_due_date_then_finished():
 def test_headline_shares_planned_against_actual():
     """3 of 4 were due and 1 of 4 is complete at 1 January 2018; one is overdue."""
     assert metrics.headline(STATUS, "2018-01-01") == {
-        "commitments": 4, "complete": 1, "actual_share": 25.0, "planned_share": 75.0, "overdue": 1}
+        "commitments": 4, "complete": 1, "closed": 1, "actual_share": 25.0, "planned_share": 75.0,
+        "overdue": 1}
 
 
 def test_workstream_rating_averages_open_commitments_using_the_boards_rating():

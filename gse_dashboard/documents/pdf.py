@@ -68,14 +68,15 @@ td.num {{ text-align: right; white-space: nowrap; }}
 .nw {{ white-space: nowrap; }}
 ul {{ margin: 0 0 3mm; padding-left: 6mm; }}
 li {{ margin-bottom: 1.2mm; line-height: 1.35; }}
-ul.contents {{ list-style: none; padding-left: 0; line-height: 1.5; }}
+ul.contents {{ list-style: none; padding-left: 0; line-height: 1.5; columns: 2; }}
 """
 
 _MARK = f"font-family: {FONT_STACK}; font-size: 9pt; font-weight: bold; letter-spacing: 0.5pt;"
 
 
-# Cells this short (a reference, a rating, a status) read badly when broken over two lines.
-NOWRAP_CHARS = 18
+# Cells this short (a reference, a status) read badly when broken over two lines; longer ones wrap
+# so that no table is wider than the page (Chromium would shrink every page to fit it).
+NOWRAP_CHARS = 12
 
 
 def _cell_class(text: str) -> str:

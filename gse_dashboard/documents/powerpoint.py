@@ -40,7 +40,7 @@ SIDE_TEXT_W = 4.3
 # never shrunk (see size_figures).
 FIGURE_MAX_H = BODY_BOTTOM - BODY_TOP
 # A chart beside text is drawn this tall, so that a table of a few rows fits under it.
-SIDE_FIGURE_MAX_H = 3.9
+SIDE_FIGURE_MAX_H = 3.5
 CAPTION_H = 0.32
 # Rough text metrics for laying out slides: the average Arial character is about half its
 # point size wide; a line is about 1.2 times its point size tall.

@@ -210,6 +210,8 @@ class _RowContext:
     def __init__(self, conn: sqlite3.Connection, decimal_comma: bool, today: dt.date, default_source: str | None,
                  supplied: frozenset[str]):
         self.refs = {ref.upper(): ref for (ref,) in conn.execute("SELECT ref FROM commitments")}
+        self.workstreams = {number for (number,) in conn.execute("SELECT number FROM workstreams")}
+        self.meetings = {date for (date,) in conn.execute("SELECT date FROM board_meetings")}
         self.indicators = {code.lower(): (code, unit)
                            for code, unit in conn.execute("SELECT code, unit FROM indicators")}
         self.decimal_comma = decimal_comma
@@ -228,6 +230,24 @@ class _RowContext:
             raise _BadValue(f"{text!r} is not a commitment reference in the dashboard (see the commitments export)")
         self.used_refs.add(ref)
         return ref
+
+    def workstream(self, value: str) -> int:
+        text = value.strip()
+        if not text:
+            raise _Bad("is blank but must be a workstream number such as 6")
+        if not text.isdigit() or int(text) not in self.workstreams:
+            raise _Bad(f"{text!r} is not a workstream number ({min(self.workstreams, default=1)} to "
+                       f"{max(self.workstreams, default=10)})")
+        return int(text)
+
+    def optional_workstream(self, value: str) -> int | None:
+        return self.workstream(value) if value.strip() else None
+
+    def board_date(self, value: str) -> str:
+        date = _date(value)
+        if date not in self.meetings:
+            raise _Bad(f"{date} is not the date of a Board meeting in the dashboard (import the meeting first)")
+        return date
 
     def indicator(self, value: str) -> tuple[str, str]:
         text = value.strip()
@@ -410,9 +430,60 @@ def _meeting_row(row: _Row, ctx: _RowContext) -> tuple:
     return (row.cell("date", _date), row.cell("title", _title, cache=False))
 
 
-_NOUNS = {"progress": "update", "observations": "figure", "targets": "target", "meetings": "meeting"}
+_RECORD_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,29}")
+_ACTION_STATUS = {s: s for s in vocabulary.ACTION_STATUSES}
+_RISK_LEVEL = {s: s for s in vocabulary.RISK_LEVELS}
+_RISK_STATUS = {s: s for s in vocabulary.RISK_STATUSES}
+
+
+def _record_ref(value: str) -> str:
+    text = value.strip()
+    if not _RECORD_REF.fullmatch(text):
+        raise _Bad(f"{text!r} is not a reference: use up to 30 letters, digits and hyphens, e.g. A2019-004"
+                   if text else "is blank but must be a reference such as A2019-004")
+    return text.upper()
+
+
+def _rating_row(row: _Row, ctx: _Context) -> tuple:
+    return (row.cell("workstream", ctx.workstream), row.cell("board_date", ctx.board_date),
+            row.cell("rating", _rating), row.cell("rationale", _title, cache=False))
+
+
+def _action_row(row: _Row, ctx: _Context) -> tuple:
+    return (
+        row.cell("ref", _record_ref),
+        row.cell("as_of", ctx.as_of),
+        row.cell("board_date", ctx.board_date),
+        row.cell("workstream", ctx.optional_workstream),
+        row.cell("action", _title, cache=False),
+        row.cell("owner", lambda text: _text(text, required=True, limit=200)),
+        row.cell("due_date", _date),
+        row.cell("status", lambda text: _choice(text, _ACTION_STATUS, "an action status", vocabulary.ACTION_STATUSES)),
+        row.cell("note", _text, cache=False),
+    )
+
+
+def _risk_row(row: _Row, ctx: _Context) -> tuple:
+    def level(text: str) -> str:
+        return _choice(text, _RISK_LEVEL, "a level", vocabulary.RISK_LEVELS)
+
+    return (
+        row.cell("ref", _record_ref),
+        row.cell("as_of", ctx.as_of),
+        row.cell("workstream", ctx.workstream),
+        row.cell("risk", _title, cache=False),
+        row.cell("owner", lambda text: _text(text, required=True, limit=200)),
+        row.cell("likelihood", level),
+        row.cell("impact", level),
+        row.cell("mitigation", _text, cache=False),
+        row.cell("status", lambda text: _choice(text, _RISK_STATUS, "a risk status", vocabulary.RISK_STATUSES)),
+    )
+
+
+_NOUNS = {"progress": "update", "observations": "figure", "targets": "target", "meetings": "meeting",
+          "ratings": "rating", "actions": "action state", "risks": "risk assessment"}
 _ROW_CHECKS = {"progress": _progress_row, "observations": _observation_row, "targets": _target_row,
-               "meetings": _meeting_row}
+               "meetings": _meeting_row, "ratings": _rating_row, "actions": _action_row, "risks": _risk_row}
 
 
 @_collector_paused

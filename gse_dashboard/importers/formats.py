@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from .. import vocabulary
+
 # Far beyond any real file of updates or figures, small enough to hold in memory safely.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -185,6 +187,59 @@ KINDS: dict[str, Kind] = {
         fields=("date", "title"),
         key=("date",),
         compare=("title",),
+    ),
+    "ratings": Kind(
+        name="ratings", table="workstream_ratings", title="Board ratings of workstreams",
+        columns=(
+            Column("workstream", True, "the workstream's number, 1 to 10", "6"),
+            Column("board_date", True, "the date of the Board meeting that judged it, YYYY-MM-DD (a meeting "
+                   "in the dashboard)", "2019-10-16"),
+            Column("rating", True, f"the Board's delivery confidence for the workstream, {_RATING_HELP}", "Amber"),
+            Column("rationale", True, "why the Board judged it so, as plain text",
+                   "Example: 20 points behind plan and two commitments closed without completion."),
+        ),
+        fields=("workstream", "board_date", "rating", "rationale"),
+        key=("workstream", "board_date"),
+        compare=("rating", "rationale"),
+    ),
+    "actions": Kind(
+        name="actions", table="board_actions", title="Board actions",
+        columns=(
+            Column("ref", True, "the action's reference, letters, digits and hyphens, e.g. A2019-004", "A2019-004"),
+            Column("as_of", True, "the date this state of the action refers to, YYYY-MM-DD, not in the future",
+                   "2019-10-16"),
+            Column("board_date", True, "the date of the Board meeting that set the action (a meeting in the "
+                   "dashboard)", "2019-07-17"),
+            Column("action", True, "what the Board asked for, as plain text",
+                   "Example: Bring a recovery plan for WS7-M2 to the next Board"),
+            Column("owner", True, "who owns the action", "Example: Workstream 7 lead"),
+            Column("due_date", True, "when it is due, YYYY-MM-DD", "2019-10-16"),
+            Column("status", True, "one of: " + ", ".join(vocabulary.ACTION_STATUSES), "in progress"),
+            Column("workstream", False, "the workstream's number, if the action belongs to one", "7"),
+            Column("note", False, "anything the Board should know about progress", ""),
+        ),
+        fields=("ref", "as_of", "board_date", "workstream", "action", "owner", "due_date", "status", "note"),
+        key=("ref", "as_of"),
+        compare=("board_date", "workstream", "action", "owner", "due_date", "status", "note"),
+    ),
+    "risks": Kind(
+        name="risks", table="risks", title="risks",
+        columns=(
+            Column("ref", True, "the risk's reference, letters, digits and hyphens, e.g. R7-1", "R7-1"),
+            Column("as_of", True, "the date this assessment refers to, YYYY-MM-DD, not in the future",
+                   "2019-10-16"),
+            Column("workstream", True, "the workstream's number, 1 to 10", "7"),
+            Column("risk", True, "the risk, as plain text",
+                   "Example: Departments cannot release staff time for profession activity"),
+            Column("owner", True, "who owns the risk", "Example: Heads of Profession"),
+            Column("likelihood", True, "one of: " + ", ".join(vocabulary.RISK_LEVELS), "medium"),
+            Column("impact", True, "one of: " + ", ".join(vocabulary.RISK_LEVELS), "high"),
+            Column("status", True, "one of: " + ", ".join(vocabulary.RISK_STATUSES), "open"),
+            Column("mitigation", False, "what is being done about it", ""),
+        ),
+        fields=("ref", "as_of", "workstream", "risk", "owner", "likelihood", "impact", "mitigation", "status"),
+        key=("ref", "as_of"),
+        compare=("workstream", "risk", "owner", "likelihood", "impact", "mitigation", "status"),
     ),
 }
 

@@ -47,10 +47,28 @@ _CURRENT_SQL = {
     "meetings": """
         SELECT id, date, title, recorded_at, recorded_by, batch_id
         FROM board_meetings WHERE date IN (SELECT value FROM json_each(:a))""",
+    "ratings": """
+        SELECT id, workstream, board_date, rating, rationale, recorded_at, recorded_by
+        FROM workstream_ratings
+        WHERE superseded_at IS NULL AND workstream IN (SELECT value FROM json_each(:a))
+          AND board_date IN (SELECT value FROM json_each(:b))""",
+    "actions": """
+        SELECT id, ref, as_of, board_date, workstream, action, owner, due_date, status, note, recorded_at, recorded_by
+        FROM board_actions
+        WHERE superseded_at IS NULL AND ref IN (SELECT value FROM json_each(:a))
+          AND as_of IN (SELECT value FROM json_each(:b))""",
+    "risks": """
+        SELECT id, ref, as_of, workstream, risk, owner, likelihood, impact, mitigation, status, recorded_at,
+               recorded_by
+        FROM risks
+        WHERE superseded_at IS NULL AND ref IN (SELECT value FROM json_each(:a))
+          AND as_of IN (SELECT value FROM json_each(:b))""",
 }
 # Which record fields pick the rows to look at: (:a, :b, :c) above.
 _CURRENT_FILTER = {"progress": ("ref", "as_of", None), "observations": ("indicator", "period", "population"),
-                   "targets": ("indicator", "period", None), "meetings": ("date", None, None)}
+                   "targets": ("indicator", "period", None), "meetings": ("date", None, None),
+                   "ratings": ("workstream", "board_date", None), "actions": ("ref", "as_of", None),
+                   "risks": ("ref", "as_of", None)}
 
 
 def _current_rows(conn: sqlite3.Connection, spec: Kind, records: list[tuple]) -> dict[tuple, tuple]:

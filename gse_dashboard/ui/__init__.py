@@ -45,6 +45,7 @@ from .membership import (
     scs_chart,
 )
 from .overview import (
+    attention_ui,
     changes_ui,
     comparison_dates_ui,
     since_last_board_ui,
@@ -122,6 +123,7 @@ __all__ = [
     "people_metric_ui",
     "query_choice_ui",
     "workstream_grid_ui",
+    "attention_ui",
     "comparison_dates_ui",
     "since_last_board_ui",
     "changes_ui",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import metrics, timescales, views
+from .. import board_paper, board_view, metrics, timescales, views
 from ..safe_text import md
 from ..tables import (
     format_date,
@@ -15,19 +15,48 @@ from .session import AS_AT_KEY, db_path, revision
 from .widgets import download_ui, table_ui
 
 
-def workstream_grid_ui(summary: pd.DataFrame, as_at: str) -> None:
-    """The ten workstreams as cards: rating as word and symbol, planned vs actual, past their date."""
+def workstream_grid_ui(summary: pd.DataFrame, as_at: str, attention: board_view.AttentionView | None = None) -> None:
+    """The ten workstreams as cards: the Board's rating (or the computed one, said so) and its trend at the
+    last Boards, planned vs actual, closed without completion, past their date."""
     per_row = 5
+    judged = attention.judged.set_index("number") if attention is not None else None
     for start in range(0, len(summary), per_row):
         for column, ws in zip(st.columns(per_row), summary.iloc[start:start + per_row].itertuples()):
             with column.container(border=True):
                 st.markdown(f"**{ws.number}. {md(ws.name)}**")
-                st.markdown(f"{metrics.rating_label(ws.rating)}")
-                st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due")
+                if judged is not None and ws.number in judged.index:
+                    row = judged.loc[ws.number]
+                    st.markdown(md(board_paper.rating_words(row)),
+                                help=md(row["rationale"] or row["basis"]))
+                    trend = attention.trend.get(int(ws.number), [])
+                    if trend:
+                        st.caption("At the last Boards: " + md(board_view.trend_words(trend)),
+                                   help=board_view.TREND_NOTE)
+                else:
+                    st.markdown(f"{metrics.rating_label(ws.rating)}")
+                st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due · "
+                            f"{ws.closed} closed without completion")
                 st.markdown(f"{'⚠ ' if ws.overdue else ''}{timescales.past_date_count_text(ws.overdue)}",
                             help=timescales.PAST_DATE_HELP)
                 st.page_link("pages/workstreams.py", label="Open workstream",
                              query_params={"workstream": str(ws.number), AS_AT_KEY: as_at})
+
+
+def attention_ui(attention: board_view.AttentionView, previous: str | None) -> None:
+    """Every commitment past its date, rated Amber/Red or Red, or worsened since the last Board: the list
+    the Board pack opens with, from the same function."""
+    frame = attention.exceptions
+    since = f" since the Board of {format_date(previous)}" if previous else ""
+    if frame.empty:
+        st.success(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}.")
+        return
+    flagged = int((frame["contradiction"] != "").sum())
+    st.markdown(f"{board_paper._plural(len(frame), 'commitment is', 'commitments are')} past their date "
+                f"(indicative unless set), rated Amber/Red or Red, or worsened{since}."
+                + (f" ⚠ {flagged} with commentary that contradicts the rating or date." if flagged else ""))
+    shown = board_paper.exception_table(frame, attention.boards)
+    table_ui(shown)
+    download_ui(shown, f"needs-the-boards-attention-{attention.as_at}.csv", label="Download this list (CSV)")
 
 
 def comparison_dates_ui(meetings: pd.DataFrame, previous: str | None, as_at: str) -> tuple[str, str] | None:
@@ -37,13 +66,14 @@ def comparison_dates_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
         return None
     choices = [*dates[::-1]]
     columns = st.columns(2)
+    # In the link (?compare_from=2019-07-17), so a colleague opening it compares the same Boards.
     since = columns[0].selectbox("Compare from the Board meeting of", choices,
                                  index=choices.index(previous) if previous in choices else 0,
-                                 format_func=format_date, key="compare_from")
+                                 format_func=format_date, key="compare_from", bind="query-params")
     later = [d for d in meetings["date"] if since < d < as_at][::-1]
     until = columns[1].selectbox("to", [as_at, *later], format_func=lambda d: (
         f"{format_date(d)} (the as-at date)" if d == as_at else f"{format_date(d)} (Board meeting)"),
-        key="compare_to")
+        key="compare_to", bind="query-params")
     return since, until
 
 
@@ -69,7 +99,7 @@ def changes_ui(changes: views.Changes, since: str, until: str) -> None:
     else:
         counts = commitments["change"].value_counts()
         st.markdown(f"Between {format_date(since)} and {format_date(until)}: "
-                    + ", ".join(f"{n} {kind.lower()}" for kind, n in counts.items()) + ".")
+                    + ", ".join(board_paper.change_count_words(kind, n) for kind, n in counts.items()) + ".")
         shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
                                             "change": "Change", "from": "From", "to": "To"})
         table_ui(shown)
@@ -77,8 +107,12 @@ def changes_ui(changes: views.Changes, since: str, until: str) -> None:
     movements = changes.indicators
     if not movements.empty:
         st.markdown("**Indicators**")
-        shown = movements.rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",
-                                          "to_period": "Latest figure for", "to": "Now", "change": "Change"})
+        shown = movements.assign(
+            change=[board_paper.signed_change(v) for v in movements["change"]],
+            from_period=movements["from_period"].map(lambda d: format_date(d) if isinstance(d, str) else ""),
+            to_period=movements["to_period"].map(format_date),
+        ).rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",
+                          "to_period": "Latest figure for", "to": "Now", "change": "Change"})
         table_ui(shown)
         download_ui(shown, f"indicator-movements-{since}-to-{until}.csv",
                     label="Download the indicator movements (CSV)")

@@ -54,10 +54,11 @@ def as_at_ui() -> str:
                    f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
                    f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
     meetings = facts.meetings
-    if not meetings.empty:
-        recent = meetings.tail(4).iloc[::-1]
-        st.sidebar.caption("Recent Board meetings: " + ", ".join(
-            dt.date.fromisoformat(d).strftime("%d %b %Y") for d in recent["date"]))
+    known = meetings[meetings["date"] <= as_at] if not meetings.empty else meetings
+    if not known.empty:  # the meetings held by the as-at date, not the latest in the database
+        recent = known.tail(4).iloc[::-1]
+        st.sidebar.caption(f"Board meetings up to {format_date(as_at)}: "
+                           + ", ".join(format_date(d) for d in recent["date"]))
     return as_at
 
 
