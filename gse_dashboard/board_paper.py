@@ -13,7 +13,12 @@ import re
 import pandas as pd
 
 from . import metrics, timescales
-from .tables import format_date
+
+
+def format_date(date: str) -> str:
+    """A stored ISO date as people in government write it: 16 October 2019 (as tables.format_date does)."""
+    day = dt.date.fromisoformat(date[:10])
+    return f"{day.day} {day:%B %Y}"
 
 # Ratings that put a commitment on the exceptions list whatever else is true.
 POOR_RATINGS = ("Amber/Red", "Red")

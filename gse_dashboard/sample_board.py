@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlite_utils
 
-from . import metrics, queries, timescales
+from . import queries, timescales
 from .sample import RECORDER, _rng, board_meeting_dates
 from .vocabulary import RATINGS
 
@@ -35,6 +35,40 @@ RISKS = (
 
 def _stamp(day: str, hour: int) -> str:
     return f"{day}T{hour:02d}:00:00"
+
+
+DONE = ("complete", "closed")
+
+
+def _flagged(status, day: str):
+    """STATUS with `overdue` (past its date, open), as metrics.with_flags adds it; the store layer cannot import
+    metrics, so the two lines are repeated here."""
+    return status.assign(overdue=(status["due_date"].fillna("9999-12-31") < day) & ~status["status"].isin(DONE))
+
+
+def _summary(status, workstreams, day: str):
+    """Per workstream what the Board's judgement rests on: the commitments' average rating (halves towards
+    caution, as metrics.workstream_rating), planned and actual shares, complete, closed and past-date counts."""
+    flagged = _flagged(status, day)
+    rows = []
+    for ws in workstreams.itertuples():
+        own = flagged[flagged["workstream"] == ws.number]
+        total = len(own) or 1
+        open_ = own[~own["status"].isin(DONE)]
+        pool = open_ if not open_.empty else own
+        effective = pool["board_rating"].fillna(pool["rating"])
+        scores = [len(RATINGS) - RATINGS.index(r) for r in effective if isinstance(r, str) and r in RATINGS]
+        rating = None
+        if scores:
+            points = min(max(int(sum(scores) / len(scores) + 0.4999), 1), len(RATINGS))
+            rating = RATINGS[len(RATINGS) - points]
+        rows.append(type("Row", (), {
+            "number": ws.number, "rating": rating, "commitments": len(own),
+            "planned_share": 100 * (own["due_date"].fillna("9999-12-31") <= day).sum() / total,
+            "actual_share": 100 * (own["status"] == "complete").sum() / total,
+            "complete": int((own["status"] == "complete").sum()), "closed": int((own["status"] == "closed").sum()),
+            "overdue": int(own["overdue"].sum())})())
+    return rows
 
 
 def _judgement(summary_row, before_rating: str | None) -> tuple[str, str]:
@@ -74,8 +108,7 @@ def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
         if meeting.month != RATING_MONTH:
             continue
         status = queries.commitment_status(conn, day, brief=True)
-        summary = metrics.workstream_summary(status, workstreams, day)
-        for row in summary.itertuples():
+        for row in _summary(status, workstreams, day):
             rating, rationale = _judgement(row, last.get(row.number))
             last[row.number] = rating
             ratings.append({"workstream": int(row.number), "board_date": day, "rating": rating,
@@ -88,7 +121,7 @@ def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
         if meeting.year != year:  # numbered afresh each year: A2019-001
             number, year = 0, meeting.year
         day = meeting.isoformat()
-        status = metrics.with_flags(queries.commitment_status(conn, day, brief=True), day)
+        status = _flagged(queries.commitment_status(conn, day, brief=True), day)
         late = status[status["overdue"]].sort_values(["due_date", "ref"])
         rng = _rng("actions", day)
         for ref in late["ref"].head(rng.randint(1, 2)):

@@ -11,9 +11,10 @@ LAYERS = [
     {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
     {"db"},                                                              # the store: SQLite, migrations, audit
     {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
-     "official_statistics"},  # reads, writes, loading
-    {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures"},
-    {"views"},                                                           # one typed view per screen
+     "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
+    {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures",
+     "board_paper"},
+    {"views", "board_view"},                                             # one typed view per screen
     {"tables", "charts", "people_charts", "exports", "downloads", "accessibility", "explore", "saved_queries"},
     {"documents"},                                                       # PDF, PowerPoint, Word writers
     {"pack"},                                                            # the Board pack and brief

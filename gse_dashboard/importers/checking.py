@@ -234,9 +234,9 @@ class _RowContext:
     def workstream(self, value: str) -> int:
         text = value.strip()
         if not text:
-            raise _Bad("is blank but must be a workstream number such as 6")
+            raise _BadValue("is blank but must be a workstream number such as 6")
         if not text.isdigit() or int(text) not in self.workstreams:
-            raise _Bad(f"{text!r} is not a workstream number ({min(self.workstreams, default=1)} to "
+            raise _BadValue(f"{text!r} is not a workstream number ({min(self.workstreams, default=1)} to "
                        f"{max(self.workstreams, default=10)})")
         return int(text)
 
@@ -246,7 +246,7 @@ class _RowContext:
     def board_date(self, value: str) -> str:
         date = _date(value)
         if date not in self.meetings:
-            raise _Bad(f"{date} is not the date of a Board meeting in the dashboard (import the meeting first)")
+            raise _BadValue(f"{date} is not the date of a Board meeting in the dashboard (import the meeting first)")
         return date
 
     def indicator(self, value: str) -> tuple[str, str]:
@@ -439,17 +439,17 @@ _RISK_STATUS = {s: s for s in vocabulary.RISK_STATUSES}
 def _record_ref(value: str) -> str:
     text = value.strip()
     if not _RECORD_REF.fullmatch(text):
-        raise _Bad(f"{text!r} is not a reference: use up to 30 letters, digits and hyphens, e.g. A2019-004"
+        raise _BadValue(f"{text!r} is not a reference: use up to 30 letters, digits and hyphens, e.g. A2019-004"
                    if text else "is blank but must be a reference such as A2019-004")
     return text.upper()
 
 
-def _rating_row(row: _Row, ctx: _Context) -> tuple:
+def _rating_row(row: _Row, ctx: _RowContext) -> tuple:
     return (row.cell("workstream", ctx.workstream), row.cell("board_date", ctx.board_date),
             row.cell("rating", _rating), row.cell("rationale", _title, cache=False))
 
 
-def _action_row(row: _Row, ctx: _Context) -> tuple:
+def _action_row(row: _Row, ctx: _RowContext) -> tuple:
     return (
         row.cell("ref", _record_ref),
         row.cell("as_of", ctx.as_of),
@@ -463,7 +463,7 @@ def _action_row(row: _Row, ctx: _Context) -> tuple:
     )
 
 
-def _risk_row(row: _Row, ctx: _Context) -> tuple:
+def _risk_row(row: _Row, ctx: _RowContext) -> tuple:
     def level(text: str) -> str:
         return _choice(text, _RISK_LEVEL, "a level", vocabulary.RISK_LEVELS)
 
