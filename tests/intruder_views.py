@@ -226,7 +226,7 @@ def harvest_pack(path, as_at, threshold, published) -> None:
             before = series[series["period"] <= snap.previous]
             if not before.empty:
                 published.add(before.iloc[-1]["period"], as_at, selection, value - change, f"pack change at {as_at}")
-    period = snap.membership["period"]
+    period = snap.membership.period
     if not period:
         return
     section = pack.membership_section(snap)
