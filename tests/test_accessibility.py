@@ -162,6 +162,9 @@ def test_charts_have_alt_text_and_no_mode_bar(server, browser_page):
     """Every plotly chart is a labelled figure (its alt text) and shows no mode bar of unlabelled icons."""
     page = browser_page
     _open(page, f"{server}/workstreams?workstream=4", 2)
+    # One drawn chart holds two .main-svg layers, so wait for the second chart itself to draw.
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"[role='figure'] .js-plotly-plot .main-svg\").length >= 4", timeout=90_000)
     figures = page.locator("[role='figure']:has(.js-plotly-plot)")
     assert figures.count() >= 2
     for index in range(figures.count()):
