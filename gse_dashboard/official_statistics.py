@@ -38,6 +38,7 @@ import sqlite_utils
 from . import auth, build
 from . import db as store
 from .config import DEFAULT_PROFESSION
+from .importers.formats import Problem
 
 KIND = "civil-service-statistics"
 SUPPRESSED = "[c]"
@@ -131,22 +132,7 @@ DEPARTMENT_DIMENSIONS = ("Parent_department",)
 # -- what a user can be told ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth a warning) in a file, at a row and column where it has one."""
-
-    filename: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.filename]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+# Problems are reported in the same form as every other import's.
 
 
 class OfficialImportError(ValueError):
