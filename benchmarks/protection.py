@@ -15,8 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gse_dashboard import db as store  # noqa: E402
-from gse_dashboard import protection, published, queries  # noqa: E402
+from gse_dashboard import (  # noqa: E402
+    protection,
+    published,
+    queries,
+    store,  # noqa: E402
+)
 
 
 def main(path: str, threshold: int = 10, department_too: bool = True) -> None:

@@ -283,8 +283,7 @@ def import_benchmark(db: Path, count: int, reps: int) -> dict:
     """COUNT observation rows through the importer (read, validate, apply) against a plain executemany."""
     import csv
 
-    from gse_dashboard import auth, importers
-    from gse_dashboard import db as store
+    from gse_dashboard import auth, importers, store
 
     rows = _import_rows(count)
     buffer = io.StringIO()

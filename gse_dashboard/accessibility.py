@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .safe_text import md
+from .safe_text import escape_md
 
 STATEMENT_FILE = Path(__file__).with_name("accessibility_statement.md")
 
@@ -53,4 +53,4 @@ html, [data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"] {{ sc
 
 def statement(contact: str) -> str:
     """The accessibility statement as Markdown, naming CONTACT (a setting, escaped) for feedback."""
-    return STATEMENT_FILE.read_text(encoding="utf-8").replace("{contact}", md(contact))
+    return STATEMENT_FILE.read_text(encoding="utf-8").replace("{contact}", escape_md(contact))

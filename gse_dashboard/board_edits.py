@@ -14,8 +14,7 @@ import sqlite3
 import pandas as pd
 import sqlite_utils
 
-from . import auth, importers
-from . import db as store
+from . import auth, importers, store
 from .edits import FORM, EditRejected, StaleEdit
 
 # The three kinds this module edits, by their import kind's name.

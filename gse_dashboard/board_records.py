@@ -10,7 +10,7 @@ import sqlite3
 
 import pandas as pd
 
-from .db import end_of_day
+from .store import end_of_day
 
 _KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
 

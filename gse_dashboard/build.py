@@ -13,8 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from . import db as store
-from . import official_statistics
+from . import official_statistics, store
 from .config import DATA_DIR, load_settings
 from .sample import load_sample
 from .scale import load_scale

@@ -12,8 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, official_statistics, outputs, returns, sqlbox, text_rules
-from . import db as store
+from . import auth, build, importers, official_statistics, outputs, returns, sqlbox, store, text_rules
 from .build import build_database
 from .config import load_settings
 from .exports import EXPORTS, neutralise_formulas, table_bytes

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from . import auth, importers, text_rules
-from . import db as store
+from . import auth, importers, store, text_rules
 
 # Where a form's problems say they come from (import problems name a file).
 FORM = "form"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import disclosure
-from .db import end_of_day
 from .official_statistics import GRADES, PUBLISHER, STATUSES
+from .store import end_of_day
 
 # What each published status is called on the pages.
 STATUS_LABELS = {"In post": "In post at 31 March", "New entrant CS": "New entrants to the Civil Service",

@@ -35,8 +35,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import auth, build
-from . import db as store
+from . import auth, build, store
 from .config import DEFAULT_PROFESSION
 from .importers.formats import Problem
 

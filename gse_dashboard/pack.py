@@ -24,11 +24,11 @@ from . import (
     metrics,
     official_figures,
     published,
+    store,
     tables,
     text_rules,
     timescales,
 )
-from . import db as store
 from .config import load_settings
 from .documents import (
     MARKING,

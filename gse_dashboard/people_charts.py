@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import charts, metrics
 from .charts import Chart
-from .db import ALL
+from .store import ALL
 from .tables import diversity_breakdown_table, format_date, observation_source, protected_line_table
 from .views import Diversity, Membership
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .db import ALL
+from .store import ALL
 
 DIMENSIONS = ("department", "grade", "role_type")
 CONFIDENTIAL = "[c]"

@@ -13,8 +13,8 @@ import sqlite3
 import pandas as pd
 
 from . import protection, queries
-from .db import ALL
 from .protection import ProtectedTable
+from .store import ALL
 
 INDICATOR = "members"
 POPULATION = "GSE"

@@ -12,7 +12,7 @@ import sqlite3
 
 import pandas as pd
 
-from .db import ALL, POPULATIONS, end_of_day
+from .store import ALL, POPULATIONS, end_of_day
 from .vocabulary import LAUNCH_DATE
 
 # A version of a fact is visible at :cutoff if recorded by then and not yet replaced.

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import auth
-from . import db as store
+from . import auth, store
 
 _CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
 

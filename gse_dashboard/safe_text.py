@@ -16,7 +16,7 @@ _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 _LIST_START = re.compile(r"^(\s*\d{0,9})([.)\-+])(?=\s|$)")
 
 
-def md(text: object) -> str:
+def escape_md(text: object) -> str:
     """TEXT escaped for Streamlit Markdown, on one line ('1. Raising…' stays text, not a numbered list)."""
     if text is None:
         return ""

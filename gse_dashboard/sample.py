@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from .db import ALL, MARK_COMPLETE_FROM_CELLS
+from .store import ALL, MARK_COMPLETE_FROM_CELLS
 from .vocabulary import DUE_DATES, LAUNCH, RATINGS, quarter_ends
 
 SEED = 2016

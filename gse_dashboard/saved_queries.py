@@ -16,8 +16,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 import sqlite_utils
 
-from . import charts, sqlbox
-from . import db as store
+from . import charts, sqlbox, store
 from .auth import User, require_editor
 from .charts import Chart
 

@@ -20,7 +20,7 @@ import datetime as dt
 import sqlite_utils
 
 from . import sample
-from .db import MARK_COMPLETE_FROM_CELLS
+from .store import MARK_COMPLETE_FROM_CELLS
 from .vocabulary import DUE_DATES
 
 # Departments at N=1 and at N=100; the count grows in a straight line between (and beyond).

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .db import StoreError
 from .sqlworker import (  # noqa: F401  (re-exported: the rules are part of this module's interface)
     DENIED_FUNCTIONS,
     MAX_SQL_CHARS,
@@ -39,6 +38,7 @@ from .sqlworker import (  # noqa: F401  (re-exported: the rules are part of this
     open_read_only,
     stopped_message,
 )
+from .store import StoreError
 
 # A result may take at most this much memory, whatever the row cap: 20 rows of 9 MB blobs would
 # otherwise sit in a web session for as long as it lasts.

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .config import DATA_DIR
-from .db import ALL, POPULATIONS
+from .store import ALL, POPULATIONS
 from .vocabulary import DUE_DATES, HORIZONS
 
 # Facts taken from the strategy count as known from its publication, so that "as at" any

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from . import disclosure, metrics, timescales
-from .db import ALL
+from .store import ALL
 
 
 def format_date(date: str | None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import board_records, board_view, metrics, official_figures, published, queries
-from .db import ALL
+from .store import ALL
 from .vocabulary import DIVERSITY_WORKSTREAM, LAUNCH_DATE, STRATEGY_END
 
 # Every commitment's status at a date (queries.commitment_status, brief columns). The pages pass
@@ -31,7 +31,7 @@ def _status_reader(conn: sqlite3.Connection) -> StatusAt:
 # -- facts that do not depend on the as-at date ---------------------------------------------------
 
 @dataclass(frozen=True)
-class Basics:
+class DatabaseFacts:
     """The workstreams, the latest date with data, the Board meetings, whether figures are illustrative."""
 
     workstreams: pd.DataFrame
@@ -41,11 +41,12 @@ class Basics:
     indicators: pd.DataFrame
 
 
-def basics(conn: sqlite3.Connection) -> Basics:
+def database_facts(conn: sqlite3.Connection) -> DatabaseFacts:
     """Facts that do not depend on the as-at date: workstreams, the latest date, meetings."""
     latest = queries.latest_data_date(conn)
-    return Basics(workstreams=queries.workstreams(conn), latest=latest, meetings=queries.board_meetings(conn, latest),
-                  illustrative=queries.illustrative_in_use(conn), indicators=queries.indicators(conn))
+    return DatabaseFacts(workstreams=queries.workstreams(conn), latest=latest,
+                         meetings=queries.board_meetings(conn, latest),
+                         illustrative=queries.illustrative_in_use(conn), indicators=queries.indicators(conn))
 
 
 # -- Overview ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from gse_dashboard.vocabulary import RATINGS, STATUSES
 
 ui.page_guard()
 st.title("About the data")
-basics = ui.basics()
+facts = ui.database_facts()
 settings = ui.settings()
 
 st.markdown("""
@@ -40,10 +40,10 @@ st.markdown("""
 """)
 st.subheader("Two measures of the profession's size")
 st.markdown(f"""
-- {ui.md(official_figures.MEASURE_DEFINITIONS["members"])}
-- {ui.md(official_figures.MEASURE_DEFINITIONS["acses_in_post"])}
+- {ui.escape_md(official_figures.MEASURE_DEFINITIONS["members"])}
+- {ui.escape_md(official_figures.MEASURE_DEFINITIONS["acses_in_post"])}
 
-The profession of post used is **{ui.md(settings.profession)}** (the `GSE_PROFESSION` setting).
+The profession of post used is **{ui.escape_md(settings.profession)}** (the `GSE_PROFESSION` setting).
 Diversity shares follow the strategy's definitions: women of those with a known sex; ethnic
 minority (Asian, Black, Chinese, Mixed and Other ethnicity) of those who declared; declared
 disabled of declared disabled plus non-disabled; LGBO of LGBO plus heterosexual; aged 50 or
@@ -53,7 +53,7 @@ rate. `[c]` in the published files (suppressed by the publisher) stays `[c]` her
 st.subheader("Real figures: the strategy's baseline and the published statistics")
 real = ui.load_real_figures(ui.db_path(), ui.revision())
 ui.table_ui(real)
-if basics.illustrative:
+if facts.illustrative:
     st.warning(ui.ILLUSTRATIVE_NOTICE, icon=":material/info:")
     st.markdown("Rebuild without them for real use: `python -m gse_dashboard init --no-sample --force`.")
 

@@ -13,6 +13,6 @@ st.markdown(
     "Scientific Adviser (Word) as known on a date. A pack for a past Board meeting comes out exactly as "
     "it was: corrections recorded since are left out. Every page is marked OFFICIAL."
 )
-as_at = pack_ui.pack_date_ui(ui.basics().meetings, ui.current_as_at())
+as_at = pack_ui.pack_date_ui(ui.database_facts().meetings, ui.current_as_at())
 formats = pack_ui.formats_ui()
 pack_ui.build_ui(ui.db_path(), ui.revision(), as_at, formats, ui.settings().suppression_threshold)

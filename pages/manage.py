@@ -16,7 +16,7 @@ if not user.can_edit:
                 "This dashboard is set to require sign-in for editing."), icon=":material/lock:")
     st.stop()
 manage_ui.flash_ui()
-st.caption(f"Editing as **{ui.md(user.actor)}**. Every change is recorded in the audit log; "
+st.caption(f"Editing as **{ui.escape_md(user.actor)}**. Every change is recorded in the audit log; "
            "nothing is ever overwritten or deleted without a backup.")
 
 record, owner, board, imports, official, history, audit, backups = st.tabs(
@@ -28,7 +28,7 @@ with record:
     latest = manage_ui.latest_update_ui(ref)
     manage_ui.record_update_ui(user, ref, latest)
 with owner:
-    st.markdown(f"For **{ui.md(ref)}** (choose the commitment on the first tab).")
+    st.markdown(f"For **{ui.escape_md(ref)}** (choose the commitment on the first tab).")
     manage_ui.change_commitment_ui(user, ref, latest)
 with board:
     board_records_ui.board_records_ui(user)

@@ -10,13 +10,13 @@ st.title("Membership")
 as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
 profession = ui.settings().profession
-basics = ui.basics()
+facts = ui.database_facts()
 ui.illustrative_notice()
 st.markdown(f"Two measures of the profession **as at {ui.format_date(as_at)}**, side by side and never added: "
-            f"civil servants in {ui.md(profession)} posts (real, published) and registered GSE members. "
+            f"civil servants in {ui.escape_md(profession)} posts (real, published) and registered GSE members. "
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")
 
-st.header(f"Civil servants in {ui.md(profession)} posts (Civil Service Statistics)")
+st.header(f"Civil servants in {ui.escape_md(profession)} posts (Civil Service Statistics)")
 official_ui.headcount_ui(official_ui.load_headcount(ui.db_path(), ui.revision(), as_at, profession, threshold),
                          as_at, threshold)
 
@@ -26,7 +26,7 @@ st.caption("Registered members of the profession (Civil Service Learning): the s
            "imported its own. A different measure from civil servants in the profession's posts above.")
 filters = ui.filters_ui(ui.load_breakdown_values(ui.db_path(), ui.revision()))
 data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters, threshold=threshold)
-st.markdown(f"Registered members for {ui.md(ui.filter_phrase(filters))}.")
+st.markdown(f"Registered members for {ui.escape_md(ui.filter_phrase(filters))}.")
 ui.membership_headlines_ui(data, as_at, threshold)
 st.header("Members over time")
 ui.chart_ui(ui.members_chart(data, as_at, threshold), key="members-over-time")

@@ -47,8 +47,8 @@ ui.attention_ui(data.attention, previous)
 
 st.header("The ten workstreams")
 ui.workstream_grid_ui(data.summary, as_at, data.attention)
-ui.chart_ui(charts.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.basics().illustrative)),
+ui.chart_ui(charts.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.database_facts().illustrative)),
             key="overview-delivery")
 
 st.header("Since the last Board")
-ui.since_last_board_ui(ui.basics().meetings, previous, as_at)
+ui.since_last_board_ui(ui.database_facts().meetings, previous, as_at)

@@ -7,19 +7,19 @@ from gse_dashboard import charts, metrics, timescales, ui
 ui.page_guard()
 st.title("Workstreams")
 as_at = ui.current_as_at()
-basics = ui.basics()
-workstreams = basics.workstreams
+facts = ui.database_facts()
+workstreams = facts.workstreams
 names = dict(zip(workstreams["number"], workstreams["name"]))
 number = ui.workstream_ui(names)
 data = ui.load_workstream(ui.db_path(), ui.revision(), as_at, number)
 ws = workstreams[workstreams["number"] == number].iloc[0]
 ui.illustrative_notice()
 
-st.header(f"{number}. {ui.md(ws['name'])}")
-st.markdown(f"**What good looks like.** {ui.md(ws['aspiration'])}")
-st.markdown(f"**The challenges.** {ui.md(ws['challenges'])}")
+st.header(f"{number}. {ui.escape_md(ws['name'])}")
+st.markdown(f"**What good looks like.** {ui.escape_md(ws['aspiration'])}")
+st.markdown(f"**The challenges.** {ui.escape_md(ws['challenges'])}")
 st.caption(f"Our summaries, not the strategy's words: read its own in the GSE Strategy (2016), "
-           f"{ui.md(ws['strategy_ref'])}. The commitments below are summaries too; each row says where it is.")
+           f"{ui.escape_md(ws['strategy_ref'])}. The commitments below are summaries too; each row says where it is.")
 
 status = data.status
 summary = metrics.headline(status, as_at)
@@ -30,7 +30,7 @@ columns[1].metric("Commitments complete", f"{summary['complete']} of {summary['c
                   help=f"{summary['planned_share']:.0f}% were due by {ui.format_date(as_at)}.", border=True)
 columns[2].metric(timescales.PAST_DATE_HEADING, summary["overdue"], border=True, help=timescales.PAST_DATE_HELP)
 
-ui.chart_ui(charts.trajectory_chart(data.trajectory, ws["name"], as_at, ui.source_line(basics.illustrative)),
+ui.chart_ui(charts.trajectory_chart(data.trajectory, ws["name"], as_at, ui.source_line(facts.illustrative)),
             key=f"trajectory-{number}")
 
 st.subheader(f"Commitments as at {ui.format_date(as_at)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import db as store
+from gse_dashboard import store
 from gse_dashboard.build import build_database
 
 

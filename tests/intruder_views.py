@@ -12,8 +12,7 @@ import warnings
 
 import pandas as pd
 
-from gse_dashboard import db as store
-from gse_dashboard import explore, pack, tables, ui
+from gse_dashboard import explore, pack, store, tables, ui
 from gse_dashboard import importers as im
 from gse_dashboard import published as figures
 
@@ -205,7 +204,7 @@ def harvest_explore(path, as_at, threshold, published, departments, grades, role
         choices = explore.load_choices(database.conn)
         for params in explore_links(departments, grades, roles):
             state = explore.from_query_params({"source": "members", "as_at": as_at, **params}, choices)
-            result = explore.run(database.conn, state, threshold)
+            result = explore.answer(database.conn, state, threshold)
             for period, selection, value in explore_figures(result):
                 if period is None:
                     continue

@@ -148,8 +148,7 @@ def import_while_reading(db_path, url: str, *, sessions: int, seconds: float, ro
     """
     import threading
 
-    from gse_dashboard import auth, importers
-    from gse_dashboard import db as store
+    from gse_dashboard import auth, importers, store
 
     outcome: dict = {}
 

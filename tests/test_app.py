@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, edits, metrics, queries
-from gse_dashboard import db as store
+from gse_dashboard import auth, edits, metrics, queries, store
 from gse_dashboard.tables import format_date
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

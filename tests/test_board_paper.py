@@ -7,8 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from gse_dashboard import board_paper, board_records, metrics, pack, vocabulary
-from gse_dashboard import db as store
+from gse_dashboard import board_paper, board_records, metrics, pack, store, vocabulary
 
 AS_AT = "2019-10-16"
 COLUMNS = ["ref", "workstream", "title", "owner", "due_date", "status", "rating", "board_rating", "commentary",

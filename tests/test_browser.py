@@ -2,8 +2,7 @@
 
 import pytest
 
-from gse_dashboard import auth, edits, metrics, queries
-from gse_dashboard import db as store
+from gse_dashboard import auth, edits, metrics, queries, store
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from gse_dashboard import db as store
-from gse_dashboard import queries
+from gse_dashboard import queries, store
 
 
 def test_migrations_apply_twice_without_harm(tmp_path):

@@ -6,8 +6,7 @@ import threading
 
 import pytest
 
-from gse_dashboard import auth, edits, queries, timescales
-from gse_dashboard import db as store
+from gse_dashboard import auth, edits, queries, store, timescales
 
 ADA = auth.command_line_user("Ada Analyst")
 BOB = auth.command_line_user("Bob Editor")

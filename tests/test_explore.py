@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, disclosure, explore, metrics, queries
-from gse_dashboard import db as store
+from gse_dashboard import auth, disclosure, explore, metrics, queries, store
 from gse_dashboard.explore import ExploreState
 from gse_dashboard.exports import csv_bytes, excel_bytes
 
@@ -101,11 +100,13 @@ def _groups(result: explore.ExploreResult, value: str) -> dict:
 def test_commitments_are_counted_by_status_and_rating_as_known_at_the_date(fresh_db):
     """At 2018-01-01 an update recorded later and a correction made later are not yet known; by mid-2018 they are."""
     _strategy(fresh_db)
-    early = explore.run(fresh_db.conn, ExploreState(source="commitments", as_at="2018-01-01",
+    early = explore.answer(fresh_db.conn,
+                            ExploreState(source="commitments", as_at="2018-01-01",
                                                      group_by=("status", "rating")), 10)
     assert _groups(early, "commitments") == {("not started", "Not rated"): 2, ("in progress", "Green"): 1,
                                              ("in progress", "Amber"): 1}
-    later = explore.run(fresh_db.conn, ExploreState(source="commitments", as_at="2018-06-30", group_by=("rating",)), 10)
+    later = explore.answer(fresh_db.conn,
+                            ExploreState(source="commitments", as_at="2018-06-30", group_by=("rating",)), 10)
     assert _groups(later, "commitments") == {"Green": 1, "Amber": 1, "Red": 1, "Not rated": 1}
 
 
@@ -113,56 +114,62 @@ def test_commitments_filtered_and_grouped_by_workstream_and_overdue(fresh_db):
     """Past its date means open with a date before the as-at date; filters on horizon and due date narrow the count."""
     _strategy(fresh_db)
     state = ExploreState(source="commitments", as_at="2018-01-01", group_by=("workstream", "overdue"))
-    result = explore.run(fresh_db.conn, state, 10)
+    result = explore.answer(fresh_db.conn, state, 10)
     assert _groups(result, "commitments") == {(1, "past its date"): 1, (1, "not past its date"): 2,
                                               (2, "past its date"): 1}
     assert result.display.set_index("Workstream").loc["Total"].tolist() == [2, 2, 4]
     assert result.chart.title == "2 of 4 commitments are past their date in 1. Workstream 1, 2. Workstream 2"
     short = ExploreState(source="commitments", as_at="2018-06-30", horizon=("short",), group_by=("status",))
-    assert _groups(explore.run(fresh_db.conn, short, 10), "commitments") == {"in progress": 1, "complete": 1}
+    assert _groups(explore.answer(fresh_db.conn, short, 10), "commitments") == {"in progress": 1, "complete": 1}
     later_due = ExploreState(source="commitments", as_at="2018-06-30", period_from="2018-01-01", group_by=())
-    assert explore.run(fresh_db.conn, later_due, 10).raw["commitments"].tolist() == [2]
+    assert explore.answer(fresh_db.conn, later_due, 10).raw["commitments"].tolist() == [2]
 
 
 def test_member_counts_sum_the_cells_within_the_filters(fresh_db):
     """Members by grade in department A add up A's cells; a later correction counts only once it is recorded."""
     _members(fresh_db)
-    by_grade = explore.run(fresh_db.conn, ExploreState(as_at="2020-05-01", department=("A",), group_by=("grade",)), 10)
+    by_grade = explore.answer(fresh_db.conn,
+                            ExploreState(as_at="2020-05-01", department=("A",), group_by=("grade",)), 10)
     assert _groups(by_grade, "value") == {"EO": 20, "SCS": 7}
     assert by_grade.period == "2020-03-31"
     whole = ExploreState(as_at="2020-05-01", group_by=())
-    assert explore.run(fresh_db.conn, whole, 10).raw["value"].tolist() == [66]
+    assert explore.answer(fresh_db.conn, whole, 10).raw["value"].tolist() == [66]
     corrected = ExploreState(as_at="2020-07-01", group_by=())
-    assert explore.run(fresh_db.conn, corrected, 10).raw["value"].tolist() == [67]
+    assert explore.answer(fresh_db.conn, corrected, 10).raw["value"].tolist() == [67]
 
 
 def test_a_period_without_cells_falls_back_to_its_exact_margin(fresh_db):
     """Over time, 2019 (published only as totals) uses its margin rows, 2020 its cells, for the whole and for SCS."""
     _members(fresh_db)
-    over_time = explore.run(fresh_db.conn, ExploreState(as_at="2020-05-01", group_by=("period",)), 10)
+    over_time = explore.answer(fresh_db.conn,
+                            ExploreState(as_at="2020-05-01", group_by=("period",)), 10)
     assert _groups(over_time, "value") == {"2019-03-31": 50, "2020-03-31": 66}
-    scs = explore.run(fresh_db.conn, ExploreState(as_at="2020-05-01", grade=("SCS",), group_by=("period",)), 10)
+    scs = explore.answer(fresh_db.conn,
+                            ExploreState(as_at="2020-05-01", grade=("SCS",), group_by=("period",)), 10)
     assert _groups(scs, "value") == {"2019-03-31": 12, "2020-03-31": 16}
     grades_2019 = ExploreState(as_at="2020-05-01", period_to="2019-12-31", group_by=("grade",))
-    assert explore.run(fresh_db.conn, grades_2019, 10).raw.empty  # a margin covers some grades, not all
+    assert explore.answer(fresh_db.conn, grades_2019, 10).raw.empty  # a margin covers some grades, not all
 
 
 def test_shares_are_recomputed_from_counts_and_small_ones_suppressed(fresh_db):
     """Two departments together are 35 of 80 who declared (a union, refused on screen); a share on 5 is [c]."""
     _women(fresh_db)
-    together = explore.run(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01", department=("A", "B")), 10)
+    together = explore.answer(fresh_db.conn,
+                            ExploreState(source="women", as_at="2020-05-01", department=("A", "B")), 10)
     assert together.raw.empty and "one department at a time" in together.notes[0]
     row = explore.observation_groups(fresh_db.conn, "women", "2020-05-01",
                                      filters={"department": ("A", "B"), "population": ("GSE",)}).iloc[0]
     assert row["share"] == pytest.approx(43.75)
     assert (row["numerator"], row["denominator"]) == (35, 80)
     assert row["declaration_rate"] == pytest.approx(100 * 80 / (20 / 0.8 + 60 / 1.0))
-    by_department = explore.run(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01",
+    by_department = explore.answer(fresh_db.conn,
+                            ExploreState(source="women", as_at="2020-05-01",
                                                             group_by=("department",)), 10)
     shown = by_department.display.set_index("Department")
     assert shown.loc["A", "Women (% of declared)"] == disclosure.CONFIDENTIAL
     assert shown.loc["B", "Women (% of declared)"] == 50.0 and shown.loc["B", "Declared"] == 60
-    against = explore.run(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01",
+    against = explore.answer(fresh_db.conn,
+                            ExploreState(source="women", as_at="2020-05-01",
                                                       group_by=("population",)), 10)
     assert _groups(against, "share") == {"GSE": pytest.approx(43.75), "Civil Service": 54.0}
     assert against.display.set_index("Population").loc["Civil Service", "Declared"] == disclosure.NOT_AVAILABLE
@@ -173,9 +180,9 @@ def test_grouping_agrees_with_the_other_pages_on_the_default_data(built):
     as_at = "2018-10-17"
     period = queries.latest_cell_period(built.conn, "members", as_at)
     expected = queries.membership_breakdown(built.conn, as_at, period, "grade").set_index("grade")["members"]
-    result = explore.run(built.conn, ExploreState(as_at=as_at, group_by=("grade",)), 10)
+    result = explore.answer(built.conn, ExploreState(as_at=as_at, group_by=("grade",)), 10)
     assert _groups(result, "value") == expected.to_dict()
-    overdue = explore.run(built.conn, ExploreState(source="commitments", as_at=as_at, group_by=("overdue",)), 10)
+    overdue = explore.answer(built.conn, ExploreState(source="commitments", as_at=as_at, group_by=("overdue",)), 10)
     headline = metrics.headline(queries.commitment_status(built.conn, as_at), as_at)
     assert _groups(overdue, "commitments")["past its date"] == headline["overdue"]
 
@@ -236,7 +243,7 @@ def test_bad_url_values_are_dropped_with_a_message_each(built):
                      "'Atlantis' does not appear", "horizon does not apply", "cannot be grouped by 'colour'",
                      "At most 2 groupings"):
         assert expected in text
-    assert explore.run(built.conn, state, 10).raw.shape[0] > 0
+    assert explore.answer(built.conn, state, 10).raw.shape[0] > 0
 
 
 @pytest.mark.parametrize("params", [
@@ -248,7 +255,7 @@ def test_odd_url_shapes_never_raise(params, built):
     """Repeated, empty, numeric, overlong or contradictory values are explained or ignored, not raised."""
     choices = explore.load_choices(built.conn)
     state = explore.from_query_params(params, choices)
-    explore.run(built.conn, state, 10)
+    explore.answer(built.conn, state, 10)
     assert all(isinstance(message, str) and "\n" not in message for message in state.messages)
 
 
@@ -323,7 +330,7 @@ SMALL_GROUPS = [
 @pytest.mark.parametrize("state", SMALL_GROUPS)
 def test_the_table_shows_no_count_of_people_below_the_threshold(state, built):
     """Every number in the shown (and downloaded) table of members is at least the threshold; small ones are [c]."""
-    result = explore.run(built.conn, state, 10)
+    result = explore.answer(built.conn, state, 10)
     cells = result.display.drop(columns=result.display.columns[0]).to_numpy().ravel()
     numbers = [c for c in cells if not isinstance(c, str)]
     assert all(n >= 10 for n in numbers)
@@ -334,7 +341,8 @@ def test_the_table_shows_no_count_of_people_below_the_threshold(state, built):
 def test_shares_of_small_groups_are_hidden_in_the_table(fresh_db):
     """No share is shown where fewer than the threshold declared, or are in or outside the group."""
     _women(fresh_db)
-    result = explore.run(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01", group_by=("department",)), 10)
+    result = explore.answer(fresh_db.conn,
+                            ExploreState(source="women", as_at="2020-05-01", group_by=("department",)), 10)
     assert len(result.raw) == len(result.display) > 1
     shown = result.display.set_index("Department")  # ranked by the shares shown, so matched by name
     for raw in result.raw.itertuples():
@@ -348,7 +356,8 @@ def test_explore_downloads_neutralise_spreadsheet_formulas(fresh_db):
     fresh_db["observations"].insert({"indicator": "members", "period": "2020-03-31", "population": "GSE",
                                      "department": INJECTION, "grade": "EO", "role_type": "Policy", "value": 40,
                                      "source": "t", "recorded_at": "2020-04-01T00:00:00", "recorded_by": "t"})
-    result = explore.run(fresh_db.conn, ExploreState(as_at="2020-05-01", group_by=("department",)), 10)
+    result = explore.answer(fresh_db.conn,
+                            ExploreState(as_at="2020-05-01", group_by=("department",)), 10)
     frame = result.display.assign(**{"@SUM(1)": ["+1", "-1", "@x", "\tx"]})
     rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8-sig"))))
     assert rows[0][-1] == "'@SUM(1)" and [r[-1] for r in rows[1:]] == ["'+1", "'-1", "'@x", "'\tx"]

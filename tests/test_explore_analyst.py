@@ -11,8 +11,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import db as store
-from gse_dashboard import explore
+from gse_dashboard import explore, store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -56,7 +55,7 @@ def women_by_grade(built_db_file, tmp_path_factory):
 def _run(built, choices, **params) -> explore.ExploreResult:
     state = explore.from_query_params(params, choices)
     assert not state.messages, state.messages
-    return explore.run(built.conn, state, 5)
+    return explore.answer(built.conn, state, 5)
 
 
 def test_link_values_are_matched_without_regard_to_letter_case(built, choices):
@@ -186,7 +185,7 @@ def test_the_page_offers_the_table_as_a_spreadsheet_that_says_what_it_is(built_d
     buttons = {b.label: b for b in at.get("download_button")}
     assert {"Download the table (CSV)", "Download the table (Excel)", "Download the table (OpenDocument)"} <= set(
         buttons)
-    result = explore.run(store.connect(built_db_file, readonly=True).conn,
+    result = explore.answer(store.connect(built_db_file, readonly=True).conn,
                          explore.from_query_params({"source": "commitments", "by": "workstream",
                                                     "overdue": "past its date", "as_at": "2019-10-16"}), 5)
     from gse_dashboard import downloads

@@ -15,8 +15,7 @@ import tomllib
 
 import pytest
 
-from gse_dashboard import auth, edits, explore, importers
-from gse_dashboard import db as store
+from gse_dashboard import auth, edits, explore, importers, store
 from gse_dashboard.build import build_database
 from gse_dashboard.config import DATA_DIR, ROOT
 from tests.browser import ARTIFACTS, chromium, streamlit_server, wait_until_drawn

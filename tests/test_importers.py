@@ -16,8 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gse_dashboard import auth, cli, queries
-from gse_dashboard import db as store
+from gse_dashboard import auth, cli, queries, store
 from gse_dashboard import importers as im
 
 # The editor every test imports as (the package refuses imports from anyone else).

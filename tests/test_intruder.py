@@ -28,8 +28,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from gse_dashboard import auth, explore
-from gse_dashboard import db as store
+from gse_dashboard import auth, explore, store
 from gse_dashboard import importers as im
 from gse_dashboard.build import build_database
 
@@ -250,7 +249,7 @@ def test_explore_refuses_a_union_of_departments_for_people_counts(crafted_db):
         choices = explore.load_choices(database.conn)
         state = explore.from_query_params({"source": "members", "department": list(DEPARTMENTS[:2]),
                                            "by": "none", "as_at": AS_AT[-1]}, choices)
-        result = explore.run(database.conn, state, THRESHOLD)
+        result = explore.answer(database.conn, state, THRESHOLD)
     finally:
         database.close()
     assert views.explore_figures(result) == []

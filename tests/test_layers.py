@@ -1,4 +1,4 @@
-"""The import graph reads top to bottom: store (db) → queries → metrics → views → charts → ui → pages."""
+"""The import graph reads top to bottom: store → queries → metrics → views → charts → ui → pages."""
 
 import ast
 from pathlib import Path
@@ -9,7 +9,7 @@ PACKAGE = ROOT / "gse_dashboard"
 # Lowest first. A module may import from its own layer or any layer below it, never above.
 LAYERS = [
     {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
-    {"db"},                                                              # the store: SQLite, migrations, audit
+    {"store"},                                                            # the store: SQLite, migrations, audit
     {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
      "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
     {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures",
@@ -62,7 +62,7 @@ def test_every_module_has_a_layer():
 
 
 def test_no_module_imports_from_a_layer_above_it():
-    """store (db) → queries → metrics → views → charts → ui: nothing reaches up."""
+    """store → queries → metrics → views → charts → ui: nothing reaches up."""
     upward = sorted((me, other) for me, others in _modules().items() for other in others
                     if RANK[other] > RANK[me])
     assert upward == []

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, edits
-from gse_dashboard import db as store
+from gse_dashboard import auth, edits, store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import db as store
+from gse_dashboard import store
 from gse_dashboard.build import build_database
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import auth, cli, importers
-from gse_dashboard import db as store
+from gse_dashboard import auth, cli, importers, store
 from gse_dashboard import official_statistics as official
 from gse_dashboard.build import build_database
 from gse_dashboard.config import load_settings

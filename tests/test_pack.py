@@ -16,8 +16,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import board_paper, documents, metrics, pack, queries
-from gse_dashboard import db as store
+from gse_dashboard import board_paper, documents, metrics, pack, queries, store
 from gse_dashboard.ui import board_pack as pack_ui
 
 ROOT = Path(__file__).resolve().parent.parent

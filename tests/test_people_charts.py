@@ -3,8 +3,7 @@
 import pandas as pd
 import pytest
 
-from gse_dashboard import db as store
-from gse_dashboard import people_charts, queries, views
+from gse_dashboard import people_charts, queries, store, views
 
 AS_AT = "2019-10-16"
 

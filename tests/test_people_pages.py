@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import db as store
-from gse_dashboard import disclosure, metrics, queries
+from gse_dashboard import disclosure, metrics, queries, store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

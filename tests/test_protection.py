@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from gse_dashboard import charts, protection, tables
-from gse_dashboard.db import ALL
+from gse_dashboard.store import ALL
 
 DIMENSIONS = ("department", "grade", "role_type")
 

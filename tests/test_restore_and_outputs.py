@@ -16,8 +16,7 @@ import time
 
 import pytest
 
-from gse_dashboard import build
-from gse_dashboard import db as store
+from gse_dashboard import build, store
 from gse_dashboard.config import ROOT
 from tests.test_cli import run
 

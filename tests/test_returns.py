@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import auth, cli, published, queries, returns
-from gse_dashboard import db as store
+from gse_dashboard import auth, cli, published, queries, returns, store
 from gse_dashboard import importers as im
 
 EDITOR = auth.command_line_user("Ada Analyst")

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from gse_dashboard import db as store
-from gse_dashboard import metrics, queries, sqlbox
+from gse_dashboard import metrics, queries, sqlbox, store
 from gse_dashboard.config import ROOT
 from gse_dashboard.sqlbox import QueryRefused, run_query
 from tests.test_cli import run as run_cli

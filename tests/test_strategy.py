@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from gse_dashboard import db as store
+from gse_dashboard import store
 from gse_dashboard.config import DATA_DIR
 from gse_dashboard.strategy import DataFileError, load_strategy
 from gse_dashboard.vocabulary import DUE_DATES

@@ -14,8 +14,7 @@ from docx import Document
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, documents, edits, explore, text_rules
-from gse_dashboard import db as store
+from gse_dashboard import auth, documents, edits, explore, store, text_rules
 from gse_dashboard import importers as im
 from gse_dashboard.config import ROOT
 from tests.browser import chromium

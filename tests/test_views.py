@@ -5,8 +5,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from gse_dashboard import db as store
-from gse_dashboard import metrics, queries, views
+from gse_dashboard import metrics, queries, store, views
 from gse_dashboard.config import load_settings
 
 AS_AT = "2019-10-16"
@@ -51,7 +50,7 @@ def test_overview_counts_every_commitment_and_compares_with_the_previous_board(c
 
 def test_views_are_frozen_so_a_cached_answer_cannot_be_changed_in_place(conn):
     """A view's fields cannot be reassigned: the pages share cached views across reruns."""
-    view = views.basics(conn)
+    view = views.database_facts(conn)
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.latest = "2000-01-01"
     assert view.latest == queries.latest_data_date(conn)

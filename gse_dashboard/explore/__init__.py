@@ -2,7 +2,7 @@
 
 The whole state of the Explore page is an `ExploreState`. It goes into the URL's query
 parameters and comes back out of them (`to_query_params`, `from_query_params`), so a link
-reproduces the view; a hand-edited URL gets messages, never an exception. `run` groups in
+reproduces the view; a hand-edited URL gets messages, never an exception. `answer` groups in
 SQLite (only the groups leave the database) and returns the result three ways: the true
 figures (server side only), the table as shown and downloaded, with disclosure control on
 counts of people, and a chart. Saved views keep a state under a name, in `saved_views`.
@@ -49,7 +49,7 @@ from .choices import (
 )
 from .figures import workstream_label
 from .grouping import PERIOD_TRIES, commitment_groups, latest_observation_period, observation_groups
-from .result import ExploreResult, chart_groups, describe, describe_filters, run
+from .result import ExploreResult, answer, chart_groups, describe, describe_filters
 from .saved import delete_view, list_views, load_view, save_view
 from .state import ExploreState, from_query_params, to_query_params, view_link
 
@@ -60,7 +60,7 @@ __all__ = [
     "PARAM_KEYS", "FIXED_VALUES", "COMMITMENTS_SOURCE_LINE", "ViewError", "Indicator", "Choices",
     "load_choices", "dimensions_for", "filters_for", "default_group_by", "ExploreState", "to_query_params",
     "view_link", "from_query_params", "PERIOD_TRIES", "latest_observation_period", "observation_groups",
-    "commitment_groups", "workstream_label", "ExploreResult", "describe_filters", "describe", "run",
+    "commitment_groups", "workstream_label", "ExploreResult", "describe_filters", "describe", "answer",
     "save_view", "list_views", "load_view", "delete_view", "BOARD", "QUARTER", "TIME_DIMENSIONS",
     "ORDERED_DIMENSIONS", "chart_groups"
 ]

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import commitments_over_time as over_time
-from .. import db as store
-from .. import metrics, queries, timescales, vocabulary
+from .. import metrics, queries, store, timescales, vocabulary
 
 # The source that explores commitments and their latest updates rather than an indicator.
 COMMITMENTS = "commitments"

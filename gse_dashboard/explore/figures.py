@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import charts, disclosure, metrics, vocabulary
+from .. import charts, disclosure, metrics, store, vocabulary
 from .. import commitments_over_time as over_time
-from .. import db as store
 from ..charts import Chart
 from .choices import (
     BOARD,
@@ -110,7 +109,7 @@ def _labels(frame: pd.DataFrame, dimension: str) -> list[str]:
 
 
 def workstream_label(number: int, name: str) -> str:
-    """'4. Capability & Skills': as every page names a workstream (md() keeps Markdown from making it a list)."""
+    """'4. Capability & Skills': as every page names a workstream (escape_md() keeps Markdown from making it a list)."""
     return over_time.workstream_label(number, name)
 
 

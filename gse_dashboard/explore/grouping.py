@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from .. import db as store
-from .. import queries
+from .. import queries, store
 from .choices import COMMITMENT_FILTERS, NOT_OVERDUE, NOT_RATED, OVERDUE
 
 # -- grouping in SQLite ------------------------------------------------------------------------

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import commitments_over_time as over_time
-from .. import db as store
-from .. import disclosure, protection, published, queries, timescales
+from .. import disclosure, protection, published, queries, store, timescales
 from ..charts import Chart
 from .choices import (
     BOARD,
@@ -92,7 +91,7 @@ def describe(state: ExploreState, choices: Choices | None = None) -> str:
     return text if filters == "no filters" else f"{text}; {filters}"
 
 
-def run(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> ExploreResult:
+def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> ExploreResult:
     """Group, count and suppress what STATE asks for, as known at its as-at date (default: the latest)."""
     as_at = state.as_at or queries.latest_data_date(conn)
     if state.source == COMMITMENTS:

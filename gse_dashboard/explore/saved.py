@@ -9,8 +9,7 @@ import sqlite3
 import pandas as pd
 import sqlite_utils
 
-from .. import db as store
-from .. import text_rules
+from .. import store, text_rules
 from ..auth import User, require_editor
 from .choices import VIEW_NAME_MAX, Choices, ViewError
 from .state import ExploreState, from_query_params, to_query_params

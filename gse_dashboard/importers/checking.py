@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import sqlite_utils
 
-from .. import db as store
-from .. import text_rules, vocabulary
+from .. import store, text_rules, vocabulary
 from .formats import (
     EARLIEST_YEAR,
     KINDS,

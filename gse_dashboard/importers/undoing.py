@@ -8,8 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build, official_statistics, returns
-from .. import db as store
+from .. import auth, build, official_statistics, returns, store
 from .formats import ADD, UndoRefused, _key_text, kind_of
 from .writing import UndoResult, _busy, _open
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build, returns
-from .. import db as store
+from .. import auth, build, returns, store
 from .formats import ADD, CHANGE, UNCHANGED, ImportRejected, Kind, Problem, Validation, _key_getter, _key_text, kind_of
 from .planning import _differences, _merged, _plan, _recorded
 from .reading import _collector_paused

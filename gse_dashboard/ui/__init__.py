@@ -9,7 +9,7 @@ use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...
 from __future__ import annotations
 
 from ..people_charts import BREAKDOWN_LABELS, filter_phrase, suppressed_series
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import (
     COMMITMENT_COLUMNS,
     commitment_table,
@@ -24,9 +24,9 @@ from .diversity import (
     diversity_workstream_ui,
 )
 from .loaders import (
-    load_basics,
     load_breakdown_values,
     load_changes,
+    load_database_facts,
     load_diversity,
     load_membership,
     load_overview,
@@ -56,10 +56,10 @@ from .session import (
     AS_AT_KEY,
     app_pages,
     auth_configured,
-    basics,
     connection,
     current_as_at,
     current_user,
+    database_facts,
     db_path,
     page_guard,
     revision,
@@ -98,14 +98,14 @@ __all__ = [
     "db_path",
     "connection",
     "revision",
-    "basics",
+    "database_facts",
     "current_as_at",
     "load_status",
     "load_overview",
     "load_changes",
     "load_workstream",
     "load_update_history",
-    "load_basics",
+    "load_database_facts",
     "load_real_figures",
     "load_membership",
     "warm_protected_tables",
@@ -149,5 +149,5 @@ __all__ = [
     "BREAKDOWN_LABELS",
     "filter_phrase",
     "suppressed_series",
-    "md",
+    "escape_md",
 ]

@@ -10,9 +10,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import auth, board_edits, board_records, edits, importers, metrics, queries
-from .. import db as store
-from ..safe_text import md
+from .. import auth, board_edits, board_records, edits, importers, metrics, queries, store
+from ..safe_text import escape_md
 from ..tables import format_date
 from ..vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES
 from .session import db_path, revision
@@ -52,11 +51,11 @@ def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | 
     try:
         board_edits.record(database, user, kind, fields, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {md(p)}" for p in rejected.problems),
+        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
                  icon=":material/error:")
         return
     except (edits.StaleEdit, auth.PermissionDenied) as refused:
-        st.error(md(str(refused)), icon=":material/sync_problem:")
+        st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         _forget(kind, key)
         return
     finally:
@@ -95,8 +94,8 @@ def _rating_form(user, data, names, meetings) -> None:
     ratings = data["ratings"]
     current = ratings[(ratings["workstream"] == number) & (ratings["board_date"] == board)]
     if not current.empty:
-        st.markdown(f"Recorded: **{md(metrics.rating_label(current.iloc[0]['rating']))}**, by "
-                    f"{md(current.iloc[0]['recorded_by'])}: {md(current.iloc[0]['rationale'])}")
+        st.markdown(f"Recorded: **{escape_md(metrics.rating_label(current.iloc[0]['rating']))}**, by "
+                    f"{escape_md(current.iloc[0]['recorded_by'])}: {escape_md(current.iloc[0]['rationale'])}")
     else:
         st.caption("No rating recorded for this Board: the pages and the pack show a computed indication, "
                    "labelled as computed.")

@@ -16,13 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from .. import commitments_over_time as over_time
-from .. import db as store
-from .. import downloads, explore, saved_queries, sqlbox, timescales
+from .. import downloads, explore, saved_queries, sqlbox, store, timescales
 from ..auth import PermissionDenied
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import format_date, whole_numbers
 from ..vocabulary import HORIZON_LABELS, HORIZONS
-from .session import AS_AT_KEY, basics, current_user, db_path, revision
+from .session import AS_AT_KEY, current_user, database_facts, db_path, revision
 from .session import settings as app_settings
 from .widgets import chart_ui, download_ui, table_ui
 
@@ -60,7 +59,7 @@ def load_result(path: str, rev: str, query: str, threshold: int) -> explore.Expl
     """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
     state = explore.from_query_params(parse_qs(query))
     with _reading(path) as conn:
-        return explore.run(conn, state, threshold)
+        return explore.answer(conn, state, threshold)
 
 
 def query_string(state: explore.ExploreState) -> str:
@@ -204,7 +203,7 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
     _write_url(state)
     messages = st.session_state.pop(_MESSAGES, [])
     if messages:
-        st.warning("Some of the link could not be used:\n\n" + "\n".join(f"- {md(m)}" for m in messages),
+        st.warning("Some of the link could not be used:\n\n" + "\n".join(f"- {escape_md(m)}" for m in messages),
                    icon=":material/link_off:")
     return state
 
@@ -227,13 +226,13 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
                     "be worked out are hidden too; downloads are suppressed in the same way.")
     table_ui(result.display)
     for note in result.notes:
-        st.caption(md(note))
+        st.caption(escape_md(note))
     state = result.state
     name = "-".join([state.source, *state.group_by]) or "explore"
     meta = downloads.TableMeta(
         title=result.chart.title, description=explore.describe(state, choices) + f", as known at {result.as_at}",
         as_at=result.as_at, filters=explore.describe_filters(state, choices), source=result.chart.source,
-        illustrative=bool(basics().illustrative) or bool(
+        illustrative=bool(database_facts().illustrative) or bool(
             "illustrative" in result.raw and result.raw["illustrative"].fillna(0).astype(bool).any()),
         suppression=next((n for n in result.notes if n.startswith("[c]")), None),
         notes=tuple(n for n in result.notes if not n.startswith("[c]")))
@@ -281,7 +280,7 @@ ROWS_SHOWN = 100
 def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
           description: str = "") -> downloads.TableMeta:
     return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
-                               illustrative=bool(basics().illustrative))
+                               illustrative=bool(database_facts().illustrative))
 
 def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
     """For commitments: the rows behind any figure, and what changed between two Board meetings."""
@@ -320,7 +319,7 @@ def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) 
                                 state.period_from, state.period_to)
     words = explore.describe_filters(dataclasses.replace(state, **picks), choices)
     st.markdown(f"**{len(rows):,} commitment{'s' if len(rows) != 1 else ''}**, as known at "
-                f"{format_date(as_at)}; {md(words)}.")
+                f"{format_date(as_at)}; {escape_md(words)}.")
     if rows.empty:
         return
     table_ui(rows.head(ROWS_SHOWN))
@@ -353,7 +352,7 @@ def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choi
     words = explore.describe_filters(state, choices)
     if changes.empty:
         st.markdown(f"No commitment changed status or rating, or passed its date, between the Boards of "
-                    f"{format_date(earlier)} and {format_date(later)} ({md(words)}).")
+                    f"{format_date(earlier)} and {format_date(later)} ({escape_md(words)}).")
         return
     became = int((changes[f"{timescales.PAST_DATE_COLUMN} at {later}"] == explore.OVERDUE).sum()
                  - (changes[f"{timescales.PAST_DATE_COLUMN} at {earlier}"] == explore.OVERDUE).sum())
@@ -410,7 +409,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
     """Open a saved view (everyone); save the current one or delete one (editors)."""
     flash = st.session_state.pop(_FLASH, None)
     if flash:
-        getattr(st, flash[0])(md(flash[1]))
+        getattr(st, flash[0])(escape_md(flash[1]))
     views = load_views(db_path(), revision())
     left, right = st.columns(2)
     with left:
@@ -429,7 +428,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
             kept = _loaded(row["state"]).get(AS_AT_KEY)
             when = (f"Keeps its as-at date, {format_date(kept)}." if isinstance(kept, str) and kept else
                     "Follows the sidebar's as-at date.")
-            st.caption(f"{md(described[name])}. {when} Saved by {md(row['created_by'])} on "
+            st.caption(f"{escape_md(described[name])}. {when} Saved by {escape_md(row['created_by'])} on "
                        f"{format_date(row['created_at'])}.")
             buttons = st.columns(2)
             buttons[0].button("Open this view", key=f"{KEY}open", on_click=_open_view, args=(name, row["state"]),
@@ -443,7 +442,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
             return
         with st.form(f"{KEY}save", border=True):
             st.markdown("**Save this view**")
-            st.caption(md(explore.describe(state, choices)))
+            st.caption(escape_md(explore.describe(state, choices)))
             name = st.text_input("Name", max_chars=explore.VIEW_NAME_MAX, key=f"{KEY}view_name",
                                  help="Up to 80 characters.")
             dated = format_date(state.as_at) if state.as_at else "today's"
@@ -473,7 +472,7 @@ def _write_view(write, success: str) -> None:
     try:
         write(database)
     except (explore.ViewError, PermissionDenied) as error:
-        st.error(md(str(error)))
+        st.error(escape_md(str(error)))
         return
     finally:
         database.close()
@@ -576,7 +575,7 @@ def sql_box_ui() -> None:
                           "so the link opens it for a colleague.")
         with st.expander("Tables and their columns", icon=":material/table_chart:"):
             for table, columns in load_schema(db_path(), revision()):
-                st.markdown(f"**{md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
+                st.markdown(f"**{escape_md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
     with left, st.form(f"{KEY}sql_form", border=False):
         sql = st.text_area("SQL (one SELECT statement; read only)", key=_SQL, height=220,
                            placeholder="SELECT grade, SUM(value) FROM observations WHERE indicator = 'members' …")
@@ -597,11 +596,11 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
         return
     kind, value, name = outcome
     if kind == "refused":
-        st.error(f"Query not run: {md(value)}", icon=":material/block:")
+        st.error(f"Query not run: {escape_md(value)}", icon=":material/block:")
         return
     frame = whole_numbers(value.frame)  # counts stored as REAL read as '403', not '403.0'
     rows = len(frame)
-    st.markdown((f"**{md(name)}**: " if name else "") + f"{rows:,} row{'s' if rows != 1 else ''} in "
+    st.markdown((f"**{escape_md(name)}**: " if name else "") + f"{rows:,} row{'s' if rows != 1 else ''} in "
                 f"{value.elapsed:.2f} s."
                 + (f" **Only the first {rows:,} are shown**: the result is capped at "
                    f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
@@ -614,7 +613,7 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
     meta = downloads.TableMeta(
         title=title, as_at=None, filters="as written in the query",
         source="The dashboard's database, read through the SQL box",
-        illustrative=bool(basics().illustrative),
+        illustrative=bool(database_facts().illustrative),
         suppression="NOT suppressed: the SQL box reads the database as it is, so small counts of people are "
                     "not hidden. For the GSE team only.",
         notes=("Only the first rows are included: the query returned more than the row cap.",)
@@ -635,7 +634,7 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
         if x and y:
             problem = saved_queries.chart_problem(frame, spec)
             if problem:
-                st.info(md(problem), icon=":material/info:")
+                st.info(escape_md(problem), icon=":material/info:")
             else:
                 chart = saved_queries.chart_result(frame, spec, title=title, source="SQL box query (not suppressed)")
                 chart_ui(chart, key="explore-sql-chart")
@@ -669,7 +668,7 @@ def _save_query_ui(spec: saved_queries.ChartSpec) -> None:
             try:
                 stored = write(database)
             except (saved_queries.QueryError, PermissionDenied) as error:
-                st.error(md(str(error)))
+                st.error(escape_md(str(error)))
                 return
             finally:
                 database.close()
@@ -679,4 +678,4 @@ def _save_query_ui(spec: saved_queries.ChartSpec) -> None:
             st.rerun()
     flash = st.session_state.pop(_FLASH_SQL, None)
     if flash:
-        st.success(md(flash))
+        st.success(escape_md(flash))

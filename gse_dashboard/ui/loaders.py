@@ -13,8 +13,7 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from .. import db as store
-from .. import published, queries, tables, views
+from .. import published, queries, store, tables, views
 
 # Every loader reads through one connection per call, opened by the store layer.
 _read = store.reading
@@ -60,10 +59,10 @@ def load_update_history(path: str, rev: str, as_at: str, ref: str) -> pd.DataFra
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_basics(path: str, rev: str) -> views.Basics:
-    """views.basics: facts that do not depend on the as-at date."""
+def load_database_facts(path: str, rev: str) -> views.DatabaseFacts:
+    """views.database_facts: facts that do not depend on the as-at date."""
     with _read(path) as conn:
-        return views.basics(conn)
+        return views.database_facts(conn)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import auth, build, edits, importers, metrics, queries, returns, timescales, vocabulary
-from .. import db as store
-from ..safe_text import md
+from .. import auth, build, edits, importers, metrics, queries, returns, store, timescales, vocabulary
+from ..safe_text import escape_md
 from ..tables import format_date
 from ..vocabulary import LAUNCH, RATINGS, STATUSES
 from .session import db_path, revision
@@ -88,15 +87,15 @@ def latest_update_ui(ref: str) -> pd.Series:
     owner = timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"])
     due = timescales.due_text(row["due_date"], row["due_basis"], row["due_set_by"], row["due_set_on"])
     flag = timescales.past_date_label(bool(row["overdue"]), row["due_basis"])
-    st.markdown(f"**{md(ref)}: {md(row['title'])}** (our summary; {md(row['strategy_ref'])})  \n"
-                f"Owner: {md(owner)} · Date: {md(due)}" + (f" · {flag}" if flag else ""))
+    st.markdown(f"**{escape_md(ref)}: {escape_md(row['title'])}** (our summary; {escape_md(row['strategy_ref'])})  \n"
+                f"Owner: {escape_md(owner)} · Date: {escape_md(due)}" + (f" · {flag}" if flag else ""))
     if row["update_id"] is None or pd.isna(row["update_id"]):
         st.info("No update has been recorded for this commitment yet.")
     else:
         st.markdown(f"Latest update, for {format_date(row['updated_as_of'])}: "
                     f"{metrics.status_label(row['status'])} · {metrics.rating_label(row['rating'])} · "
                     f"{row['percent_complete']:.0f}% complete")
-        st.caption(f"Recorded by {md(row['updated_by'])} at {md(row['updated_at'])} UTC. Commentary:")
+        st.caption(f"Recorded by {escape_md(row['updated_by'])} at {escape_md(row['updated_at'])} UTC. Commentary:")
         st.text(row["commentary"] or "(none)")
     return row
 
@@ -132,11 +131,11 @@ def record_update_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
             "board_rating": board, "percent_complete": percent, "commentary": commentary,
             "evidence_url": evidence}, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {md(p)}" for p in rejected.problems),
+        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
                  icon=":material/error:")
         return
     except (edits.StaleEdit, auth.PermissionDenied) as refused:
-        st.error(md(str(refused)), icon=":material/sync_problem:")
+        st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         if st.button("Load the latest and try again", key="reload_update"):
             _based_on(ref, refresh=True)
             st.rerun()
@@ -183,11 +182,11 @@ def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
         edits.change_commitment(database, user, ref, due_date=due.isoformat() if due else "", owner=owner,
                                 reason=reason, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {md(p)}" for p in rejected.problems),
+        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
                  icon=":material/error:")
         return
     except (edits.StaleEdit, auth.PermissionDenied) as refused:
-        st.error(md(str(refused)), icon=":material/sync_problem:")
+        st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         return
     finally:
         database.close()
@@ -227,12 +226,12 @@ def import_ui(user: auth.User) -> None:
                 validation = importers.validate(conn, kind, frame, filename=upload.name)
                 changes = importers.preview(conn, validation) if validation.ok else None
     except importers.ImportFileError as error:
-        st.error(md(str(error)), icon=":material/error:")
+        st.error(escape_md(str(error)), icon=":material/error:")
         return
     for warning in validation.warnings:
-        st.warning(md(str(warning)))
+        st.warning(escape_md(str(warning)))
     if not validation.ok:
-        st.error(f"{validation.problem_count} problem(s) in {md(upload.name)}. Nothing has been imported. "
+        st.error(f"{validation.problem_count} problem(s) in {escape_md(upload.name)}. Nothing has been imported. "
                  "Correct the file and upload it again.", icon=":material/error:")
         problems = pd.DataFrame([{"Row": p.row or "", "Column": p.column or "", "Problem": p.message}
                                  for p in validation.problems])
@@ -240,7 +239,7 @@ def import_ui(user: auth.User) -> None:
         download_ui(problems, f"problems-{Path(upload.name).stem}.csv", label="Download the problems (CSV)")
         return
     counts = validation.counts()
-    st.success(f"{md(upload.name)} is valid: {counts['add']} to add, {counts['change']} to change, "
+    st.success(f"{escape_md(upload.name)} is valid: {counts['add']} to add, {counts['change']} to change, "
                f"{counts['unchanged']} unchanged. Nothing is written until you import it.",
                icon=":material/fact_check:")
     shown = changes.rename(columns={"row": "Row", "action": "Action", "key": "What", "changes": "Changes",
@@ -265,7 +264,8 @@ def import_ui(user: auth.User) -> None:
                                                 sha256=digest, in_parts=in_parts)
         except (importers.ImportRejected, auth.PermissionDenied, importers.ImportFileError) as refused:
             problems = getattr(refused, "problems", [refused])
-            st.error("Not imported:\n\n" + "\n".join(f"- {md(p)}" for p in problems[:20]), icon=":material/error:")
+            st.error("Not imported:\n\n" + "\n".join(f"- {escape_md(p)}" for p in problems[:20]),
+                     icon=":material/error:")
             return
         _flash("success", f"Imported {upload.name} as batch {result.batch_id}: {result.added} added, "
                           f"{result.changed} changed. A backup was taken first; the batch can be undone below.")
@@ -289,7 +289,7 @@ def incomplete_returns_ui(user: auth.User) -> None:
         try:
             message = returns.mark_period_complete(db_path(), indicator, period, user=user, population=population)
         except (returns.ReturnError, auth.PermissionDenied) as refused:
-            st.error(md(str(refused)), icon=":material/error:")
+            st.error(escape_md(str(refused)), icon=":material/error:")
             return
         _flash("success", message)
         st.rerun()
@@ -320,7 +320,7 @@ def batches_ui(user: auth.User) -> None:
         try:
             result = importers.undo_batch(db_path(), int(batch), user)
         except (importers.UndoRefused, auth.PermissionDenied) as refused:
-            st.error(md(str(refused)), icon=":material/error:")
+            st.error(escape_md(str(refused)), icon=":material/error:")
             return
         _flash("success", f"Batch {result.batch_id} undone: {result.removed} rows removed, "
                           f"{result.restored} restored. A backup was taken first.")
@@ -380,7 +380,7 @@ def backups_ui(user: auth.User) -> None:
         try:
             safety = build.restore(path, source)
         except store.StoreError as error:
-            st.error(md(str(error)), icon=":material/error:")
+            st.error(escape_md(str(error)), icon=":material/error:")
             return
         _flash("success", f"Restored {chosen}. The database it replaced was kept as "
                           f"{Path(safety).name if safety else 'nothing (there was none)'}.")

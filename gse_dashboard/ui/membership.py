@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import db as store
-from .. import disclosure, metrics, people_charts, published, queries
+from .. import disclosure, metrics, people_charts, published, queries, store
 from ..charts import Chart
 from ..people_charts import BREAKDOWN_LABELS, filter_phrase
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import format_date, protected_crosstab_table
 from ..views import Membership
 from .widgets import built_once, chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
@@ -87,7 +86,7 @@ def membership_breakdowns_ui(view: Membership, threshold: int) -> None:
     if not tabs[-1].open:
         return
     with tabs[-1]:
-        role = md(filter_phrase({"role_type": view.filters["role_type"]}))
+        role = escape_md(filter_phrase({"role_type": view.filters["role_type"]}))
         st.markdown(f"Members by department and grade, {role}. "
                     f"`[c]`: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                     "from the totals.")

@@ -13,11 +13,10 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from .. import auth
-from .. import db as store
+from .. import auth, store
 from .. import official_figures as figures
 from .. import official_statistics as official
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import format_cell, format_date
 from .session import db_path, settings
 from .widgets import download_ui, table_ui
@@ -48,7 +47,7 @@ def official_import_ui(user: auth.User) -> None:
     st.markdown(
         "Civil Service Statistics (Cabinet Office, from the Annual Civil Service Employment Survey) as the data "
         "browser publishes them: download each table as CSV and upload them here, several at once. The "
-        f"profession's rows are those of **{md(profession)}** (the `GSE_PROFESSION` setting); tables without a "
+        f"profession's rows are those of **{escape_md(profession)}** (the `GSE_PROFESSION` setting); tables without a "
         "profession column give the Civil Service benchmark. Suppressed cells (`[c]`) stay suppressed.")
     st.caption(f"Where to find next year's files: {BROWSER_URL} → the year's data browser → each table → "
                "download CSV. The breakdown is read from each file's header, so file names do not matter.")
@@ -75,8 +74,8 @@ def official_import_ui(user: auth.User) -> None:
         download_ui(shown, "problems-civil-service-statistics.csv", label="Download the problems (CSV)")
         return
     for warning in plan.warnings:
-        st.warning(md(str(warning)))
-    st.success(f"{len(plan.tables)} file(s) are valid: {md(plan.summary())}. Nothing is written until you "
+        st.warning(escape_md(str(warning)))
+    st.success(f"{len(plan.tables)} file(s) are valid: {escape_md(plan.summary())}. Nothing is written until you "
                "import them.", icon=":material/fact_check:")
     changes = pd.DataFrame(plan.changes(), columns=["action", "what", "file", "row", "key", "value"]).rename(
         columns={"action": "Action", "what": "What", "file": "File", "row": "Row", "key": "Figure",
@@ -94,7 +93,7 @@ def official_import_ui(user: auth.User) -> None:
                 result = official.apply_import(db_path(), plan, user=user)
         except (official.OfficialImportError, auth.PermissionDenied, store.StoreError) as refused:
             problems = getattr(refused, "problems", [refused])
-            st.error("Not imported:\n\n" + "\n".join(f"- {md(str(p))}" for p in problems[:20]),
+            st.error("Not imported:\n\n" + "\n".join(f"- {escape_md(str(p))}" for p in problems[:20]),
                      icon=":material/error:")
             return
         if result.batch_id is None:
@@ -131,7 +130,7 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
     """Civil servants in the profession's posts: headline, by year, grade mix, departments, entrants and leavers."""
     profession = settings().profession
     if data.empty:
-        st.info(f"No Civil Service Statistics for {md(profession)} had been published and imported by "
+        st.info(f"No Civil Service Statistics for {escape_md(profession)} had been published and imported by "
                 f"{format_date(as_at)}. Editors can import them under Manage data.")
         return
     latest = data.latest
@@ -140,7 +139,7 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
                                        "Left the Civil Service"), strict=True):
         value = latest[label]
         column.metric(f"{label} ({latest['Year']})", value if isinstance(value, str) else f"{value:,}", border=True)
-    st.caption(f"**Real figures.** {md(figures.MEASURE_DEFINITIONS['acses_in_post'])} "
+    st.caption(f"**Real figures.** {escape_md(figures.MEASURE_DEFINITIONS['acses_in_post'])} "
                f"Counts rounded by the publisher; `[c]` is suppressed by the publisher or, below {threshold}, "
                "by the dashboard.")
     st.markdown("**By year**")
@@ -153,7 +152,7 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
                 key="download-official-departments")
     st.markdown("**Entrants and leavers, year to 31 March**")
     table_ui(_shown(data.flows))
-    st.caption(md(figures.source_note(data.sources)))
+    st.caption(escape_md(figures.source_note(data.sources)))
 
 
 def diversity_story_ui(story: figures.DiversityStory) -> None:
@@ -170,8 +169,8 @@ def diversity_story_ui(story: figures.DiversityStory) -> None:
                 label="Download this table (CSV)", key="download-diversity-story")
     st.caption("**Real figures.** 2015 as given in the GSE Strategy (2016) from the Annual Civil Service Employment "
                "Survey; later years from the published Civil Service Statistics (profession of post "
-               f"{md(settings().profession)}), each share of those who declared. "
-               + md(figures.source_note(story.sources)))
+               f"{escape_md(settings().profession)}), each share of those who declared. "
+               + escape_md(figures.source_note(story.sources)))
 
 
 def overview_headcount_ui(data: figures.Headcount) -> None:
@@ -183,6 +182,6 @@ def overview_headcount_ui(data: figures.Headcount) -> None:
     scs = latest["Of whom SCS"]
     shown = value if isinstance(value, str) else f"{value:,}"
     shown_scs = scs if isinstance(scs, str) else f"{scs:,}"
-    st.caption(f"**Civil servants in {md(settings().profession)} posts (Civil Service Statistics, 31 March "
+    st.caption(f"**Civil servants in {escape_md(settings().profession)} posts (Civil Service Statistics, 31 March "
                f"{latest['Year']}): {shown}, of whom {shown_scs} at SCS level** (real). A different measure from "
-               "registered GSE members above. " + md(figures.source_note(data.sources)))
+               "registered GSE members above. " + escape_md(figures.source_note(data.sources)))

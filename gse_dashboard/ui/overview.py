@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import board_paper, board_view, metrics, timescales, views
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import (
     format_date,
 )
@@ -23,14 +23,14 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str, attention: board_view.
     for start in range(0, len(summary), per_row):
         for column, ws in zip(st.columns(per_row), summary.iloc[start:start + per_row].itertuples()):
             with column.container(border=True):
-                st.markdown(f"**{ws.number}. {md(ws.name)}**")
+                st.markdown(f"**{ws.number}. {escape_md(ws.name)}**")
                 if judged is not None and ws.number in judged.index:
                     row = judged.loc[ws.number]
-                    st.markdown(md(board_paper.rating_words(row)),
-                                help=md(row["rationale"] or row["basis"]))
+                    st.markdown(escape_md(board_paper.rating_words(row)),
+                                help=escape_md(row["rationale"] or row["basis"]))
                     trend = attention.trend.get(int(ws.number), [])
                     if trend:
-                        st.caption("At the last Boards: " + md(board_view.trend_words(trend)),
+                        st.caption("At the last Boards: " + escape_md(board_view.trend_words(trend)),
                                    help=board_view.TREND_NOTE)
                 else:
                     st.markdown(f"{metrics.rating_label(ws.rating)}")

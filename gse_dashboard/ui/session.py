@@ -11,12 +11,11 @@ import datetime as dt
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import auth, views
-from .. import db as store
+from .. import auth, store, views
 from ..build import ensure_database
 from ..config import Settings, load_settings
-from ..safe_text import md
-from .loaders import load_basics
+from ..safe_text import escape_md
+from .loaders import load_database_facts
 
 AS_AT_KEY = "as_at"
 
@@ -149,12 +148,12 @@ def user_ui() -> auth.User:
                         "because this browser is on the server itself. From any other address the "
                         "dashboard is read only. See the README to configure sign-in.", icon=":material/person:")
     elif user.mode == "remote":
-        st.sidebar.warning(f"**Read only.** {md(auth.CONFIGURE_SIGN_IN)}", icon=":material/lock:")
+        st.sidebar.warning(f"**Read only.** {escape_md(auth.CONFIGURE_SIGN_IN)}", icon=":material/lock:")
     elif user.mode == "anonymous":
         st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:")
     else:
         # The name comes from the identity provider: shown as text, never as Markdown.
-        st.sidebar.markdown(f"Signed in as **{md(user.name)}** ({user.role})")
+        st.sidebar.markdown(f"Signed in as **{escape_md(user.name)}** ({user.role})")
         st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
     return user
 
@@ -192,9 +191,9 @@ def revision() -> str:
     return _once_per_run("revision", read)
 
 
-def basics() -> views.Basics:
-    """load_basics for the current database and revision (once per run: each cache hit is a copy)."""
-    return _once_per_run("basics", lambda: load_basics(db_path(), revision()))
+def database_facts() -> views.DatabaseFacts:
+    """load_database_facts for the current database and revision (once per run: each cache hit is a copy)."""
+    return _once_per_run("database_facts", lambda: load_database_facts(db_path(), revision()))
 
 
 def current_as_at() -> str:
@@ -202,4 +201,4 @@ def current_as_at() -> str:
     value = st.session_state.get(AS_AT_KEY)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return basics().latest
+    return database_facts().latest

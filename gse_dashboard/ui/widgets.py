@@ -11,14 +11,14 @@ import streamlit as st
 from .. import accessibility, disclosure, downloads, official_figures, text_rules
 from ..charts import PLOTLY_CONFIG, Chart
 from ..charts import as_shown as as_shown_figure
-from ..safe_text import md
+from ..safe_text import escape_md
 from ..tables import (
     as_shown,
     format_cell,
     format_date,
 )
 from ..vocabulary import LAUNCH
-from .session import AS_AT_KEY, basics, current_as_at, current_user, settings
+from .session import AS_AT_KEY, current_as_at, current_user, database_facts, settings
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 
@@ -27,7 +27,7 @@ def as_at_ui() -> str:
     """The global as-at date control in the sidebar, kept in the URL; returns YYYY-MM-DD ("" before sign-in)."""
     if not current_user().can_view:  # nothing of the data, not even its dates, before a required sign-in
         return ""
-    facts = basics()
+    facts = database_facts()
     latest = dt.date.fromisoformat(facts.latest)
     launch = LAUNCH
     newest = max(latest, dt.date.today())
@@ -46,11 +46,11 @@ def as_at_ui() -> str:
     )
     as_at = (chosen or latest).isoformat()
     if len(asked_all) > 1:
-        shown = ", ".join(f"“{md(text_rules.echo(value))}”" for value in asked_all[:3])
+        shown = ", ".join(f"“{escape_md(text_rules.echo(value))}”" for value in asked_all[:3])
         st.warning(f"The link gives the as-at date {len(asked_all)} times ({shown}"
                    f"{', …' if len(asked_all) > 3 else ''}): showing {format_date(as_at)}.")
     elif asked is not None and asked != as_at:
-        st.warning(f"The link asks for the as-at date “{md(text_rules.echo(asked))}”, which is not a date from "
+        st.warning(f"The link asks for the as-at date “{escape_md(text_rules.echo(asked))}”, which is not a date from "
                    f"{format_date(launch.isoformat())} to {format_date(newest.isoformat())} written as "
                    f"YYYY-MM-DD: showing {format_date(as_at)} instead.")
     meetings = facts.meetings
@@ -69,7 +69,7 @@ def accessibility_css_ui() -> None:
 
 def illustrative_notice() -> None:
     """Say plainly that the figures are illustrative, when they are."""
-    if basics().illustrative:
+    if database_facts().illustrative:
         st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
 
 
@@ -104,19 +104,19 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     LEVEL is the title's heading level: one below the heading the chart sits under, so that
     screen reader users can move through the page by headings without a level skipped.
     """
-    st.markdown(f"{'#' * level} {md(chart.title)}")
-    st.caption(md(chart.subtitle))
+    st.markdown(f"{'#' * level} {escape_md(chart.title)}")
+    st.caption(escape_md(chart.subtitle))
     if chart.note:
-        st.info(md(chart.note), icon=":material/info:")
+        st.info(escape_md(chart.note), icon=":material/info:")
     # Only the precision shown leaves the server (charts.as_shown), in the data as in the labels.
     st.plotly_chart(as_shown_figure(chart.figure), config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
-    st.caption(f"Source: {md(chart.source)}")
+    st.caption(f"Source: {escape_md(chart.source)}")
     with st.expander("Chart as a table, and a text description"):
-        st.markdown(md(chart.alt_text))
+        st.markdown(escape_md(chart.alt_text))
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download",
                     meta=downloads.TableMeta(title=chart.title, description=chart.subtitle, source=chart.source,
-                                             as_at=current_as_at(), illustrative=bool(basics().illustrative),
+                                             as_at=current_as_at(), illustrative=bool(database_facts().illustrative),
                                              notes=(chart.note,) if chart.note else ()))
 
 
@@ -124,8 +124,8 @@ def table_ui(frame: pd.DataFrame) -> None:
     """A static, accessible table (real HTML, not a canvas): numbers formatted, text shown as text."""
     shown = frame.copy()
     for column in shown.columns:
-        shown[column] = [md(format_cell(v.item() if hasattr(v, "item") else v)) for v in shown[column]]
-    shown.columns = [md(c) for c in shown.columns]
+        shown[column] = [escape_md(format_cell(v.item() if hasattr(v, "item") else v)) for v in shown[column]]
+    shown.columns = [escape_md(c) for c in shown.columns]
     st.table(shown, hide_index=True)
 
 
@@ -167,7 +167,7 @@ def default_meta(frame: pd.DataFrame, file_name: str) -> downloads.TableMeta:
     words = stem.replace(f"-{as_at}", "").replace("-", " ").strip()
     return downloads.TableMeta(title=words[:1].upper() + words[1:] if words else "Table", as_at=as_at,
                                source=f"{downloads.PRODUCER}: the GSE team's records and published statistics",
-                               illustrative=bool(basics().illustrative))
+                               illustrative=bool(database_facts().illustrative))
 
 
 def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
@@ -192,7 +192,7 @@ def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
     row = series[series["period"] == period].iloc[-1]
     qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
     change_metric_ui(label, f"{qualifier}{value:,.0f}", delta, "{:+,.0f}",
-                     help=f"Figure for {format_date(period)}. Source: {md(row['source'])}")
+                     help=f"Figure for {format_date(period)}. Source: {escape_md(row['source'])}")
     marks = " [r] revised" if row["revised"] else ""
     st.caption(f"At {format_date(period)}{marks}" + (" · illustrative" if row["illustrative"] else ""))
 
