@@ -344,15 +344,15 @@ class _Search:
             sign = (-1) ** sum(pick)
             # The corner cell: the key's own value where not picked, the choice where picked or summed.
             cell = tuple(grid[i] if (i in summed or pick[i]) else np.full([1, 1, 1], position[i]) for i in range(3))
-            corner = np.broadcast_to(self.cube[cell], shape).astype(float)
+            corner = self.cube[cell]  # broadcast against the full shape by the operations below
             if sign < 0:
                 minus_min = np.minimum(minus_min, corner)
             elif summed or any(pick):  # a cell key's own corner is the key itself, counted apart
                 plus_other = np.minimum(plus_other, corner)
             for subset in itertools.product(*[(False, True) if i in summed else (False,) for i in range(3)]):
                 where = tuple(np.zeros([1, 1, 1], dtype=int) if subset[i] else cell[i] for i in range(3))
-                figure = np.broadcast_to(self.level_values[subset][where], shape).astype(float)
-                shown = ~np.broadcast_to(self.level_hidden[subset][where], shape)
+                figure = self.level_values[subset][where]
+                shown = ~self.level_hidden[subset][where]
                 cost = cost + (figure + 1) * shown
         valid = np.ones(shape, dtype=bool)
         for i in fixed:
