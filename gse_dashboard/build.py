@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import official_statistics, store
 from .config import DATA_DIR, load_settings
+from .migrations import MIGRATIONS
 from .sample import load_sample
 from .scale import load_scale
 from .strategy import load_strategy
@@ -165,10 +166,10 @@ def check_restorable(candidate: store.sqlite_utils.Database, name: str) -> None:
     if "_sqlite_migrations" not in tables or not set(CORE_TABLES) <= tables:
         raise store.StoreError(f"{name} is not a GSE dashboard database (it has no dashboard tables): nothing changed")
     applied = {row[0] for row in candidate.conn.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [store.migrations.name])}
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
     if not applied:
         raise store.StoreError(f"{name} is not a GSE dashboard database (no dashboard migrations): nothing changed")
-    known = {m.name for m in store.migrations._migrations}
+    known = {m.name for m in MIGRATIONS._migrations}
     newer = sorted(applied - known)
     if newer:
         raise store.StoreError(f"{name} comes from a newer version of the dashboard (schema change {newer[0]} is "

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from .store import ALL, MARK_COMPLETE_FROM_CELLS
+from .migrations import MARK_COMPLETE_FROM_CELLS
+from .store import ALL
 from .vocabulary import DUE_DATES, LAUNCH, RATINGS, quarter_ends
 
 SEED = 2016
@@ -451,7 +452,7 @@ def load_sample(db: sqlite_utils.Database) -> dict[str, int]:
     observations = membership_observations(cells) + workstream_observations()
     db["progress_updates"].insert_all(updates, batch_size=2000)
     db["observations"].insert_all(observations, batch_size=2000)
-    # Each period's return is complete when its last cell is recorded (db.m006_period_returns_complete).
+    # Each period's return is complete when its last cell is recorded (migrations.m006_period_returns_complete).
     db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": RECORDER})
     db["targets"].insert_all(target_rows())
     db["board_meetings"].insert_all(meeting_rows())

@@ -20,7 +20,7 @@ import datetime as dt
 import sqlite_utils
 
 from . import sample
-from .store import MARK_COMPLETE_FROM_CELLS
+from .migrations import MARK_COMPLETE_FROM_CELLS
 from .vocabulary import DUE_DATES
 
 # Departments at N=1 and at N=100; the count grows in a straight line between (and beyond).
@@ -124,7 +124,7 @@ def load_scale(db: sqlite_utils.Database, n: int) -> dict[str, int]:
     observations = membership_observations(cells) + sample.workstream_observations()
     db["progress_updates"].insert_all(updates, batch_size=5000)
     db["observations"].insert_all(observations, batch_size=5000)
-    # Each period's return is complete when its last cell is recorded (db.m006_period_returns_complete).
+    # Each period's return is complete when its last cell is recorded (migrations.m006_period_returns_complete).
     db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": sample.RECORDER})
     db["targets"].insert_all(sample.target_rows())
     db["board_meetings"].insert_all(sample.meeting_rows())

@@ -6,6 +6,7 @@ import pytest
 import sqlite_utils
 
 from gse_dashboard import queries, store
+from gse_dashboard.migrations import MIGRATIONS
 
 
 def test_migrations_apply_twice_without_harm(tmp_path):
@@ -18,6 +19,16 @@ def test_migrations_apply_twice_without_harm(tmp_path):
     assert sorted(database.table_names()) == tables_before
     assert store.pending_migrations(database) == []
     assert "progress_updates" in tables_before and "audit_log" in tables_before
+
+
+def test_migrations_keep_the_names_databases_have_recorded():
+    """The migrations keep the set and function names, in order, that existing databases recorded as applied."""
+    assert MIGRATIONS.name == "gse_dashboard"
+    assert [m.name for m in MIGRATIONS._migrations] == [
+        "m001_create_strategy_and_history", "m002_mark_illustrative_commitments", "m003_indexes_for_as_at_queries",
+        "m004_saved_queries", "m005_indicative_dates_continuing_commitments_assigned_owners",
+        "m006_period_returns_complete", "m007_official_statistics", "m008_board_ratings_actions_and_risks",
+        "m009_forecast_dates_on_progress_updates"]
 
 
 def test_connection_enforces_foreign_keys_and_uses_wal(tmp_path):
@@ -74,7 +85,7 @@ def test_the_timescales_migration_keeps_real_assignments_and_drops_invented_owne
     """Upgrading a database: invented owners go, continuing ones lose their date, a real edit keeps who and when."""
     database = sqlite_utils.Database(memory=True)
     database.conn.execute("PRAGMA foreign_keys = ON")
-    store.migrations.apply(database, stop_before="m005_indicative_dates_continuing_commitments_assigned_owners")
+    MIGRATIONS.apply(database, stop_before="m005_indicative_dates_continuing_commitments_assigned_owners")
     database["workstreams"].insert({"number": 1, "name": "W", "aspiration": "a", "challenges": "c",
                                     "strategy_ref": "r"})
     for ref, horizon, seq, due in (("WS1-S1", "short", 1, "2017-09-30"), ("WS1-L1", "long", 1, "2021-09-30")):

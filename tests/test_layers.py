@@ -9,7 +9,7 @@ PACKAGE = ROOT / "gse_dashboard"
 # Lowest first. A module may import from its own layer or any layer below it, never above.
 LAYERS = [
     {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
-    {"store"},                                                            # the store: SQLite, migrations, audit
+    {"store", "migrations"},                                              # the store: SQLite, migrations, audit
     {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
      "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
     {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures",
