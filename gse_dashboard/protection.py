@@ -35,7 +35,7 @@ import functools
 import hashlib
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,8 +201,15 @@ def _margins(labels: Mapping[str, tuple[str, ...]], cube: np.ndarray) -> dict[Ke
     return values
 
 
-def protect(cells: pd.DataFrame, threshold: int) -> ProtectedTable:
-    """Protect one period's CELLS (department, grade, role_type, value) with every margin, as described above."""
+def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, int]], Iterable[Key]] | None = None
+            ) -> ProtectedTable:
+    """Protect one period's CELLS (department, grade, role_type, value) with every margin, as described above.
+
+    PRIMARY, when given, chooses the figures hidden before secondary suppression instead of "every
+    figure below the threshold": it is called with every figure's value (cells and margins) and
+    returns the keys to hide. A table of other counts than members uses it to hide figures no
+    view shows at all (their values then still bound the others, as unknowns of the check).
+    """
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"the suppression threshold must be a whole number of at least 1, not {threshold!r}")
     if cells.empty:
@@ -210,8 +217,12 @@ def protect(cells: pd.DataFrame, threshold: int) -> ProtectedTable:
                               hidden=frozenset({(ALL, ALL, ALL)}))
     labels, cube = _cube(cells)
     values = _margins(labels, cube)
-    hidden: set[Key] = {key for key, value in values.items() if value < threshold}
-    sparse = _sparse_detail(labels, values, hidden)
+    if primary is not None:
+        hidden: set[Key] = set(primary(values))
+        sparse = None
+    else:
+        hidden = {key for key, value in values.items() if value < threshold}
+        sparse = _sparse_detail(labels, values, hidden)
     if sparse is not None:
         return ProtectedTable(threshold=threshold, labels=labels, values=values, hidden=frozenset(sparse))
     moves: list[Move] = []

@@ -138,3 +138,19 @@ def test_chart_data_and_downloads_carry_only_the_precision_shown():
     assert figure.data[0].x[0] == pytest.approx(7.775306811630014)
     frame = tables.as_shown(pd.DataFrame({"share": [7.775306811630014], "shown": ["[c]"]}))
     assert frame.to_dict("records") == [{"share": 7.8, "shown": "[c]"}]
+
+
+def test_a_chosen_primary_hides_figures_no_view_shows_and_protects_them_too():
+    """With PRIMARY naming every cell (never shown), cells stay hidden and each keeps the threshold's room."""
+    counts = {key: value for key, value in zip(itertools.product("ABC", ("EO", "SCS"), "PS"),
+                                               (3, 40, 25, 30, 50, 45, 35, 20, 12, 14, 16, 60))}
+
+    def primary(values):
+        return {key for key, value in values.items() if ALL not in key or value < 10}
+
+    table = protection.protect(_cells(counts), 10, primary=primary)
+    assert {key for key in table.values if ALL not in key} <= table.hidden
+    assert all(key in table.hidden for key, value in table.values.items() if value < 10)
+    assert table.figure() == sum(counts.values())
+    for key, (low, high) in independent_ranges(counts, set(table.hidden)).items():
+        assert whole_values(low, high) >= 10, (key, low, high)
