@@ -201,14 +201,17 @@ def _margins(labels: Mapping[str, tuple[str, ...]], cube: np.ndarray) -> dict[Ke
     return values
 
 
-def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, int]], Iterable[Key]] | None = None
-            ) -> ProtectedTable:
+def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, int]], Iterable[Key]] | None = None,
+            exempt: Callable[[Key], bool] | None = None) -> ProtectedTable:
     """Protect one period's CELLS (department, grade, role_type, value) with every margin, as described above.
 
     PRIMARY, when given, chooses the figures hidden before secondary suppression instead of "every
     figure below the threshold": it is called with every figure's value (cells and margins) and
     returns the keys to hide. A table of other counts than members uses it to hide figures no
     view shows at all (their values then still bound the others, as unknowns of the check).
+    EXEMPT, when given, names figures that need no room of their own (counts that disclose nothing
+    about anyone, such as those who did not answer a question): hidden ones are unknowns of the
+    check, but nothing more is hidden for their sake.
     """
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"the suppression threshold must be a whole number of at least 1, not {threshold!r}")
@@ -229,7 +232,8 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
     certificates: dict[Key, Certificate] = {}
     state = _Search(labels, cube, values, hidden, threshold)
     # Cells first, smallest first; figures hidden along the way join the queue.
-    queue = sorted(hidden, key=lambda k: (k.count(ALL), values[k], k))
+    exempted = {key for key in values if exempt(key)} if exempt is not None else set()
+    queue = sorted(hidden - exempted, key=lambda k: (k.count(ALL), values[k], k))
     while queue:
         key = queue.pop(0)
         if key in certificates:
@@ -244,8 +248,9 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
             if move.capacity + 1 >= threshold:
                 for other in move.changed:
                     certificates.setdefault(other, Certificate(other, (move,), move.capacity))
-        queue += sorted(state.hidden - before - set(certificates), key=lambda k: (k.count(ALL), values[k], k))
-    certified = set(certificates)
+        queue += sorted(state.hidden - before - set(certificates) - exempted,
+                        key=lambda k: (k.count(ALL), values[k], k))
+    certified = set(certificates) | exempted
     # A figure whose own best move lacks room may still be safe through several moves together:
     # the linear programme decides; where it is not, the next-best moves are added until it is.
     for _ in range(_EXTRA_ROUNDS):

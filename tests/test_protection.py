@@ -154,3 +154,21 @@ def test_a_chosen_primary_hides_figures_no_view_shows_and_protects_them_too():
     assert table.figure() == sum(counts.values())
     for key, (low, high) in independent_ranges(counts, set(table.hidden)).items():
         assert whole_values(low, high) >= 10, (key, low, high)
+
+
+def test_figures_exempt_from_room_are_unknowns_but_hide_nothing_for_their_own_sake():
+    """Cells hidden from the start with a small count that needs no room (EXEMPT) leave every margin published."""
+    counts = {}
+    for department, grade in itertools.product("AB", ("EO", "SCS")):
+        counts[(department, grade, "in")] = 20 + len(grade)
+        counts[(department, grade, "out")] = 30
+        counts[(department, grade, "unknown")] = 1
+
+    def cells(values):
+        return {key for key in values if ALL not in key}
+
+    exempted = protection.protect(_cells(counts), 10, primary=cells, exempt=lambda key: key[2] == "unknown")
+    assert exempted.hidden == cells(exempted.values)
+    assert exempted.figure("A", role_type="unknown") == 2
+    strict = protection.protect(_cells(counts), 10, primary=cells)
+    assert strict.hidden > exempted.hidden  # without the exemption the small unknowns need room, so more is hidden
