@@ -261,16 +261,23 @@ def test_odd_url_shapes_never_raise(params, built):
 
 # -- saved views ---------------------------------------------------------------------------------
 
+def _reopened(conn, name: str, choices=None) -> ExploreState:
+    """The state the page opens for the saved view NAME: listed, its JSON decoded, read as query parameters."""
+    views = explore.list_views(conn)
+    row = views[views["name"] == name].iloc[0]
+    return explore.from_query_params(explore.saved_params(row["state"]), choices)
+
+
 def test_a_saved_view_reopens_as_the_same_question_at_its_date_unless_told_to_follow(fresh_db):
     """A saved view reopens equal to what was saved, at its as-at date by default or without it when asked; audited."""
     state = ExploreState(source="commitments", as_at="2018-10-17", horizon=("short",), group_by=("workstream",))
     name = explore.save_view(fresh_db, "  Short-term commitments by workstream  ", state, EDITOR)
     assert name == "Short-term commitments by workstream"
     assert explore.list_views(fresh_db.conn)["name"].tolist() == [name]
-    reopened = explore.load_view(fresh_db.conn, name)
+    reopened = _reopened(fresh_db.conn, name)
     assert reopened == state and reopened.as_at == "2018-10-17"
     explore.save_view(fresh_db, "Follows the sidebar", state, EDITOR, keep_date=False)
-    following = explore.load_view(fresh_db.conn, "Follows the sidebar")
+    following = _reopened(fresh_db.conn, "Follows the sidebar")
     assert following == ExploreState(source="commitments", horizon=("short",), group_by=("workstream",))
     audit = fresh_db.conn.execute("SELECT actor, action, table_name, row_key FROM audit_log").fetchall()
     assert audit == [("ed@example.gov.uk", "save view", "saved_views", name),
@@ -287,11 +294,22 @@ def test_a_view_name_is_checked_and_not_silently_reused(fresh_db):
         explore.save_view(fresh_db, "members", ExploreState(), EDITOR)
     explore.save_view(fresh_db, "members", ExploreState(group_by=("department",)), EDITOR, overwrite=True)
     assert explore.list_views(fresh_db.conn)["name"].tolist() == ["members"]
-    assert explore.load_view(fresh_db.conn, "members").group_by == ("department",)
+    assert _reopened(fresh_db.conn, "members").group_by == ("department",)
     explore.delete_view(fresh_db, "members", EDITOR)
     assert explore.list_views(fresh_db.conn).empty
     actions = [r[0] for r in fresh_db.conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions == ["save view", "replace view", "delete view"]
+
+
+@pytest.mark.parametrize(("stored", "params"), [
+    ('{"as_at": "2018-10-17", "by": ["workstream", "status"]}',
+     {"as_at": ["2018-10-17"], "by": ["workstream", "status"]}),
+    ('{"horizon": "short", "by": []}', {"horizon": ["short"], "by": []}),
+    ("not json", {}), ('["a list"]', {}), ("", {}), (None, {}),
+])
+def test_a_saved_views_json_decodes_to_lists_of_values_and_broken_json_to_none(stored, params):
+    """A stored view's JSON gives each parameter's list of values; broken or non-object JSON gives no parameters."""
+    assert explore.saved_params(stored) == params
 
 
 def test_a_viewer_cannot_save_or_delete_a_view(fresh_db):
@@ -311,7 +329,7 @@ def test_a_stored_view_that_no_longer_fits_the_data_opens_with_messages(built_db
     database = store.connect(path)
     try:
         explore.save_view(database, "Old", ExploreState(department=("Ministry of Magic",)), EDITOR)
-        reopened = explore.load_view(database.conn, "Old", explore.load_choices(database.conn))
+        reopened = _reopened(database.conn, "Old", explore.load_choices(database.conn))
     finally:
         database.close()
     assert reopened.department == () and "'Ministry of Magic' does not appear" in reopened.messages[0]

@@ -50,7 +50,7 @@ from .choices import (
 from .figures import workstream_label
 from .grouping import PERIOD_TRIES, commitment_groups, latest_observation_period, observation_groups
 from .result import ExploreResult, answer, chart_groups, describe, describe_filters
-from .saved import delete_view, list_views, load_view, save_view
+from .saved import delete_view, list_views, save_view, saved_params
 from .state import ExploreState, from_query_params, to_query_params, view_link
 
 __all__ = [
@@ -61,6 +61,6 @@ __all__ = [
     "load_choices", "dimensions_for", "filters_for", "default_group_by", "ExploreState", "to_query_params",
     "view_link", "from_query_params", "PERIOD_TRIES", "latest_observation_period", "observation_groups",
     "commitment_groups", "workstream_label", "ExploreResult", "describe_filters", "describe", "answer",
-    "save_view", "list_views", "load_view", "delete_view", "BOARD", "QUARTER", "TIME_DIMENSIONS",
+    "save_view", "list_views", "saved_params", "delete_view", "BOARD", "QUARTER", "TIME_DIMENSIONS",
     "ORDERED_DIMENSIONS", "chart_groups"
 ]

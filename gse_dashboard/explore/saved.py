@@ -11,8 +11,8 @@ import sqlite_utils
 
 from .. import store, text_rules
 from ..auth import User, require_editor
-from .choices import VIEW_NAME_MAX, Choices, ViewError
-from .state import ExploreState, from_query_params, to_query_params
+from .choices import VIEW_NAME_MAX, ViewError
+from .state import ExploreState, as_list, to_query_params
 
 # -- saved views -------------------------------------------------------------------------------
 
@@ -64,18 +64,20 @@ def list_views(conn: sqlite3.Connection) -> pd.DataFrame:
                              "ORDER BY name COLLATE NOCASE", conn)
 
 
-def load_view(conn: sqlite3.Connection, name: str, choices: Choices | None = None) -> ExploreState:
-    """The state saved as NAME (with its as-at date if it kept one); messages say what no longer fits the data."""
-    row = conn.execute("SELECT state FROM saved_views WHERE name = ?", [name]).fetchone()
-    if row is None:
-        raise ViewError(f"There is no saved view called '{name}'.")
+def saved_params(state_json: str | None) -> dict[str, list[str]]:
+    """A saved view's query parameters, decoded from its stored JSON: each key with its list of values.
+
+    The one place a saved view is read back: the page describes and opens a view with it and
+    `from_query_params` turns it into a state. JSON that is broken or not an object gives no
+    parameters rather than an error (the view then opens as the default question).
+    """
     try:
-        params = json.loads(row[0])
+        params = json.loads(state_json or "{}")
     except json.JSONDecodeError:
-        params = {}
+        return {}
     if not isinstance(params, dict):
-        params = {}
-    return from_query_params(params, choices)
+        return {}
+    return {str(key): as_list(value) for key, value in params.items()}
 
 
 def delete_view(db: sqlite_utils.Database, name: str, user: User | None) -> None:

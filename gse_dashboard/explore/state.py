@@ -89,7 +89,8 @@ def view_link(state: ExploreState, page: str = "explore") -> str:
     return f"{page}?{urlencode(to_query_params(state), doseq=True)}"
 
 
-def _as_list(value) -> list[str]:
+def as_list(value) -> list[str]:
+    """A query parameter's value as a list of strings: none, one string, or each of several."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -114,7 +115,7 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
     Never raises for a bad value: the returned state's `messages` say what was ignored and why.
     """
     messages: list[str] = []
-    given = {str(key): [v.strip() for v in _as_list(value)] for key, value in params.items()}
+    given = {str(key): [v.strip() for v in as_list(value)] for key, value in params.items()}
     for key in given:
         if key not in PARAM_KEYS:
             messages.append(f"'{text_rules.echo(key)}' is not an Explore setting, so it was ignored.")

@@ -381,10 +381,10 @@ def load_views(path: str, rev: str) -> pd.DataFrame:
 
 def _open_view(name: str, state_json: str) -> None:
     """Point the URL at a saved view, and the sidebar at its as-at date if it kept one; the next run follows."""
-    params = _loaded(state_json)
-    kept = params.pop(AS_AT_KEY, None)
+    params = explore.saved_params(state_json)
+    kept = _kept_date(params.pop(AS_AT_KEY, []))
     day = None
-    if isinstance(kept, str):
+    if kept:
         try:
             day = dt.date.fromisoformat(kept)
         except ValueError:
@@ -419,14 +419,14 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
         else:
             described = {}
             for row in views.itertuples():
-                saved = explore.from_query_params(_loaded(row.state), choices)
+                saved = explore.from_query_params(explore.saved_params(row.state), choices)
                 described[row.name] = explore.describe(saved, choices)
             name = st.selectbox("Saved view", list(views["name"]), key=f"{KEY}view",
                                 help="A view saved with its as-at date opens at that date (the sidebar moves to "
                                      "it); one saved to follow the sidebar opens at the sidebar's date.")
             row = views[views["name"] == name].iloc[0]
-            kept = _loaded(row["state"]).get(AS_AT_KEY)
-            when = (f"Keeps its as-at date, {format_date(kept)}." if isinstance(kept, str) and kept else
+            kept = _kept_date(explore.saved_params(row["state"]).get(AS_AT_KEY, []))
+            when = (f"Keeps its as-at date, {format_date(kept)}." if kept else
                     "Follows the sidebar's as-at date.")
             st.caption(f"{escape_md(described[name])}. {when} Saved by {escape_md(row['created_by'])} on "
                        f"{format_date(row['created_at'])}.")
@@ -458,12 +458,9 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
                             f"Saved the view “{name.strip()}”, {words}.")
 
 
-def _loaded(text: str) -> dict:
-    try:
-        params = json.loads(text)
-    except json.JSONDecodeError:
-        return {}
-    return params if isinstance(params, dict) else {}
+def _kept_date(values: list[str]) -> str | None:
+    """The as-at date a saved view kept (the last one given, as the URL reads it), or None if it follows the sidebar."""
+    return values[-1] if values and values[-1] else None
 
 
 def _write_view(write, success: str) -> None:
