@@ -4,7 +4,7 @@ Nothing here is a real figure: every row it writes has illustrative = 1, and eve
 shows such rows says so. It covers only what no published figure covers: progress on the
 commitments, registered members after 2016 (with their joiners and leavers), the workstream
 indicators and Board meetings. Diversity, and civil servants in the profession's posts, come
-from the published Civil Service Statistics (official_statistics.py), never from here.
+from the published Civil Service Statistics (the official_statistics package), never from here.
 Each series draws from its own seeded random generator, so the history of one commitment
 does not change when another is added to the strategy files.
 """
