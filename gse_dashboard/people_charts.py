@@ -2,7 +2,7 @@
 
 Streamlit-free, so the titles can be tested and the Board pack can draw the same figures: each
 function takes a view (views.Membership or views.Diversity), the as-at date and the suppression
-threshold, and returns a charts.Chart (or, for a characteristic, its charts and suppressed tables).
+threshold, and returns a Chart (or, for a characteristic, its charts and suppressed tables).
 Small groups are never charted: a series for a filtered selection loses its values below the
 threshold, and a breakdown's bars carry the same [c] cells as its table.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import charts, metrics
-from .charts import Chart
+from .chart_style import Chart
 from .store import ALL
 from .tables import diversity_breakdown_table, format_date, observation_source, protected_line_table
 from .views import Diversity, Membership

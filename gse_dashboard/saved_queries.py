@@ -18,7 +18,7 @@ import sqlite_utils
 
 from . import charts, sqlbox, store
 from .auth import User, require_editor
-from .charts import Chart
+from .chart_style import Chart
 
 NAME_MAX = 80
 READY_MADE_BY = "ready-made"

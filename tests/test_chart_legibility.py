@@ -13,7 +13,7 @@ from docx import Document
 from PIL import Image
 from pptx import Presentation
 
-from gse_dashboard import charts, documents, pack
+from gse_dashboard import chart_style, charts, documents, pack
 
 AS_AT = "2019-10-16"
 # The least a printed chart's text may be, in points.
@@ -69,7 +69,7 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
     labels = [a for a in figure.layout.annotations if a.xref in (None, "x") and a.yref in (None, "y")]
     if len(labels) > 1:
         low, high = figure.layout.yaxis.range
-        per_px = (high - low) / charts.plot_height_px(figure)
+        per_px = (high - low) / chart_style.plot_height_px(figure)
         for first, second in itertools.combinations(labels, 2):
             apart_px = abs(float(first.y) - float(second.y)) / per_px
             if apart_px < max(first.font.size or 14, second.font.size or 14):
@@ -77,7 +77,8 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
     bars = [t for t in figure.data if t.type == "bar" and t.text is not None]
     if bars:
         categories = max(len(t.y if t.orientation == "h" else t.x) for t in bars)
-        per_bar = charts.plot_height_px(figure) / (categories * (len(bars) if figure.layout.barmode == "group" else 1))
+        per_bar = chart_style.plot_height_px(figure) / (
+            categories * (len(bars) if figure.layout.barmode == "group" else 1))
         for trace in bars:
             size = trace.textfont.size or figure.layout.font.size or 14
             if trace.orientation == "h" and per_bar * 0.8 < size * 0.9:
@@ -86,14 +87,14 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def pack_charts(built_db_file) -> list[charts.Chart]:
+def pack_charts(built_db_file) -> list[chart_style.Chart]:
     """Every chart in the Board pack and the brief for the October 2019 Board."""
     snap = pack.read_snapshot(built_db_file, AS_AT, 10)
     sections = pack.board_sections(snap) + pack.brief_sections(snap)
     return [figure.chart for figure in documents.figures_of(sections)]
 
 
-def _other_charts() -> list[charts.Chart]:
+def _other_charts() -> list[chart_style.Chart]:
     """Charts the pages draw that the pack does not: breakdowns, joiners and leavers, close lines."""
     frame = pd.DataFrame({"department": ["Home Office", "Met Office", "DfT"], "members": [40.0, 400.0, 120.0]})
     lines = pd.DataFrame({"period": ["2017-03-31", "2018-03-31"], "joiners": [120.0, 121.0], "leavers": [119.0, 120.5]})
@@ -125,7 +126,7 @@ def test_the_planned_bars_are_filled_outlined_and_patterned():
     summary = pd.DataFrame({"number": [1], "name": ["One"], "planned_share": [80.0], "actual_share": [50.0],
                             "overdue": [1]})
     planned = charts.workstream_delivery_chart(summary, AS_AT, "s").figure.data[0]
-    assert planned.name == "Planned (% due)" and planned.marker.color == charts.TWO_SERIES[1]
+    assert planned.name == "Planned (% due)" and planned.marker.color == chart_style.TWO_SERIES[1]
     assert planned.marker.pattern.fillmode == "overlay" and planned.marker.line.width > 0
 
 
@@ -151,13 +152,13 @@ def test_labels_of_lines_ending_close_together_are_moved_apart():
     low, high = chart.figure.layout.yaxis.range
     assert low > 1 and high < 4  # not 0 to 100, which would draw 2.2% and 2.9% as one line
     ys = sorted(float(a.y) for a in chart.figure.layout.annotations if a.xref in (None, "x"))
-    assert (ys[1] - ys[0]) / ((high - low) / charts.plot_height_px(chart.figure)) >= 13
+    assert (ys[1] - ys[0]) / ((high - low) / chart_style.plot_height_px(chart.figure)) >= 13
 
 
 def test_spread_positions_keeps_order_and_gap():
     """Positions closer than the gap move apart, keep their order and stay within bounds."""
-    assert charts.spread_positions([5.0, 5.2, 90.0], 3.0, 0.0, 100.0) == [5.0, 8.0, 90.0]
-    moved = charts.spread_positions([99.0, 98.0], 3.0, 0.0, 100.0)
+    assert chart_style.spread_positions([5.0, 5.2, 90.0], 3.0, 0.0, 100.0) == [5.0, 8.0, 90.0]
+    moved = chart_style.spread_positions([99.0, 98.0], 3.0, 0.0, 100.0)
     assert moved[0] - moved[1] == pytest.approx(3.0) and max(moved) <= 100.0
 
 
@@ -176,13 +177,13 @@ def test_every_chart_sets_no_text_below_the_smallest_size(pack_charts):
     """No chart sets text below MIN_FONT_PX, which prints at 9 pt when drawn at its printed size."""
     for chart in pack_charts + _other_charts():
         static = documents.images._static_figure(chart, 672, 700)  # noqa: SLF001
-        assert charts.smallest_font_px(static) >= charts.MIN_FONT_PX, chart.title
+        assert chart_style.smallest_font_px(static) >= chart_style.MIN_FONT_PX, chart.title
 
 
 def _printed_pt(png: bytes, placed_pt: float) -> float:
     """The printed size of the smallest chart text in a picture PNG placed PLACED_PT points wide."""
     pixels = Image.open(io.BytesIO(png)).width / documents.CHART_SCALE
-    return charts.MIN_FONT_PX * placed_pt / pixels
+    return chart_style.MIN_FONT_PX * placed_pt / pixels
 
 
 @pytest.mark.slow
@@ -197,7 +198,8 @@ def test_chart_text_prints_at_9_pt_or_more_in_every_document(built_db_file, tmp_
                              capture_output=True, text=True,
                              check=True).stdout.splitlines()[2:]
     ppis = [float(line.split()[12]) for line in listing if line.split()[2] == "image"]
-    assert ppis and min(charts.MIN_FONT_PX * 72 * documents.CHART_SCALE / ppi for ppi in ppis) >= MIN_CHART_PT - 0.1
+    smallest = min(chart_style.MIN_FONT_PX * 72 * documents.CHART_SCALE / ppi for ppi in ppis) if ppis else 0
+    assert ppis and smallest >= MIN_CHART_PT - 0.1
     slides = Presentation(io.BytesIO(pack.board_pack(built_db_file, AS_AT, "pptx", threshold=10)))
     pictures = [s for slide in slides.slides for s in slide.shapes if s.shape_type == 13]
     assert pictures and min(_printed_pt(p.image.blob, p.width / 12700) for p in pictures) >= MIN_CHART_PT - 0.1

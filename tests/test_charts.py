@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from gse_dashboard import charts, metrics
+from gse_dashboard import chart_style, charts, metrics
 
 TRAJECTORY = pd.DataFrame({
     "date": ["2016-12-31", "2017-09-30", "2018-09-30", "2019-03-31"],
@@ -24,13 +24,13 @@ def test_trajectory_series_use_the_palette_and_differ_by_more_than_colour():
     """Each series has a palette colour and its own dash and marker, and is labelled directly."""
     figure = charts.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "s").figure
     colours = {trace.line.color for trace in figure.data}
-    assert colours <= set(charts.PALETTE)
+    assert colours <= set(chart_style.PALETTE)
     assert len({trace.line.dash for trace in figure.data}) == len(figure.data) == 3
     assert len({trace.marker.symbol for trace in figure.data}) == 3
     labels = {a.text for a in figure.layout.annotations}
     assert {"<b>Planned (due)</b>", "<b>Actual (complete)</b>"} <= labels
     assert figure.layout.showlegend is False
-    assert charts.PLOTLY_CONFIG["displayModeBar"] is False
+    assert chart_style.PLOTLY_CONFIG["displayModeBar"] is False
 
 
 def test_delivery_chart_names_the_workstream_furthest_behind():
@@ -41,7 +41,7 @@ def test_delivery_chart_names_the_workstream_furthest_behind():
     chart = charts.workstream_delivery_chart(summary, "2018-01-01", "s")
     assert chart.title == "2 of 3 workstreams are behind plan; Two is furthest behind"
     assert {t.name: t.marker.color for t in chart.figure.data} == {
-        "Planned (% due)": charts.TWO_SERIES[1], "Actual (% complete)": charts.TWO_SERIES[0]}
+        "Planned (% due)": chart_style.TWO_SERIES[1], "Actual (% complete)": chart_style.TWO_SERIES[0]}
     assert chart.figure.data[0].marker.pattern.shape != chart.figure.data[1].marker.pattern.shape
     assert "Two: 40% complete against 80% due" in chart.alt_text
 
@@ -71,7 +71,7 @@ def test_charts_cope_with_no_data():
 def test_static_figure_carries_title_subtitle_and_source():
     """The export version of a chart has its message title and its source drawn in."""
     chart = charts.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "GSE team records")
-    figure = charts.with_titles(chart)
+    figure = chart_style.with_titles(chart)
     assert chart.title in figure.layout.title.text
     assert any(a.text == "Source: GSE team records" for a in figure.layout.annotations)
     assert chart.figure.layout.title.text is None  # the on-screen figure is unchanged

@@ -15,7 +15,8 @@ LAYERS = [
     {"metrics", "disclosure", "commitments_over_time", "protection", "published", "returns", "official_figures",
      "board_paper"},
     {"views", "board_view"},                                             # one typed view per screen
-    {"tables", "charts", "people_charts", "exports", "downloads", "accessibility", "explore", "saved_queries"},
+    {"tables", "chart_style", "charts", "people_charts", "exports", "downloads", "accessibility", "explore",
+     "saved_queries"},                                                   # tables and charts as shown
     {"documents"},                                                       # PDF, PowerPoint, Word writers
     {"pack"},                                                            # the Board pack and brief
     {"cli", "__main__"},

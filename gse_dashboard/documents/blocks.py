@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import disclosure
-from ..charts import Chart
+from ..chart_style import Chart
 
 # The Government Security Classification of everything the documents hold; on every page.
 MARKING = "OFFICIAL"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import charts, disclosure, metrics, store, vocabulary
 from .. import commitments_over_time as over_time
-from ..charts import Chart
+from ..chart_style import Chart
 from .choices import (
     BOARD,
     LABELS,

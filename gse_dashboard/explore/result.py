@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import commitments_over_time as over_time
 from .. import disclosure, protection, published, queries, store, timescales
-from ..charts import Chart
+from ..chart_style import Chart
 from .choices import (
     BOARD,
     COMMITMENTS,

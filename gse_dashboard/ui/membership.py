@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import disclosure, metrics, people_charts, published, queries, store
-from ..charts import Chart
+from ..chart_style import Chart
 from ..people_charts import BREAKDOWN_LABELS, filter_phrase
 from ..safe_text import escape_md
 from ..tables import format_date, protected_crosstab_table

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from .. import accessibility, disclosure, downloads, official_figures, text_rules
-from ..charts import PLOTLY_CONFIG, Chart
-from ..charts import as_shown as as_shown_figure
+from ..chart_style import PLOTLY_CONFIG, Chart
+from ..chart_style import as_shown as as_shown_figure
 from ..safe_text import escape_md
 from ..tables import (
     as_shown,
