@@ -4,6 +4,7 @@ import streamlit as st
 
 from gse_dashboard import ui
 from gse_dashboard.ui import explore as explore_ui
+from gse_dashboard.ui import explore_commitments, sql_box
 
 ui.page_guard()
 st.title("Explore")
@@ -18,11 +19,11 @@ ui.illustrative_notice()
 result = explore_ui.load_result(ui.db_path(), ui.revision(), explore_ui.query_string(state), threshold)
 explore_ui.result_ui(result, threshold, choices)
 explore_ui.link_ui(state)
-explore_ui.commitments_detail_ui(result, choices)
+explore_commitments.commitments_detail_ui(result, choices)
 
 st.header("Saved views")
 explore_ui.saved_views_ui(state, choices, user)
 
 if user.can_edit:
     st.header("SQL box")
-    explore_ui.sql_box_ui()
+    sql_box.sql_box_ui()

@@ -1,5 +1,6 @@
-"""Streamlit widgets for the Explore page: the state kept in the URL, the result, saved views, the SQL box.
+"""Streamlit widgets for the Explore view: its state kept in the URL, the result, the link, saved views.
 
+The commitments detail is in `explore_commitments.py` and the SQL box in `sql_box.py`.
 The page's state lives in the URL: read on first load and whenever a link (or an opened
 saved view) changes it, written back on every run, so the address bar always reproduces the
 view. Widget keys start with `explore_` because session state is shared by every page.
@@ -15,14 +16,12 @@ from urllib.parse import parse_qs, urlencode
 import pandas as pd
 import streamlit as st
 
-from .. import commitments_over_time as over_time
-from .. import downloads, explore, saved_queries, sqlbox, store, timescales
+from .. import downloads, explore, store
 from ..auth import PermissionDenied
 from ..safe_text import escape_md
-from ..tables import format_date, whole_numbers
+from ..tables import format_date
 from ..vocabulary import HORIZON_LABELS, HORIZONS
-from .session import AS_AT_KEY, current_user, database_facts, db_path, revision
-from .session import settings as app_settings
+from .session import AS_AT_KEY, database_facts, db_path, revision
 from .widgets import chart_ui, download_ui, table_ui
 
 KEY = "explore_"
@@ -31,18 +30,10 @@ _WRITTEN = "_explore_url_written"
 _LAST = "_explore_last_params"
 _MESSAGES = "_explore_url_messages"
 _FLASH = "_explore_flash"
-_SQL = "explore_sql"
-_SQL_RESULT = "_explore_sql_result"
-_FLASH_SQL = "_explore_sql_flash"
+# The URL key that opens a saved query in the SQL box (explore?query=NAME): not part of the view.
+QUERY_KEY = "query"
 # The date pickers' range: wide enough for any period the profession will record.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2040, 12, 31)
-SQL_WARNING = (
-    "**Unsuppressed figures, for the GSE team only.** The SQL box reads the database as it is: "
-    "small counts of people are *not* hidden as they are everywhere else in the dashboard. Do not "
-    "share its results outside the GSE team; use the tables above, which apply disclosure control, "
-    "for anything that leaves the team."
-)
-_reading = store.reading
 
 
 # -- cached loaders --------------------------------------------------------------------------
@@ -50,7 +41,7 @@ _reading = store.reading
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_choices(path: str, rev: str) -> explore.Choices:
     """The indicators, breakdown values and workstreams a view can name."""
-    with _reading(path) as conn:
+    with store.reading(path) as conn:
         return explore.load_choices(conn)
 
 
@@ -58,7 +49,7 @@ def load_choices(path: str, rev: str) -> explore.Choices:
 def load_result(path: str, rev: str, query: str, threshold: int) -> explore.ExploreResult:
     """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
     state = explore.from_query_params(parse_qs(query))
-    with _reading(path) as conn:
+    with store.reading(path) as conn:
         return explore.answer(conn, state, threshold)
 
 
@@ -250,132 +241,12 @@ def link_ui(state: explore.ExploreState) -> None:
     st.code(link, language=None, wrap_lines=True)
 
 
-# -- the commitments behind a figure, and what changed between two Boards -------------------------
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def load_commitment_rows(path: str, rev: str, as_at: str, filters: str, due_from: str | None,
-                         due_to: str | None) -> pd.DataFrame:
-    """The commitments within FILTERS (JSON) as known at AS_AT, as shown and downloaded."""
-    with _reading(path) as conn:
-        return over_time.shown_rows(over_time.commitment_rows(conn, as_at, filters=json.loads(filters),
-                                                              due_from=due_from, due_to=due_to))
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def load_board_dates(path: str, rev: str, as_at: str) -> list[str]:
-    """The Board meetings known at AS_AT, oldest first."""
-    with _reading(path) as conn:
-        return over_time.time_points(conn, over_time.BOARD, as_at)
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def load_status_changes(path: str, rev: str, earlier: str, later: str, filters: str) -> pd.DataFrame:
-    """What changed between two dates for the commitments within FILTERS (JSON)."""
-    with _reading(path) as conn:
-        return over_time.status_changes(conn, earlier, later, filters=json.loads(filters))
-
-
-# The row-level table shows this many rows on the page; the download has them all.
-ROWS_SHOWN = 100
-
-
-def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
-          description: str = "") -> downloads.TableMeta:
-    return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
-                               illustrative=bool(database_facts().illustrative))
-
-def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
-    """For commitments: the rows behind any figure, and what changed between two Board meetings."""
-    if result.state.source != explore.COMMITMENTS:
-        return
-    commitment_rows_ui(result, choices)
-    changes_between_boards_ui(result.state, choices, result.as_at)
-
-def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
-    """Choose a figure in the table (a value of each grouping) and list the commitments it counts."""
-    state, raw = result.state, result.raw
-    st.header("The commitments behind a figure")
-    st.markdown("Choose a value of each grouping to list the commitments a figure counts, with their owner, "
-                "due date, status, ratings and latest commentary.")
-    picks: dict[str, tuple] = {}
-    as_at = result.as_at
-    groups = list(state.group_by)
-    columns = st.columns(max(1, len(groups)))
-    for column, group in zip(columns, groups):
-        if group in over_time.TIME_DIMENSIONS:
-            dates = sorted(set(raw[group])) if group in raw else []
-            if dates:
-                label = "Board meeting" if group == over_time.BOARD else "Quarter end"
-                as_at = column.selectbox(label, dates, index=len(dates) - 1, key=f"{KEY}cell_{group}",
-                                         format_func=format_date)
-            continue
-        values = list(dict.fromkeys(raw[group])) if group in raw else []
-        shown = {v: (explore.workstream_label(int(v), choices.workstreams.get(int(v), "")) if group == "workstream"
-                     else str(v)) for v in values}
-        chosen = column.selectbox(explore.LABELS[group], ["All", *values], key=f"{KEY}cell_{group}",
-                                  format_func=lambda v, shown=shown: "All" if v == "All" else shown[v])
-        if chosen != "All":
-            picks[group] = (int(chosen) if group == "workstream" else chosen,)
-    filters = {**{k: list(v) for k, v in state.filters.items()}, **{k: list(v) for k, v in picks.items()}}
-    rows = load_commitment_rows(db_path(), revision(), as_at, json.dumps(filters, sort_keys=True),
-                                state.period_from, state.period_to)
-    words = explore.describe_filters(dataclasses.replace(state, **picks), choices)
-    st.markdown(f"**{len(rows):,} commitment{'s' if len(rows) != 1 else ''}**, as known at "
-                f"{format_date(as_at)}; {escape_md(words)}.")
-    if rows.empty:
-        return
-    table_ui(rows.head(ROWS_SHOWN))
-    if len(rows) > ROWS_SHOWN:
-        st.caption(f"The first {ROWS_SHOWN} of {len(rows):,} are shown; the downloads have them all.")
-    download_ui(rows, f"commitments-{as_at}.csv", label="Download these commitments (CSV)",
-                   key="explore-rows-download",
-                   meta=_meta("Commitments behind a figure", as_at, words,
-                              description="Each commitment with its owner, due date, status, ratings and latest "
-                                          "commentary, as known at the as-at date"))
-
-def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choices, as_at: str) -> None:
-    """Two Board meetings side by side: the commitments whose status, rating or past-date flag changed."""
-    boards = load_board_dates(db_path(), revision(), as_at)
-    st.header("What changed between two Board meetings")
-    if len(boards) < 2:
-        st.caption("Fewer than two Board meetings are recorded by this date.")
-        return
-    columns = st.columns(2)
-    earlier = columns[0].selectbox("From the Board of", boards, index=len(boards) - 2, key=f"{KEY}board_from",
-                                   format_func=format_date)
-    later = columns[1].selectbox("To the Board of", boards, index=len(boards) - 1, key=f"{KEY}board_to",
-                                 format_func=format_date)
-    if earlier == later:
-        st.info("Choose two different Board meetings.")
-        return
-    earlier, later = sorted((earlier, later))
-    filters = {k: list(v) for k, v in state.filters.items()}
-    changes = load_status_changes(db_path(), revision(), earlier, later, json.dumps(filters, sort_keys=True))
-    words = explore.describe_filters(state, choices)
-    if changes.empty:
-        st.markdown(f"No commitment changed status or rating, or passed its date, between the Boards of "
-                    f"{format_date(earlier)} and {format_date(later)} ({escape_md(words)}).")
-        return
-    became = int((changes[f"{timescales.PAST_DATE_COLUMN} at {later}"] == explore.OVERDUE).sum()
-                 - (changes[f"{timescales.PAST_DATE_COLUMN} at {earlier}"] == explore.OVERDUE).sum())
-    completed = int(((changes[f"Status at {later}"] == "complete")
-                     & (changes[f"Status at {earlier}"] != "complete")).sum())
-    overdue = (f"{became:,} more past their date" if became > 0 else f"{-became:,} fewer past their date"
-               if became < 0 else "as many past their date as before")
-    st.markdown(f"**{len(changes):,} commitment{'s' if len(changes) != 1 else ''} changed** between the Boards of "
-                f"{format_date(earlier)} and {format_date(later)}: {completed:,} completed; {overdue}.")
-    table_ui(changes.head(ROWS_SHOWN))
-    download_ui(changes, f"commitment-changes-{earlier}-to-{later}.csv", label="Download the changes (CSV)",
-                   key="explore-changes-download",
-                   meta=_meta(f"Commitments that changed between the Boards of {earlier} and {later}", later, words,
-                              description="Status, rating and whether past its date at each Board, each as known "
-                                          "on its date"))
-
-
 # -- saved views -------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_views(path: str, rev: str) -> pd.DataFrame:
     """The saved views, by name."""
-    with _reading(path) as conn:
+    with store.reading(path) as conn:
         return explore.list_views(conn)
 
 
@@ -475,204 +346,3 @@ def _write_view(write, success: str) -> None:
         database.close()
     st.session_state[_FLASH] = ("success", success)
     st.rerun()
-
-
-# -- the SQL box -------------------------------------------------------------------------------
-
-# The URL key that opens a saved query in the SQL box: explore?query=Commitment%20status%20as%20at%20a%20date
-QUERY_KEY = "query"
-_QUERY_OPENED = "_explore_query_opened"
-_SQL_CHART = {"x": f"{KEY}sql_x", "y": f"{KEY}sql_y", "series": f"{KEY}sql_series"}
-NO_SERIES = "(none)"
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def load_schema(path: str, rev: str) -> list:
-    """Tables and their columns, for beside the SQL box."""
-    return sqlbox.schema(path)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_queries(path: str, rev: str) -> list[saved_queries.SavedQuery]:
-    """The ready-made and saved queries."""
-    with _reading(path) as conn:
-        return saved_queries.list_queries(conn)
-
-
-def _run_sql(sql: str, name: str | None) -> None:
-    """Run SQL through the read-only runner (its rules, time limit and row cap) and keep the outcome."""
-    settings = app_settings()
-    try:
-        result = sqlbox.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
-                                  row_cap=settings.sql_row_cap)
-        st.session_state[_SQL_RESULT] = ("ok", result, name)
-    except sqlbox.QueryRefused as refused:
-        st.session_state[_SQL_RESULT] = ("refused", str(refused), name)
-
-
-def _open_query(query: saved_queries.SavedQuery) -> None:
-    """Put QUERY's SQL and chart settings in the box, name it in the URL, and run it."""
-    st.session_state[_SQL] = query.sql
-    for part, key in _SQL_CHART.items():
-        st.session_state[key] = getattr(query.chart, part) or (NO_SERIES if part == "series" else None)
-    st.session_state[_QUERY_OPENED] = query.name
-    st.session_state[f"{KEY}query_name"] = "" if query.ready_made else query.name
-    st.query_params[QUERY_KEY] = query.name
-    _run_sql(query.sql, query.name)
-
-
-def _query_chosen() -> None:
-    chosen = st.session_state.get(f"{KEY}saved_query")
-    queries_ = {q.name: q for q in load_queries(db_path(), revision())}
-    if chosen in queries_:
-        _open_query(queries_[chosen])
-
-
-def _follow_query_link() -> None:
-    """A link naming a saved query (?query=…) opens it once, as the selector would."""
-    asked = st.query_params.get(QUERY_KEY)
-    if not asked or st.session_state.get(_QUERY_OPENED) == asked:
-        return
-    st.session_state[_QUERY_OPENED] = asked
-    with _reading(db_path()) as conn:
-        try:
-            query = saved_queries.load_query(conn, asked)
-        except saved_queries.QueryError as error:
-            st.session_state[_SQL_RESULT] = ("refused", str(error), None)
-            return
-    st.session_state[f"{KEY}saved_query"] = query.name
-    _open_query(query)
-
-
-def _example_chosen() -> None:
-    chosen = st.session_state.get(f"{KEY}example")
-    examples = dict(sqlbox.EXAMPLE_QUERIES)
-    if chosen in examples:
-        st.session_state[_SQL] = examples[chosen]
-
-
-def sql_box_ui() -> None:
-    """Read-only SQL for editors: saved and ready-made queries, the schema, results as a table and a chart."""
-    user = current_user()
-    if not user.can_edit:  # the page hides the box too; the runner is read-only whoever calls it
-        st.info("The SQL box is for editors only.")
-        return
-    settings = app_settings()
-    _follow_query_link()
-    st.warning(SQL_WARNING, icon=":material/warning:")
-    left, right = st.columns([3, 2])
-    queries_ = load_queries(db_path(), revision())
-    with right:
-        names = [q.name for q in queries_]
-        st.selectbox("Open a saved or ready-made query", names, index=None, key=f"{KEY}saved_query",
-                     on_change=_query_chosen, placeholder="Choose a query",
-                     format_func=lambda n: n + (" (ready-made)" if any(q.name == n and q.ready_made
-                                                                       for q in queries_) else ""),
-                     help="Opening a query puts it in the box, runs it and names it in the address bar, "
-                          "so the link opens it for a colleague.")
-        with st.expander("Tables and their columns", icon=":material/table_chart:"):
-            for table, columns in load_schema(db_path(), revision()):
-                st.markdown(f"**{escape_md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
-    with left, st.form(f"{KEY}sql_form", border=False):
-        sql = st.text_area("SQL (one SELECT statement; read only)", key=_SQL, height=220,
-                           placeholder="SELECT grade, SUM(value) FROM observations WHERE indicator = 'members' …")
-        st.caption(f"Stops after {settings.sql_time_limit_s:g} s and returns at most {settings.sql_row_cap:,} "
-                   "rows. Writing, ATTACH, PRAGMA changes and extensions are refused.")
-        if st.form_submit_button("Run query", icon=":material/play_arrow:", type="primary"):
-            opened = st.session_state.get(_QUERY_OPENED)
-            named = next((q.name for q in queries_ if q.name == opened and q.sql == sql), None)
-            if named is None and QUERY_KEY in st.query_params:
-                del st.query_params[QUERY_KEY]
-            _run_sql(sql, named)
-    _sql_result_ui(st.session_state.get(_SQL_RESULT), user)
-
-
-def _sql_result_ui(outcome: tuple | None, user) -> None:
-    """The last query's rows (or why it was refused), a chart of them, downloads, and saving the query."""
-    if outcome is None:
-        return
-    kind, value, name = outcome
-    if kind == "refused":
-        st.error(f"Query not run: {escape_md(value)}", icon=":material/block:")
-        return
-    frame = whole_numbers(value.frame)  # counts stored as REAL read as '403', not '403.0'
-    rows = len(frame)
-    st.markdown((f"**{escape_md(name)}**: " if name else "") + f"{rows:,} row{'s' if rows != 1 else ''} in "
-                f"{value.elapsed:.2f} s."
-                + (f" **Only the first {rows:,} are shown**: the result is capped at "
-                   f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
-                   if getattr(value, "cut_by", "") == "bytes"
-                   else f" **Only the first {rows:,} are shown**: narrow the query or add a LIMIT." if value.truncated
-                   else ""))
-    # A data grid, not a static table: a result can have thousands of rows.
-    st.dataframe(frame, hide_index=True)
-    title = name or "SQL box query result"
-    meta = downloads.TableMeta(
-        title=title, as_at=None, filters="as written in the query",
-        source="The dashboard's database, read through the SQL box",
-        illustrative=bool(database_facts().illustrative),
-        suppression="NOT suppressed: the SQL box reads the database as it is, so small counts of people are "
-                    "not hidden. For the GSE team only.",
-        notes=("Only the first rows are included: the query returned more than the row cap.",)
-        if value.truncated else ())
-    download_ui(frame, f"{downloads.file_stem(title)}.csv", label="Download the result (CSV)",
-                   key="explore-sql-download", meta=meta)
-    columns = [str(c) for c in frame.columns]
-    if rows and len(columns) >= 2:
-        st.subheader("Chart the result")
-        for key in _SQL_CHART.values():
-            if st.session_state.get(key) not in (*columns, NO_SERIES):
-                st.session_state.pop(key, None)
-        picks = st.columns(3)
-        x = picks[0].selectbox("Along the x axis", columns, index=None, key=_SQL_CHART["x"], placeholder="Choose")
-        y = picks[1].selectbox("Values", columns, index=None, key=_SQL_CHART["y"], placeholder="Choose a number")
-        series = picks[2].selectbox("One line or colour per", [NO_SERIES, *columns], key=_SQL_CHART["series"])
-        spec = saved_queries.ChartSpec(x=x, y=y, series=None if series == NO_SERIES else series)
-        if x and y:
-            problem = saved_queries.chart_problem(frame, spec)
-            if problem:
-                st.info(escape_md(problem), icon=":material/info:")
-            else:
-                chart = saved_queries.chart_result(frame, spec, title=title, source="SQL box query (not suppressed)")
-                chart_ui(chart, key="explore-sql-chart")
-    else:
-        spec = saved_queries.ChartSpec()
-    if user.can_edit:
-        _save_query_ui(spec)
-
-
-def _save_query_ui(spec: saved_queries.ChartSpec) -> None:
-    """Save the SQL in the box, with the chart chosen, under a name; show the link that opens it."""
-    opened = st.session_state.get(_QUERY_OPENED)
-    if opened and st.query_params.get(QUERY_KEY) == opened:
-        base = st.context.url
-        link = f"{base.rsplit('/', 1)[0]}/explore?{urlencode({QUERY_KEY: opened})}" if base else \
-            f"explore?{urlencode({QUERY_KEY: opened})}"
-        st.markdown("**Link to this query** (it runs when opened, for editors):")
-        st.code(link, language=None, wrap_lines=True)
-    with st.form(f"{KEY}save_query", border=True):
-        st.markdown("**Save this query**, with the chart chosen above")
-        name = st.text_input("Name", max_chars=saved_queries.NAME_MAX, key=f"{KEY}query_name")
-        overwrite = st.checkbox("Replace a query with the same name", key=f"{KEY}query_overwrite")
-        if st.form_submit_button("Save query", icon=":material/bookmark_add:"):
-            sql = st.session_state.get(_SQL, "")
-            user = current_user()
-
-            def write(db):
-                return saved_queries.save_query(db, name, sql, spec, user, overwrite=overwrite)
-
-            database = store.connect(db_path())
-            try:
-                stored = write(database)
-            except (saved_queries.QueryError, PermissionDenied) as error:
-                st.error(escape_md(str(error)))
-                return
-            finally:
-                database.close()
-            st.session_state[_QUERY_OPENED] = stored
-            st.query_params[QUERY_KEY] = stored
-            st.session_state[_FLASH_SQL] = f"Saved the query “{stored}”."
-            st.rerun()
-    flash = st.session_state.pop(_FLASH_SQL, None)
-    if flash:
-        st.success(escape_md(flash))

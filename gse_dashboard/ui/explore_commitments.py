@@ -1,0 +1,139 @@
+"""Streamlit widgets for Explore's commitments detail: the rows behind a figure, and changes between two Boards.
+
+Shown under the result when the source is the commitments; both read the view's filters and
+the as-at date, and offer their rows as downloads with metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import streamlit as st
+
+from .. import commitments_over_time as over_time
+from .. import downloads, explore, store, timescales
+from ..safe_text import escape_md
+from ..tables import format_date
+from .explore import KEY
+from .session import database_facts, db_path, revision
+from .widgets import download_ui, table_ui
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_commitment_rows(path: str, rev: str, as_at: str, filters: str, due_from: str | None,
+                         due_to: str | None) -> pd.DataFrame:
+    """The commitments within FILTERS (JSON) as known at AS_AT, as shown and downloaded."""
+    with store.reading(path) as conn:
+        return over_time.shown_rows(over_time.commitment_rows(conn, as_at, filters=json.loads(filters),
+                                                              due_from=due_from, due_to=due_to))
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_board_dates(path: str, rev: str, as_at: str) -> list[str]:
+    """The Board meetings known at AS_AT, oldest first."""
+    with store.reading(path) as conn:
+        return over_time.time_points(conn, over_time.BOARD, as_at)
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_status_changes(path: str, rev: str, earlier: str, later: str, filters: str) -> pd.DataFrame:
+    """What changed between two dates for the commitments within FILTERS (JSON)."""
+    with store.reading(path) as conn:
+        return over_time.status_changes(conn, earlier, later, filters=json.loads(filters))
+
+
+# The row-level table shows this many rows on the page; the download has them all.
+ROWS_SHOWN = 100
+
+
+def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
+          description: str = "") -> downloads.TableMeta:
+    return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
+                               illustrative=bool(database_facts().illustrative))
+
+def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
+    """For commitments: the rows behind any figure, and what changed between two Board meetings."""
+    if result.state.source != explore.COMMITMENTS:
+        return
+    commitment_rows_ui(result, choices)
+    changes_between_boards_ui(result.state, choices, result.as_at)
+
+def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
+    """Choose a figure in the table (a value of each grouping) and list the commitments it counts."""
+    state, raw = result.state, result.raw
+    st.header("The commitments behind a figure")
+    st.markdown("Choose a value of each grouping to list the commitments a figure counts, with their owner, "
+                "due date, status, ratings and latest commentary.")
+    picks: dict[str, tuple] = {}
+    as_at = result.as_at
+    groups = list(state.group_by)
+    columns = st.columns(max(1, len(groups)))
+    for column, group in zip(columns, groups):
+        if group in over_time.TIME_DIMENSIONS:
+            dates = sorted(set(raw[group])) if group in raw else []
+            if dates:
+                label = "Board meeting" if group == over_time.BOARD else "Quarter end"
+                as_at = column.selectbox(label, dates, index=len(dates) - 1, key=f"{KEY}cell_{group}",
+                                         format_func=format_date)
+            continue
+        values = list(dict.fromkeys(raw[group])) if group in raw else []
+        shown = {v: (explore.workstream_label(int(v), choices.workstreams.get(int(v), "")) if group == "workstream"
+                     else str(v)) for v in values}
+        chosen = column.selectbox(explore.LABELS[group], ["All", *values], key=f"{KEY}cell_{group}",
+                                  format_func=lambda v, shown=shown: "All" if v == "All" else shown[v])
+        if chosen != "All":
+            picks[group] = (int(chosen) if group == "workstream" else chosen,)
+    filters = {**{k: list(v) for k, v in state.filters.items()}, **{k: list(v) for k, v in picks.items()}}
+    rows = load_commitment_rows(db_path(), revision(), as_at, json.dumps(filters, sort_keys=True),
+                                state.period_from, state.period_to)
+    words = explore.describe_filters(dataclasses.replace(state, **picks), choices)
+    st.markdown(f"**{len(rows):,} commitment{'s' if len(rows) != 1 else ''}**, as known at "
+                f"{format_date(as_at)}; {escape_md(words)}.")
+    if rows.empty:
+        return
+    table_ui(rows.head(ROWS_SHOWN))
+    if len(rows) > ROWS_SHOWN:
+        st.caption(f"The first {ROWS_SHOWN} of {len(rows):,} are shown; the downloads have them all.")
+    download_ui(rows, f"commitments-{as_at}.csv", label="Download these commitments (CSV)",
+                   key="explore-rows-download",
+                   meta=_meta("Commitments behind a figure", as_at, words,
+                              description="Each commitment with its owner, due date, status, ratings and latest "
+                                          "commentary, as known at the as-at date"))
+
+def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choices, as_at: str) -> None:
+    """Two Board meetings side by side: the commitments whose status, rating or past-date flag changed."""
+    boards = load_board_dates(db_path(), revision(), as_at)
+    st.header("What changed between two Board meetings")
+    if len(boards) < 2:
+        st.caption("Fewer than two Board meetings are recorded by this date.")
+        return
+    columns = st.columns(2)
+    earlier = columns[0].selectbox("From the Board of", boards, index=len(boards) - 2, key=f"{KEY}board_from",
+                                   format_func=format_date)
+    later = columns[1].selectbox("To the Board of", boards, index=len(boards) - 1, key=f"{KEY}board_to",
+                                 format_func=format_date)
+    if earlier == later:
+        st.info("Choose two different Board meetings.")
+        return
+    earlier, later = sorted((earlier, later))
+    filters = {k: list(v) for k, v in state.filters.items()}
+    changes = load_status_changes(db_path(), revision(), earlier, later, json.dumps(filters, sort_keys=True))
+    words = explore.describe_filters(state, choices)
+    if changes.empty:
+        st.markdown(f"No commitment changed status or rating, or passed its date, between the Boards of "
+                    f"{format_date(earlier)} and {format_date(later)} ({escape_md(words)}).")
+        return
+    became = int((changes[f"{timescales.PAST_DATE_COLUMN} at {later}"] == explore.OVERDUE).sum()
+                 - (changes[f"{timescales.PAST_DATE_COLUMN} at {earlier}"] == explore.OVERDUE).sum())
+    completed = int(((changes[f"Status at {later}"] == "complete")
+                     & (changes[f"Status at {earlier}"] != "complete")).sum())
+    overdue = (f"{became:,} more past their date" if became > 0 else f"{-became:,} fewer past their date"
+               if became < 0 else "as many past their date as before")
+    st.markdown(f"**{len(changes):,} commitment{'s' if len(changes) != 1 else ''} changed** between the Boards of "
+                f"{format_date(earlier)} and {format_date(later)}: {completed:,} completed; {overdue}.")
+    table_ui(changes.head(ROWS_SHOWN))
+    download_ui(changes, f"commitment-changes-{earlier}-to-{later}.csv", label="Download the changes (CSV)",
+                   key="explore-changes-download",
+                   meta=_meta(f"Commitments that changed between the Boards of {earlier} and {later}", later, words,
+                              description="Status, rating and whether past its date at each Board, each as known "
+                                          "on its date"))
