@@ -4,7 +4,7 @@ import streamlit as st
 
 from gse_dashboard import ui
 from gse_dashboard.ui import explore as explore_ui
-from gse_dashboard.ui import explore_commitments, sql_box
+from gse_dashboard.ui import explore_commitments, saved_views, sql_box
 
 ui.page_guard()
 st.title("Explore")
@@ -22,7 +22,7 @@ explore_ui.link_ui(state)
 explore_commitments.commitments_detail_ui(result, choices)
 
 st.header("Saved views")
-explore_ui.saved_views_ui(state, choices, user)
+saved_views.saved_views_ui(state, choices, user)
 
 if user.can_edit:
     st.header("SQL box")

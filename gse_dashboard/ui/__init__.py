@@ -2,8 +2,10 @@
 
 `session` (pages, settings, user, database and revision), `loaders` (st.cache_data wrappers),
 `widgets` (what every page shares), then one module per page for its own widgets: `overview`,
-`workstreams`, `membership`, `diversity`, `manage`, `explore`, `board_pack`. The names pages
-use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...)` works.
+`workstreams`, `membership`, `diversity`, `manage` (with `board_records`), `board_pack`, `official`
+(Civil Service Statistics on the pages, and their upload), and Explore's four: `explore` (the
+view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`. The
+names pages use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...)` works.
 """
 
 from __future__ import annotations
