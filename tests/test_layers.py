@@ -1,6 +1,7 @@
 """The import graph reads top to bottom: store → queries → metrics → views → charts → ui → pages."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,3 +88,50 @@ def test_pages_hold_no_sql_and_read_through_ui():
                     module == "gse_dashboard" and {"store", "queries"} & set(names)):
                 offenders.append(page.name)
     assert offenders == []
+
+
+def _layout_rows() -> list[tuple[str, str]]:
+    """README's table under 'How the code is laid out', as (file column, role column) pairs."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split(" | ", 1) for line in section.splitlines() if line.startswith("| ")]
+    return [(row[0], row[1] if len(row) > 1 else "") for row in rows]
+
+
+def _named(cell: str) -> set[str]:
+    """The names in backticks in one cell of the table."""
+    return set(re.findall(r"`([^`]+)`", cell))
+
+
+def test_the_readme_layout_table_names_every_module():
+    """Every module of gse_dashboard, and every module of its packages, is in README's layout table, so the map
+    matches the code (a package's modules are named in its row)."""
+    rows = _layout_rows()
+    files = set().union(*(_named(first) for first, _ in rows))
+    listed = {name.removeprefix("gse_dashboard/") for name in files}
+    missing = []
+    for path in sorted(PACKAGE.iterdir()):
+        if path.suffix == ".py" and path.stem != "__init__" and path.name not in listed:
+            missing.append(path.name)
+        if path.is_dir() and (path / "__init__.py").exists():
+            if f"{path.name}/" not in listed:
+                missing.append(f"{path.name}/")
+                continue
+            role = next(role for first, role in rows if f"gse_dashboard/{path.name}/" in _named(first)
+                        or f"{path.name}/" in _named(first))
+            missing += [f"{path.name}/{module.name}" for module in sorted(path.glob("*.py"))
+                        if module.stem != "__init__" and not {module.stem, module.name} & _named(role)]
+    assert missing == []
+
+
+def test_the_readme_layout_table_names_only_files_that_exist():
+    """Every file or folder README's layout table names in its first column exists, so the map has no stale entry."""
+    stale = []
+    for first, _ in _layout_rows():
+        for name in _named(first):
+            if name in ("file",):
+                continue
+            candidates = [ROOT / name, PACKAGE / name]
+            if not any(c.exists() or list(ROOT.glob(name)) for c in candidates):
+                stale.append(name)
+    assert stale == []
