@@ -83,13 +83,18 @@ def chromium(width: int = 1400, height: int = 1000):
             browser.close()
 
 
+# How many plotly charts have drawn: a chart counts once its div holds an svg, whatever the
+# number of .main-svg layers it draws (three each in this plotly; counting layers would let
+# "two charts drawn" be met by one).
+_CHARTS_DRAWN_JS = """n => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(e => e.querySelector('.main-svg')).length >= n"""
+
+
 def wait_until_drawn(page, *, charts: int = 0, timeout_ms: int = 90_000) -> None:
-    """Wait for the script run to finish and, if CHARTS, for that many plotly charts to draw."""
+    """Wait for the script run to finish and, if CHARTS, for that many plotly charts (not svg layers) to draw."""
     page.wait_for_selector(READY, timeout=timeout_ms)
     if charts:
-        page.wait_for_function(
-            "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=charts,
-            timeout=timeout_ms)
+        page.wait_for_function(_CHARTS_DRAWN_JS, arg=charts, timeout=timeout_ms)
     page.wait_for_selector(READY, timeout=timeout_ms)
 
 
