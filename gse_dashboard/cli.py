@@ -12,7 +12,18 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import auth, build, importers, official_statistics, outputs, returns, sqlbox, store, text_rules
+from . import (
+    auth,
+    build,
+    importers,
+    official_statistics,
+    outputs,
+    published,
+    returns,
+    sqlbox,
+    store,
+    text_rules,
+)
 from .build import build_database
 from .config import load_settings
 from .exports import EXPORTS, neutralise_formulas, table_bytes
@@ -30,12 +41,31 @@ def _database(path: Path, **kwargs):
         raise UsageError(str(error)) from None
 
 
+def _protect_people_counts(path: Path) -> None:
+    """Protect every complete period's members table now and keep it, so pages only read them.
+
+    Data changed: a changed period gets a newly protected table, an unchanged one is found kept.
+    Best effort: a database that cannot be read or written here is protected when a page asks.
+    """
+    try:
+        database = store.connect(path)
+    except store.StoreError:
+        return
+    try:
+        published.protect_complete_periods(database.conn, load_settings().suppression_threshold)
+    except sqlite3.Error:
+        pass
+    finally:
+        database.close()
+
+
 def cmd_init(args) -> int:
     if args.scale < 1 or (args.scale > 1 and args.no_sample):
         raise UsageError("--scale must be a whole number from 1, and needs the illustrative history (no --no-sample)")
     counts = build_database(args.db, sample=not args.no_sample, force=args.force, scale=args.scale)
     loaded = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
                        if isinstance(v, int) and k != "corrections")
+    _protect_people_counts(args.db)
     print(f"Built {args.db}: {loaded}.")
     if counts.get("backup"):
         print(f"The previous database was backed up to {counts['backup']}.")
@@ -94,6 +124,7 @@ def cmd_complete_period(args) -> int:
     try:
         print(returns.mark_period_complete(args.db, args.indicator, args.period, user=_user(args),
                                            population=args.population))
+        _protect_people_counts(args.db)
     except returns.ReturnError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -141,6 +172,7 @@ def cmd_import(args) -> int:
     if result.batch_id is None:
         print(f"{args.file}: nothing to import: all {result.unchanged} rows are unchanged.")
         return 0
+    _protect_people_counts(args.db)
     print(f"Imported {args.file} as batch {result.batch_id}: {result.added} added, {result.changed} changed, "
           f"{result.unchanged} unchanged.")
     print(f"The database before the import was backed up to {result.backup}; "
@@ -196,6 +228,7 @@ def cmd_template(args) -> int:
 
 def cmd_undo_import(args) -> int:
     result = importers.undo_batch(args.db, args.batch, _user(args))
+    _protect_people_counts(args.db)
     print(f"Undid import batch {result.batch_id} ({result.kind}): {result.removed} rows removed, "
           f"{result.restored} earlier versions restored.")
     print(f"The database before the undo was backed up to {result.backup}.")
@@ -210,6 +243,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     safety = build.restore(args.db, args.file)
+    _protect_people_counts(args.db)
     print(f"Restored {args.db} from {args.file}." + (f" The database it replaced is in {safety}." if safety else ""))
     return 0
 

@@ -473,3 +473,20 @@ def m008_board_ratings_actions_and_risks(db: sqlite_utils.Database) -> None:
 def m009_forecast_dates_on_progress_updates(db: sqlite_utils.Database) -> None:
     """An owner's forecast of when a commitment will be delivered, given with a progress update (optional)."""
     db.execute("ALTER TABLE progress_updates ADD COLUMN forecast_date TEXT")
+
+
+@MIGRATIONS()
+def m010_protected_tables(db: sqlite_utils.Database) -> None:
+    """Each period's protected master table, kept so it is protected once per content (protection_store.py).
+
+    Derived data, not a record: found by a hash of the period's cells, the threshold and the
+    protection code, so a changed cell is simply another row; no figure is stored that the cells
+    do not hold, and writing a row does not change the revision.
+    """
+    db.executescript("""
+    CREATE TABLE protected_tables (
+        fingerprint TEXT PRIMARY KEY,
+        protected_at TEXT NOT NULL,
+        contents BLOB NOT NULL
+    );
+    """)

@@ -7,12 +7,13 @@ whatever a viewer puts together they put together published figures of one prote
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 
 import pandas as pd
 
-from . import protection, queries
+from . import protection, protection_store, queries
 from .protection import ProtectedTable
 from .store import ALL
 
@@ -32,23 +33,83 @@ def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = IN
                       "cutoff": f"{as_at}T23:59:59"})
 
 
+def cell_rows(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
+              population: str = POPULATION) -> dict[str, list[tuple]]:
+    """The cells of each of PERIODS as known at AS_AT, in one query: period -> (department, grade, role_type, value)."""
+    found: dict[str, list[tuple]] = {period: [] for period in periods}
+    rows = conn.execute(
+        f"SELECT period, department, grade, role_type, value FROM observations "
+        f"WHERE indicator = :indicator AND population = :population "
+        f"AND period IN (SELECT value FROM json_each(:periods)) "
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN}",
+        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+         "cutoff": f"{as_at}T23:59:59"})
+    for period, *cell in rows:
+        found[period].append(tuple(cell))
+    return found
+
+
+def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], threshold: int) -> dict[str, ProtectedTable]:
+    """The protected tables of PERIODS already made (in this process or kept in the database), without protecting.
+
+    What `table` would give for each period found; a period whose table was never made is left out.
+    """
+    base = (_database_file(conn), _revision(conn), as_at)
+    found = {period: _TABLES[(*base, period, threshold)] for period in periods
+             if (*base, period, threshold) in _TABLES}
+    missing = [period for period in periods if period not in found]
+    if not missing:
+        return found
+    keys = {period: protection_store.rows_key(rows, threshold)
+            for period, rows in cell_rows(conn, as_at, missing).items()}
+    tables = protection_store.kept(conn, keys.values())
+    for period, key in keys.items():
+        if key in tables:
+            found[period] = tables[key]
+            if not base[0].startswith("memory:"):
+                _keep(base + (period, threshold), tables[key])
+    return found
+
+
+def protect_complete_periods(conn: sqlite3.Connection, threshold: int, as_at: str | None = None) -> int:
+    """Protect (and keep) every complete period's table as known at AS_AT (default: the latest date); how many.
+
+    Run after data changes (a changed period gets a newly protected table; the others are found
+    kept), so pages, charts over time and the Board pack only read kept tables.
+    """
+    as_at = as_at or queries.latest_data_date(conn)
+    if not as_at:
+        return 0
+    periods = queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION)
+    made = kept_tables(conn, as_at, periods, threshold)
+    for period in reversed(periods):  # the latest first: every page starts from it
+        if period not in made:
+            table(conn, as_at, period, threshold)
+    return len(periods)
+
+
+def _keep(key: tuple, table: ProtectedTable) -> None:
+    if len(_TABLES) >= _TABLES_KEPT:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = table
+
+
 def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> ProtectedTable:
     """PERIOD's protected master table as known at AS_AT.
 
     Kept per (database file, revision, as-at date, period, threshold), so a page reads it from
-    memory; and protected once per content of its cells whatever the key (protect_cached).
+    memory; and protected once per content of its cells whatever the key, kept in this process
+    and in the database (protection_store).
     """
     key = (_database_file(conn), _revision(conn), as_at, period, threshold)
     if key[0].startswith("memory:"):
         # An in-memory database has no name, and id(conn) is reused once a connection is gone:
-        # a key from it could find another database's table. Protected afresh (protect_cached).
-        return protection.protect_cached(cells(conn, as_at, period), threshold)
+        # a key from it could find another database's table. Found by its cells' contents only.
+        return protection_store.protected(conn, cells(conn, as_at, period), threshold)
     found = _TABLES.get(key)
     if found is None:
-        found = protection.protect_cached(cells(conn, as_at, period), threshold)
-        if len(_TABLES) >= _TABLES_KEPT:
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = found
+        found = protection_store.protected(conn, cells(conn, as_at, period), threshold)
+        _keep(key, found)
     return found
 
 
@@ -90,10 +151,10 @@ def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: 
     complete = set(queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION))
     whole = department == ALL and grade == ALL and role_type == ALL
     values, hidden = [], []
+    made = {} if whole else kept_tables(conn, as_at, [p for p in frame["period"] if p in complete], threshold)
     for period, value in zip(frame["period"], frame["value"]):
         if period in complete and not whole:
-            key = (_database_file(conn), _revision(conn), as_at, period, threshold)
-            if key not in _TABLES:
+            if period not in made:
                 known = cells(conn, as_at, period)
                 shortcut = protection.margin_hidden_without_protecting(known, threshold,
                                                                        (department, grade, role_type))
@@ -101,7 +162,8 @@ def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: 
                     values.append(float("nan") if shortcut else float(value))
                     hidden.append(shortcut)
                     continue
-            figure = table(conn, as_at, period, threshold).figure(department, grade, role_type)
+            protected = made.get(period) or table(conn, as_at, period, threshold)
+            figure = protected.figure(department, grade, role_type)
             values.append(float("nan") if figure is None else float(figure))
             hidden.append(figure is None)
         else:

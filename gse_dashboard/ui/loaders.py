@@ -96,19 +96,17 @@ def load_diversity(path: str, rev: str, as_at: str) -> views.Diversity:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def warm_protected_tables(path: str, rev: str, threshold: int) -> threading.Thread:
-    """Protect the latest complete period's table in the background, once per database revision.
+    """Protect every complete period's table in the background, once per database revision.
 
-    Every Membership, Explore and Board pack view of people counts starts from it; building it
-    here while the first page is read keeps that page from waiting (protection.protect_cached
-    keeps it for every session). Earlier periods are protected when a chart over time needs them.
+    Every Membership, Explore and Board pack view of people counts starts from them, and a chart
+    over time needs one per period; the latest comes first. Tables already kept in the database
+    (protection_store: `init` and the command line's imports keep them) are only read, so after
+    a change only the changed periods are protected, while the first page is read.
     """
     def work() -> None:
         with contextlib.suppress(Exception), _read(path) as conn:
-            as_at = queries.latest_data_date(conn)
-            period = published.latest_period(conn, as_at)
-            if period:
-                published.table(conn, as_at, period, threshold)
+            published.protect_complete_periods(conn, threshold)
 
-    thread = threading.Thread(target=work, name="protect-latest-table", daemon=True)
+    thread = threading.Thread(target=work, name="protect-tables", daemon=True)
     thread.start()
     return thread

@@ -1,0 +1,176 @@
+"""Protected tables kept in the database: read back identical, protected once per content, renewed on a change."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gse_dashboard import auth, protection, protection_store, published, queries, store
+from gse_dashboard import importers as im
+
+THRESHOLD = 10
+DEPARTMENT = "Animal and Plant Health Agency"
+
+
+@pytest.fixture(autouse=True)
+def _no_tables_in_memory():
+    """Each test starts as a new server process would: nothing protected in memory."""
+    protection_store.forget_in_memory()
+    published._TABLES.clear()
+    yield
+    protection_store.forget_in_memory()
+    published._TABLES.clear()
+
+
+def _forget():
+    protection_store.forget_in_memory()
+    published._TABLES.clear()
+
+
+def _fields(table: protection.ProtectedTable) -> tuple:
+    return (table.threshold, table.labels, table.values, table.hidden, table.moves, table.certificates)
+
+
+def _kept_rows(conn) -> int:
+    return conn.execute("SELECT COUNT(*) FROM protected_tables").fetchone()[0]
+
+
+def _never_protect(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("protected again although a kept table was there")
+    monkeypatch.setattr(protection, "protect", refuse)
+
+
+def test_a_kept_table_reads_back_equal_in_every_field():
+    """dumps then loads gives the same labels, figures, hidden set, moves and certificates, and they still certify."""
+    counts = {(d, g, r): v for (d, g, r), v in zip(
+        [(d, g, r) for d in "ABCD" for g in ("EO", "HEO", "SEO") for r in ("P", "Q")],
+        [3, 40, 25, 12, 0, 31, 18, 7, 44, 2, 29, 15, 11, 60, 5, 33, 21, 9, 1, 14, 27, 38, 16, 4])}
+    cells = pd.DataFrame([{"department": d, "grade": g, "role_type": r, "value": v} for (d, g, r), v in counts.items()])
+    fresh = protection.protect(cells, THRESHOLD)
+    assert fresh.moves and fresh.certificates  # the table needed secondary suppression
+    kept = protection_store.loads(protection_store.dumps(fresh))
+    assert _fields(kept) == _fields(fresh)
+    assert protection.certify(kept) == protection.certify(fresh)
+
+
+def test_a_table_is_read_from_the_database_by_a_new_process(db_copy, monkeypatch):
+    """The latest period's table, once protected, is read back from the database identical, without protecting."""
+    database = store.connect(db_copy)
+    try:
+        conn = database.conn
+        as_at = queries.latest_data_date(conn)
+        period = published.latest_period(conn, as_at)
+        first = published.table(conn, as_at, period, THRESHOLD)
+        assert _kept_rows(conn) == 1
+        _forget()
+        _never_protect(monkeypatch)
+        again = published.table(conn, as_at, period, THRESHOLD)
+        assert again is not first and _fields(again) == _fields(first)
+    finally:
+        database.close()
+
+
+def test_every_complete_period_is_protected_once_then_only_read(db_copy, monkeypatch):
+    """protect_complete_periods keeps one table per complete period; run again, it protects nothing."""
+    database = store.connect(db_copy)
+    try:
+        conn = database.conn
+        as_at = queries.latest_data_date(conn)
+        periods = queries.complete_cell_periods(conn, "members", as_at, "GSE")
+        assert published.protect_complete_periods(conn, THRESHOLD) == len(periods) > 1
+        assert _kept_rows(conn) == len(periods)
+        _forget()
+        _never_protect(monkeypatch)
+        assert published.protect_complete_periods(conn, THRESHOLD) == len(periods)
+        assert _kept_rows(conn) == len(periods)
+    finally:
+        database.close()
+
+
+def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(db_copy):
+    """A department's SCS members over time read from kept tables are the figures protected afresh, hidden alike."""
+    database = store.connect(db_copy)
+    try:
+        conn = database.conn
+        as_at = queries.latest_data_date(conn)
+        afresh = published.series(conn, as_at, THRESHOLD, department=DEPARTMENT, grade="SCS")
+        assert _kept_rows(conn) > 1 and afresh["hidden"].any() and not afresh["hidden"].all()
+        _forget()
+        kept = published.series(conn, as_at, THRESHOLD, department=DEPARTMENT, grade="SCS")
+        pd.testing.assert_frame_equal(kept, afresh)
+    finally:
+        database.close()
+
+
+def test_a_changed_cell_gives_a_newly_protected_table(db_copy, tmp_path):
+    """Correcting one cell of the latest period to 3 hides it in a newly protected table; the old one is not read."""
+    database = store.connect(db_copy)
+    try:
+        conn = database.conn
+        as_at = queries.latest_data_date(conn)
+        period = published.latest_period(conn, as_at)
+        before = published.table(conn, as_at, period, THRESHOLD)
+        grade = next(g for g in before.labels["grade"] if (before.figure(DEPARTMENT, g, "Policy") or 0) >= THRESHOLD)
+        key = before.key(DEPARTMENT, grade, "Policy")
+        rows_before = _kept_rows(conn)
+    finally:
+        database.close()
+    file = tmp_path / "correction.csv"
+    with file.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["indicator", "period", "population", "department", "grade", "role_type",
+                                       "value", "source"],
+                                      ["members", period, "GSE", DEPARTMENT, grade, "Policy", 3, "HR return"]])
+    reader = store.connect(db_copy, readonly=True)
+    try:
+        validation = im.validate(reader, "observations", im.read_path(file))
+    finally:
+        reader.close()
+    assert validation.ok, validation.problem_lines()
+    im.apply_import(db_copy, "observations", validation, user=auth.command_line_user("Ada Analyst"))
+    _forget()
+    database = store.connect(db_copy)
+    try:
+        conn = database.conn
+        now = queries.latest_data_date(conn)
+        assert published.latest_period(conn, now) == period
+        after = published.table(conn, now, period, THRESHOLD)
+        assert after.values[key] == 3 and after.is_hidden(key) and not before.is_hidden(key)
+        assert _kept_rows(conn) == rows_before + 1
+        fresh = protection.protect(published.cells(conn, now, period), THRESHOLD)
+        assert _fields(after) == _fields(fresh)
+        # As at the earlier date the earlier cells, and their kept table, still hold.
+        assert _fields(published.table(conn, as_at, period, THRESHOLD)) == _fields(before)
+    finally:
+        database.close()
+
+
+def test_a_read_only_connection_protects_without_keeping(built_db_file, tmp_path):
+    """On a connection that cannot write, the table is still protected and served; nothing is written, no error."""
+    copy = tmp_path / "readonly.db"
+    copy.write_bytes(Path(built_db_file).read_bytes())
+    database = store.connect(copy, readonly=True)
+    try:
+        conn = database.conn
+        as_at = queries.latest_data_date(conn)
+        period = published.latest_period(conn, as_at)
+        cells = published.cells(conn, as_at, period)
+        table = protection_store.protected(conn, cells, THRESHOLD)
+        assert _fields(table) == _fields(protection.protect(cells, THRESHOLD))
+        assert _kept_rows(conn) == 0
+    finally:
+        database.close()
+
+
+def test_the_key_depends_on_every_cell_and_the_threshold_not_on_row_order():
+    """Reordered rows keep the key; one changed count, one renamed grade or another threshold change it."""
+    rows = [("A", "EO", "P", 12), ("A", "HEO", "P", 3), ("B", "EO", "P", 40)]
+    key = protection_store.rows_key(rows, THRESHOLD)
+    assert protection_store.rows_key(list(reversed(rows)), THRESHOLD) == key
+    assert protection_store.rows_key([("A", "EO", "P", 12.0), *rows[1:]], THRESHOLD) == key
+    assert protection_store.rows_key([("A", "EO", "P", 13), *rows[1:]], THRESHOLD) != key
+    assert protection_store.rows_key([("A", "SEO", "P", 12), *rows[1:]], THRESHOLD) != key
+    assert protection_store.rows_key(rows, THRESHOLD + 1) != key
