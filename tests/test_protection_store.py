@@ -25,6 +25,18 @@ def _no_tables_in_memory():
     published._TABLES.clear()
 
 
+@pytest.fixture
+def fresh_copy(db_copy) -> Path:
+    """A private copy of the default database with no protected table kept yet (other tests' pages keep some)."""
+    database = store.connect(db_copy)
+    try:
+        with database.conn:
+            database.conn.execute("DELETE FROM protected_tables")
+    finally:
+        database.close()
+    return db_copy
+
+
 def _forget():
     protection_store.forget_in_memory()
     published._TABLES.clear()
@@ -57,9 +69,9 @@ def test_a_kept_table_reads_back_equal_in_every_field():
     assert protection.certify(kept) == protection.certify(fresh)
 
 
-def test_a_table_is_read_from_the_database_by_a_new_process(db_copy, monkeypatch):
+def test_a_table_is_read_from_the_database_by_a_new_process(fresh_copy, monkeypatch):
     """The latest period's table, once protected, is read back from the database identical, without protecting."""
-    database = store.connect(db_copy)
+    database = store.connect(fresh_copy)
     try:
         conn = database.conn
         as_at = queries.latest_data_date(conn)
@@ -74,9 +86,9 @@ def test_a_table_is_read_from_the_database_by_a_new_process(db_copy, monkeypatch
         database.close()
 
 
-def test_every_complete_period_is_protected_once_then_only_read(db_copy, monkeypatch):
+def test_every_complete_period_is_protected_once_then_only_read(fresh_copy, monkeypatch):
     """protect_complete_periods keeps one table per complete period; run again, it protects nothing."""
-    database = store.connect(db_copy)
+    database = store.connect(fresh_copy)
     try:
         conn = database.conn
         as_at = queries.latest_data_date(conn)
@@ -91,9 +103,9 @@ def test_every_complete_period_is_protected_once_then_only_read(db_copy, monkeyp
         database.close()
 
 
-def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(db_copy):
+def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(fresh_copy):
     """A department's SCS members over time read from kept tables are the figures protected afresh, hidden alike."""
-    database = store.connect(db_copy)
+    database = store.connect(fresh_copy)
     try:
         conn = database.conn
         as_at = queries.latest_data_date(conn)
@@ -106,9 +118,9 @@ def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(db_copy)
         database.close()
 
 
-def test_a_changed_cell_gives_a_newly_protected_table(db_copy, tmp_path):
+def test_a_changed_cell_gives_a_newly_protected_table(fresh_copy, tmp_path):
     """Correcting one cell of the latest period to 3 hides it in a newly protected table; the old one is not read."""
-    database = store.connect(db_copy)
+    database = store.connect(fresh_copy)
     try:
         conn = database.conn
         as_at = queries.latest_data_date(conn)
@@ -124,15 +136,15 @@ def test_a_changed_cell_gives_a_newly_protected_table(db_copy, tmp_path):
         csv.writer(handle).writerows([["indicator", "period", "population", "department", "grade", "role_type",
                                        "value", "source"],
                                       ["members", period, "GSE", DEPARTMENT, grade, "Policy", 3, "HR return"]])
-    reader = store.connect(db_copy, readonly=True)
+    reader = store.connect(fresh_copy, readonly=True)
     try:
         validation = im.validate(reader, "observations", im.read_path(file))
     finally:
         reader.close()
     assert validation.ok, validation.problem_lines()
-    im.apply_import(db_copy, "observations", validation, user=auth.command_line_user("Ada Analyst"))
+    im.apply_import(fresh_copy, "observations", validation, user=auth.command_line_user("Ada Analyst"))
     _forget()
-    database = store.connect(db_copy)
+    database = store.connect(fresh_copy)
     try:
         conn = database.conn
         now = queries.latest_data_date(conn)
@@ -148,11 +160,9 @@ def test_a_changed_cell_gives_a_newly_protected_table(db_copy, tmp_path):
         database.close()
 
 
-def test_a_read_only_connection_protects_without_keeping(built_db_file, tmp_path):
+def test_a_read_only_connection_protects_without_keeping(fresh_copy):
     """On a connection that cannot write, the table is still protected and served; nothing is written, no error."""
-    copy = tmp_path / "readonly.db"
-    copy.write_bytes(Path(built_db_file).read_bytes())
-    database = store.connect(copy, readonly=True)
+    database = store.connect(fresh_copy, readonly=True)
     try:
         conn = database.conn
         as_at = queries.latest_data_date(conn)
