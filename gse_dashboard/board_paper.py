@@ -223,14 +223,14 @@ def key_messages(*, headline: dict, headline_before: dict | None, changes: pd.Da
     messages = []
     if previous is not None and changes is not None:
         counts = changes["change"].value_counts() if not changes.empty else pd.Series(dtype=int)
-        moved = [_plural(int(counts[k]), one, many) for k, one, many in (
+        moved = [plural(int(counts[k]), one, many) for k, one, many in (
             ("Completed", "commitment completed", "commitments completed"),
             ("Closed without completion", "closed without completion", "closed without completion"),
             ("Newly overdue", "commitment newly overdue", "commitments newly overdue"),
             ("Rating worsened", "rating worsened", "ratings worsened"),
             ("Rating improved", "rating improved", "ratings improved")) if k in counts]
         if moved:
-            messages.append(f"Since the Board of {format_date(previous)}: {_join(moved)}.")
+            messages.append(f"Since the Board of {format_date(previous)}: {join_words(moved)}.")
         else:
             messages.append(f"Nothing moved since the Board of {format_date(previous)}: no commitment completed, "
                             "closed, became overdue or changed rating.")
@@ -250,7 +250,7 @@ def key_messages(*, headline: dict, headline_before: dict | None, changes: pd.Da
     if not exceptions_frame.empty:
         late = int(exceptions_frame["why"].str.contains("past its").sum())
         poor = int(exceptions_frame["why"].str.contains("rated").sum())
-        messages.append(f"{_plural(len(exceptions_frame), 'commitment needs', 'commitments need')} the Board's "
+        messages.append(f"{plural(len(exceptions_frame), 'commitment needs', 'commitments need')} the Board's "
                         f"attention: {timescales.past_date_count_text(late)}, {poor} rated Amber/Red or Red; "
                         "the exceptions list follows.")
     messages.extend(people[:max(0, 5 - len(messages))])
@@ -264,30 +264,30 @@ def board_asks(*, status: pd.DataFrame, judged: pd.DataFrame, exceptions_frame: 
     unjudged = judged[~judged["judged"]]
     if not unjudged.empty:
         names = [f"{r.number}. {r.name}" for r in unjudged.sort_values("number").itertuples()]
-        asks.append(f"Agree a delivery confidence rating, with its rationale, for {_join(names)}: the ratings "
+        asks.append(f"Agree a delivery confidence rating, with its rationale, for {join_words(names)}: the ratings "
                     "shown for them are computed from their commitments, not the Board's judgement.")
     cutoff = (dt.date.fromisoformat(as_at) - dt.timedelta(days=LONG_OVERDUE_DAYS)).isoformat()
     stale = status[status["overdue"] & (status["due_date"].fillna("9999") < cutoff)]
     if not stale.empty:
         refs = ref_order(stale["ref"])
-        asks.append(f"Decide whether to re-plan or close the {_plural(len(refs), 'commitment')} more than a year "
-                    f"past their date (indicative unless set): {_join(refs)}.")
+        asks.append(f"Decide whether to re-plan or close the {plural(len(refs), 'commitment')} more than a year "
+                    f"past their date (indicative unless set): {join_words(refs)}.")
     red = exceptions_frame[exceptions_frame["why"].str.contains("rated Red")] if not exceptions_frame.empty else \
         exceptions_frame
     if not red.empty:
-        asks.append(f"Agree recovery plans for the commitments rated Red: {_join(ref_order(red['ref']))}.")
+        asks.append(f"Agree recovery plans for the commitments rated Red: {join_words(ref_order(red['ref']))}.")
     contradicted = exceptions_frame[exceptions_frame["contradiction"] != ""] if not exceptions_frame.empty else \
         exceptions_frame
     if not contradicted.empty:
-        asks.append("Ask the owners of " + _join(ref_order(contradicted["ref"])) + " for commentary that matches "
+        asks.append("Ask the owners of " + join_words(ref_order(contradicted["ref"])) + " for commentary that matches "
                     "their rating and due date: it says they are on track when they are not.")
     if not actions.empty:
         late = actions[actions["status"].isin(("open", "in progress")) & (actions["due_date"] < as_at)]
         if not late.empty:
-            asks.append(f"Review the {_plural(len(late), 'Board action', 'Board actions')} open past the date set: "
-                        f"{_join(ref_order(late['ref']))}.")
+            asks.append(f"Review the {plural(len(late), 'Board action', 'Board actions')} open past the date set: "
+                        f"{join_words(ref_order(late['ref']))}.")
     if widening:
-        asks.append(f"Note that the gap with the Civil Service is widening for {_join(widening)}.")
+        asks.append(f"Note that the gap with the Civil Service is widening for {join_words(widening)}.")
     if not asks:
         asks.append("Note the report: no decision is needed on the figures alone.")
     return asks
@@ -312,7 +312,8 @@ def signed_change(value: float | None) -> str:
     return text.replace("-", "−")
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
+def plural(count: int, singular: str, plural: str | None = None) -> str:
+    """COUNT with the word for one or for many: '1 commitment', '3 commitments'."""
     if plural is None:
         words = singular.split(" ", 1)
         plural = words[0] + "s" + (" " + words[1] if len(words) > 1 else "")
@@ -323,7 +324,8 @@ def _signed(value: float) -> str:
     return "no change" if round(value) == 0 else f"{value:+,.0f}".replace("-", "−")
 
 
-def _join(words: list[str]) -> str:
+def join_words(words: list[str]) -> str:
+    """WORDS as a list in prose: 'a', 'a and b', 'a, b and c'."""
     words = list(words)
     if not words:
         return ""

@@ -23,6 +23,11 @@ STATUS_SYMBOLS = {"not started": "○", "in progress": "◐", "complete": "✓",
 NO_RATING = "Not rated"
 # The change a commitment makes when its date (indicative or set) passes while it is open.
 NEWLY_PAST_DATE = "Newly past its date"
+# "Due" on a workstream page: falling due in about the next six months, i.e. by the Board
+# after next, so the Board sees what is coming as well as what is late.
+DUE_SOON_DAYS = 183
+# How a gap to the Civil Service moved since the previous year (gap_trend's directions).
+GAP_DIRECTIONS = ("closing", "widening", "unchanged", "no comparison")
 
 
 def rating_label(rating: str | None) -> str:
@@ -61,6 +66,32 @@ def past_date(status: pd.DataFrame, as_at: str) -> pd.Series:
     due = status["due_date"].where(status["due_date"].map(lambda d: isinstance(d, str) and d != ""), None)
     continuing = status["continuing"].fillna(0).astype(bool) if "continuing" in status else False
     return due.notna() & (due.fillna("9999-12-31") < as_at) & ~status["status"].isin(DONE) & ~continuing
+
+
+def due_soon_by(as_at: str) -> str:
+    """The last date on which an open commitment counts as due soon at AS_AT (DUE_SOON_DAYS later)."""
+    return (dt.date.fromisoformat(as_at) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+
+
+def due_or_overdue(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """Commitments past their date, or open and due within DUE_SOON_DAYS of AS_AT, soonest first.
+
+    Dates are indicative (or set); a continuing commitment has none and is never chosen here.
+    """
+    horizon = due_soon_by(as_at)
+    open_ = ~status["status"].isin(DONE)
+    chosen = status[status["overdue"] | (open_ & (status["due_date"] <= horizon))]
+    return chosen.sort_values(["due_date", "ref"]).reset_index(drop=True)
+
+
+def rating_movement(now: str | None, before: str | None) -> str:
+    """How a rating moved from BEFORE to NOW: improved, worsened, unchanged, newly rated or not rated."""
+    if not isinstance(now, str):
+        return "not rated"
+    if not isinstance(before, str):
+        return "newly rated"
+    old, new = rating_score(before), rating_score(now)
+    return "improved" if new > old else "worsened" if new < old else "unchanged"
 
 
 def with_flags(status: pd.DataFrame, as_at: str) -> pd.DataFrame:
@@ -290,6 +321,17 @@ def gap_trend(gaps: pd.DataFrame, indicator: str) -> dict:
         "previous": previous.to_dict() if previous is not None else None,
         "direction": direction,
     }
+
+
+def gap_directions(definitions: pd.DataFrame, gaps: pd.DataFrame) -> dict[str, list[str]]:
+    """Each direction of GAP_DIRECTIONS → the characteristics (names, in DEFINITIONS' order) whose gap moved so.
+
+    DEFINITIONS has a code and a name per characteristic; GAPS is benchmark_gaps of their series.
+    """
+    directions: dict[str, list[str]] = {direction: [] for direction in GAP_DIRECTIONS}
+    for row in definitions.itertuples():
+        directions[gap_trend(gaps, row.code)["direction"]].append(row.name)
+    return directions
 
 
 def indicator_movements(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],

@@ -12,7 +12,7 @@ import warnings
 
 import pandas as pd
 
-from gse_dashboard import explore, pack, store, tables, ui
+from gse_dashboard import explore, pack, pack_sections, store, tables, ui
 from gse_dashboard import importers as im
 from gse_dashboard import published as figures
 
@@ -228,7 +228,7 @@ def harvest_pack(path, as_at, threshold, published) -> None:
     period = snap.membership.period
     if not period:
         return
-    section = pack.membership_section(snap)
+    section = pack_sections.membership_section(snap)
     for block in section.blocks:
         frame = getattr(block, "frame", None)
         if frame is None or frame.empty:

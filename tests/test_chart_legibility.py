@@ -13,7 +13,7 @@ from docx import Document
 from PIL import Image
 from pptx import Presentation
 
-from gse_dashboard import chart_style, charts, documents, pack
+from gse_dashboard import brief, chart_style, charts, documents, pack
 
 AS_AT = "2019-10-16"
 # The least a printed chart's text may be, in points.
@@ -90,7 +90,7 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
 def pack_charts(built_db_file) -> list[chart_style.Chart]:
     """Every chart in the Board pack and the brief for the October 2019 Board."""
     snap = pack.read_snapshot(built_db_file, AS_AT, 10)
-    sections = pack.board_sections(snap) + pack.brief_sections(snap)
+    sections = pack.board_sections(snap) + brief.brief_sections(snap)
     return [figure.chart for figure in documents.figures_of(sections)]
 
 
@@ -203,7 +203,7 @@ def test_chart_text_prints_at_9_pt_or_more_in_every_document(built_db_file, tmp_
     slides = Presentation(io.BytesIO(pack.board_pack(built_db_file, AS_AT, "pptx", threshold=10)))
     pictures = [s for slide in slides.slides for s in slide.shapes if s.shape_type == 13]
     assert pictures and min(_printed_pt(p.image.blob, p.width / 12700) for p in pictures) >= MIN_CHART_PT - 0.1
-    brief = Document(io.BytesIO(pack.gcsa_brief(built_db_file, AS_AT, threshold=10)))
-    for shape in brief.inline_shapes:
-        blob = brief.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob  # noqa: SLF001
+    word = Document(io.BytesIO(pack.gcsa_brief(built_db_file, AS_AT, threshold=10)))
+    for shape in word.inline_shapes:
+        blob = word.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob  # noqa: SLF001
         assert _printed_pt(blob, shape.width / 12700) >= MIN_CHART_PT - 0.1

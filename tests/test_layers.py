@@ -19,7 +19,8 @@ LAYERS = [
     {"tables", "chart_style", "charts", "people_charts", "exports", "downloads", "accessibility", "explore",
      "saved_queries"},                                                   # tables and charts as shown
     {"documents"},                                                       # PDF, PowerPoint, Word writers
-    {"pack"},                                                            # the Board pack and brief
+    {"pack_words", "pack_paper", "pack_sections", "brief"},              # the Board pack's and brief's sections
+    {"pack"},                                                            # the Board pack and brief as files
     {"cli", "__main__"},
     {"ui"},                                                              # everything Streamlit
 ]

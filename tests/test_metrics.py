@@ -149,3 +149,45 @@ def test_the_wording_never_says_a_bare_overdue_for_a_derived_date():
     assert timescales.due_text(None, "continuing") == "Continuing: no end date"
     assert timescales.owner_text(None) == timescales.STRATEGY_OWNER
     assert timescales.owner_text("Jane", "Ada", "2026-11-30") == "Jane (assigned by Ada on 30 November 2026)"
+
+
+def test_due_or_overdue_keeps_late_and_soon_due_open_commitments():
+    """Overdue ones and open ones due within six months are kept, soonest first; done or far-off ones are not."""
+    status = pd.DataFrame({
+        "ref": ["B", "A", "C", "D"], "due_date": ["2020-01-01", "2019-01-01", "2021-01-01", "2019-12-01"],
+        "status": ["not started", "in progress", "in progress", "complete"],
+        "overdue": [False, True, False, False],
+    })
+    assert metrics.due_or_overdue(status, "2019-10-16")["ref"].tolist() == ["A", "B"]
+
+
+def test_due_soon_means_within_183_days_of_the_as_at_date():
+    """Due soon runs to DUE_SOON_DAYS (183) after the as-at date: 16 October 2019 gives 16 April 2020."""
+    assert metrics.DUE_SOON_DAYS == 183
+    assert metrics.due_soon_by("2019-10-16") == "2020-04-16"
+    status = pd.DataFrame({"ref": ["X", "Y"], "due_date": ["2020-04-16", "2020-04-17"],
+                           "status": ["in progress", "in progress"], "overdue": [False, False]})
+    assert metrics.due_or_overdue(status, "2019-10-16")["ref"].tolist() == ["X"]
+
+
+def test_rating_movement_compares_on_the_five_point_scale():
+    """A rating moves up or down the five-point scale, stays, is new, or is missing."""
+    assert metrics.rating_movement("Amber", "Green") == "worsened"
+    assert metrics.rating_movement("Amber/Green", "Amber/Red") == "improved"
+    assert metrics.rating_movement("Red", "Red") == "unchanged"
+    assert metrics.rating_movement("Red", None) == "newly rated"
+    assert metrics.rating_movement(None, "Green") == "not rated"
+
+
+def test_gap_directions_name_the_characteristics_whose_gap_widened_or_closed():
+    """Each characteristic falls under how its gap to the Civil Service moved since the year before, in order."""
+    definitions = pd.DataFrame({"code": ["women", "bame", "disabled", "lgbo"],
+                                "name": ["Women", "Ethnic minority", "Disabled", "LGBO"]})
+    gaps = pd.DataFrame({
+        "indicator": ["women", "women", "bame", "bame", "disabled", "disabled", "lgbo"],
+        "period": ["2018", "2019", "2018", "2019", "2018", "2019", "2019"],
+        "gap": [-10.0, -12.0, -5.0, -3.0, 2.0, -2.05, 1.0],
+    })
+    assert metrics.gap_directions(definitions, gaps) == {
+        "closing": ["Ethnic minority"], "widening": ["Women"], "unchanged": ["Disabled"],
+        "no comparison": ["LGBO"]}

@@ -16,7 +16,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import board_paper, documents, metrics, pack, queries, store
+from gse_dashboard import board_paper, brief, documents, metrics, pack, pack_sections, pack_words, queries, store
 from gse_dashboard.ui import board_pack as pack_ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,21 +238,14 @@ def test_user_text_is_escaped_never_rendered_as_html():
 
 # -- the measures behind them -------------------------------------------------------------------
 
-def test_due_or_overdue_keeps_late_and_soon_due_open_commitments():
-    """Overdue ones and open ones due within six months are kept; done or far-off ones are not."""
-    status = pd.DataFrame({
-        "ref": ["A", "B", "C", "D"], "due_date": ["2019-01-01", "2020-01-01", "2021-01-01", "2019-12-01"],
-        "status": ["in progress", "not started", "in progress", "complete"],
-        "overdue": [True, False, False, False],
-    })
-    assert pack.due_or_overdue(status, "2019-10-16")["ref"].tolist() == ["A", "B"]
-
-
 def test_rating_trend_reads_as_words():
     """A rating's move since the last Board is said in words with the old rating's symbol."""
-    assert pack.rating_trend("Amber", "Green", "2019-07-17") == "Worsened from ■■■■■ Green"
-    assert pack.rating_trend("Green", "Amber", "2019-07-17", short=True) == "Improved from ■■■□□ Amber"
-    assert pack.rating_trend("Green", None, None) == "No earlier Board to compare with"
+    assert pack_words.rating_trend("Amber", "Green", "2019-07-17") == "Worsened from ■■■■■ Green"
+    assert pack_words.rating_trend("Green", "Amber", "2019-07-17", short=True) == "Improved from ■■■□□ Amber"
+    assert pack_words.rating_trend("Green", None, None) == "No earlier Board to compare with"
+    assert pack_words.rating_trend("Red", None, "2019-07-17") == "Newly rated (not rated at the Board of 17 July 2019)"
+    assert pack_words.rating_trend("Red", "Red", "2019-07-17", short=True) == "Unchanged"
+    assert pack_words.rating_trend(None, "Red", "2019-07-17") == "Not rated"
 
 
 def test_pack_date_defaults_to_the_latest_board_on_or_before_the_as_at_date():
@@ -342,14 +335,14 @@ def test_the_pack_calls_derived_dates_indicative_and_commitments_summaries(snap)
         dates = table.frame["Date"].tolist()
         assert all(d.endswith("(indicative)") or "(set" in d for d in dates), dates
         assert "Owner" not in table.frame.columns and "the GSE Profession Board is responsible" in table.note
-    definitions = next(b for b in pack.closing_section(snap).blocks if isinstance(b, documents.Bullets)
+    definitions = next(b for b in pack_sections.closing_section(snap).blocks if isinstance(b, documents.Bullets)
                        and any(item.startswith("Dates:") for item in b.items))
     assert any("derives an indicative date from the end of each horizon" in item for item in definitions.items)
 
 
 def test_the_brief_says_past_their_date_and_never_a_bare_overdue(snap):
     """The brief names commitments past their date with the date's basis, and never says 'overdue'."""
-    text = "\n".join(_words(pack.brief_sections(snap)))
+    text = "\n".join(_words(brief.brief_sections(snap)))
     assert "overdue" not in text.lower()
     assert "past their date (indicative unless set)" in text
     assert "(indicative))" in text or "Past their date:" not in text

@@ -51,7 +51,7 @@ def attention_ui(attention: board_view.AttentionView, previous: str | None) -> N
         st.success(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}.")
         return
     flagged = int((frame["contradiction"] != "").sum())
-    st.markdown(f"{board_paper._plural(len(frame), 'commitment is', 'commitments are')} past their date "
+    st.markdown(f"{board_paper.plural(len(frame), 'commitment is', 'commitments are')} past their date "
                 f"(indicative unless set), rated Amber/Red or Red, or worsened{since}."
                 + (f" ⚠ {flagged} with commentary that contradicts the rating or date." if flagged else ""))
     shown = board_paper.exception_table(frame, attention.boards)
