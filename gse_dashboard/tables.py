@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-from . import disclosure, metrics, timescales
+from . import disclosure, metrics, protected_diversity, timescales
 from .store import ALL
 
 
@@ -96,7 +96,7 @@ def diversity_summary(data) -> pd.DataFrame:
     """One row per characteristic: latest GSE and Civil Service shares, gap, direction, declaration.
 
     DATA is a views.Diversity: its `definitions` (diversity indicators), `series`
-    (queries.diversity_series) and `gaps` (metrics.benchmark_gaps of it).
+    (protected_diversity.published_series) and `gaps` (metrics.benchmark_gaps of it).
     """
     rows = []
     for row in data.definitions.itertuples():
@@ -117,7 +117,7 @@ def diversity_summary(data) -> pd.DataFrame:
             "Civil Service (%)": round(latest["civil_service"], 1) if latest else disclosure.NOT_AVAILABLE,
             "Gap (points, GSE minus CS)": round(latest["gap"], 1) if latest else disclosure.NOT_AVAILABLE,
             "Gap since previous year": trend["direction"],
-            "GSE declaration rate (%)": disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate) else round(rate, 1),
+            "GSE declaration rate (%)": _rate_as_shown(last, rate),
             "Reliability": "unreliable: under 50% declared" if rate is not None and not pd.isna(rate)
             and rate < disclosure.UNRELIABLE_BELOW else "",
             "Notes": " ".join(marks),
@@ -125,13 +125,24 @@ def diversity_summary(data) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _rate_as_shown(last, rate) -> float | str:
+    """The profession's latest declaration rate: [c] where the protected table hides it, [x] where none is recorded."""
+    if rate is not None and not pd.isna(rate):
+        return round(float(rate), 1)
+    if last is not None and bool(last.get("rated", False)):
+        return disclosure.CONFIDENTIAL
+    return disclosure.NOT_AVAILABLE
+
+
 def diversity_breakdown_table(frame: pd.DataFrame, name: str, by: str, threshold: int) -> pd.DataFrame:
     """One characteristic by grade or department as shown: % of declared, declared, rate, with `[c]`.
 
-    FRAME is queries.diversity_breakdown; suppression is disclosure.declared_shares.
+    FRAME is protected_diversity.breakdown: the published figures only (None where hidden), so
+    nothing here can show more than the protected table publishes. THRESHOLD is the one it was
+    protected at (kept for the callers' sake).
     """
     frame = metrics.order_groups(frame.rename(columns={"group": by}), by).rename(columns={by: "group"})
-    safe = disclosure.declared_shares(frame[["group", "numerator", "denominator", "declaration_rate"]], threshold)
+    safe = protected_diversity.as_shown(frame)
     return pd.DataFrame({
         by.capitalize(): safe["group"],
         f"{name} (% of declared)": safe["share"],

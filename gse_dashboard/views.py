@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import board_records, board_view, metrics, official_figures, published, queries
+from . import board_records, board_view, metrics, official_figures, protected_diversity, published, queries
 from .store import ALL
 from .vocabulary import DIVERSITY_WORKSTREAM, LAUNCH_DATE, STRATEGY_END
 
@@ -190,15 +190,19 @@ class Diversity:
         return self.series[self.series["indicator"] == code], self.gaps[self.gaps["indicator"] == code]
 
 
-def diversity(conn: sqlite3.Connection, as_at: str) -> Diversity:
-    """Diversity against the Civil Service, declaration rates and breakdowns, at AS_AT."""
-    series = queries.diversity_series(conn, as_at)
+def diversity(conn: sqlite3.Connection, as_at: str, threshold: int) -> Diversity:
+    """Diversity against the Civil Service, declaration rates and breakdowns, at AS_AT, as published.
+
+    The profession's figures come from each characteristic's protected table (protected_diversity):
+    shares, declared counts and rates rounded as shown, NaN (None in breakdowns) where hidden.
+    """
     definitions = queries.indicators(conn, category="diversity")
+    series = protected_diversity.published_series(conn, queries.diversity_series(conn, as_at), as_at, threshold)
     return Diversity(
         series=series,
         gaps=metrics.benchmark_gaps(series),
         definitions=definitions,
-        breakdowns={(code, by): queries.diversity_breakdown(conn, code, as_at, by)
+        breakdowns={(code, by): protected_diversity.breakdown(conn, code, as_at, by, threshold)
                     for code in definitions["code"] for by in ("grade", "department")},
         status=metrics.with_flags(queries.commitment_status(conn, as_at, workstream=DIVERSITY_WORKSTREAM), as_at),
     )
@@ -322,7 +326,7 @@ def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession:
         illustrative=queries.illustrative_in_use(conn),
         overview=front,
         membership=membership(conn, as_at, threshold),
-        diversity=diversity(conn, as_at),
+        diversity=diversity(conn, as_at, threshold),
         by_workstream={int(number): workstream(conn, as_at, int(number)) for number in front.workstreams["number"]},
         status=status,
         summary_before=(metrics.workstream_summary(status_at(previous), front.workstreams, previous)

@@ -15,6 +15,7 @@ import pandas as pd
 from gse_dashboard import explore, pack, pack_sections, store, tables, ui
 from gse_dashboard import importers as im
 from gse_dashboard import published as figures
+from gse_dashboard.explore.choices import LABELS as _LABELS
 
 DIMENSIONS = ("department", "grade", "role_type")
 LABEL_TO_DIMENSION = {"Department": "department", "Grade": "grade", "Role type": "role_type"}
@@ -240,3 +241,137 @@ def harvest_pack(path, as_at, threshold, published) -> None:
                               f"pack by grade at {as_at}")
         elif first == "Department":
             _add_crosstab(published, period, as_at, frame, "Department", "grade", {}, f"pack crosstab at {as_at}")
+
+
+# -- diversity: every view of the profession's shares, declared counts and declaration rates ---------------
+
+def _diversity_view(conn, as_at, threshold):
+    from gse_dashboard import views
+    try:
+        return views.diversity(conn, as_at, threshold)
+    except TypeError:  # the code before diversity was protected took no threshold
+        return views.diversity(conn, as_at)
+
+
+def _number_or_none(value):
+    """A shown figure as a number; None for [c], [x], empty or words."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None if value != value else float(value)
+    text = str(value).replace("†", "").replace(",", "").replace("%", "").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def harvest_diversity_page(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
+    """The Diversity page: the summary against the Civil Service, the charts' data and each breakdown table."""
+    from gse_dashboard import people_charts
+
+    database = store.connect(path, readonly=True)
+    try:
+        view = _diversity_view(database.conn, as_at, threshold)
+    finally:
+        database.close()
+    where = f"Diversity page at {as_at}"
+    summary = tables.diversity_summary(view)
+    name = view.definitions.set_index("code").at[code, "name"]
+    row = summary[summary["Characteristic"] == name].iloc[0]
+    if row["Year"] == period[:4]:
+        published.add({}, share=_number_or_none(row["GSE (% of declared)"]),
+                      rate=_number_or_none(row["GSE declaration rate (%)"]), where=f"{where} summary")
+    series, gaps = view.of(code)
+    for value in gaps.loc[gaps["period"] == period, "gse"]:
+        published.add({}, share=_number_or_none(value), where=f"{where} benchmark chart")
+    gse = series[(series["population"] == "GSE") & (series["period"] == period)]
+    for rate in gse["declaration_rate"]:
+        published.add({}, rate=_number_or_none(rate), declared=None, where=f"{where} declaration chart")
+    built = people_charts.characteristic(view, code, name, as_at, threshold)
+    for by, table in built.tables.items():
+        label = by.capitalize()
+        for _, shown in table.iterrows():
+            published.add({by: (shown[label],)}, share=_number_or_none(shown[f"{name} (% of declared)"]),
+                          declared=_number_or_none(shown["Declared"]),
+                          rate=_number_or_none(shown["Declaration rate (%)"]), where=f"{where} by {by}")
+
+
+def diversity_links(departments, grades, roles) -> list[dict]:
+    """The Explore links for a diversity source a viewer can make: single values, unions of two, groupings."""
+    options = {"department": departments, "grade": grades, "role_type": roles}
+    singles = {d: [()] + [(v,) for v in values] for d, values in options.items()}
+    links = []
+    for combo in itertools.product(*(singles[d] for d in DIMENSIONS)):
+        links.append({**{d: list(v) for d, v in zip(DIMENSIONS, combo) if v}, "by": "none"})
+    for dimension in ("department", "grade"):
+        other = "grade" if dimension == "department" else "department"
+        for pair in itertools.combinations(options[dimension], 2):
+            for value in singles[other]:
+                links.append({dimension: list(pair), **({other: list(value)} if value else {}), "by": "none"})
+    for by in DIMENSIONS:
+        others = [d for d in DIMENSIONS if d != by]
+        for combo in itertools.product(*(singles[d] for d in others)):
+            links.append({**{d: list(v) for d, v in zip(others, combo) if v}, "by": by})
+    for pair in itertools.combinations(DIMENSIONS, 2):
+        links.append({"by": list(pair)})
+    links += [{"by": "population"}, {"by": "period"}]
+    return links
+
+
+def harvest_diversity_explore(path, as_at, threshold, published, departments, grades, roles, code="women",
+                              period="2025-03-31") -> None:
+    """Explore's results for a diversity source: the share, declared count and rate of every row shown."""
+    database = store.connect(path, readonly=True)
+    try:
+        choices = explore.load_choices(database.conn)
+        for params in diversity_links(departments, grades, roles):
+            state = explore.from_query_params({"source": code, "as_at": as_at, **params}, choices)
+            result = explore.answer(database.conn, state, threshold)
+            display = result.display
+            share_column = next((c for c in display.columns if "% of declared" in str(c)), None)
+            if share_column is None:
+                continue
+            filters = {k: tuple(v) for k, v in state.filters.items() if k in DIMENSIONS}
+            for _, row in display.iterrows():
+                selection = dict(filters)
+                population = "GSE"
+                for group in state.group_by:
+                    label = row[_LABELS[group]]
+                    if group in DIMENSIONS:
+                        selection[group] = (label,)
+                    elif group == "population":
+                        population = label
+                    elif group == "period" and label != period:
+                        population = None
+                if population not in ("GSE", "GSE profession"):
+                    continue
+                published.add(selection, share=_number_or_none(row[share_column]),
+                              declared=_number_or_none(row.get("Declared")),
+                              rate=_number_or_none(row.get("Declaration rate (%)")),
+                              where=f"Explore {params} at {as_at}")
+    finally:
+        database.close()
+
+
+def harvest_diversity_pack(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
+    """The Board pack's diversity section: its summary and the shares by grade and by department."""
+    snap = pack.read_snapshot(path, as_at, threshold)
+    section = pack.diversity_section(snap)
+    name = snap.diversity.definitions.set_index("code").at[code, "name"]
+    for block in section.blocks:
+        frame = getattr(block, "frame", None)
+        if frame is None or frame.empty:
+            continue
+        first = frame.columns[0]
+        if first == "Characteristic" and "GSE (% of declared)" in frame.columns:
+            row = frame[(frame["Characteristic"] == name) & (frame["Year"] == period[:4])]
+            if not row.empty:
+                published.add({}, share=_number_or_none(row.iloc[0]["GSE (% of declared)"]),
+                              rate=_number_or_none(row.iloc[0]["GSE declaration rate (%)"]),
+                              where=f"pack summary at {as_at}")
+        elif first in ("Grade", "Department") and name in frame.columns:
+            by = first.lower()
+            for label, share in zip(frame[first], frame[name]):
+                published.add({by: (label,)}, share=_number_or_none(share), where=f"pack by {by} at {as_at}")
+

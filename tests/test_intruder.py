@@ -254,3 +254,212 @@ def test_explore_refuses_a_union_of_departments_for_people_counts(crafted_db):
         database.close()
     assert views.explore_figures(result) == []
     assert any("one department" in note.lower() or "one value" in note.lower() for note in result.notes), result.notes
+
+
+# -- diversity: shares, declared counts and declaration rates across every view ----------------------------
+
+DIVERSITY_PERIOD = "2025-03-31"
+DIVERSITY_RECORDED = "2025-05-02T10:00:00"
+DIVERSITY_AS_AT = "2025-05-20"
+# A fifth, small department: its one-way figures are small, so the department table needs secondary suppression.
+DIVERSITY_DEPARTMENTS = (*DEPARTMENTS, "Dept Epsilon")
+DIV_CELLS = tuple(itertools.product(DIVERSITY_DEPARTMENTS, GRADES, ROLES))
+
+
+def crafted_diversity(seed: int) -> dict[tuple[str, str, str], tuple[int, int, int]]:
+    """Per cell (women, declared but not women, did not declare): about a third of cells with a small count."""
+    rng = random.Random(seed)  # noqa: S311 - a fixed, reproducible table
+    found = {}
+    for cell in DIV_CELLS:
+        declared = rng.randint(1, 3) if cell[0] == "Dept Epsilon" else (
+            rng.randint(1, 9) if rng.random() < 0.2 else rng.randint(14, 60))
+        women = rng.randint(0, min(declared, 9)) if rng.random() < 0.35 else rng.randint(0, declared)
+        found[cell] = (women, declared - women, rng.randint(0, 6))
+    return found
+
+
+DIVERSITY = crafted_diversity(7)
+
+
+def _diversity_row(department: str, grade: str, role: str, cells) -> list:
+    women = sum(DIVERSITY[c][0] for c in cells)
+    declared = sum(DIVERSITY[c][0] + DIVERSITY[c][1] for c in cells)
+    heads = declared + sum(DIVERSITY[c][2] for c in cells)
+    return ["women", DIVERSITY_PERIOD, "GSE", department, grade, role, round(100 * women / declared, 2), women,
+            declared, round(100 * declared / heads, 1), "Crafted diversity return"]
+
+
+@pytest.fixture(scope="module")
+def crafted_diversity_db(tmp_path_factory) -> Path:
+    """The strategy, then a diversity return (cells, one-way rows and the total) imported as a department would."""
+    return build_crafted_diversity(tmp_path_factory.mktemp("intruder-diversity"))
+
+
+def build_crafted_diversity(folder: Path) -> Path:
+    """Women by department × grade × role type with both one-way breakdowns and the total, through the import."""
+    monkeypatch = pytest.MonkeyPatch()
+    path = folder / "gse.db"
+    build_database(path, sample=False)
+    header = [["indicator", "period", "population", "department", "grade", "role_type", "value", "numerator",
+               "denominator", "declaration_rate", "source"]]
+    rows = [_diversity_row(d, g, r, [(d, g, r)]) for d, g, r in DIV_CELLS]
+    rows += [_diversity_row(d, "", "", [c for c in DIV_CELLS if c[0] == d]) for d in DIVERSITY_DEPARTMENTS]
+    rows += [_diversity_row("", g, "", [c for c in DIV_CELLS if c[1] == g]) for g in GRADES]
+    rows += [_diversity_row("", "", "", DIV_CELLS)]
+    rows += [["women", DIVERSITY_PERIOD, "Civil Service", "", "", "", 54.5, "", "", "", "Civil Service Statistics"]]
+    try:
+        _import(path, "observations", _write_csv(folder / "women.csv", header + rows), DIVERSITY_RECORDED,
+                monkeypatch)
+    finally:
+        monkeypatch.undo()
+    return path
+
+
+class DiversityPublished:
+    """Every diversity figure a viewer saw, as linear constraints on each cell's (women, others, undeclared)."""
+
+    def __init__(self):
+        self.equalities: list[tuple[dict[int, float], float]] = []
+        self.inequalities: list[tuple[dict[int, float], float]] = []  # row · x <= bound
+        self.shown: set[tuple[frozenset, str]] = set()
+        self.contradictions: list[str] = []
+        self.figures = 0
+
+    @staticmethod
+    def cells(selection: dict) -> frozenset:
+        return frozenset(c for c in DIV_CELLS if all(
+            not selection.get(dim) or c[i] in selection[dim] for i, dim in enumerate(("department", "grade",
+                                                                                     "role_type"))))
+
+    def add(self, selection: dict, *, share=None, declared=None, rate=None, where: str = "") -> None:
+        """Figures shown for SELECTION: share (% of declared, one decimal), declared count, declaration rate."""
+        cells = self.cells(selection)
+        if not cells or (share is None and declared is None and rate is None):
+            return
+        women = sum(DIVERSITY[c][0] for c in cells)
+        true_declared = sum(DIVERSITY[c][0] + DIVERSITY[c][1] for c in cells)
+        heads = true_declared + sum(DIVERSITY[c][2] for c in cells)
+
+        def variables(statuses) -> dict[int, float]:
+            return {3 * DIV_CELLS.index(c) + s: 1.0 for c in cells for s in statuses}
+
+        if declared is not None:
+            self.figures += 1
+            if declared != true_declared:
+                self.contradictions.append(f"{where}: declared {declared} for {sorted(selection.items())}, "
+                                           f"truth {true_declared}")
+                return
+            self.equalities.append((variables((0, 1)), declared))
+            self.shown.add((cells, "declared"))
+        if share is not None:
+            self.figures += 1
+            if true_declared == 0 or abs(100 * women / true_declared - share) > 0.05 + 1e-9:
+                self.contradictions.append(f"{where}: share {share} for {sorted(selection.items())}, "
+                                           f"truth {women}/{true_declared}")
+                return
+            for sign, slack in ((1, share + 0.05), (-1, share - 0.05)):
+                # sign * (women - slack% of declared) <= 0
+                row = {k: -sign * slack / 100 for k in variables((0, 1))}
+                for k in variables((0,)):
+                    row[k] += sign
+                self.inequalities.append((row, 0.0))
+            if declared is not None:
+                self.shown.add((cells, "women"))
+        if rate is not None:
+            self.figures += 1
+            if heads == 0 or abs(100 * true_declared / heads - rate) > 0.05 + 1e-9:
+                self.contradictions.append(f"{where}: rate {rate} for {sorted(selection.items())}, "
+                                           f"truth {true_declared}/{heads}")
+                return
+            for sign, slack in ((1, rate + 0.05), (-1, rate - 0.05)):
+                row = {k: -sign * slack / 100 for k in variables((0, 1, 2))}
+                for k in variables((0, 1)):
+                    row[k] += sign
+                self.inequalities.append((row, 0.0))
+
+
+def diversity_targets() -> list[tuple[str, frozenset]]:
+    """Every selection whose numerator and denominator an intruder may try: cells, pairs, one-way groups, the whole."""
+    found = {}
+    for mask in itertools.product((False, True), repeat=3):
+        for cell in DIV_CELLS:
+            key = tuple(cell[i] if mask[i] else None for i in range(3))
+            selection = {dim: (key[i],) for i, dim in enumerate(("department", "grade", "role_type"))
+                         if key[i] is not None}
+            found[key] = DiversityPublished.cells(selection)
+    return [(" × ".join(v for v in key if v) or "whole profession", cells) for key, cells in found.items()]
+
+
+def diversity_attack(published: DiversityPublished) -> dict:
+    """Counts of what the intruder learns: small numerators or denominators shown or fixed, any hidden one narrowed."""
+    size = 3 * len(DIV_CELLS)
+
+    def dense(rows):
+        matrix = np.zeros((len(rows), size))
+        for n, (row, _) in enumerate(rows):
+            for k, v in row.items():
+                matrix[n, k] = v
+        return matrix, np.array([bound for _, bound in rows], dtype=float)
+
+    a_eq, b_eq = dense(published.equalities) if published.equalities else (None, None)
+    a_ub, b_ub = dense(published.inequalities) if published.inequalities else (None, None)
+    small = exact = narrowed = outright = 0
+    details = []
+    for name, cells in diversity_targets():
+        for kind, statuses in (("women", (0,)), ("declared", (0, 1))):
+            true = sum(DIVERSITY[c][s] for c in cells for s in statuses)
+            shown = (cells, kind) in published.shown
+            if true < THRESHOLD:
+                small += 1
+                if shown:
+                    outright += 1
+                    details.append(f"{name} {kind}: {true} shown outright")
+                    continue
+            if shown:
+                continue
+            objective = np.zeros(size)
+            for c in cells:
+                for s in statuses:
+                    objective[3 * DIV_CELLS.index(c) + s] = 1
+            bounds = []
+            for sign in (1, -1):
+                solved = linprog(sign * objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+                                 method="highs")
+                assert solved.status in (0, 3), solved.message
+                bounds.append(sign * solved.fun if solved.status == 0 else sign * math.inf)
+            low, high = bounds
+            values = math.inf if math.isinf(high) else math.floor(high + 1e-6) - math.ceil(low - 1e-6) + 1
+            if values < THRESHOLD:
+                narrowed += 1
+                exact += int(values == 1 and true < THRESHOLD)
+                details.append(f"{name} {kind}: true {true}, between {low:.2f} and {high:.2f}")
+    return {"small": small, "shown outright": outright, "fixed exactly": exact, "narrowed": narrowed,
+            "figures": published.figures, "details": details}
+
+
+def harvest_diversity(path: Path) -> DiversityPublished:
+    """Every diversity figure the Diversity page, Explore and the Board pack show a viewer."""
+    published = DiversityPublished()
+    views.harvest_diversity_page(path, DIVERSITY_AS_AT, THRESHOLD, published)
+    views.harvest_diversity_explore(path, DIVERSITY_AS_AT, THRESHOLD, published, DIVERSITY_DEPARTMENTS, GRADES,
+                                    ROLES)
+    views.harvest_diversity_pack(path, DIVERSITY_AS_AT, THRESHOLD, published)
+    return published
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_no_hidden_diversity_count_can_be_narrowed_by_combining_every_view(crafted_diversity_db, capsys):
+    """Every diversity figure shown, put together, leaves each hidden numerator and declared count THRESHOLD values."""
+    published = harvest_diversity(crafted_diversity_db)
+    result = diversity_attack(published)
+    with capsys.disabled():
+        print(f"\nintruder (diversity): {result['figures']} figures shown; {result['small']} small numerators or "
+              f"declared counts; {result['shown outright']} shown outright; {result['fixed exactly']} fixed exactly; "
+              f"{result['narrowed']} hidden ones narrowed below {THRESHOLD} values; "
+              f"{len(published.contradictions)} wrong figures")
+        for line in result["details"][:10]:
+            print("  ", line)
+    assert published.contradictions == [], published.contradictions[:5]
+    assert published.figures > 50  # the views did show figures
+    assert result["shown outright"] == 0 and result["narrowed"] == 0, result["details"][:10]

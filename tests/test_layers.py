@@ -13,8 +13,8 @@ LAYERS = [
     {"store", "migrations"},                                              # the store: SQLite, migrations, audit
     {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
      "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
-    {"metrics", "disclosure", "commitments_over_time", "protection", "protection_store", "published", "returns",
-     "official_figures", "board_paper"},
+    {"metrics", "disclosure", "commitments_over_time", "protection", "protection_store", "published",
+     "protected_diversity", "returns", "official_figures", "board_paper"},
     {"views", "board_view"},                                             # one typed view per screen
     {"tables", "chart_style", "charts", "people_charts", "exports", "downloads", "accessibility", "explore",
      "saved_queries"},                                                   # tables and charts as shown

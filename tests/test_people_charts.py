@@ -85,7 +85,7 @@ def test_a_breakdown_chart_shows_every_small_group_as_c_in_its_table(conn):
 
 def test_a_characteristic_has_its_benchmark_declaration_rates_and_suppressed_tables(conn):
     """Each characteristic's charts carry message titles, and its breakdown tables are the suppressed ones."""
-    view = views.diversity(conn, AS_AT)
+    view = views.diversity(conn, AS_AT, 10)
     row = view.definitions.iloc[0]
     built = people_charts.characteristic(view, row["code"], row["name"], AS_AT, 10)
     assert built.benchmark.title and row["name"].split()[0].lower() in built.benchmark.title.lower()

@@ -63,7 +63,7 @@ def test_the_board_pack_reads_the_pages_own_views(conn):
     for number in (1, 4, 7):
         _same(pack.by_workstream[number], views.workstream(conn, AS_AT, number))
     _same(pack.membership, views.membership(conn, AS_AT, 10))
-    _same(pack.diversity, views.diversity(conn, AS_AT))
+    _same(pack.diversity, views.diversity(conn, AS_AT, 10))
     assert set(pack.by_workstream) == set(pack.workstreams["number"])
     _same(pack.changes, views.changes(conn, pack.previous, AS_AT).commitments)
 
@@ -89,7 +89,7 @@ def test_a_filtered_membership_view_has_no_target_and_says_it_is_not_the_whole(c
 
 def test_the_diversity_view_holds_every_characteristic_and_the_d_and_i_workstream(conn):
     """Every diversity indicator has both breakdowns, and the status is workstream 7's only."""
-    view = views.diversity(conn, AS_AT)
+    view = views.diversity(conn, AS_AT, 10)
     codes = set(view.definitions["code"])
     assert codes and set(view.breakdowns) == {(c, by) for c in codes for by in ("grade", "department")}
     assert set(view.status["workstream"]) == {7}

@@ -296,6 +296,9 @@ def _percent_result(raw: pd.DataFrame, context: _FigureContext,
                                "declaration_rate": raw["declaration_rate"],
                                "percent": raw["share"].where(raw["numerator"].isna())})
         safe = disclosure.declared_shares(counts, threshold)
+        if _published(raw).any():
+            # The profession's diversity figures, as the protected table publishes them (explore.result).
+            safe = _published_as_shown(raw, safe)
         table[share_name] = safe["share"].to_numpy()
         table["Declared"] = safe["declared"].to_numpy()
         table["Declaration rate (%)"] = safe["declaration_rate"].to_numpy()
@@ -327,6 +330,23 @@ def _percent_result(raw: pd.DataFrame, context: _FigureContext,
                       context, first, total=None, percent=True)
     chart.table = table
     return table, chart, notes
+
+
+def _published(raw: pd.DataFrame) -> pd.Series:
+    return raw["published"].astype(bool) if "published" in raw else pd.Series(False, index=raw.index)
+
+
+def _published_as_shown(raw: pd.DataFrame, safe: pd.DataFrame) -> pd.DataFrame:
+    """SAFE with the published rows' share, declared count and rate as shown: the number, or [c] where hidden."""
+    safe = safe.copy()
+    for index in raw.index[_published(raw).to_numpy()]:
+        for column, source, count in (("share", "share", False), ("declared", "denominator", True),
+                                      ("declaration_rate", "declaration_rate", False)):
+            value = raw.at[index, source]
+            safe.at[index, column] = (disclosure.CONFIDENTIAL if pd.isna(value)
+                                      else int(value) if count else round(float(value), 1))
+        safe.at[index, "unreliable"] = bool(raw.at[index, "unreliable"])
+    return safe
 
 
 def _bars(values: pd.Series, hidden: pd.Series, context: _FigureContext, group: str, *, total: float | None,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import commitments_over_time as over_time
-from .. import disclosure, protection, published, queries, store, timescales
+from .. import disclosure, protected_diversity, protection, published, queries, store, timescales
 from ..chart_style import Chart
 from .choices import (
     BOARD,
@@ -106,7 +106,13 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
     if not state.population and "population" not in state.group_by:
         # The profession is the subject; the Civil Service is there to compare with, when asked for.
         filters = {**filters, "population": (PROFESSION,)}
+    diverse = people and category == "diversity"
+    if diverse and ("role_type" in state.group_by or filters.get("role_type")):
+        return _refused(state, as_at, name, [], reason=ROLE_TYPE_REASON)
     unions = [d for d in queries.BREAKDOWNS if len(filters.get(d, ())) > 1] if people else []
+    if diverse and len(unions) == 1 and unions[0] in protected_diversity.BREAKDOWNS:
+        # A union of departments (or grades) is shown where it is a sum of published figures (below).
+        unions = []
     if unions:
         return _refused(state, as_at, name, unions)
     protected = None
@@ -117,9 +123,18 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
         if "period" not in state.group_by:
             latest = published.latest_period(conn, as_at)
             period_to = min(filter(None, [latest, state.period_to])) if latest else period_to
+    if diverse and "period" not in state.group_by:
+        # The latest period whose return is complete, as on the Diversity page.
+        complete = [p for p in protected_diversity.publishable_periods(conn, state.source, as_at)
+                    if (not state.period_to or p <= state.period_to)
+                    and (not state.period_from or p >= state.period_from)]
+        if complete:
+            period_to = complete[-1]
     arguments = {"group_by": state.group_by, "filters": filters, "period_from": state.period_from,
                  "period_to": period_to}
     raw = _ordered(observation_groups(conn, state.source, as_at, **arguments), state.group_by)
+    if diverse and not raw.empty:
+        raw = _published_shares(conn, raw, state.source, filters, state.group_by, as_at, threshold)
     if people and "period" in state.group_by and not raw.empty:
         unfinished = set().union(*(queries.unpublished_periods(conn, state.source, each, as_at)
                                    for each in filters.get("population", store.POPULATIONS)))
@@ -143,6 +158,9 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
         display, chart, notes = _count_result(raw, raw["value"], context, threshold if people else None)
     if not raw.empty:
         notes += _observation_notes(raw, state)
+    chosen = [d for d in protected_diversity.BREAKDOWNS if len(filters.get(d, ())) > 1]
+    if diverse and chosen and not raw.empty and raw.loc[raw["published"], "share"].isna().any():
+        notes.append(DIVERSITY_UNION_NOTE.format(plural=_PLURALS[chosen[0]], what=LABELS[chosen[0]].lower()))
     return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
                          people=people, period=period, notes=notes, percent=unit == "percent")
 
@@ -185,10 +203,17 @@ UNION_REASON = ("Counts of people are shown for one {what} at a time, or for all
 _PLURALS = {"department": "departments", "grade": "grades", "role_type": "role types"}
 
 
-def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str]) -> ExploreResult:
-    """A result that shows no figure, saying why a union of values is refused for counts of people."""
+DIVERSITY_UNION_NOTE = ("A share for several {plural} together is shown only where each {what}'s own figures are "
+                        "published: it is then a sum of published figures. Where one of them is [c], so is the "
+                        "total; group by {what} to see each one.")
+ROLE_TYPE_REASON = ("Diversity figures are published by department and by grade, not by role type: choose all "
+                    "role types, and group by department or grade.")
+
+
+def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str], reason: str = "") -> ExploreResult:
+    """A result that shows no figure, saying why a union of values (or a breakdown) is refused for counts of people."""
     reasons = [UNION_REASON.format(what=LABELS[u].lower(), plural=_PLURALS[u]) for u in unions]
-    message = " ".join(dict.fromkeys(reasons))
+    message = " ".join(dict.fromkeys([*reasons, reason] if reason else reasons))
     context = _FigureContext(measure=measure, groups=state.group_by, people=True, period=None,
                        subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
     _, chart, _ = _empty(context)
@@ -237,6 +262,44 @@ def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
         return table_of(period).labels[dimension] if period in complete else ()
     lookup.labels = labels  # type: ignore[attr-defined]
     return lookup
+
+
+def _published_shares(conn: sqlite3.Connection, raw: pd.DataFrame, code: str, filters: Mapping[str, Sequence],
+                      group_by: Sequence[str], as_at: str, threshold: int) -> pd.DataFrame:
+    """RAW with the profession's shares, declared counts and rates replaced by the published ones.
+
+    Each GSE row's figures come from its period's protected table (protected_diversity): for the
+    department and grade the row stands for, or the union the filters chose, which is shown only
+    where every part is published (a sum of published figures). ``published`` marks those rows;
+    their numerator is dropped, and share, denominator (declared) and declaration_rate are the
+    shown values (NaN where hidden). Rows of the Civil Service (the publisher's) stay as they are.
+    """
+    frame = raw.copy()
+    frame["published"] = False
+    frame["unreliable"] = False
+    tables: dict[str, protected_diversity.DiversityTable | None] = {}
+    populations = filters.get("population", store.POPULATIONS)
+    for index, row in frame.iterrows():
+        population = row["population"] if "population" in frame else (populations[0] if len(populations) == 1
+                                                                      else None)
+        if population != protected_diversity.POPULATION:
+            continue
+        period = row["period"] if "period" in frame else row["latest_period"]
+        if period not in tables:
+            tables[period] = protected_diversity.table(conn, code, as_at, period, threshold)
+        found = tables[period]
+        selection = {by: tuple(filters.get(by, ())) for by in protected_diversity.BREAKDOWNS}
+        for by in protected_diversity.BREAKDOWNS:
+            if by in group_by:
+                selection[by] = (row[by],)
+        shown = found.union(selection) if found is not None else protected_diversity.HIDDEN
+        frame.at[index, "published"] = True
+        frame.at[index, "numerator"] = float("nan")
+        for column, value in (("share", shown.share), ("denominator", shown.declared),
+                              ("declaration_rate", shown.declaration_rate)):
+            frame.at[index, column] = float("nan") if value is None else float(value)
+        frame.at[index, "unreliable"] = shown.unreliable
+    return frame
 
 
 def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:

@@ -88,10 +88,10 @@ def load_breakdown_values(path: str, rev: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_diversity(path: str, rev: str, as_at: str) -> views.Diversity:
-    """views.diversity at AS_AT."""
+def load_diversity(path: str, rev: str, as_at: str, threshold: int) -> views.Diversity:
+    """views.diversity at AS_AT, every figure of the profession's as published at THRESHOLD."""
     with _read(path) as conn:
-        return views.diversity(conn, as_at)
+        return views.diversity(conn, as_at, threshold)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
