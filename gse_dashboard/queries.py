@@ -526,9 +526,10 @@ def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
                         "ORDER BY workstream, CASE horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, seq")
 
 
-# Stored tables any export may write whole (the internal migrations table is not one of them).
+# Stored tables any export may write whole: every one but the internal migrations and meta (revision) tables.
 TABLES = ("workstreams", "commitments", "commitment_changes", "progress_updates", "indicators", "observations",
-          "period_returns", "targets", "board_meetings", "audit_log", "import_batches", "saved_views")
+          "period_returns", "targets", "board_meetings", "workstream_ratings", "board_actions", "risks",
+          "official_cells", "audit_log", "import_batches", "saved_views", "saved_queries")
 
 
 def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:

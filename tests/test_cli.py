@@ -151,6 +151,35 @@ def test_any_table_exports_with_formula_injection_neutralised(tmp_path, db_copy)
     assert rows[0]["commentary"] == "'=HYPERLINK(\"http://x\")"
 
 
+def test_every_stored_table_can_be_exported_whole(built_db_file):
+    """Each table of the store is in the exports list but the internal migrations and meta tables."""
+    import sqlite3
+
+    from gse_dashboard.exports import EXPORTS
+
+    conn = sqlite3.connect(built_db_file)
+    stored = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")}
+    conn.close()
+    assert "period_returns" in stored
+    assert stored - {"_sqlite_migrations", "meta"} <= set(EXPORTS), stored - set(EXPORTS)
+
+
+def test_export_period_returns_writes_each_complete_period_mark(tmp_path, built_db_file):
+    """The complete-period marks export whole: one row per mark, with who made it and when."""
+    import sqlite3
+    conn = sqlite3.connect(built_db_file)
+    total = conn.execute("SELECT COUNT(*) FROM period_returns").fetchone()[0]
+    conn.close()
+    out = tmp_path / "returns.csv"
+    assert run("--db", built_db_file, "export", "period_returns", "--out", out).returncode == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert total > 0 and len(rows) == total
+    assert {"indicator", "population", "period", "recorded_at", "recorded_by"} <= set(rows[0])
+    assert rows[0]["indicator"] == "members"
+
+
 def test_backup_to_a_chosen_file_refuses_to_overwrite(tmp_path, built_db_file):
     """backup --out writes a sound copy, and will not overwrite an existing file."""
     out = tmp_path / "copy.db"

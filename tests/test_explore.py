@@ -358,6 +358,28 @@ def test_the_table_shows_no_count_of_people_below_the_threshold(state, built):
     assert result.raw["value"].min() < 10  # there was something to hide
 
 
+def test_a_union_of_departments_shows_the_sum_of_their_published_figures(fresh_db):
+    """Women in A and B together: 75 of 180 who declared, shown since each department's own figures are published."""
+    fresh_db["indicators"].insert({"code": "women", "name": "Women", "category": "diversity", "unit": "percent",
+                                   "characteristic": "sex", "people_count": 1, "frequency": "annual",
+                                   "description": "d"})
+    for department, women, declared, rate in (("A", 30, 80, 88.9), ("B", 45, 100, 96.2), ("D", 25, 60, 85.7),
+                                              ("All", 100, 240, 90.9)):
+        fresh_db["observations"].insert({"indicator": "women", "period": "2020-03-31", "population": "GSE",
+                                         "department": department, "value": round(100 * women / declared, 2),
+                                         "numerator": women, "denominator": declared, "declaration_rate": rate,
+                                         "source": "survey", "recorded_at": "2020-04-01T00:00:00",
+                                         "recorded_by": "t"})
+    together = explore.answer(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01",
+                                                          department=("A", "B")), 10)
+    row = together.display.iloc[0]
+    assert row["Women (% of declared)"] == round(100 * 75 / 180, 1) and row["Declared"] == 180
+    assert row["Declaration rate (%)"] == round(100 * 180 / (90 + 104), 1)
+    by_role = explore.answer(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01",
+                                                         group_by=("role_type",)), 10)
+    assert by_role.raw.empty and "not by role type" in by_role.notes[0]
+
+
 def test_shares_of_small_groups_are_hidden_in_the_table(fresh_db):
     """No share is shown where fewer than the threshold declared, or are in or outside the group."""
     _women(fresh_db)
