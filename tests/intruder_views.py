@@ -357,7 +357,7 @@ def harvest_diversity_explore(path, as_at, threshold, published, departments, gr
 def harvest_diversity_pack(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
     """The Board pack's diversity section: its summary and the shares by grade and by department."""
     snap = pack.read_snapshot(path, as_at, threshold)
-    section = pack.diversity_section(snap)
+    section = pack_sections.diversity_section(snap)
     name = snap.diversity.definitions.set_index("code").at[code, "name"]
     for block in section.blocks:
         frame = getattr(block, "frame", None)
