@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import disclosure
+from . import disclosure, protected_diversity
 from .official_statistics import GRADES, PUBLISHER, STATUSES
 from .store import end_of_day
 
@@ -217,8 +217,12 @@ def _share(value: float | None, numerator, denominator, threshold: int) -> float
 
 
 def diversity_story(conn: sqlite3.Connection, as_at: str, threshold: int) -> DiversityStory:
-    """The strategy's question for each characteristic: has the profession's gap to the Civil Service closed?"""
-    real = real_diversity(conn, as_at)
+    """The strategy's question for each characteristic: has the profession's gap to the Civil Service closed?
+
+    The profession's figures with counts are the protected table's (protected_diversity), as on
+    the rest of the page: a return of the dashboard's own is shown only as its table publishes it.
+    """
+    real = protected_diversity.published_series(conn, real_diversity(conn, as_at), as_at, threshold)
     rows, summary = [], []
     for (_, name), group in real.groupby(["indicator", "name"], sort=False):
         first_gap = latest_gap = None
@@ -229,9 +233,12 @@ def diversity_story(conn: sqlite3.Connection, as_at: str, threshold: int) -> Div
             g = gse.iloc[0] if not gse.empty else None
             c = cs.iloc[0] if not cs.empty else None
             gap = (g["value"] - c["value"]) if g is not None and c is not None else None
-            shown_g = _share(g["value"], g["numerator"], g["denominator"], threshold) if g is not None \
-                else disclosure.NOT_AVAILABLE
+            shown_g = (disclosure.CONFIDENTIAL if g is not None and g["hidden"] else
+                       _share(g["value"], g["numerator"], g["denominator"], threshold) if g is not None
+                       else disclosure.NOT_AVAILABLE)
+            gap = None if isinstance(shown_g, str) else gap
             rate = g["declaration_rate"] if g is not None else None
+            hidden_rate = g is not None and bool(g["rated"]) and (rate is None or pd.isna(rate))
             rows.append({
                 "Characteristic": name,
                 "Year": period[:4],
@@ -239,8 +246,8 @@ def diversity_story(conn: sqlite3.Connection, as_at: str, threshold: int) -> Div
                 "Civil Service (%)": round(c["value"], 1) if c is not None else disclosure.NOT_AVAILABLE,
                 "Gap (points)": round(gap, 1) if gap is not None and not isinstance(shown_g, str)
                 else disclosure.NOT_AVAILABLE,
-                "Profession declaration rate (%)": disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate)
-                else round(rate, 1),
+                "Profession declaration rate (%)": disclosure.CONFIDENTIAL if hidden_rate
+                else disclosure.NOT_AVAILABLE if rate is None or pd.isna(rate) else round(rate, 1),
                 "Notes": disclosure.REVISED if (g is not None and g["revised"]) else "",
             })
             if gap is not None and not isinstance(shown_g, str):

@@ -268,11 +268,12 @@ def _number_or_none(value):
 
 def harvest_diversity_page(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
     """The Diversity page: the summary against the Civil Service, the charts' data and each breakdown table."""
-    from gse_dashboard import people_charts
+    from gse_dashboard import official_figures, people_charts
 
     database = store.connect(path, readonly=True)
     try:
         view = _diversity_view(database.conn, as_at, threshold)
+        story = official_figures.diversity_story(database.conn, as_at, threshold)
     finally:
         database.close()
     where = f"Diversity page at {as_at}"
@@ -282,6 +283,12 @@ def harvest_diversity_page(path, as_at, threshold, published, code="women", peri
     if row["Year"] == period[:4]:
         published.add({}, share=_number_or_none(row["GSE (% of declared)"]),
                       rate=_number_or_none(row["GSE declaration rate (%)"]), where=f"{where} summary")
+    if not story.empty:
+        told = story.by_year[(story.by_year["Characteristic"] == view.definitions.set_index("code").at[code, "name"])
+                             & (story.by_year["Year"] == period[:4])]
+        for _, row in told.iterrows():
+            published.add({}, share=_number_or_none(row["Profession (% of declared)"]),
+                          rate=_number_or_none(row["Profession declaration rate (%)"]), where=f"{where} story")
     series, gaps = view.of(code)
     for value in gaps.loc[gaps["period"] == period, "gse"]:
         published.add({}, share=_number_or_none(value), where=f"{where} benchmark chart")
