@@ -26,6 +26,18 @@ matches everything shown; conversely any second table differs from the true one 
 such cycles. So the audit is exact, for whole and real numbers alike, and is a reachability
 search that needs no linear programming.
 
+Not being pinned is not enough: the rule is that no hidden figure can be narrowed to fewer than
+THRESHOLD whole values from its own table's shown figures. Along a cycle a figure can rise by
+the smallest figure the cycle runs against, and fall by the smallest it runs along (its own
+value included), so the widest such cycles each way give a floor on how many values it can
+take: its *room*. Secondary suppression gives every hidden figure whose room is short a cycle
+whose figures run against are all at least THRESHOLD − 1 (so the figure alone can rise by that
+much), the cheapest in people shown. Where no cycle has that room, the exact interval of each
+doubtful figure is the linear programme's (protection.lp_ranges, the one the master table's
+protection uses; on a table with totals every whole value in it is possible), and a figure
+still too narrow hides its row and column, then all the detail. `narrow_cells` is that exact
+check for any table and mask.
+
 Pages get a ``Suppressed``: ``display`` to show and download "suppressed as shown",
 ``hidden`` to leave hidden points out of charts, ``values`` to keep inside the server.
 """
@@ -34,6 +46,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import numbers
 from collections import deque
 from dataclasses import dataclass, field
@@ -41,6 +54,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .config import DEFAULT_SUPPRESSION_THRESHOLD
+from .store import ALL
 
 # GSS shorthand for tables, so downloads read the same as any official statistics release.
 CONFIDENTIAL = "[c]"
@@ -136,6 +150,23 @@ def recoverable_cells(values: pd.DataFrame, hidden: pd.DataFrame) -> list[tuple[
             if not network.movable(edge, hidden_edges)]
 
 
+def narrow_cells(values: pd.DataFrame, hidden: pd.DataFrame, threshold: int) -> list[tuple[object, object]]:
+    """The (row, column) labels of hidden figures that what is shown narrows to fewer than THRESHOLD values.
+
+    Laid out as for `recoverable_cells`; exact, by linear programming over the table's shown
+    figures (counts whole and never negative). Empty means every hidden figure keeps at least
+    THRESHOLD possible values.
+    """
+    _check_threshold(threshold)
+    if values.shape != hidden.shape:
+        raise ValueError("values and hidden must have the same shape")
+    network = _Network.from_table(values)
+    if network is None:
+        return []
+    hidden_edges = network.hidden_edges(hidden)
+    return [network.labels[edge] for edge in sorted(network.narrow(hidden_edges, hidden_edges, threshold))]
+
+
 def declared_shares(frame: pd.DataFrame, threshold: int, decimals: int = 1) -> pd.DataFrame:
     """Diversity shares as shown: % of those who declared, the declared count, the declaration rate, a flag.
 
@@ -205,7 +236,7 @@ def _suppress(values: pd.DataFrame, threshold: int) -> Suppressed:
     hidden = values < threshold
     network = _Network.from_table(values)
     if network is not None:
-        hidden_edges = network.protect(network.hidden_edges(hidden))
+        hidden_edges = network.protect(network.hidden_edges(hidden), threshold)
         for edge in hidden_edges:
             hidden.at[network.labels[edge]] = True
     display = values.astype(object).mask(hidden, CONFIDENTIAL)
@@ -272,30 +303,103 @@ class _Network:
             return True
         return self.flows[edge] > 0 and self._reaches(tail, head, edge, hidden)
 
-    def protect(self, hidden: set[int]) -> set[int]:
-        """HIDDEN plus the fewest-people complementary figures found, so that no hidden figure is pinned.
+    def protect(self, hidden: set[int], threshold: int) -> set[int]:
+        """HIDDEN plus complementary figures, so that every hidden figure keeps THRESHOLD values at least.
 
-        Hiding more never pins a figure that could move, so each figure is checked once; a
-        pinned one gets the cheapest cycle of figures to move along, totals only as a last
-        resort, and every figure on that cycle can then move too.
+        A figure whose room is short gets the cheapest cycle (in people shown, totals only as a
+        last resort) that alone gives it the room; where there is none, the cheapest cycle it can
+        move along at all, and the linear programme judges it at the end (see the module's notes).
         """
         hidden = set(hidden)
         if not any(not total for total in self.totals):
             return hidden
         safe: set[int] = set()
+        doubtful: set[int] = set()
         while True:
-            pinned = None
-            for edge in sorted(hidden - safe):
-                if self.movable(edge, hidden):
-                    safe.add(edge)
-                else:
-                    pinned = edge
-                    break
-            if pinned is None:
-                return hidden
-            cycle = self._cheapest_cycle(pinned, hidden)
-            hidden |= cycle
-            safe |= cycle | {pinned}
+            short = next((edge for edge in sorted(hidden - safe - doubtful)
+                          if self.room(edge, hidden) + 1 < threshold), None)
+            if short is None:
+                break
+            cycle = self._cheapest_cycle(short, hidden, need=threshold - 1)
+            if cycle is None:
+                doubtful.add(short)
+                cycle = self._cheapest_cycle(short, hidden) or set()
+                if not cycle and not self.movable(short, hidden):
+                    raise RuntimeError(f"no complementary suppression protects {self.labels[short]!r}")
+            hidden |= cycle  # hiding more never takes room away, so what was safe stays safe
+            if short not in doubtful:
+                safe.add(short)
+        doubtful = {edge for edge in hidden if self.room(edge, hidden) + 1 < threshold}
+        narrow = self.narrow(hidden, doubtful, threshold)
+        if narrow:
+            # The rows and columns of what is still too narrow, then all the detail: with every
+            # figure but the grand total (or each line's own total) hidden, each is bounded only by it.
+            hidden |= {edge for edge, label in enumerate(self.labels)
+                       if any(label[i] == self.labels[n][i] for n in narrow for i in (0, 1))}
+            if self.narrow(hidden, hidden, threshold):
+                hidden |= {edge for edge, label in enumerate(self.labels) if label != (TOTAL, TOTAL)
+                           and not (self.totals[edge] and not self.both)}
+        return hidden
+
+    def room(self, edge: int, hidden: set[int]) -> float:
+        """A floor on how far hidden EDGE can move: the widest cycle up plus the widest down (its own value at most)."""
+        tail, head = self.ends[edge]
+        up = self._widest(head, tail, edge, hidden)
+        down = min(self.flows[edge], self._widest(tail, head, edge, hidden)) if self.flows[edge] else 0
+        return up + down
+
+    def narrow(self, hidden: set[int], keys: set[int], threshold: int) -> set[int]:
+        """Of KEYS (hidden edges), those the shown figures narrow to fewer than THRESHOLD values (linear programme)."""
+        if not keys:
+            return set()
+        from .protection import _whole_values, lp_ranges
+
+        narrow = set()
+        for block in self._blocks():
+            mine = {edge for edge in keys if edge in block.edges}
+            if not mine:
+                continue
+            ranges = lp_ranges(block.values, {f for f, e in block.edge_at.items() if e in hidden}, block.labels,
+                               [block.key[e] for e in sorted(mine)], enough=threshold)
+            narrow |= {edge for edge in mine if _whole_values(*ranges[block.key[edge]]) < threshold}
+        return narrow
+
+    def _blocks(self) -> list[_Block]:
+        """The table as tables of protection.py's shape: one with totals both ways, or one per line with its total."""
+        label = {figure: edge for edge, figure in enumerate(self.labels)}
+        rows = list(dict.fromkeys(r for r, _ in self.labels if r != TOTAL))
+        cols = list(dict.fromkeys(c for _, c in self.labels if c != TOTAL))
+        if self.both:
+            return [_Block.of(rows, cols, lambda a, b: label[(a, b)], self.flows)]
+        if any(r == TOTAL for r, _ in self.labels):  # each column with its own total
+            return [_Block.of(rows, [c], lambda a, b, c=c: label[(a, c)], self.flows, line=True) for c in cols]
+        return [_Block.of(cols, [r], lambda a, b, r=r: label[(r, a)], self.flows, line=True) for r in rows]
+
+    @property
+    def both(self) -> bool:
+        """Whether the table has row and column totals (a grand total), not one total per line."""
+        return (TOTAL, TOTAL) in self.labels
+
+    def _widest(self, start: int, goal: int, skip: int, hidden: set[int]) -> float:
+        """The most people that can move from START to GOAL along one path of hidden figures other than SKIP."""
+        best = {start: math.inf}
+        queue = [(-math.inf, start)]
+        while queue:
+            width, node = heapq.heappop(queue)
+            width = -width
+            if width < best.get(node, 0):
+                continue
+            if node == goal:
+                return width
+            for edge, nxt in self.out[node]:
+                if edge == skip or edge not in hidden:
+                    continue
+                along = self.ends[edge][0] == node
+                through = min(width, math.inf if along else self.flows[edge])
+                if through > best.get(nxt, 0):
+                    best[nxt] = through
+                    heapq.heappush(queue, (-through, nxt))
+        return 0
 
     def _reaches(self, start: int, goal: int, skip: int, hidden: set[int]) -> bool:
         """Whether a person can move from START to GOAL along hidden figures other than SKIP."""
@@ -310,20 +414,27 @@ class _Network:
                     queue.append(nxt)
         return False
 
-    def _cheapest_cycle(self, edge: int, hidden: set[int]) -> set[int]:
-        """The figures, hidden or to hide, of the cheapest cycle EDGE can move along."""
+    def _cheapest_cycle(self, edge: int, hidden: set[int], need: int = 0) -> set[int] | None:
+        """The figures, hidden or to hide, of the cheapest cycle EDGE can move along by NEED people at least.
+
+        None when there is none. With NEED, every figure the cycle runs against (and EDGE itself,
+        when it is to fall) has at least NEED.
+        """
         tail, head = self.ends[edge]
-        options = [self._cheapest_path(head, tail, edge, hidden)]
-        if self.flows[edge] > 0:
-            options.append(self._cheapest_path(tail, head, edge, hidden))
+        options = [self._cheapest_path(head, tail, edge, hidden, need)]
+        if self.flows[edge] > 0 and self.flows[edge] >= need:
+            options.append(self._cheapest_path(tail, head, edge, hidden, need))
         found = [option for option in options if option is not None]
         if not found:
-            raise RuntimeError(f"no complementary suppression protects {self.labels[edge]!r}")
+            return None
         return min(found, key=lambda option: option[0])[1]
 
-    def _cheapest_path(self, start: int, goal: int, skip: int,
-                       hidden: set[int]) -> tuple[tuple[int, int, int], set[int]] | None:
-        """Dijkstra from START to GOAL avoiding SKIP; a shown figure costs (is a total, its value, 1)."""
+    def _cheapest_path(self, start: int, goal: int, skip: int, hidden: set[int],
+                       need: int = 0) -> tuple[tuple[int, int, int], set[int]] | None:
+        """Dijkstra from START to GOAL avoiding SKIP; a shown figure costs (is a total, its value, 1).
+
+        A figure is run against only if it has at least NEED people (and at least one).
+        """
         best = {start: (0, 0, 0)}
         via: dict[int, tuple[int, int]] = {}
         order = itertools.count()  # ties break in a fixed order, so the result is deterministic
@@ -339,7 +450,7 @@ class _Network:
                     path.add(edge)
                 return cost, path
             for edge, nxt in self.out[node]:
-                if edge == skip:
+                if edge == skip or (self.ends[edge][0] != node and self.flows[edge] < need):
                     continue
                 step = (0, 0, 0) if edge in hidden else (int(self.totals[edge]), self.flows[edge], 1)
                 new = tuple(a + b for a, b in zip(cost, step, strict=True))
@@ -349,3 +460,32 @@ class _Network:
                     heapq.heappush(queue, (new, next(order), nxt))
         return None
 
+
+@dataclass(frozen=True)
+class _Block:
+    """A table with totals laid out as protection.py's master table (one role type), for its linear programme."""
+
+    labels: dict[str, tuple[str, ...]]
+    values: dict[tuple[str, str, str], int]
+    key: dict[int, tuple[str, str, str]]  # each figure's edge -> its key here
+    # Every key here -> the edge of the figure it is (a margin over the single role type is the figure itself).
+    edge_at: dict[tuple[str, str, str], int]
+    edges: frozenset[int]
+
+    @classmethod
+    def of(cls, rows: list, cols: list, edge_of, flows: list[int], line: bool = False) -> _Block:
+        """ROWS by COLS with totals, or (LINE) one line of ROWS with its total; EDGE_OF(row, col) -> edge."""
+        labels = {"department": tuple(str(i) for i in range(len(rows))),
+                  "grade": tuple(str(j) for j in range(len(cols))), "role_type": ("0",)}
+        key: dict[int, tuple[str, str, str]] = {}
+        edge_at: dict[tuple[str, str, str], int] = {}
+        for figure in itertools.product((*labels["department"], ALL), (*labels["grade"], ALL), ("0", ALL)):
+            row = TOTAL if figure[0] == ALL else rows[int(figure[0])]
+            col = cols[0] if line else (TOTAL if figure[1] == ALL else cols[int(figure[1])])
+            edge = edge_of(row, col)
+            edge_at[figure] = edge
+            # One key per figure: the role type is a single value, so the cell's key is with it named.
+            if figure[2] != ALL and not (line and figure[1] == ALL):
+                key.setdefault(edge, figure)
+        return cls(labels=labels, values={figure: flows[edge] for figure, edge in edge_at.items()}, key=key,
+                   edge_at=edge_at, edges=frozenset(edge_at.values()))

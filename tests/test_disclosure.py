@@ -17,6 +17,7 @@ from gse_dashboard.disclosure import (
     NOT_AVAILABLE,
     TOTAL,
     declared_shares,
+    narrow_cells,
     recoverable_cells,
     suppress_column,
     suppress_count,
@@ -38,14 +39,25 @@ def hidden_labels(hidden: pd.DataFrame) -> set[tuple[object, object]]:
 
 
 def lp_pinned(values: pd.DataFrame, hidden: pd.DataFrame) -> set[tuple[object, object]]:
-    """Hidden figures whose LP minimum equals their maximum over all non-negative completions.
+    """Hidden figures whose LP minimum equals their maximum over all non-negative completions."""
+    return {label for label, (low, high) in lp_bounds(values, hidden).items() if high - low < 1e-6}
+
+
+def lp_narrow(values: pd.DataFrame, hidden: pd.DataFrame, threshold: int) -> set[tuple[object, object]]:
+    """Hidden figures the shown ones narrow to fewer than THRESHOLD whole values (LP min and max)."""
+    return {label for label, (low, high) in lp_bounds(values, hidden).items()
+            if high < math.inf and math.floor(high + 1e-6) - math.ceil(low - 1e-6) + 1 < threshold}
+
+
+def lp_bounds(values: pd.DataFrame, hidden: pd.DataFrame) -> dict[tuple[object, object], tuple[float, float]]:
+    """Each hidden figure's LP minimum and maximum over all non-negative completions.
 
     Written from the table's meaning (each total is the sum of its line), independently of
-    the module's circulation, so it can check the module's audit.
+    the module's circulation and of protection.py, so it can check the module's audit.
     """
     unknown = sorted(hidden_labels(hidden), key=str)
     if not unknown:
-        return set()
+        return {}
     position = {label: i for i, label in enumerate(unknown)}
     lines = []
     if TOTAL in values.columns:
@@ -67,7 +79,7 @@ def lp_pinned(values: pd.DataFrame, hidden: pd.DataFrame) -> set[tuple[object, o
         if coefficients.any():
             a_eq.append(coefficients)
             b_eq.append(rhs)
-    pinned = set()
+    found = {}
     for label, i in position.items():
         objective = np.zeros(len(unknown))
         objective[i] = 1
@@ -77,9 +89,8 @@ def lp_pinned(values: pd.DataFrame, hidden: pd.DataFrame) -> set[tuple[object, o
                              b_eq=np.array(b_eq) if b_eq else None, bounds=(0, None), method="highs")
             assert result.status in (0, 3), result.message  # 3: unbounded, so the figure moves
             bounds.append(sign * result.fun if result.status == 0 else math.inf)
-        if bounds[1] - bounds[0] < 1e-6:
-            pinned.add(label)
-    return pinned
+        found[label] = (bounds[0], bounds[1])
+    return found
 
 
 @st.composite
@@ -122,6 +133,26 @@ def test_threshold_below_one_is_refused():
     """A threshold of 0 would show zeros, so it is refused."""
     with pytest.raises(ValueError, match="at least 1"):
         suppress_count(3, 0)
+
+
+def test_no_hidden_cell_keeps_fewer_than_threshold_values():
+    """Four small cells that only hid each other could each be 0 to 7 (8 values); now each keeps 10 values at least."""
+    counts = table([[20, 39, 30], [2, 5, 21], [5, 2, 27]])
+    result = suppress_crosstab(counts, 10)
+    assert {("Y", "A"), ("Y", "B"), ("Z", "A"), ("Z", "B")} <= hidden_labels(result.hidden)
+    assert lp_narrow(result.values, result.hidden, 10) == set()
+    assert narrow_cells(result.values, result.hidden, 10) == []
+    assert (result.display.loc[["X", TOTAL], TOTAL] == [89, 151]).all()  # the first row's total is still shown
+
+
+def test_narrow_cells_reports_hidden_cells_with_too_few_values():
+    """Hiding only the four small cells leaves each 0 to 7: narrow at threshold 10, not at 8; never pinned."""
+    values = _with_totals(table([[20, 39, 30], [2, 5, 21], [5, 2, 27]]))
+    hidden = _mask(values, {("Y", "A"), ("Y", "B"), ("Z", "A"), ("Z", "B")})
+    assert recoverable_cells(values, hidden) == []
+    assert narrow_cells(values, hidden, 10) == [("Y", "A"), ("Y", "B"), ("Z", "A"), ("Z", "B")]
+    assert narrow_cells(values, hidden, 8) == []
+    assert lp_bounds(values, hidden)[("Y", "A")] == (0.0, 7.0)
 
 
 def test_crosstab_one_small_cell_gets_cheapest_complements():
@@ -309,7 +340,9 @@ def test_crosstab_properties(counts, threshold):
     assert result.display.to_numpy()[~hidden].tolist() == truth.to_numpy()[~hidden].tolist()
     assert set(result.display.to_numpy()[hidden]) <= {CONFIDENTIAL}
     assert lp_pinned(result.values, result.hidden) == set()
+    assert lp_narrow(result.values, result.hidden, threshold) == set()
     assert recoverable_cells(result.values, result.hidden) == []
+    assert narrow_cells(result.values, result.hidden, threshold) == []
 
 
 @PROPERTY
@@ -322,6 +355,7 @@ def test_column_properties(counts, threshold):
     assert all(value == CONFIDENTIAL or value >= threshold for value in column)
     assert column[TOTAL] in (CONFIDENTIAL, sum(counts))
     assert lp_pinned(result.values, result.hidden) == set()
+    assert lp_narrow(result.values, result.hidden, threshold) == set()
 
 
 @PROPERTY
@@ -333,6 +367,18 @@ def test_audit_agrees_with_linear_programming(counts, data):
     flags = data.draw(st.lists(st.booleans(), min_size=values.size, max_size=values.size))
     hidden = pd.DataFrame(np.array(flags).reshape(values.shape), index=values.index, columns=values.columns)
     assert set(recoverable_cells(values, hidden)) == lp_pinned(values, hidden)
+
+
+@PROPERTY
+@pytest.mark.slow
+@given(counts=crosstabs(), data=st.data(), threshold=thresholds, layout=st.sampled_from(["crosstab", "columns"]))
+def test_minimum_range_check_agrees_with_linear_programming(counts, data, threshold, layout):
+    """For any hidden mask, with totals both ways or one per column, narrow_cells is exactly what an LP finds narrow."""
+    values = _with_totals(counts) if layout == "crosstab" else pd.concat(
+        [counts, counts.sum(axis=0).to_frame(TOTAL).T])
+    flags = data.draw(st.lists(st.booleans(), min_size=values.size, max_size=values.size))
+    hidden = pd.DataFrame(np.array(flags).reshape(values.shape), index=values.index, columns=values.columns)
+    assert set(narrow_cells(values, hidden, threshold)) == lp_narrow(values, hidden, threshold)
 
 
 @PROPERTY
