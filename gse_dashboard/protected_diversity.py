@@ -67,7 +67,7 @@ class Shown:
     share: float | None
     declared: int | None
     declaration_rate: float | None
-    # Whether under half declared (from the true rate: says only that, never the rate).
+    # Whether under half declared: from the rate shown only, so a hidden rate is not narrowed by the flag.
     unreliable: bool = False
 
 
@@ -145,16 +145,8 @@ class DiversityTable:
         rate = None
         if count is not None and None not in heads and sum(heads) > 0:
             rate = round(100 * count / sum(heads), DECIMALS)
-        return Shown(share=share, declared=count, declaration_rate=rate, unreliable=self._under_half(parts))
-
-    def _under_half(self, parts: list[tuple[str, str]]) -> bool:
-        """Whether under half of the selection declared (a flag beside the share; the rate may be hidden)."""
-        if not self.rated:
-            return False
-        values = self.protected.values
-        heads = sum(values.get(self.protected.key(d, g) or (), 0) for d, g in parts)
-        undeclared = sum(values.get(self.protected.key(d, g, UNDECLARED) or (), 0) for d, g in parts)
-        return bool(heads) and 100 * (heads - undeclared) / heads < disclosure.UNRELIABLE_BELOW
+        unreliable = rate is not None and rate < disclosure.UNRELIABLE_BELOW
+        return Shown(share=share, declared=count, declaration_rate=rate, unreliable=unreliable)
 
     def line(self, by: str) -> pd.DataFrame:
         """Every group of one breakdown as shown: group, share, declared, declaration_rate, unreliable."""

@@ -158,6 +158,7 @@ def test_shares_are_recomputed_from_counts_and_small_ones_suppressed(fresh_db):
                             ExploreState(source="women", as_at="2020-05-01", department=("A", "B")), 10)
     assert together.display["Women (% of declared)"].tolist() == [disclosure.CONFIDENTIAL]
     assert any("only where each department's own figures are published" in note for note in together.notes)
+    assert together.chart.title == "Women (A, B): not shown, since one of the departments chosen is [c]"
     row = explore.observation_groups(fresh_db.conn, "women", "2020-05-01",
                                      filters={"department": ("A", "B"), "population": ("GSE",)}).iloc[0]
     assert row["share"] == pytest.approx(43.75)
@@ -378,6 +379,7 @@ def test_a_union_of_departments_shows_the_sum_of_their_published_figures(fresh_d
     by_role = explore.answer(fresh_db.conn, ExploreState(source="women", as_at="2020-05-01",
                                                          group_by=("role_type",)), 10)
     assert by_role.raw.empty and "not by role type" in by_role.notes[0]
+    assert by_role.chart.title == "Women: published by department and by grade only"
 
 
 def test_shares_of_small_groups_are_hidden_in_the_table(fresh_db):

@@ -160,7 +160,12 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
         notes += _observation_notes(raw, state)
     chosen = [d for d in protected_diversity.BREAKDOWNS if len(filters.get(d, ())) > 1]
     if diverse and chosen and not raw.empty and raw.loc[raw["published"], "share"].isna().any():
-        notes.append(DIVERSITY_UNION_NOTE.format(plural=_PLURALS[chosen[0]], what=LABELS[chosen[0]].lower()))
+        note = DIVERSITY_UNION_NOTE.format(plural=_PLURALS[chosen[0]], what=LABELS[chosen[0]].lower())
+        notes.append(note)
+        if raw.loc[raw["published"], "share"].isna().all():
+            # Not too small: not a sum of published figures. Say so rather than "widen the selection".
+            chart.title = f"{context.named}: not shown, since one of the {_PLURALS[chosen[0]]} chosen is [c]"
+            chart.note = note
     return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
                          people=people, period=period, notes=notes, percent=unit == "percent")
 
@@ -217,7 +222,8 @@ def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str], r
     context = _FigureContext(measure=measure, groups=state.group_by, people=True, period=None,
                        subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
     _, chart, _ = _empty(context)
-    chart.title = f"{measure}: choose one value of each breakdown, or all"
+    chart.title = (f"{measure}: choose one value of each breakdown, or all" if unions
+                   else f"{measure}: published by department and by grade only")
     chart.note = message
     chart.alt_text = f"Empty chart: {message}"
     table = pd.DataFrame({"Result": [message]})
