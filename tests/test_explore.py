@@ -503,3 +503,12 @@ def test_a_view_saved_on_the_page_opens_from_the_list_at_its_date(built_db_file,
     assert at.query_params["horizon"] == "short" and at.query_params["by"] == ["workstream", "status"]
     assert at.query_params["as_at"] == "2019-10-16"
     assert any("at its saved as-at date, 16 October 2019" in s.value for s in at.success)
+
+
+def test_diversity_over_time_keeps_the_baseline_published_only_as_a_share(built):
+    """Women by period: 2015's 21.5% (the strategy's figure, no counts) is shown as given, later years as published."""
+    state = ExploreState(source="women", as_at="2023-10-18", group_by=("period",))
+    shown = explore.answer(built.conn, state, 10).display.set_index("Period")
+    assert shown.loc["2015-03-31", "Women (% of declared)"] == 21.5
+    assert shown.loc["2015-03-31", "Declared"] == disclosure.NOT_AVAILABLE
+    assert shown.loc["2022-03-31", "Women (% of declared)"] == 31.3 and shown.loc["2022-03-31", "Declared"] == 13950

@@ -288,8 +288,8 @@ def _published_shares(conn: sqlite3.Connection, raw: pd.DataFrame, code: str, fi
     for index, row in frame.iterrows():
         population = row["population"] if "population" in frame else (populations[0] if len(populations) == 1
                                                                       else None)
-        if population != protected_diversity.POPULATION:
-            continue
+        if population != protected_diversity.POPULATION or pd.isna(row["numerator"]) or pd.isna(row["denominator"]):
+            continue  # the Civil Service's figures, and shares published without counts (2015), as given
         period = row["period"] if "period" in frame else row["latest_period"]
         if period not in tables:
             tables[period] = protected_diversity.table(conn, code, as_at, period, threshold)
