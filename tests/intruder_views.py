@@ -323,6 +323,8 @@ def diversity_links(departments, grades, roles) -> list[dict]:
     for pair in itertools.combinations(DIMENSIONS, 2):
         links.append({"by": list(pair)})
     links += [{"by": "population"}, {"by": "period"}]
+    # Both populations at once: the Civil Service has no department rows, so this would be the profession's own.
+    links += [{"population": ["GSE", "Civil Service"], "department": [d], "by": "none"} for d in departments]
     return links
 
 

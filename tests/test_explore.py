@@ -512,3 +512,11 @@ def test_diversity_over_time_keeps_the_baseline_published_only_as_a_share(built)
     assert shown.loc["2015-03-31", "Women (% of declared)"] == 21.5
     assert shown.loc["2015-03-31", "Declared"] == disclosure.NOT_AVAILABLE
     assert shown.loc["2022-03-31", "Women (% of declared)"] == 31.3 and shown.loc["2022-03-31", "Declared"] == 13950
+
+
+def test_a_diversity_share_for_both_populations_together_is_refused(fresh_db):
+    """GSE and Civil Service added together is no published figure (for one department it would be GSE's own)."""
+    _women(fresh_db)
+    state = ExploreState(source="women", as_at="2020-05-01", population=("GSE", "Civil Service"), department=("A",))
+    result = explore.answer(fresh_db.conn, state, 10)
+    assert result.raw.empty and "group by population" in result.notes[0]

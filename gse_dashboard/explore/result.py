@@ -109,6 +109,10 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
     diverse = people and category == "diversity"
     if diverse and ("role_type" in state.group_by or filters.get("role_type")):
         return _refused(state, as_at, name, [], reason=ROLE_TYPE_REASON)
+    if diverse and len(filters.get("population", ())) > 1 and "population" not in state.group_by:
+        # A share of the profession and the Civil Service added together means nothing, and where the
+        # Civil Service has no such breakdown it would be the profession's own figure, unprotected.
+        return _refused(state, as_at, name, [], reason=POPULATION_REASON)
     unions = [d for d in queries.BREAKDOWNS if len(filters.get(d, ())) > 1] if people else []
     if diverse and len(unions) == 1 and unions[0] in protected_diversity.BREAKDOWNS:
         # A union of departments (or grades) is shown where it is a sum of published figures (below).
@@ -211,6 +215,8 @@ _PLURALS = {"department": "departments", "grade": "grades", "role_type": "role t
 DIVERSITY_UNION_NOTE = ("A share for several {plural} together is shown only where each {what}'s own figures are "
                         "published: it is then a sum of published figures. Where one of them is [c], so is the "
                         "total; group by {what} to see each one.")
+POPULATION_REASON = ("A share for the GSE profession and the Civil Service added together is not a figure either "
+                     "publishes: group by population to compare them.")
 ROLE_TYPE_REASON = ("Diversity figures are published by department and by grade, not by role type: choose all "
                     "role types, and group by department or grade.")
 
@@ -223,6 +229,7 @@ def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str], r
                        subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
     _, chart, _ = _empty(context)
     chart.title = (f"{measure}: choose one value of each breakdown, or all" if unions
+                   else f"{measure}: group by population to compare" if reason == POPULATION_REASON
                    else f"{measure}: published by department and by grade only")
     chart.note = message
     chart.alt_text = f"Empty chart: {message}"
