@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import disclosure, protected_diversity
-from .official_statistics import GRADES, PUBLISHER, STATUSES
+from . import disclosure, protected_diversity, queries
+from .official_statistics import GRADES, KIND, PUBLISHER, STATUSES
 from .store import end_of_day
+from .strategy import STRATEGY_SOURCE
 
 # What each published status is called on the pages.
 STATUS_LABELS = {"In post": "In post at 31 March", "New entrant CS": "New entrants to the Civil Service",
@@ -74,6 +75,24 @@ def grade_cells(conn: sqlite3.Connection, as_at: str, *, population: str, profes
     frame = official_cells(conn, as_at, "Responsibility_level_grouped", population=population, profession=profession)
     frame["group"] = frame["group"].map(lambda g: GRADES.get(g, g))
     return frame
+
+
+def real_figures(conn: sqlite3.Connection) -> pd.DataFrame:
+    """The real figures About the data lists: the strategy's baseline and the publisher's statistics, current versions.
+
+    The same columns as queries.observations_export. A return of the dashboard's own (a
+    department's figures imported as observations, or recorded by hand) is not listed: its
+    figures are shown only through the protected tables (published.py, protected_diversity.py),
+    and listing its rows would publish every cell.
+    """
+    frame = queries.observations_export(conn, real_only=True)
+    ids = pd.read_sql_query(
+        "SELECT o.indicator, o.population, o.period, o.department, o.grade, o.role_type FROM observations o "
+        "WHERE o.superseded_at IS NULL AND o.illustrative = 0 AND (o.recorded_by = :strategy OR o.batch_id IN "
+        "(SELECT id FROM import_batches WHERE kind = :kind))",
+        conn, params={"strategy": STRATEGY_SOURCE, "kind": KIND})
+    keys = ["indicator", "population", "period", "department", "grade", "role_type"]
+    return frame.merge(ids.drop_duplicates(), on=keys, how="inner")[frame.columns].reset_index(drop=True)
 
 
 def real_diversity(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:

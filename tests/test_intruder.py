@@ -463,3 +463,17 @@ def test_no_hidden_diversity_count_can_be_narrowed_by_combining_every_view(craft
     assert published.contradictions == [], published.contradictions[:5]
     assert published.figures > 50  # the views did show figures
     assert result["shown outright"] == 0 and result["narrowed"] == 0, result["details"][:10]
+
+
+def test_about_the_data_lists_no_figure_of_a_return(crafted_db, crafted_diversity_db):
+    """About the data's real figures are the strategy's and the publisher's: no cell of an imported return is listed."""
+    from gse_dashboard import official_figures, tables
+
+    for path in (crafted_db, crafted_diversity_db):
+        database = store.connect(path, readonly=True)
+        try:
+            listed = tables.real_figures_table(official_figures.real_figures(database.conn))
+        finally:
+            database.close()
+        assert not listed.empty and not listed["Source"].str.contains("Crafted").any()
+        assert listed["Source"].str.contains("GSE Strategy").any()

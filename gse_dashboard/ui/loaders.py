@@ -13,7 +13,7 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from .. import published, queries, store, tables, views
+from .. import official_figures, published, queries, store, tables, views
 
 # Every loader reads through one connection per call, opened by the store layer.
 _read = store.reading
@@ -69,7 +69,7 @@ def load_database_facts(path: str, rev: str) -> views.DatabaseFacts:
 def load_real_figures(path: str, rev: str) -> pd.DataFrame:
     """The real baseline figures (not illustrative), with their sources, for About the data."""
     with _read(path) as conn:
-        return tables.real_figures_table(queries.observations_export(conn, real_only=True))
+        return tables.real_figures_table(official_figures.real_figures(conn))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
