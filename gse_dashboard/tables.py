@@ -193,7 +193,7 @@ def as_shown(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
 
 
 def real_figures_table(real: pd.DataFrame) -> pd.DataFrame:
-    """The real baseline figures (official_figures.real_figures: the strategy's and the publisher's) as About lists them."""
+    """The real figures (official_figures.real_figures: the strategy's and the publisher's) as About lists them."""
     return pd.DataFrame({
         "Measure": real["indicator_name"],
         "Population": real["population"],
