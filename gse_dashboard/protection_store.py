@@ -28,7 +28,7 @@ import json
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -50,16 +50,15 @@ _GUARD = threading.Lock()
 _WORKING: dict[str, threading.Lock] = {}
 
 
-def stored_key(cells: pd.DataFrame, threshold: int) -> str:
-    """The hash a protected table of CELLS at THRESHOLD is kept under: contents, threshold, code, format."""
-    return rows_key(zip(cells["department"], cells["grade"], cells["role_type"], cells["value"]), threshold)
+def content_key(cells: str, threshold: int) -> str:
+    """The hash a protected table is kept under: its CELLS as written out, the threshold, code and format.
 
-
-def rows_key(rows: Iterable[tuple], threshold: int) -> str:
-    """`stored_key` of cells given as (department, grade, role_type, value) rows, in any order."""
-    canonical = sorted((str(d), str(g), str(r), None if v is None else float(v)) for d, g, r, v in rows)
-    text = json.dumps([FORMAT, _CODE, threshold, canonical], separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    CELLS is published.cell_contents' text for the period: the same cells give the same text,
+    different cells a different one.
+    """
+    digest = hashlib.sha256(f"{FORMAT}|{_CODE}|{threshold}|".encode())
+    digest.update(cells.encode())
+    return digest.hexdigest()
 
 
 def kept(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, ProtectedTable]:
@@ -81,12 +80,14 @@ def kept(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, ProtectedTa
     return found
 
 
-def protected(conn: sqlite3.Connection, cells: pd.DataFrame, threshold: int) -> ProtectedTable:
-    """CELLS protected at THRESHOLD: from this process, else from the database, else protected and kept.
+def protected(conn: sqlite3.Connection, key: str, threshold: int,
+              cells: Callable[[], pd.DataFrame]) -> ProtectedTable:
+    """The table kept under KEY (`content_key` of the CELLS), in this process or the database; else CELLS() protected.
 
-    Two sessions asking for the same table at once protect it once (the second waits for the first).
+    For members' tables under protection.protect's own rule (no PRIMARY or EXEMPT): a table
+    protected under another rule must be kept under a key that says so. Two sessions asking
+    for the same table at once protect it once (the second waits for the first).
     """
-    key = stored_key(cells, threshold)
     found = _MEMORY.get(key)
     if found is not None:
         return found
@@ -97,7 +98,7 @@ def protected(conn: sqlite3.Connection, cells: pd.DataFrame, threshold: int) -> 
         if found is None:
             found = load(conn, key)
             if found is None:
-                found = protection.protect(cells, threshold)
+                found = protection.protect(cells(), threshold)
                 save(conn, key, found)
             _remember(key, found)
     with _GUARD:

@@ -33,19 +33,27 @@ def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = IN
                       "cutoff": f"{as_at}T23:59:59"})
 
 
-def cell_rows(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
-              population: str = POPULATION) -> dict[str, list[tuple]]:
-    """The cells of each of PERIODS as known at AS_AT, in one query: period -> (department, grade, role_type, value)."""
-    found: dict[str, list[tuple]] = {period: [] for period in periods}
+def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
+                  population: str = POPULATION) -> dict[str, str]:
+    """Each of PERIODS' cells as known at AS_AT, written out as one text by SQLite, in one query.
+
+    Every cell is written with the length of each label, so two different sets of cells never
+    give the same text (a period without cells gives ""); the order is the cells' own, so the
+    same cells give the same text. What protection_store hashes to find a kept table.
+    """
+    found = dict.fromkeys(periods, "")
     rows = conn.execute(
-        f"SELECT period, department, grade, role_type, value FROM observations "
-        f"WHERE indicator = :indicator AND population = :population "
-        f"AND period IN (SELECT value FROM json_each(:periods)) "
-        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN}",
+        f"SELECT period, group_concat(cell, char(30)) FROM ("
+        f"  SELECT period, length(department) || ':' || department || length(grade) || ':' || grade "
+        f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
+        f"  WHERE indicator = :indicator AND population = :population "
+        f"  AND period IN (SELECT value FROM json_each(:periods)) "
+        f"  AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN} "
+        f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
         {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
          "cutoff": f"{as_at}T23:59:59"})
-    for period, *cell in rows:
-        found[period].append(tuple(cell))
+    for period, text in rows:
+        found[period] = text or ""
     return found
 
 
@@ -60,8 +68,8 @@ def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], thresh
     missing = [period for period in periods if period not in found]
     if not missing:
         return found
-    keys = {period: protection_store.rows_key(rows, threshold)
-            for period, rows in cell_rows(conn, as_at, missing).items()}
+    keys = {period: protection_store.content_key(text, threshold)
+            for period, text in cell_contents(conn, as_at, missing).items()}
     tables = protection_store.kept(conn, keys.values())
     for period, key in keys.items():
         if key in tables:
@@ -102,14 +110,14 @@ def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> 
     and in the database (protection_store).
     """
     key = (_database_file(conn), _revision(conn), as_at, period, threshold)
-    if key[0].startswith("memory:"):
+    found = None if key[0].startswith("memory:") else _TABLES.get(key)
+    if found is None:
+        content = protection_store.content_key(cell_contents(conn, as_at, [period])[period], threshold)
+        found = protection_store.protected(conn, content, threshold, lambda: cells(conn, as_at, period))
         # An in-memory database has no name, and id(conn) is reused once a connection is gone:
         # a key from it could find another database's table. Found by its cells' contents only.
-        return protection_store.protected(conn, cells(conn, as_at, period), threshold)
-    found = _TABLES.get(key)
-    if found is None:
-        found = protection_store.protected(conn, cells(conn, as_at, period), threshold)
-        _keep(key, found)
+        if not key[0].startswith("memory:"):
+            _keep(key, found)
     return found
 
 

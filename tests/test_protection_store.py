@@ -168,19 +168,38 @@ def test_a_read_only_connection_protects_without_keeping(fresh_copy):
         as_at = queries.latest_data_date(conn)
         period = published.latest_period(conn, as_at)
         cells = published.cells(conn, as_at, period)
-        table = protection_store.protected(conn, cells, THRESHOLD)
+        key = protection_store.content_key(published.cell_contents(conn, as_at, [period])[period], THRESHOLD)
+        table = protection_store.protected(conn, key, THRESHOLD, lambda: cells)
         assert _fields(table) == _fields(protection.protect(cells, THRESHOLD))
         assert _kept_rows(conn) == 0
     finally:
         database.close()
 
 
+def _key(rows: list[tuple], threshold: int = THRESHOLD) -> str:
+    """The kept-table key of a period holding ROWS (department, grade, role_type, value), in that order."""
+    database = store.memory_db()
+    try:
+        database["indicators"].insert({"code": "members", "name": "Members", "category": "membership",
+                                       "unit": "count", "people_count": 1, "frequency": "quarterly",
+                                       "description": "d"})
+        for department, grade, role, value in rows:
+            database["observations"].insert({"indicator": "members", "period": "2020-03-31", "population": "GSE",
+                                             "department": department, "grade": grade, "role_type": role,
+                                             "value": value, "source": "t", "recorded_at": "2020-04-01T09:00:00",
+                                             "recorded_by": "t"})
+        text = published.cell_contents(database.conn, "2020-04-30", ["2020-03-31"])["2020-03-31"]
+        return protection_store.content_key(text, threshold)
+    finally:
+        database.close()
+
+
 def test_the_key_depends_on_every_cell_and_the_threshold_not_on_row_order():
-    """Reordered rows keep the key; one changed count, one renamed grade or another threshold change it."""
+    """Rows stored in another order keep the key; a changed count, a letter moved between labels, a threshold: not."""
     rows = [("A", "EO", "P", 12), ("A", "HEO", "P", 3), ("B", "EO", "P", 40)]
-    key = protection_store.rows_key(rows, THRESHOLD)
-    assert protection_store.rows_key(list(reversed(rows)), THRESHOLD) == key
-    assert protection_store.rows_key([("A", "EO", "P", 12.0), *rows[1:]], THRESHOLD) == key
-    assert protection_store.rows_key([("A", "EO", "P", 13), *rows[1:]], THRESHOLD) != key
-    assert protection_store.rows_key([("A", "SEO", "P", 12), *rows[1:]], THRESHOLD) != key
-    assert protection_store.rows_key(rows, THRESHOLD + 1) != key
+    key = _key(rows)
+    assert _key(list(reversed(rows))) == key
+    assert _key([("A", "EO", "P", 13), *rows[1:]]) != key
+    assert _key([("AE", "O", "P", 12), *rows[1:]]) != key
+    assert _key(rows[:2]) != key
+    assert _key(rows, THRESHOLD + 1) != key
