@@ -354,15 +354,24 @@ def test_two_files_disagreeing_on_a_figure_are_refused(fresh_db):
 # -- the command line -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def empty_db_file(tmp_path) -> Path:
-    """A database built from the strategy files only (no shipped releases, no sample)."""
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def empty_db_template(tmp_path_factory) -> Path:
+    """A database built from the strategy files only (no shipped releases, no sample), once for the module."""
+    folder = tmp_path_factory.mktemp("strategy-only")
+    data = folder / "data"
     data.mkdir()
     for name in ("workstreams.csv", "commitments.csv", "indicators.csv", "baseline_observations.csv"):
         shutil.copyfile(ROOT / "data" / name, data / name)
-    path = tmp_path / "gse.db"
+    path = folder / "gse.db"
     build_database(path, sample=False, data_dir=data)
+    return path
+
+
+@pytest.fixture
+def empty_db_file(empty_db_template, tmp_path) -> Path:
+    """A private copy of the strategy-only database that a test may change."""
+    path = tmp_path / "gse.db"
+    shutil.copyfile(empty_db_template, path)
     return path
 
 
@@ -388,6 +397,7 @@ def test_cli_dry_run_then_import_then_second_run_then_undo(empty_db_file, capsys
     database.close()
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_bad_file_with_its_row_and_column(empty_db_file, tmp_path):
     """A bad file ends with exit code 2, a message naming file, row and column, and no change."""
     bad = tmp_path / "bad.csv"

@@ -322,11 +322,11 @@ def _words(sections) -> list[str]:
 
 def test_the_pack_calls_derived_dates_indicative_and_commitments_summaries(snap):
     """No bare 'overdue' in the pack; every date shown is marked indicative or set; titles are called summaries."""
-    words = _words(pack.board_sections(snap))
-    text = "\n".join(words)
+    sections = pack.board_sections(snap)
+    text = "\n".join(_words(sections))
     assert "overdue" not in text.lower()
     assert "Commitments past their date" in text and "past its indicative date" in text.lower()
-    tables = [b for s in pack.board_sections(snap) for b in s.blocks
+    tables = [b for s in sections for b in s.blocks
               if isinstance(b, documents.Table) and "Date" in b.frame.columns]
     assert tables, "the workstream pages list commitments with their dates"
     for table in tables:
@@ -348,6 +348,7 @@ def test_the_brief_says_past_their_date_and_never_a_bare_overdue(snap):
     assert "(indicative))" in text or "Past their date:" not in text
 
 
+@pytest.mark.slow
 def test_pdf_text_prints_at_its_set_size_never_shrunk(pdf_bytes):
     """Measured in the PDF: no text below 9 pt, and body paragraphs at 11 pt (no page shrunk to fit a table)."""
     sizes = {}
