@@ -674,6 +674,7 @@ def test_cli_dry_run_previews_and_writes_nothing(db_copy, tmp_path, capsys):
     assert fingerprint(db_copy) == before
 
 
+@pytest.mark.slow
 def test_cli_import_applies_and_names_batch_and_backup_then_undo_reverses_it(db_copy, tmp_path, capsys):
     """import prints its batch and backup; undo-import with that batch restores the data."""
     before = data_rows(db_copy, "progress_updates")

@@ -86,6 +86,7 @@ def test_a_table_is_read_from_the_database_by_a_new_process(fresh_copy, monkeypa
         database.close()
 
 
+@pytest.mark.slow
 def test_every_complete_period_is_protected_once_then_only_read(fresh_copy, monkeypatch):
     """protect_complete_periods keeps one table per complete period; run again, it protects nothing."""
     database = store.connect(fresh_copy)
@@ -103,6 +104,7 @@ def test_every_complete_period_is_protected_once_then_only_read(fresh_copy, monk
         database.close()
 
 
+@pytest.mark.slow
 def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(fresh_copy):
     """A department's SCS members over time read from kept tables are the figures protected afresh, hidden alike."""
     database = store.connect(fresh_copy)
