@@ -115,7 +115,13 @@ several is not one of the protected table's figures, and two such totals could r
 number by difference, so Explore says so and shows nothing. Group by the breakdown instead:
 for "Ministry of Defence and Dstl, AA/AO" choose grade AA/AO and group by department; each
 department's figure and the total for all departments are shown, and Explore's download has
-them all. The same holds for diversity shares: one department, or all.
+them all. Diversity shares are protected the same way, one table per characteristic and
+period (department × grade × in the group, declared otherwise, did not declare): a share is
+shown where its numerator and the rest of its declared count are published, a declaration
+rate where its declared count and headcount are. A share for several departments (or grades)
+together is shown where each one's own figures are published, since it is then a sum of
+published figures; where one of them is `[c]`, so is the total, and grouping by department shows
+each one. Diversity is published by department and by grade, not by role type.
 
 **Only complete periods.** A quarter's return by department, grade and role type is shown
 once it is complete: when a whole file is imported, or, for a return loaded in parts
