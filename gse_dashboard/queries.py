@@ -526,10 +526,14 @@ def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
                         "ORDER BY workstream, CASE horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, seq")
 
 
-# Stored tables any export may write whole: every one but the internal migrations and meta (revision) tables.
+# Stored tables any export may write whole: every one but the internal ones (INTERNAL_TABLES).
 TABLES = ("workstreams", "commitments", "commitment_changes", "progress_updates", "indicators", "observations",
           "period_returns", "targets", "board_meetings", "workstream_ratings", "board_actions", "risks",
           "official_cells", "audit_log", "import_batches", "saved_views", "saved_queries")
+
+
+# The migrations, the revision (meta) and the protected tables kept as a cache (derived from the observations).
+INTERNAL_TABLES = ("_sqlite_migrations", "meta", "protected_tables")
 
 
 def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:

@@ -152,17 +152,19 @@ def test_any_table_exports_with_formula_injection_neutralised(tmp_path, db_copy)
 
 
 def test_every_stored_table_can_be_exported_whole(built_db_file):
-    """Each table of the store is in the exports list but the internal migrations and meta tables."""
+    """Each table of the store is in the exports list but the internal ones (migrations, meta, the protected cache)."""
     import sqlite3
 
     from gse_dashboard.exports import EXPORTS
+    from gse_dashboard.queries import INTERNAL_TABLES
 
     conn = sqlite3.connect(built_db_file)
     stored = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                              "AND name NOT LIKE 'sqlite_%'")}
     conn.close()
     assert "period_returns" in stored
-    assert stored - {"_sqlite_migrations", "meta"} <= set(EXPORTS), stored - set(EXPORTS)
+    assert stored - set(INTERNAL_TABLES) <= set(EXPORTS), stored - set(EXPORTS)
+    assert not set(INTERNAL_TABLES) & set(EXPORTS)
 
 
 def test_export_period_returns_writes_each_complete_period_mark(tmp_path, built_db_file):
