@@ -61,6 +61,18 @@ def content_key(cells: str, threshold: int) -> str:
     return digest.hexdigest()
 
 
+def kept_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
+    """Which of KEYS have a table in this process or in the database, without reading the tables."""
+    keys = list(keys)
+    found = {key for key in keys if key in _MEMORY}
+    wanted = sorted(set(keys) - found)
+    if wanted:
+        with contextlib.suppress(sqlite3.Error):
+            found |= {row[0] for row in conn.execute("SELECT fingerprint FROM protected_tables WHERE fingerprint IN "
+                                                     "(SELECT value FROM json_each(?))", [json.dumps(wanted)])}
+    return found
+
+
 def kept(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, ProtectedTable]:
     """The tables kept under KEYS, in this process or in the database (one query); keys with none are left out."""
     keys = list(keys)

@@ -89,9 +89,14 @@ def protect_complete_periods(conn: sqlite3.Connection, threshold: int, as_at: st
     if not as_at:
         return 0
     periods = queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION)
-    made = kept_tables(conn, as_at, periods, threshold)
-    for period in reversed(periods):  # the latest first: every page starts from it
-        if period not in made:
+    if periods:
+        table(conn, as_at, periods[-1], threshold)  # every page starts from the latest
+    keys = {period: protection_store.content_key(text, threshold)
+            for period, text in cell_contents(conn, as_at, periods[:-1]).items()}
+    made = protection_store.kept_keys(conn, keys.values())
+    # Only what is not kept yet is protected; kept tables are left for the pages to read.
+    for period in reversed(periods[:-1]):
+        if keys[period] not in made:
             table(conn, as_at, period, threshold)
     return len(periods)
 
