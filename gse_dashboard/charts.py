@@ -9,6 +9,8 @@ and legibility rules they follow are in `chart_style.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -187,11 +189,12 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
 
 
 def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, unit: str,
-                    population: str, as_at: str, source: str) -> Chart:
+                    population: str, as_at: str, source: str, gaps: Sequence[str] = ()) -> Chart:
     """One indicator over time against its target trajectory (if any).
 
     A target made up for the demonstration (TARGET's illustrative column) is called an illustrative
-    target wherever the chart names it.
+    target wherever the chart names it. GAPS are periods whose figure is not published ([c]): the
+    line breaks there rather than drawing straight across as if the figure were known.
     """
     figure = go.Figure()
     illustrative_target = "illustrative" in target and bool(target["illustrative"].astype(bool).any())
@@ -209,8 +212,11 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
             word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
             title += f", {word} the {target_words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])}"
     if not series.empty:
+        inside = [p for p in gaps if series["period"].iloc[0] < p < series["period"].iloc[-1]]
+        drawn = pd.concat([series[["period", "value"]], pd.DataFrame({"period": inside, "value": None})],
+                          ignore_index=True).sort_values("period") if inside else series
         figure.add_trace(go.Scatter(
-            x=series["period"], y=series["value"], name="Actual", mode="lines+markers",
+            x=drawn["period"], y=drawn["value"], name="Actual", mode="lines+markers", connectgaps=False,
             line={"color": TWO_SERIES[0], "width": 3}, marker={"symbol": "circle", "size": 7},
             hovertemplate=f"Actual: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
@@ -243,6 +249,10 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
     elif len(series) == 1:
         note = (f"Only one figure for {name.lower()} has been recorded so far ({format_date(latest['period'])}), "
                 "so there is no trend to show yet.")
+    if gaps:
+        note = (note + " " if note else "") + (
+            f"Not shown ([c], too few people or hidden to protect a small number): "
+            f"{', '.join(format_date(p) for p in sorted(gaps))}; the line is not drawn across them.")
     table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
     if not target.empty:
         table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": target_label}),

@@ -23,6 +23,14 @@ BREAKDOWN_LABELS = {"department": "Department", "grade": "Grade", "role_type": "
 _NO_TARGET = ("period", "value")
 
 
+def hidden_periods(series: pd.DataFrame, threshold: int) -> list[str]:
+    """The periods of a people-count series whose figure is not published (the chart's gaps)."""
+    if series.empty:
+        return []
+    shown = set(suppressed_series(series, threshold)["period"])
+    return sorted(set(series["period"]) - shown)
+
+
 def suppressed_series(series: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """A people-count series with its unpublished points removed (published.series marks them hidden)."""
     if series.empty:
@@ -44,7 +52,8 @@ def members_chart(view: Membership, as_at: str, threshold: int) -> Chart:
     series = suppressed_series(view.series, threshold)
     return charts.indicator_chart(series, view.target, name="GSE members", unit="count",
                                   population=filter_phrase(view.filters), as_at=as_at,
-                                  source=observation_source(view.series))
+                                  source=observation_source(view.series),
+                                  gaps=hidden_periods(view.series, threshold))
 
 
 def scs_scope(view: Membership) -> dict[str, str]:
@@ -58,7 +67,7 @@ def scs_chart(view: Membership, as_at: str, threshold: int) -> Chart:
     series = suppressed_series(view.scs, threshold)
     return charts.indicator_chart(series, pd.DataFrame(columns=list(_NO_TARGET)), name="SCS members",
                                   unit="count", population=filter_phrase(scope), as_at=as_at,
-                                  source=observation_source(view.scs))
+                                  source=observation_source(view.scs), gaps=hidden_periods(view.scs, threshold))
 
 
 def largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series, total: int | None) -> str:

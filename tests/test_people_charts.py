@@ -99,3 +99,20 @@ def test_a_characteristic_has_its_benchmark_declaration_rates_and_suppressed_tab
 def queries_departments(conn) -> list[str]:
     """Every department the membership figures use."""
     return queries.breakdown_values(conn)["department"]
+
+
+def test_a_hidden_quarter_breaks_the_line_instead_of_being_drawn_across():
+    """A quarter whose figure is [c] is a gap in the line (a null point), named in the chart's note."""
+    series = pd.DataFrame({"period": ["2019-03-31", "2019-06-30", "2019-09-30"], "value": [40, 3, 44],
+                           "hidden": [False, True, False], "source": ["s"] * 3})
+    target = pd.DataFrame(columns=["period", "value"])
+    shown = people_charts.suppressed_series(series, 10)
+    chart = people_charts.charts.indicator_chart(shown, target, name="SCS members", unit="count",
+                                                 population="the whole profession", as_at=AS_AT, source="s",
+                                                 gaps=people_charts.hidden_periods(series, 10))
+    actual = chart.figure.data[0]
+    assert list(actual.x) == ["2019-03-31", "2019-06-30", "2019-09-30"]
+    assert actual.y[0] == 40 and actual.y[2] == 44 and pd.isna(actual.y[1])
+    assert actual.connectgaps is False
+    assert "30 June 2019" in chart.note and "[c]" in chart.note
+    assert 3 not in list(chart.table["SCS members"])

@@ -82,6 +82,15 @@ def test_membership_page_follows_filters_in_the_url(built_db_file, monkeypatch):
     database.close()
     assert {m.label: m.value for m in at.metric}["Members"] == f"{series['value'].iloc[-1]:,.0f}"
     assert at.selectbox(key="department").value == "Met Office"
+    # Joiners and leavers have no breakdown: under a filter the label says they are the whole profession's.
+    assert "Whole profession: joined / left" in [m.label for m in at.metric]
+
+
+def test_membership_page_without_filters_calls_joiners_the_quarters(built_db_file, monkeypatch):
+    """With no filter the joiners and leavers figure is labelled for the quarter, as the whole page is."""
+    at = _app(built_db_file, monkeypatch, "pages/membership.py", as_at="2020-01-15")
+    labels = [m.label for m in at.metric]
+    assert "Joined / left in the quarter" in labels and "Whole profession: joined / left" not in labels
 
 
 def test_membership_page_on_the_real_baseline_says_what_is_missing(baseline_db_file, monkeypatch):

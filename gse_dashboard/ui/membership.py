@@ -46,9 +46,13 @@ def membership_headlines_ui(view: Membership, as_at: str, threshold: int) -> Non
             st.metric("Joiners and leavers", disclosure.NOT_AVAILABLE, border=True,
                       help="No joiner or leaver figures recorded by this date.")
         else:
-            st.metric("Joined / left in the quarter", f"{joined:,.0f} / {left:,.0f}", border=True,
+            filtered = any(value != store.ALL for value in view.filters.values())
+            # Under a filter the figure is still the whole profession's: the label says so, not only the help.
+            st.metric("Whole profession: joined / left" if filtered else "Joined / left in the quarter",
+                      f"{joined:,.0f} / {left:,.0f}", border=True,
                       help="Whole profession; the data has no breakdown of joiners and leavers.")
-            st.caption(f"Quarter to {format_date(period)}")
+            st.caption(f"Quarter to {format_date(period)}" + (", whole profession (not the filters above)"
+                                                                if filtered else ""))
 
 
 def members_chart(view: Membership, as_at: str, threshold: int) -> Chart:
