@@ -1,14 +1,18 @@
-"""Shared fixtures: tiny in-memory stores and a once-per-session built default database."""
+"""Shared fixtures: tiny in-memory stores and default databases built once per test run, copied per test."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from gse_dashboard import store
+from gse_dashboard import published, store
 from gse_dashboard.build import build_database
+from gse_dashboard.config import load_settings
 
 
 def pytest_collection_modifyitems(items):
@@ -26,20 +30,50 @@ def fresh_db():
     database.close()
 
 
+def _as_init_leaves_it(path: Path, **options) -> None:
+    """Build the database at PATH as `python -m gse_dashboard init` does: built, then every
+    complete period's members table protected and kept (what the first page would otherwise do)."""
+    build_database(path, **options)
+    database = store.connect(path)
+    try:
+        published.protect_complete_periods(database.conn, load_settings().suppression_threshold)
+    finally:
+        database.close()
+
+
+def _built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A private copy of the database BUILD makes, built once for the whole test run.
+
+    With pytest-xdist the workers share one run folder: the first to get the lock builds the
+    template there and every worker (this one included) copies it into its own folder, so no
+    two processes ever write one file.
+    """
+    own = tmp_path_factory.getbasetemp()
+    run = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    template = run / f"template-{name}" / "gse.db"
+    with (run / f"template-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            building = run / f"template-{name}.building"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
+            build(building / "gse.db")
+            building.rename(template.parent)
+    path = tmp_path_factory.mktemp(name) / "gse.db"
+    shutil.copyfile(template, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def built_db_file(tmp_path_factory) -> Path:
-    """The default database (strategy plus illustrative history), built once per test run."""
-    path = tmp_path_factory.mktemp("built") / "gse.db"
-    build_database(path)
-    return path
+    """The default database (strategy plus illustrative history) as `init` leaves it, built once per test run."""
+    return _built_once(tmp_path_factory, "built", _as_init_leaves_it)
 
 
 @pytest.fixture(scope="session")
 def baseline_db_file(tmp_path_factory) -> Path:
-    """A database built with --no-sample: the strategy and its real baseline only."""
-    path = tmp_path_factory.mktemp("baseline") / "gse.db"
-    build_database(path, sample=False)
-    return path
+    """A database built with --no-sample (the strategy and its real baseline only) as `init` leaves it."""
+    return _built_once(tmp_path_factory, "baseline", lambda path: _as_init_leaves_it(path, sample=False))
 
 
 @pytest.fixture
