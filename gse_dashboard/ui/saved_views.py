@@ -47,9 +47,9 @@ def _open_view(name: str, state_json: str) -> None:
         st.query_params[key] = value
     follow_url_next_run()
     if day is not None:
-        # The sidebar's date widget is bound to the URL; both are set so that it shows the view's date.
+        # The sidebar's date widget is bound to the URL (bind="query-params"): setting the widget moves
+        # the URL with it, and Streamlit refuses a direct write of a bound parameter (it raised here).
         st.session_state[AS_AT_KEY] = day
-        st.query_params[AS_AT_KEY] = day.isoformat()
         st.session_state[_FLASH] = ("success", f"Opened the view “{name}” at its saved as-at date, "
                                                f"{format_date(day.isoformat())}: the sidebar's date is set to it.")
     else:
