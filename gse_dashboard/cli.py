@@ -20,7 +20,7 @@ from . import (
     outputs,
     published,
     returns,
-    sqlbox,
+    sql_runner,
     store,
     text_rules,
 )
@@ -253,21 +253,21 @@ def cmd_query(args) -> int:
     time_limit = settings.sql_time_limit_s if args.time_limit is None else args.time_limit
     max_rows = settings.sql_row_cap if args.max_rows is None else args.max_rows
     try:
-        sqlbox.check_limits(time_limit, max_rows)
+        sql_runner.check_limits(time_limit, max_rows)
     except ValueError:
         raise UsageError(f"--time-limit must be a number of seconds above 0 and at most "
-                         f"{sqlbox.MAX_TIME_LIMIT_S:g} (not {time_limit:g}), and --max-rows at least 1 "
+                         f"{sql_runner.MAX_TIME_LIMIT_S:g} (not {time_limit:g}), and --max-rows at least 1 "
                          f"(not {max_rows})") from None
     try:
-        result = sqlbox.run_query(args.db, args.sql, time_limit_s=time_limit, row_cap=max_rows)
-    except sqlbox.QueryRefused as refused:
+        result = sql_runner.run_query(args.db, args.sql, time_limit_s=time_limit, row_cap=max_rows)
+    except sql_runner.QueryRefused as refused:
         print(f"error: {refused}", file=sys.stderr)
         return 2
     # Formula-like text is neutralised here too: the usual next step is opening the CSV in Excel.
     neutralise_formulas(result.frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     if result.cut_by == "bytes":
         print(f"warning: only the first {len(result.frame)} rows are shown: the result is capped at "
-              f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB", file=sys.stderr)
+              f"{sql_runner.MAX_RESULT_BYTES // 2**20} MB", file=sys.stderr)
     elif result.truncated:
         print(f"warning: only the first {max_rows} rows are shown (--max-rows)", file=sys.stderr)
     return 0

@@ -2,7 +2,7 @@
 
 A saved query is its SQL and how its result is charted (`ChartSpec`: the x, y and series
 columns). Saving and deleting are for editors and go in the audit log; a query is never run
-here: whoever opens it runs it through sqlbox's read-only runner, with its time limit and row
+here: whoever opens it runs it through sql_runner's read-only runner, with its time limit and row
 cap. A few ready-made queries ship with the app: they are listed with the saved ones, cannot
 be deleted and their names cannot be taken.
 """
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 import sqlite_utils
 
-from . import charts, sqlbox, store
+from . import charts, sql_runner, store
 from .auth import User, require_editor
 from .chart_style import Chart
 
@@ -147,7 +147,7 @@ READY_MADE: tuple[SavedQuery, ...] = (
     SavedQuery("Commitments past their date by workstream at each Board", _OVERDUE_AT_EACH_BOARD,
                ChartSpec(x="board", y="past_their_date", series="workstream")),
     *(SavedQuery(name, sql, ChartSpec(x="grade", y="members") if name.startswith("Members by grade")
-                 else ChartSpec()) for name, sql in sqlbox.EXAMPLE_QUERIES),
+                 else ChartSpec()) for name, sql in sql_runner.EXAMPLE_QUERIES),
 )
 
 
@@ -178,8 +178,8 @@ def save_query(db: sqlite_utils.Database, name: str, sql: str, chart: ChartSpec,
     text = _name(name)
     if not sql or not sql.strip():
         raise QueryError("There is no SQL to save.")
-    if len(sql) > sqlbox.MAX_SQL_CHARS:
-        raise QueryError(f"The SQL is too long to save (over {sqlbox.MAX_SQL_CHARS:,} characters).")
+    if len(sql) > sql_runner.MAX_SQL_CHARS:
+        raise QueryError(f"The SQL is too long to save (over {sql_runner.MAX_SQL_CHARS:,} characters).")
     with store.write_transaction(db):
         taken = db.conn.execute("SELECT id, name FROM saved_queries WHERE name = ?", [text]).fetchone()
         if taken and not overwrite:

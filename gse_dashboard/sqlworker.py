@@ -1,6 +1,6 @@
 """The SQL box's child process: runs one read-only query under a memory cap and a result-size cap.
 
-`sqlbox.run_query` starts this file as a separate Python process (`python -I -S sqlworker.py`)
+`sql_runner.run_query` starts this file as a separate Python process (`python -I -S sqlworker.py`)
 for every query, sends it the request on standard input and reads the answer from standard
 output, both in `marshal` form (plain values only; built in, so nothing to import). The parent
 kills the child at its deadline, so a query that spends its time inside one SQLite function
@@ -12,7 +12,7 @@ Standard library only, no package imports, and as few modules as possible (re on
 error path): the file runs on its own, isolated from the environment and site-packages, which
 keeps the start-up cost to that of the interpreter and sqlite3.
 The read-only rules (authorizer, query_only, read-only file) live here and are imported by
-`sqlbox` for reuse.
+`sql_runner` for reuse.
 """
 
 from __future__ import annotations

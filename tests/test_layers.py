@@ -11,7 +11,7 @@ PACKAGE = ROOT / "gse_dashboard"
 LAYERS = [
     {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
     {"store", "migrations"},                                              # the store: SQLite, migrations, audit
-    {"queries", "strategy", "sample", "scale", "build", "sqlbox", "sqlworker", "importers", "edits", "outputs",
+    {"queries", "strategy", "sample", "scale", "build", "sql_runner", "sqlworker", "importers", "edits", "outputs",
      "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
     {"metrics", "disclosure", "commitments_over_time", "protection", "protection_store", "published",
      "protected_diversity", "returns", "official_figures", "board_paper"},

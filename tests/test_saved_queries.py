@@ -7,7 +7,7 @@ import pytest
 
 from gse_dashboard import commitments_over_time as over_time
 from gse_dashboard import saved_queries as saved
-from gse_dashboard import sqlbox
+from gse_dashboard import sql_runner
 from gse_dashboard.auth import PermissionDenied, User
 
 EDITOR = User(name="Ed", email="ed@example.gov.uk", role="editor", mode="local")
@@ -50,7 +50,7 @@ def test_viewers_cannot_save_and_ready_made_queries_cannot_be_taken_or_deleted(f
 def test_the_ready_made_past_date_query_agrees_with_explore_at_every_board(built_db_file, built):
     """'Commitments past their date by workstream at each Board' gives the counts commitments-over-time gives."""
     query = saved.load_query(built.conn, "Commitments past their date by workstream at each Board")
-    result = sqlbox.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
+    result = sql_runner.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
     expected = over_time.grouped_over_time(built.conn, over_time.BOARD, "2099-12-31", by="workstream",
                                            filters={"overdue": ["past its date"]})
     got = result[result["past_their_date"] > 0]
@@ -64,7 +64,7 @@ def test_the_ready_made_past_date_query_agrees_with_explore_at_every_board(built
 def test_the_ready_made_status_query_agrees_with_the_row_level_list(built_db_file, built):
     """'Commitment status as at a date' gives each commitment the app's status, rating and past-its-date flag."""
     query = saved.load_query(built.conn, "Commitment status as at a date")
-    result = sqlbox.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
+    result = sql_runner.run_query(built_db_file, query.sql, time_limit_s=20, row_cap=100_000).frame
     rows = over_time.commitment_rows(built.conn, "2019-10-16")
     assert list(result["ref"]) == list(rows["ref"])
     assert list(result["status"]) == list(rows["status"])

@@ -1,6 +1,6 @@
 """Streamlit widgets for Explore's SQL box: read-only SQL for editors, saved queries, and a chart of the result.
 
-The runner's rules (one SELECT, a time limit, a row cap) are in `sqlbox.py`; saved and
+The runner's rules (one SELECT, a time limit, a row cap) are in `sql_runner.py`; saved and
 ready-made queries and charting a result in `saved_queries.py`. A saved query opens from a
 link (`explore?query=NAME`), which the Explore view's URL sync leaves alone.
 """
@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from .. import downloads, saved_queries, sqlbox, store
+from .. import downloads, saved_queries, sql_runner, store
 from ..auth import PermissionDenied
 from ..safe_text import escape_md
 from ..tables import whole_numbers
@@ -38,7 +38,7 @@ NO_SERIES = "(none)"
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_schema(path: str, rev: str) -> list:
     """Tables and their columns, for beside the SQL box."""
-    return sqlbox.schema(path)
+    return sql_runner.schema(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -52,10 +52,10 @@ def _run_sql(sql: str, name: str | None) -> None:
     """Run SQL through the read-only runner (its rules, time limit and row cap) and keep the outcome."""
     settings = app_settings()
     try:
-        result = sqlbox.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
+        result = sql_runner.run_query(db_path(), sql, time_limit_s=settings.sql_time_limit_s,
                                   row_cap=settings.sql_row_cap)
         st.session_state[_SQL_RESULT] = ("ok", result, name)
-    except sqlbox.QueryRefused as refused:
+    except sql_runner.QueryRefused as refused:
         st.session_state[_SQL_RESULT] = ("refused", str(refused), name)
 
 
@@ -142,7 +142,7 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
     st.markdown((f"**{escape_md(name)}**: " if name else "") + f"{rows:,} row{'s' if rows != 1 else ''} in "
                 f"{value.elapsed:.2f} s."
                 + (f" **Only the first {rows:,} are shown**: the result is capped at "
-                   f"{sqlbox.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
+                   f"{sql_runner.MAX_RESULT_BYTES // 2**20} MB; select fewer or shorter columns."
                    if getattr(value, "cut_by", "") == "bytes"
                    else f" **Only the first {rows:,} are shown**: narrow the query or add a LIMIT." if value.truncated
                    else ""))

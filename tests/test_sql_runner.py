@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from gse_dashboard import metrics, queries, sqlbox, store
+from gse_dashboard import metrics, queries, sql_runner, store
 from gse_dashboard.config import ROOT
-from gse_dashboard.sqlbox import QueryRefused, run_query
+from gse_dashboard.sql_runner import QueryRefused, run_query
 from tests.test_cli import run as run_cli
 
 LIMITS = {"time_limit_s": 1.0, "row_cap": 100}
@@ -96,7 +96,7 @@ def test_read_only_pragmas_and_the_schema_are_available(built_db_file):
     """PRAGMA table_info works, and the schema lists every table with its columns."""
     info = run_query(built_db_file, "PRAGMA table_info(commitments)", **LIMITS).frame
     assert "due_date" in info["name"].tolist()
-    tables = dict(sqlbox.schema(built_db_file))
+    tables = dict(sql_runner.schema(built_db_file))
     assert {"commitments", "observations", "progress_updates", "saved_views", "audit_log"} <= set(tables)
     assert ("recorded_at", "TEXT") in tables["observations"]
 
@@ -104,7 +104,7 @@ def test_read_only_pragmas_and_the_schema_are_available(built_db_file):
 def test_the_example_queries_run_and_answer_their_question(built):
     """Each example runs within the default limit; the past-its-date example agrees with the Overview's count."""
     path = built.conn.execute("PRAGMA database_list").fetchone()[2]
-    results = {name: run_query(path, sql, time_limit_s=1.0, row_cap=10_000) for name, sql in sqlbox.EXAMPLE_QUERIES}
+    results = {name: run_query(path, sql, time_limit_s=1.0, row_cap=10_000) for name, sql in sql_runner.EXAMPLE_QUERIES}
     overdue = results["Commitments past their date as at a date"].frame
     expected = metrics.headline(queries.commitment_status(built.conn, "2018-10-17"), "2018-10-17")["overdue"]
     assert len(overdue) == expected > 0
@@ -196,19 +196,19 @@ def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
            "SELECT n, zeroblob(9000000) AS blob FROM r")
     result = run_query(built_db_file, sql, time_limit_s=30.0, row_cap=10_000)
     assert result.truncated and result.cut_by == "bytes"
-    assert 1 <= len(result.frame) <= sqlbox.MAX_RESULT_BYTES // 9_000_000
+    assert 1 <= len(result.frame) <= sql_runner.MAX_RESULT_BYTES // 9_000_000
     assert result.frame["n"].tolist() == list(range(1, len(result.frame) + 1))
     done = run_cli("--db", built_db_file, "query", sql.replace("zeroblob(9000000)", "hex(zeroblob(4000000))"),
                    "--time-limit", "30")
     assert done.returncode == 0
     assert "warning: only the first" in done.stderr and "MB" in done.stderr
-    assert len(done.stdout) < sqlbox.MAX_RESULT_BYTES + 1_000_000
+    assert len(done.stdout) < sql_runner.MAX_RESULT_BYTES + 1_000_000
 
 
 def test_the_child_that_runs_a_query_cannot_take_more_memory_than_its_cap():
     """The SQL worker caps its own address space: allocating a gigabyte after the cap fails with MemoryError."""
     from gse_dashboard import sqlworker
-    code = (f"import sys; sys.path.insert(0, {str(sqlbox._WORKER.parent)!r}); import sqlworker\n"
+    code = (f"import sys; sys.path.insert(0, {str(sql_runner._WORKER.parent)!r}); import sqlworker\n"
             "sqlworker._limit_self(1.0)\n"
             "try:\n    b = bytearray(1024 ** 3)\nexcept MemoryError:\n    print('refused')\n")
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)

@@ -1,9 +1,9 @@
 """What the stoppable SQL runner costs: an ordinary query in a child process against the same query in-process.
 
-    python benchmarks/sqlbox.py [--db data/gse.db] [--runs 50]
+    python benchmarks/sql_runner.py [--db data/gse.db] [--runs 50]
 
 Runs the same simple SELECT RUNS times each way, alternating so both see the same machine load:
-`sqlbox.run_query` (a child process per query, killed at its deadline, memory capped) and
+`sql_runner.run_query` (a child process per query, killed at its deadline, memory capped) and
 `sqlworker.execute` called in this process (the read-only rules without the child: what the SQL box
 did before issue 17). Prints the median and 90th percentile of each and the added cost.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gse_dashboard import sqlbox, sqlworker  # noqa: E402
+from gse_dashboard import sql_runner, sqlworker  # noqa: E402
 from gse_dashboard.config import DEFAULT_DB_PATH  # noqa: E402
 
 SQL = "SELECT number, name FROM workstreams ORDER BY number"
@@ -33,10 +33,10 @@ def main() -> None:
     child, inline = [], []
     for _ in range(args.runs):
         started = time.perf_counter()
-        sqlbox.run_query(args.db, SQL, time_limit_s=1.0, row_cap=10_000)
+        sql_runner.run_query(args.db, SQL, time_limit_s=1.0, row_cap=10_000)
         child.append(time.perf_counter() - started)
         started = time.perf_counter()
-        sqlworker.execute(str(args.db), SQL, 1.0, 10_000, sqlbox.MAX_RESULT_BYTES)
+        sqlworker.execute(str(args.db), SQL, 1.0, 10_000, sql_runner.MAX_RESULT_BYTES)
         inline.append(time.perf_counter() - started)
 
     def describe(times: list[float]) -> str:
