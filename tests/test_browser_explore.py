@@ -58,6 +58,9 @@ def test_a_saved_view_opens_from_the_list_at_its_kept_date_in_the_browser(db_cop
         page.get_by_text("at its saved as-at date, 16 October 2019").wait_for(timeout=120_000)
         wait_until_drawn(page, charts=1, timeout_ms=240_000)
         assert page.locator(ERRORS).count() == 0
+        # The save form still offers its choice with one of them chosen (its labels name the new date).
+        choice = page.get_by_role("radiogroup", name="As-at date")
+        assert choice.get_by_role("radio", checked=True).count() == 1
         page.screenshot(path=ARTIFACTS / "explore-saved-view-opened.png", full_page=True)
         query = parse_qs(urlparse(page.url).query)
     assert query["as_at"] == ["2019-10-16"] and query["horizon"] == ["short"]

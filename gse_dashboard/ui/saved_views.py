@@ -97,10 +97,13 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
             name = st.text_input("Name", max_chars=explore.VIEW_NAME_MAX, key=f"{KEY}view_name",
                                  help="Up to 80 characters.")
             dated = format_date(state.as_at) if state.as_at else "today's"
+            # The labels do not name the date: when the sidebar's date changed (opening a view that
+            # kept one), labels that did left the radio with neither choice selected.
             keep = st.radio("As-at date", [True, False], key=f"{KEY}keep_date", horizontal=True,
-                            format_func=lambda k: f"Keep this date ({dated})" if k else "Follow the sidebar's date",
+                            format_func=lambda k: "Keep this date" if k else "Follow the sidebar's date",
                             help="Kept, the view always shows the same numbers; following, it shows the figures "
                                  "as known at whatever date the sidebar is set to.")
+            st.caption(f"This date: {dated}.")
             overwrite = st.checkbox("Replace a view with the same name", key=f"{KEY}overwrite")
             if st.form_submit_button("Save view", icon=":material/bookmark_add:"):
                 words = f"at {dated}" if keep else "following the sidebar's date"
