@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, edits, store
+from gse_dashboard import auth, edits, store, vocabulary
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -137,3 +137,33 @@ def test_an_editor_records_the_boards_rating_of_a_workstream_with_its_rationale(
     finally:
         database.close()
     assert rows == [("Amber", "Twenty points behind plan; two closed.", auth.LOCAL_USER)]
+
+
+@pytest.mark.parametrize("key, table, button, statuses, new_status", [
+    ("action_ref", "board_actions", "Record the action", vocabulary.ACTION_STATUSES, "dropped"),
+    ("risk_ref", "risks", "Record the risk", vocabulary.RISK_STATUSES, "closed"),
+])
+def test_an_editor_updates_a_board_action_or_risk_after_seeing_its_history(db_copy, monkeypatch, key, table,
+                                                                            button, statuses, new_status):
+    """Choosing an existing action or risk shows its history; recording a new status adds a row for that ref."""
+    database = store.connect(db_copy, readonly=True)
+    try:
+        ref, earlier = database.conn.execute(f"SELECT ref, COUNT(*) FROM {table} WHERE superseded_at IS NULL "
+                                             "GROUP BY ref ORDER BY COUNT(*) DESC, ref LIMIT 1").fetchone()
+    finally:
+        database.close()
+    at = _manage(db_copy, monkeypatch)
+    at.selectbox(key=key).set_value(ref).run()
+    history = [table.value for table in at.table if "Recorded by" in table.value.columns]
+    assert any(len(frame) == earlier for frame in history)
+    next(s for s in at.selectbox if s.label == "Status" and tuple(s.options) == statuses).set_value(new_status)
+    _button(at, button).click().run()
+    assert not at.exception
+    assert any(f"{ref} recorded" in s.value for s in at.success)
+    database = store.connect(db_copy, readonly=True)
+    try:
+        recorded = [row[0] for row in database.conn.execute(
+            f"SELECT status FROM {table} WHERE ref = ? AND superseded_at IS NULL", [ref])]
+    finally:
+        database.close()
+    assert len(recorded) == earlier + 1 and new_status in recorded

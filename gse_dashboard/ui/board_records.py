@@ -116,18 +116,25 @@ def _latest(history: pd.DataFrame) -> pd.DataFrame:
     return board_records.latest(history) if not history.empty else history
 
 
+def _chosen_record(kind: str, data, label: str, history_columns: dict[str, str], *, newest_first: bool = False):
+    """Choose an action or risk (or a new one); show the chosen one's history: (choice, current, key, based_on)."""
+    latest = _latest(data[kind])
+    new = f"New {label.lower()}"
+    refs = [new, *sorted(latest["ref"].tolist(), reverse=newest_first)] if not latest.empty else [new]
+    choice = st.selectbox(label, refs, key=f"{kind[:-1]}_ref")
+    current = latest[latest["ref"] == choice].iloc[0] if choice != new else None
+    if current is None:
+        return choice, None, (choice,), None
+    history = data[kind][data[kind]["ref"] == choice][list(history_columns)]
+    table_ui(history.rename(columns=history_columns))
+    based_on = _based_on(kind, (choice,), lambda conn: board_edits.latest_id(conn, kind, choice))
+    return choice, current, (choice,), based_on
+
+
 def _action_form(user, data, names, meetings, today) -> None:
-    latest = _latest(data["actions"])
-    refs = ["New action", *sorted(latest["ref"].tolist(), reverse=True)] if not latest.empty else ["New action"]
-    choice = st.selectbox("Action", refs, key="action_ref")
-    current = latest[latest["ref"] == choice].iloc[0] if choice != "New action" else None
-    if current is not None:
-        history = data["actions"][data["actions"]["ref"] == choice][["as_of", "status", "note", "recorded_by"]]
-        table_ui(history.rename(columns={"as_of": "As of", "status": "Status", "note": "Note",
-                                         "recorded_by": "Recorded by"}))
-    key = (choice,)
-    based_on = _based_on("actions", key, lambda conn: board_edits.latest_id(conn, "actions", choice)) \
-        if current is not None else None
+    choice, current, key, based_on = _chosen_record(
+        "actions", data, "Action", {"as_of": "As of", "status": "Status", "note": "Note", "recorded_by": "Recorded by"},
+        newest_first=True)
     with st.form("board_action", enter_to_submit=False):
         columns = st.columns(3)
         ref = columns[0].text_input("Reference", value=choice if current is not None else "",
@@ -157,18 +164,9 @@ def _action_form(user, data, names, meetings, today) -> None:
 
 
 def _risk_form(user, data, names, today) -> None:
-    latest = _latest(data["risks"])
-    refs = ["New risk", *sorted(latest["ref"].tolist())] if not latest.empty else ["New risk"]
-    choice = st.selectbox("Risk", refs, key="risk_ref")
-    current = latest[latest["ref"] == choice].iloc[0] if choice != "New risk" else None
-    if current is not None:
-        history = data["risks"][data["risks"]["ref"] == choice][["as_of", "likelihood", "impact", "status",
-                                                                  "recorded_by"]]
-        table_ui(history.rename(columns={"as_of": "As of", "likelihood": "Likelihood", "impact": "Impact",
-                                         "status": "Status", "recorded_by": "Recorded by"}))
-    key = (choice,)
-    based_on = _based_on("risks", key, lambda conn: board_edits.latest_id(conn, "risks", choice)) \
-        if current is not None else None
+    choice, current, key, based_on = _chosen_record(
+        "risks", data, "Risk", {"as_of": "As of", "likelihood": "Likelihood", "impact": "Impact", "status": "Status",
+                                "recorded_by": "Recorded by"})
     with st.form("board_risk", enter_to_submit=False):
         columns = st.columns(3)
         ref = columns[0].text_input("Reference", value=choice if current is not None else "",
