@@ -167,3 +167,22 @@ def test_an_editor_updates_a_board_action_or_risk_after_seeing_its_history(db_co
     finally:
         database.close()
     assert len(recorded) == earlier + 1 and new_status in recorded
+
+
+def test_a_blank_new_risk_is_refused_naming_each_missing_field_and_saves_nothing(db_copy, monkeypatch):
+    """Recording a new risk with nothing filled in lists the reference (with a risk's example), risk and owner."""
+    database = store.connect(db_copy, readonly=True)
+    try:
+        before = database.conn.execute("SELECT COUNT(*) FROM risks").fetchone()[0]
+    finally:
+        database.close()
+    at = _manage(db_copy, monkeypatch)
+    _button(at, "Record the risk").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Not saved" in errors and "R7-1 (a risk)" in errors
+    assert "risk\\: is blank" in errors and "owner\\: is blank" in errors  # colons escaped for Markdown
+    database = store.connect(db_copy, readonly=True)
+    try:
+        assert database.conn.execute("SELECT COUNT(*) FROM risks").fetchone()[0] == before
+    finally:
+        database.close()

@@ -438,8 +438,10 @@ _RISK_STATUS = {s: s for s in vocabulary.RISK_STATUSES}
 def _record_ref(value: str) -> str:
     text = value.strip()
     if not _RECORD_REF.fullmatch(text):
-        raise _BadValue(f"{text!r} is not a reference: use up to 30 letters, digits and hyphens, e.g. A2019-004"
-                   if text else "is blank but must be a reference such as A2019-004")
+        # One check for actions and risks: the examples name both kinds' references.
+        raise _BadValue(f"{text!r} is not a reference: use up to 30 letters, digits and hyphens, e.g. A2019-004 "
+                        "(an action) or R7-1 (a risk)"
+                        if text else "is blank but must be a reference such as A2019-004 (an action) or R7-1 (a risk)")
     return text.upper()
 
 
