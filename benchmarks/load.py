@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gse_dashboard.build import build_database  # noqa: E402
+from gse_dashboard.seed.build import build_database  # noqa: E402
 from tests.browser import streamlit_server  # noqa: E402
 from tests.load import LOAD_DEPARTMENT, THINK_S, import_while_reading  # noqa: E402
 

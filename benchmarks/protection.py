@@ -18,13 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gse_dashboard import (  # noqa: E402
-    protection,
-    protection_store,
-    published,
-    queries,
-    store,
-)
+from gse_dashboard.people import protection, protection_store, published
+from gse_dashboard.storage import queries, store
 
 
 def _forget() -> None:

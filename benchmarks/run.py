@@ -128,7 +128,7 @@ def log(message: str) -> None:
 
 def build(path: Path, scale: int) -> dict:
     """Build the database at PATH (scale 1 is the default database); return its row counts and size."""
-    from gse_dashboard.build import build_database
+    from gse_dashboard.seed.build import build_database
 
     started = time.perf_counter()
     build_database(path, force=True, scale=scale)
@@ -262,8 +262,8 @@ def apptest_page(db: Path, page: str, reps: int) -> dict:
 
 def _import_rows(count: int) -> list[dict]:
     """COUNT new membership cells, monthly from 2001, for departments the database does not have."""
-    from gse_dashboard.sample import ROLE_TYPES
-    from gse_dashboard.scale import SCALED_GRADES, month_ends
+    from gse_dashboard.seed.sample import ROLE_TYPES
+    from gse_dashboard.seed.scale import SCALED_GRADES, month_ends
 
     periods = month_ends(dt.date(2001, 1, 1), dt.date(2015, 12, 31))
     rows = []
@@ -286,7 +286,9 @@ def import_benchmark(db: Path, count: int, reps: int) -> dict:
     """COUNT observation rows through the importer (read, validate, apply) against a plain executemany."""
     import csv
 
-    from gse_dashboard import auth, importers, store
+    from gse_dashboard import importers
+    from gse_dashboard.rules import auth
+    from gse_dashboard.storage import store
 
     rows = _import_rows(count)
     buffer = io.StringIO()
@@ -344,7 +346,7 @@ def import_benchmark(db: Path, count: int, reps: int) -> dict:
 
 def pack_benchmark(db: Path, formats: list[str], reps: int) -> dict:
     """Building the pack (pdf, pptx) and brief (docx) as at a date, REPS times each."""
-    from gse_dashboard import pack
+    from gse_dashboard.board import pack
 
     results = {}
     for fmt in formats:

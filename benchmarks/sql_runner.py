@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gse_dashboard import sql_runner, sqlworker  # noqa: E402
 from gse_dashboard.config import DEFAULT_DB_PATH  # noqa: E402
+from gse_dashboard.explore import sql_runner, sqlworker  # noqa: E402
 
 SQL = "SELECT number, name FROM workstreams ORDER BY number"
 

@@ -12,22 +12,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import (
-    auth,
-    build,
-    importers,
-    official_statistics,
-    outputs,
-    published,
-    returns,
-    sql_runner,
-    store,
-    text_rules,
-)
-from .build import build_database
+from . import importers
 from .config import load_settings
-from .exports import EXPORTS, neutralise_formulas, table_bytes
-from .strategy import DataFileError
+from .explore import sql_runner
+from .people import official_statistics, period_returns, published
+from .rules import auth, text_rules
+from .seed.build import build_database
+from .storage import backups, outputs, store
+from .storage.exports import EXPORTS, neutralise_formulas, table_bytes
+from .strategy.reading import DataFileError
 
 
 class UsageError(Exception):
@@ -122,10 +115,10 @@ def _user(args) -> auth.User:
 
 def cmd_complete_period(args) -> int:
     try:
-        print(returns.mark_period_complete(args.db, args.indicator, args.period, user=_user(args),
+        print(period_returns.mark_period_complete(args.db, args.indicator, args.period, user=_user(args),
                                            population=args.population))
         _protect_people_counts(args.db)
-    except returns.ReturnError as error:
+    except period_returns.ReturnError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
@@ -237,12 +230,12 @@ def cmd_undo_import(args) -> int:
 
 def cmd_backup(args) -> int:
     _database(args.db, readonly=True).close()
-    print(f"Backed up {args.db} to {build.backup(args.db, args.out)}.")
+    print(f"Backed up {args.db} to {backups.backup(args.db, args.out)}.")
     return 0
 
 
 def cmd_restore(args) -> int:
-    safety = build.restore(args.db, args.file)
+    safety = backups.restore(args.db, args.file)
     _protect_people_counts(args.db)
     print(f"Restored {args.db} from {args.file}." + (f" The database it replaced is in {safety}." if safety else ""))
     return 0
@@ -274,7 +267,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    from . import pack  # only this command needs the document libraries
+    from .board import pack  # only this command needs the document libraries
 
     fmt = args.format.lower()
     if fmt not in pack.DOCUMENTS:

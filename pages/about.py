@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from gse_dashboard import accessibility, metrics, official_figures, timescales, ui
-from gse_dashboard.vocabulary import RATINGS, STATUSES
+from gse_dashboard import ui
+from gse_dashboard.people import official_figures
+from gse_dashboard.rules import accessibility
+from gse_dashboard.strategy import metrics, timescales
+from gse_dashboard.strategy.vocabulary import RATINGS, STATUSES
 
 ui.page_guard()
 st.title("About the data")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from gse_dashboard import charts, metrics, timescales, ui
+from gse_dashboard import ui
+from gse_dashboard.charts import builders
+from gse_dashboard.strategy import metrics, timescales
 from gse_dashboard.ui import official as official_ui
 
 ui.page_guard()
@@ -47,7 +49,7 @@ ui.attention_ui(data.attention, previous)
 
 st.header("The ten workstreams")
 ui.workstream_grid_ui(data.summary, as_at, data.attention)
-ui.chart_ui(charts.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.database_facts().illustrative)),
+ui.chart_ui(builders.workstream_delivery_chart(data.summary, as_at, ui.source_line(ui.database_facts().illustrative)),
             key="overview-delivery")
 
 st.header("Since the last Board")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import ui
-from gse_dashboard.strategy import strategy_sections
+from gse_dashboard.strategy.reading import strategy_sections
 
 ui.page_guard()
 st.title("The strategy")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from gse_dashboard import charts, metrics, timescales, ui
+from gse_dashboard import ui
+from gse_dashboard.charts import builders
+from gse_dashboard.strategy import metrics, timescales
 
 ui.page_guard()
 st.title("Workstreams")
@@ -30,7 +32,7 @@ columns[1].metric("Commitments complete", f"{summary['complete']} of {summary['c
                   help=f"{summary['planned_share']:.0f}% were due by {ui.format_date(as_at)}.", border=True)
 columns[2].metric(timescales.PAST_DATE_HEADING, summary["overdue"], border=True, help=timescales.PAST_DATE_HELP)
 
-ui.chart_ui(charts.trajectory_chart(data.trajectory, ws["name"], as_at, ui.source_line(facts.illustrative)),
+ui.chart_ui(builders.trajectory_chart(data.trajectory, ws["name"], as_at, ui.source_line(facts.illustrative)),
             key=f"trajectory-{number}")
 
 st.subheader(f"Commitments as at {ui.format_date(as_at)}")
@@ -42,7 +44,7 @@ if not data.indicators.empty:
     st.subheader("Indicators")
     for row in data.indicators.itertuples():
         series, target = data.indicator_data[row.code]
-        ui.chart_ui(charts.indicator_chart(series, target, name=row.name, unit=row.unit,
+        ui.chart_ui(builders.indicator_chart(series, target, name=row.name, unit=row.unit,
                                            population="GSE profession", as_at=as_at,
                                            source=ui.observation_source(series)),
                     key=f"indicator-{row.code}", level=4)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import published, store
-from gse_dashboard.build import build_database
 from gse_dashboard.config import load_settings
+from gse_dashboard.people import published
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import store
 
 
 def pytest_collection_modifyitems(items):

@@ -12,10 +12,13 @@ import warnings
 
 import pandas as pd
 
-from gse_dashboard import explore, pack, pack_sections, store, tables, ui
+from gse_dashboard import explore, ui
 from gse_dashboard import importers as im
-from gse_dashboard import published as figures
+from gse_dashboard.board import pack, pack_sections
+from gse_dashboard.charts import tables
 from gse_dashboard.explore.choices import LABELS as _LABELS
+from gse_dashboard.people import published as figures
+from gse_dashboard.storage import store
 
 DIMENSIONS = ("department", "grade", "role_type")
 LABEL_TO_DIMENSION = {"Department": "department", "Grade": "grade", "Role type": "role_type"}
@@ -25,9 +28,10 @@ def mark_complete(path, period, recorded_at, monkeypatch) -> None:
     """Mark PERIOD's members return complete, where the store has such a mark."""
     if not in_parts_supported():
         return
-    from gse_dashboard import auth, returns
+    from gse_dashboard.people import period_returns
+    from gse_dashboard.rules import auth
     monkeypatch.setattr(store, "now", lambda: recorded_at)
-    returns.mark_period_complete(path, "members", period, user=auth.command_line_user("Ivy Intruder"))
+    period_returns.mark_period_complete(path, "members", period, user=auth.command_line_user("Ivy Intruder"))
 
 
 def in_parts_supported() -> bool:
@@ -246,11 +250,11 @@ def harvest_pack(path, as_at, threshold, published) -> None:
 # -- diversity: every view of the profession's shares, declared counts and declaration rates ---------------
 
 def _diversity_view(conn, as_at, threshold):
-    from gse_dashboard import views
+    from gse_dashboard.views import screens
     try:
-        return views.diversity(conn, as_at, threshold)
+        return screens.diversity(conn, as_at, threshold)
     except TypeError:  # the code before diversity was protected took no threshold
-        return views.diversity(conn, as_at)
+        return screens.diversity(conn, as_at)
 
 
 def _number_or_none(value):
@@ -268,7 +272,8 @@ def _number_or_none(value):
 
 def harvest_diversity_page(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
     """The Diversity page: the summary against the Civil Service, the charts' data and each breakdown table."""
-    from gse_dashboard import official_figures, people_charts
+    from gse_dashboard.charts import people_charts
+    from gse_dashboard.people import official_figures
 
     database = store.connect(path, readonly=True)
     try:

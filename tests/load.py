@@ -148,7 +148,9 @@ def import_while_reading(db_path, url: str, *, sessions: int, seconds: float, ro
     """
     import threading
 
-    from gse_dashboard import auth, importers, store
+    from gse_dashboard import importers
+    from gse_dashboard.rules import auth
+    from gse_dashboard.storage import store
 
     outcome: dict = {}
 

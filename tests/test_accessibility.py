@@ -10,7 +10,9 @@ import shutil
 
 import pytest
 
-from gse_dashboard import accessibility, chart_style, charts
+from gse_dashboard.charts import builders as charts
+from gse_dashboard.charts import style
+from gse_dashboard.rules import accessibility
 from tests.browser import ARTIFACTS, axe_violations, chromium, show_tab, streamlit_server, wait_until_drawn
 
 # Rules switched off because what they flag comes from Streamlit itself and the app cannot change
@@ -283,13 +285,13 @@ def test_errors_are_alerts_and_successes_are_status_messages(server, fresh_page,
 
 def test_chart_colours_meet_wcag_contrast_on_white():
     """Every palette colour reaches 3:1 against white as a line or bar, and its label colour 4.5:1 as text."""
-    for colour in (*chart_style.PALETTE, *chart_style.TWO_SERIES):
-        assert chart_style.contrast_ratio(colour, "#FFFFFF") >= chart_style.GRAPHIC_CONTRAST, colour
-        label = chart_style.label_colour(colour)
-        assert chart_style.contrast_ratio(label, "#FFFFFF") >= chart_style.TEXT_CONTRAST, colour
-    assert chart_style.label_colour("#12436D") == "#12436D"  # dark enough already: unchanged
-    assert round(chart_style.contrast_ratio("#28A197", "#FFFFFF"), 2) == 3.17
-    assert chart_style.contrast_ratio(chart_style.TEXT_COLOUR, "#FFFFFF") >= 7
+    for colour in (*style.PALETTE, *style.TWO_SERIES):
+        assert style.contrast_ratio(colour, "#FFFFFF") >= style.GRAPHIC_CONTRAST, colour
+        label = style.label_colour(colour)
+        assert style.contrast_ratio(label, "#FFFFFF") >= style.TEXT_CONTRAST, colour
+    assert style.label_colour("#12436D") == "#12436D"  # dark enough already: unchanged
+    assert round(style.contrast_ratio("#28A197", "#FFFFFF"), 2) == 3.17
+    assert style.contrast_ratio(style.TEXT_COLOUR, "#FFFFFF") >= 7
 
 
 def test_series_labels_on_charts_are_readable_text():
@@ -301,7 +303,7 @@ def test_series_labels_on_charts_are_readable_text():
                                subtitle="s", source="x", alt_text="alt", y_title="y")
     colours = [a.font.color for a in chart.figure.layout.annotations]
     assert len(colours) == 3
-    assert all(chart_style.contrast_ratio(c, "#FFFFFF") >= chart_style.TEXT_CONTRAST for c in colours)
+    assert all(style.contrast_ratio(c, "#FFFFFF") >= style.TEXT_CONTRAST for c in colours)
 
 
 def test_the_accessibility_statement_has_the_sections_government_services_use():

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, edits, metrics, queries, store
-from gse_dashboard.tables import format_date
+from gse_dashboard.charts.tables import format_date
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import edits, metrics
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 # Each page and the one title it must show.

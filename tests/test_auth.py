@@ -2,8 +2,8 @@
 
 import pytest
 
-from gse_dashboard import auth
 from gse_dashboard.config import load_settings
+from gse_dashboard.rules import auth
 
 EDITORS = frozenset({"analyst@example.gov.uk"})
 # A browser on the server itself opening http://localhost:8501 (Streamlit reports loopback as no address).

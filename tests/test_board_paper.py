@@ -7,7 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from gse_dashboard import board_paper, board_records, metrics, pack, store, vocabulary
+from gse_dashboard.board import pack, paper, records
+from gse_dashboard.storage import store
+from gse_dashboard.strategy import metrics, vocabulary
 
 AS_AT = "2019-10-16"
 COLUMNS = ["ref", "workstream", "title", "owner", "due_date", "status", "rating", "board_rating", "commentary",
@@ -45,14 +47,14 @@ BEFORE = _status([
 
 def test_natural_order_puts_ws3_before_ws10():
     """References sort by workstream number, then short, medium, long, then sequence."""
-    assert board_paper.ref_order(["WS10-S1", "WS3-L1", "WS3-S2", "WS3-M1", "WS2-S10", "WS2-S9"]) == [
+    assert paper.ref_order(["WS10-S1", "WS3-L1", "WS3-S2", "WS3-M1", "WS2-S10", "WS2-S9"]) == [
         "WS2-S9", "WS2-S10", "WS3-S2", "WS3-M1", "WS3-L1", "WS10-S1"]
 
 
 def test_exceptions_list_overdue_poorly_rated_and_worsened_commitments_in_natural_order():
     """Overdue, Amber/Red or Red, and worsened commitments are listed once each, WS3 before WS10; the rest are not."""
     history = {AS_AT: NOW, "2019-07-17": BEFORE}
-    frame = board_paper.exceptions(NOW, BEFORE, history, AS_AT)
+    frame = paper.exceptions(NOW, BEFORE, history, AS_AT)
     assert frame["ref"].tolist() == ["WS3-S1", "WS5-S1", "WS9-M2", "WS10-M1"]
     why = dict(zip(frame["ref"], frame["why"]))
     assert why["WS10-M1"] == "past its indicative date by a year"
@@ -65,11 +67,11 @@ def test_exceptions_list_overdue_poorly_rated_and_worsened_commitments_in_natura
 
 def test_commentary_that_contradicts_its_state_is_flagged():
     """'On track' a year overdue and Amber/Red is flagged; 'Progressing to plan' on a Green, in-time one is not."""
-    frame = board_paper.exceptions(NOW, BEFORE, {AS_AT: NOW}, AS_AT).set_index("ref")
+    frame = paper.exceptions(NOW, BEFORE, {AS_AT: NOW}, AS_AT).set_index("ref")
     assert frame.loc["WS9-M2", "contradiction"] == (
         "The commentary says “On track” but the commitment is a year past its date and rated Amber/Red.")
     assert frame.loc["WS10-M1", "contradiction"] == ""
-    assert board_paper.contradiction("Progressing to plan.", "Green", False, "2021-09-30", AS_AT) == ""
+    assert paper.contradiction("Progressing to plan.", "Green", False, "2021-09-30", AS_AT) == ""
 
 
 SUMMARY = pd.DataFrame({
@@ -81,10 +83,10 @@ SUMMARY = pd.DataFrame({
 
 def test_a_computed_green_says_how_it_was_computed_and_that_it_is_behind_plan():
     """With no Board rating, the rating is marked computed and a Green behind plan says so."""
-    judged = board_paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
+    judged = paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
                                                                        "rationale"]), AS_AT)
     six = judged.set_index("number").loc[6]
-    assert not six["judged"] and board_paper.rating_words(six) == "■■■■■ Green (computed)"
+    assert not six["judged"] and paper.rating_words(six) == "■■■■■ Green (computed)"
     assert "Computed, not judged" in six["basis"]
     assert "Green on its commitments' ratings although 20 points behind plan and 2 closed without completion" \
         in six["basis"]
@@ -94,9 +96,9 @@ def test_the_boards_recorded_rating_is_used_with_its_rationale_and_the_previous_
     """A rating the Board recorded for this meeting is shown as judged, with its rationale and the one before."""
     recorded = pd.DataFrame({"workstream": [6, 6], "board_date": [AS_AT, "2019-07-17"],
                              "rating": ["Amber", "Amber/Green"], "rationale": ["Behind plan; two closed.", "x"]})
-    six = board_paper.judged_ratings(SUMMARY, recorded, AS_AT).set_index("number").loc[6]
+    six = paper.judged_ratings(SUMMARY, recorded, AS_AT).set_index("number").loc[6]
     assert six["judged"] and six["rating"] == "Amber" and six["rationale"] == "Behind plan; two closed."
-    assert six["previous_rating"] == "Amber/Green" and board_paper.rating_words(six) == "■■■□□ Amber"
+    assert six["previous_rating"] == "Amber/Green" and paper.rating_words(six) == "■■■□□ Amber"
 
 
 def test_key_messages_are_three_to_five_and_plural_right():
@@ -104,8 +106,8 @@ def test_key_messages_are_three_to_five_and_plural_right():
     changes = pd.DataFrame({"change": ["Rating worsened"] * 7 + ["Rating improved"]})
     headline = {"commitments": 89, "complete": 65, "closed": 4, "actual_share": 73.0, "planned_share": 88.0,
                 "overdue": 10}
-    frame = board_paper.exceptions(NOW, BEFORE, {AS_AT: NOW}, AS_AT)
-    messages = board_paper.key_messages(headline=headline, headline_before=dict(headline), changes=changes,
+    frame = paper.exceptions(NOW, BEFORE, {AS_AT: NOW}, AS_AT)
+    messages = paper.key_messages(headline=headline, headline_before=dict(headline), changes=changes,
                                         summary=SUMMARY, exceptions_frame=frame, people=["People."],
                                         previous="2019-07-17")
     assert 3 <= len(messages) <= 5
@@ -119,9 +121,9 @@ def test_every_ask_is_listed_in_natural_order_nothing_cut():
     rows = [[f"WS{n}-M1", n, "t", "o", "2017-09-30", "in progress", "Amber", None, "", AS_AT, None, 10]
             for n in (10, 3, 12, 1, 7, 2, 9, 11, 4, 5)]
     status = _status(rows)
-    judged = board_paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
+    judged = paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
                                                                        "rationale"]), AS_AT)
-    asks = board_paper.board_asks(status=status, judged=judged, exceptions_frame=board_paper.exceptions(
+    asks = paper.board_asks(status=status, judged=judged, exceptions_frame=paper.exceptions(
         status, None, {}, AS_AT), actions=pd.DataFrame(), meeting=None, as_at=AS_AT, widening=[])
     assert asks[0].startswith("Agree a delivery confidence rating, with its rationale, for 6. Secondment and 8.")
     assert ("re-plan or close the 10 commitments more than a year past their date (indicative unless set): WS1-M1, "
@@ -139,8 +141,8 @@ def test_board_ratings_are_read_as_known_at_a_date(fresh_db):
     fresh_db["workstream_ratings"].insert({
         "workstream": 6, "board_date": AS_AT, "rating": "Amber", "rationale": "Behind plan.",
         "recorded_at": "2019-10-20T09:00:00", "recorded_by": "secretary", "revision_of": first})
-    assert board_records.workstream_ratings(fresh_db.conn, "2019-10-17")["rating"].tolist() == ["Green"]
-    later = board_records.workstream_ratings(fresh_db.conn, "2019-10-21")
+    assert records.workstream_ratings(fresh_db.conn, "2019-10-17")["rating"].tolist() == ["Green"]
+    later = records.workstream_ratings(fresh_db.conn, "2019-10-21")
     assert later["rating"].tolist() == ["Amber"] and later["revised"].tolist() == [1]
     with pytest.raises(Exception, match="CHECK"):
         fresh_db["workstream_ratings"].insert({"workstream": 6, "board_date": "2020-01-15", "rating": "Purple",
@@ -151,7 +153,7 @@ def test_board_ratings_are_read_as_known_at_a_date(fresh_db):
 def test_the_sample_history_never_says_on_track_when_it_is_not(built_db_file, as_at):
     """No commitment in the illustrative history says it is on track while long overdue or rated Amber/Red or Red."""
     snap = pack.read_snapshot(built_db_file, as_at, 10)
-    flags = [board_paper.contradiction(r.commentary, r.effective_rating, bool(r.overdue), r.due_date, as_at)
+    flags = [paper.contradiction(r.commentary, r.effective_rating, bool(r.overdue), r.due_date, as_at)
              for r in snap.status.itertuples()]
     assert [f for f in flags if f] == []
 
@@ -167,7 +169,8 @@ def test_store_has_the_board_tables(fresh_db):
 
 def test_board_ratings_actions_and_risks_import_like_the_other_kinds(db_copy, tmp_path):
     """Each new kind imports from CSV, names a bad row and column, and a correction supersedes the first."""
-    from gse_dashboard import auth, importers
+    from gse_dashboard import importers
+    from gse_dashboard.rules import auth
 
     user = auth.command_line_user("secretary")
     bad = tmp_path / "bad.csv"
@@ -193,19 +196,21 @@ def test_board_ratings_actions_and_risks_import_like_the_other_kinds(db_copy, tm
         result = importers.apply_import(database, kind, validation, user=user)
         assert result.added + result.changed == 1
     today = dt.date.today().isoformat()  # recorded now; as known at 2019-10-16 the first rating stands
-    assert board_records.workstream_ratings(database.conn, "2019-10-16").query(
+    assert records.workstream_ratings(database.conn, "2019-10-16").query(
         "workstream == 6 and board_date == '2019-10-16'")["rating"].tolist() == ["Amber/Green"]
-    ratings = board_records.workstream_ratings(database.conn, today)
+    ratings = records.workstream_ratings(database.conn, today)
     judged = ratings[(ratings["workstream"] == 6) & (ratings["board_date"] == "2019-10-16")].iloc[0]
     assert judged["rating"] == "Amber" and judged["rationale"] == "Behind plan by 20 points."
-    assert "A2019-099" in board_records.action_history(database.conn, today)["ref"].tolist()
-    assert board_records.risk_history(database.conn, today).set_index("ref").loc["R6-9", "likelihood"] == "high"
+    assert "A2019-099" in records.action_history(database.conn, today)["ref"].tolist()
+    assert records.risk_history(database.conn, today).set_index("ref").loc["R6-9", "likelihood"] == "high"
     database.close()
 
 
 def test_a_board_rating_edit_is_refused_if_someone_changed_it_since_the_form_opened(db_copy):
     """Optimistic concurrency: an edit based on a replaced version is refused; a fresh one is a correction."""
-    from gse_dashboard import auth, board_edits, edits
+    from gse_dashboard.board import edits as board_edits
+    from gse_dashboard.rules import auth
+    from gse_dashboard.strategy import edits
 
     user = auth.command_line_user("secretary")
     database = store.connect(db_copy)
@@ -229,8 +234,8 @@ def test_a_board_rating_edit_is_refused_if_someone_changed_it_since_the_form_ope
 
 def test_counts_and_changes_are_written_as_the_pack_writes_them():
     """'7 ratings worsened' not '7 rating worsened'; '+121' and '−68' not '121.0' and '-68.0'."""
-    assert board_paper.change_count_words("Rating worsened", 7) == "7 ratings worsened"
-    assert board_paper.change_count_words("Rating worsened", 1) == "1 rating worsened"
-    assert board_paper.change_count_words("Completed", 2) == "2 completed"
-    assert [board_paper.signed_change(v) for v in (121.0, -68.0, 0.0, 2.5, None)] == [
+    assert paper.change_count_words("Rating worsened", 7) == "7 ratings worsened"
+    assert paper.change_count_words("Rating worsened", 1) == "1 rating worsened"
+    assert paper.change_count_words("Completed", 2) == "2 completed"
+    assert [paper.signed_change(v) for v in (121.0, -68.0, 0.0, 2.5, None)] == [
         "+121", "−68", "no change", "+2.5", ""]

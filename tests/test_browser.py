@@ -2,7 +2,9 @@
 
 import pytest
 
-from gse_dashboard import auth, edits, metrics, queries, store
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import edits, metrics
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 pytestmark = pytest.mark.browser

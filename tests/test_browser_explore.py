@@ -5,8 +5,10 @@ from urllib.parse import parse_qs, urlparse
 import openpyxl
 import pytest
 
-from gse_dashboard import auth, explore, store
+from gse_dashboard import explore
 from gse_dashboard.explore import ExploreState
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import store
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,9 @@ from docx import Document
 from PIL import Image
 from pptx import Presentation
 
-from gse_dashboard import brief, chart_style, charts, documents, pack
+from gse_dashboard import documents
+from gse_dashboard.board import brief, pack
+from gse_dashboard.charts import builders, style
 
 AS_AT = "2019-10-16"
 # The least a printed chart's text may be, in points.
@@ -69,7 +71,7 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
     labels = [a for a in figure.layout.annotations if a.xref in (None, "x") and a.yref in (None, "y")]
     if len(labels) > 1:
         low, high = figure.layout.yaxis.range
-        per_px = (high - low) / chart_style.plot_height_px(figure)
+        per_px = (high - low) / style.plot_height_px(figure)
         for first, second in itertools.combinations(labels, 2):
             apart_px = abs(float(first.y) - float(second.y)) / per_px
             if apart_px < max(first.font.size or 14, second.font.size or 14):
@@ -77,7 +79,7 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
     bars = [t for t in figure.data if t.type == "bar" and t.text is not None]
     if bars:
         categories = max(len(t.y if t.orientation == "h" else t.x) for t in bars)
-        per_bar = chart_style.plot_height_px(figure) / (
+        per_bar = style.plot_height_px(figure) / (
             categories * (len(bars) if figure.layout.barmode == "group" else 1))
         for trace in bars:
             size = trace.textfont.size or figure.layout.font.size or 14
@@ -87,14 +89,14 @@ def overlapping_labels(figure) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def pack_charts(built_db_file) -> list[chart_style.Chart]:
+def pack_charts(built_db_file) -> list[style.Chart]:
     """Every chart in the Board pack and the brief for the October 2019 Board."""
     snap = pack.read_snapshot(built_db_file, AS_AT, 10)
     sections = pack.board_sections(snap) + brief.brief_sections(snap)
     return [figure.chart for figure in documents.figures_of(sections)]
 
 
-def _other_charts() -> list[chart_style.Chart]:
+def _other_charts() -> list[style.Chart]:
     """Charts the pages draw that the pack does not: breakdowns, joiners and leavers, close lines."""
     frame = pd.DataFrame({"department": ["Home Office", "Met Office", "DfT"], "members": [40.0, 400.0, 120.0]})
     lines = pd.DataFrame({"period": ["2017-03-31", "2018-03-31"], "joiners": [120.0, 121.0], "leavers": [119.0, 120.5]})
@@ -106,12 +108,12 @@ def _other_charts() -> list[chart_style.Chart]:
     trajectory = pd.DataFrame({"date": ["2017-03-31", "2018-03-31"], "planned": [50.0, 90.0],
                                "actual": [40.0, 88.0], "weighted": [45.0, 89.0]})
     return [
-        charts.breakdown_chart(frame, group="department", value="members", hidden=pd.Series([False, False, False]),
+        builders.breakdown_chart(frame, group="department", value="members", hidden=pd.Series([False, False, False]),
                                title="t", subtitle="s", source="src", value_title="Members"),
-        charts.lines_chart(lines, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title="t",
+        builders.lines_chart(lines, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title="t",
                            subtitle="s", source="src", alt_text="a", y_title="Members per quarter"),
-        charts.benchmark_chart(gaps, trend, name="LGBO", as_at=AS_AT, source="src"),
-        charts.trajectory_chart(trajectory, "Close lines", "2018-03-31", "src"),
+        builders.benchmark_chart(gaps, trend, name="LGBO", as_at=AS_AT, source="src"),
+        builders.trajectory_chart(trajectory, "Close lines", "2018-03-31", "src"),
     ]
 
 
@@ -125,8 +127,8 @@ def test_the_planned_bars_are_filled_outlined_and_patterned():
     """The delivery chart's planned bars are solid orange with an outline and a hatch drawn over the fill."""
     summary = pd.DataFrame({"number": [1], "name": ["One"], "planned_share": [80.0], "actual_share": [50.0],
                             "overdue": [1]})
-    planned = charts.workstream_delivery_chart(summary, AS_AT, "s").figure.data[0]
-    assert planned.name == "Planned (% due)" and planned.marker.color == chart_style.TWO_SERIES[1]
+    planned = builders.workstream_delivery_chart(summary, AS_AT, "s").figure.data[0]
+    assert planned.name == "Planned (% due)" and planned.marker.color == style.TWO_SERIES[1]
     assert planned.marker.pattern.fillmode == "overlay" and planned.marker.line.width > 0
 
 
@@ -152,13 +154,13 @@ def test_labels_of_lines_ending_close_together_are_moved_apart():
     low, high = chart.figure.layout.yaxis.range
     assert low > 1 and high < 4  # not 0 to 100, which would draw 2.2% and 2.9% as one line
     ys = sorted(float(a.y) for a in chart.figure.layout.annotations if a.xref in (None, "x"))
-    assert (ys[1] - ys[0]) / ((high - low) / chart_style.plot_height_px(chart.figure)) >= 13
+    assert (ys[1] - ys[0]) / ((high - low) / style.plot_height_px(chart.figure)) >= 13
 
 
 def test_spread_positions_keeps_order_and_gap():
     """Positions closer than the gap move apart, keep their order and stay within bounds."""
-    assert chart_style.spread_positions([5.0, 5.2, 90.0], 3.0, 0.0, 100.0) == [5.0, 8.0, 90.0]
-    moved = chart_style.spread_positions([99.0, 98.0], 3.0, 0.0, 100.0)
+    assert style.spread_positions([5.0, 5.2, 90.0], 3.0, 0.0, 100.0) == [5.0, 8.0, 90.0]
+    moved = style.spread_positions([99.0, 98.0], 3.0, 0.0, 100.0)
     assert moved[0] - moved[1] == pytest.approx(3.0) and max(moved) <= 100.0
 
 
@@ -167,7 +169,7 @@ def test_departments_are_sorted_by_value_grades_keep_their_order():
     chart = _other_charts()[0]
     assert list(chart.figure.data[0].y)[::-1] == ["Met Office", "DfT", "Home Office"]
     grades = pd.DataFrame({"grade": ["EO", "SCS", "HEO"], "members": [10.0, 50.0, 30.0]})
-    ordered = charts.breakdown_chart(grades, group="grade", value="members", hidden=pd.Series([False] * 3),
+    ordered = builders.breakdown_chart(grades, group="grade", value="members", hidden=pd.Series([False] * 3),
                                      title="t", subtitle="s", source="s", value_title="Members")
     assert list(ordered.figure.data[0].y)[::-1] == ["EO", "SCS", "HEO"]
 
@@ -177,13 +179,13 @@ def test_every_chart_sets_no_text_below_the_smallest_size(pack_charts):
     """No chart sets text below MIN_FONT_PX, which prints at 9 pt when drawn at its printed size."""
     for chart in pack_charts + _other_charts():
         static = documents.images._static_figure(chart, 672, 700)  # noqa: SLF001
-        assert chart_style.smallest_font_px(static) >= chart_style.MIN_FONT_PX, chart.title
+        assert style.smallest_font_px(static) >= style.MIN_FONT_PX, chart.title
 
 
 def _printed_pt(png: bytes, placed_pt: float) -> float:
     """The printed size of the smallest chart text in a picture PNG placed PLACED_PT points wide."""
     pixels = Image.open(io.BytesIO(png)).width / documents.CHART_SCALE
-    return chart_style.MIN_FONT_PX * placed_pt / pixels
+    return style.MIN_FONT_PX * placed_pt / pixels
 
 
 @pytest.mark.slow
@@ -198,7 +200,7 @@ def test_chart_text_prints_at_9_pt_or_more_in_every_document(built_db_file, tmp_
                              capture_output=True, text=True,
                              check=True).stdout.splitlines()[2:]
     ppis = [float(line.split()[12]) for line in listing if line.split()[2] == "image"]
-    smallest = min(chart_style.MIN_FONT_PX * 72 * documents.CHART_SCALE / ppi for ppi in ppis) if ppis else 0
+    smallest = min(style.MIN_FONT_PX * 72 * documents.CHART_SCALE / ppi for ppi in ppis) if ppis else 0
     assert ppis and smallest >= MIN_CHART_PT - 0.1
     slides = Presentation(io.BytesIO(pack.board_pack(built_db_file, AS_AT, "pptx", threshold=10)))
     pictures = [s for slide in slides.slides for s in slide.shapes if s.shape_type == 13]

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from gse_dashboard import chart_style, charts, metrics
+from gse_dashboard.charts import builders, style
+from gse_dashboard.strategy import metrics
 
 TRAJECTORY = pd.DataFrame({
     "date": ["2016-12-31", "2017-09-30", "2018-09-30", "2019-03-31"],
@@ -14,7 +15,7 @@ TRAJECTORY = pd.DataFrame({
 
 def test_trajectory_chart_states_its_message_and_describes_itself():
     """The title says how far behind plan delivery is, and the alt text gives the figures."""
-    chart = charts.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "test source")
+    chart = builders.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "test source")
     assert chart.title == "Mentoring: 75% of commitments complete against 100% planned, 25 points behind plan"
     assert "75%" in chart.alt_text and "80%" in chart.alt_text and "Mentoring" in chart.subtitle
     assert chart.table.shape == (4, 4)
@@ -22,15 +23,15 @@ def test_trajectory_chart_states_its_message_and_describes_itself():
 
 def test_trajectory_series_use_the_palette_and_differ_by_more_than_colour():
     """Each series has a palette colour and its own dash and marker, and is labelled directly."""
-    figure = charts.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "s").figure
+    figure = builders.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "s").figure
     colours = {trace.line.color for trace in figure.data}
-    assert colours <= set(chart_style.PALETTE)
+    assert colours <= set(style.PALETTE)
     assert len({trace.line.dash for trace in figure.data}) == len(figure.data) == 3
     assert len({trace.marker.symbol for trace in figure.data}) == 3
     labels = {a.text for a in figure.layout.annotations}
     assert {"<b>Planned (due)</b>", "<b>Actual (complete)</b>"} <= labels
     assert figure.layout.showlegend is False
-    assert chart_style.PLOTLY_CONFIG["displayModeBar"] is False
+    assert style.PLOTLY_CONFIG["displayModeBar"] is False
 
 
 def test_delivery_chart_names_the_workstream_furthest_behind():
@@ -38,10 +39,10 @@ def test_delivery_chart_names_the_workstream_furthest_behind():
     summary = pd.DataFrame({"number": [1, 2, 3], "name": ["One", "Two", "Three"],
                             "planned_share": [50.0, 80.0, 40.0], "actual_share": [50.0, 40.0, 30.0],
                             "overdue": [0, 3, 1]})
-    chart = charts.workstream_delivery_chart(summary, "2018-01-01", "s")
+    chart = builders.workstream_delivery_chart(summary, "2018-01-01", "s")
     assert chart.title == "2 of 3 workstreams are behind plan; Two is furthest behind"
     assert {t.name: t.marker.color for t in chart.figure.data} == {
-        "Planned (% due)": chart_style.TWO_SERIES[1], "Actual (% complete)": chart_style.TWO_SERIES[0]}
+        "Planned (% due)": style.TWO_SERIES[1], "Actual (% complete)": style.TWO_SERIES[0]}
     assert chart.figure.data[0].marker.pattern.shape != chart.figure.data[1].marker.pattern.shape
     assert "Two: 40% complete against 80% due" in chart.alt_text
 
@@ -50,7 +51,7 @@ def test_indicator_chart_compares_with_the_target_due_by_then():
     """The title compares the latest value with the latest target due by that period."""
     series = pd.DataFrame({"period": ["2017-09-30", "2018-09-30"], "value": [120.0, 260.0]})
     target = pd.DataFrame({"period": ["2017-09-30", "2018-09-30", "2021-09-30"], "value": [100.0, 250.0, 500.0]})
-    chart = charts.indicator_chart(series, target, name="GSE champions", unit="count", population="GSE",
+    chart = builders.indicator_chart(series, target, name="GSE champions", unit="count", population="GSE",
                                    as_at="2018-10-17", source="s")
     assert chart.title == "GSE champions: 260 at 30 September 2018, above the target of 250 for 30 September 2018"
     assert chart.table.columns.tolist() == ["Period", "GSE champions", "Target"] and len(chart.table) == 3
@@ -59,19 +60,19 @@ def test_indicator_chart_compares_with_the_target_due_by_then():
 def test_charts_cope_with_no_data():
     """An empty series gives a chart that says there is nothing yet, not an error."""
     empty = pd.DataFrame({"period": [], "value": []})
-    chart = charts.indicator_chart(empty, empty, name="Mentoring pairs", unit="count", population="GSE",
+    chart = builders.indicator_chart(empty, empty, name="Mentoring pairs", unit="count", population="GSE",
                                    as_at="2016-10-01", source="s")
     assert chart.title == "Mentoring pairs: no figures recorded by 1 October 2016"
     traj = metrics.trajectory(pd.DataFrame({"ref": [], "due_date": []}),
                               pd.DataFrame({"ref": [], "as_of": [], "status": [], "percent_complete": []}),
                               ["2016-12-31"], "2016-12-31")
-    assert "Nothing" not in charts.trajectory_chart(traj, "X", "2016-12-31", "s").title
+    assert "Nothing" not in builders.trajectory_chart(traj, "X", "2016-12-31", "s").title
 
 
 def test_static_figure_carries_title_subtitle_and_source():
     """The export version of a chart has its message title and its source drawn in."""
-    chart = charts.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "GSE team records")
-    figure = chart_style.with_titles(chart)
+    chart = builders.trajectory_chart(TRAJECTORY, "Mentoring", "2018-10-01", "GSE team records")
+    figure = style.with_titles(chart)
     assert chart.title in figure.layout.title.text
     assert any(a.text == "Source: GSE team records" for a in figure.layout.annotations)
     assert chart.figure.layout.title.text is None  # the on-screen figure is unchanged

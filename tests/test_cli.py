@@ -155,8 +155,8 @@ def test_every_stored_table_can_be_exported_whole(built_db_file):
     """Each table of the store is in the exports list but the internal ones (migrations, meta, the protected cache)."""
     import sqlite3
 
-    from gse_dashboard.exports import EXPORTS
-    from gse_dashboard.queries import INTERNAL_TABLES
+    from gse_dashboard.storage.exports import EXPORTS
+    from gse_dashboard.storage.queries import INTERNAL_TABLES
 
     conn = sqlite3.connect(built_db_file)
     stored = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gse_dashboard import commitments_over_time as over_time
 from gse_dashboard import explore
+from gse_dashboard.strategy import commitments_over_time as over_time
 
 
 def test_quarter_ends_run_from_the_first_quarter_to_the_last_complete_one():

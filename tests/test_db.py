@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from gse_dashboard import queries, store
-from gse_dashboard.migrations import MIGRATIONS
+from gse_dashboard.storage import queries, store
+from gse_dashboard.storage.migrations import MIGRATIONS
 
 
 def test_migrations_apply_twice_without_harm(tmp_path):

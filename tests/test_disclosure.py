@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from gse_dashboard import disclosure
-from gse_dashboard.disclosure import (
+from gse_dashboard.people import disclosure
+from gse_dashboard.people.disclosure import (
     CONFIDENTIAL,
     NOT_AVAILABLE,
     TOTAL,

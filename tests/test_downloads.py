@@ -7,8 +7,8 @@ import io
 import openpyxl
 import pandas as pd
 
-from gse_dashboard import downloads
-from gse_dashboard.downloads import TableMeta
+from gse_dashboard.charts import downloads
+from gse_dashboard.charts.downloads import TableMeta
 
 FRAME = pd.DataFrame({"Grade": ["SCS", "Grade 6", "=HYPERLINK(\"x\")"], "GSE members": [12, "[c]", 1959],
                       "Share (%)": [10.5, None, 3.25]})

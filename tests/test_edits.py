@@ -6,7 +6,9 @@ import threading
 
 import pytest
 
-from gse_dashboard import auth, edits, queries, store, timescales
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import edits, timescales
 
 ADA = auth.command_line_user("Ada Analyst")
 BOB = auth.command_line_user("Bob Editor")

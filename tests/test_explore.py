@@ -15,9 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, disclosure, explore, metrics, queries, store
+from gse_dashboard import explore
 from gse_dashboard.explore import ExploreState
-from gse_dashboard.exports import csv_bytes, excel_bytes
+from gse_dashboard.people import disclosure
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
+from gse_dashboard.storage.exports import csv_bytes, excel_bytes
+from gse_dashboard.strategy import metrics
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EDITOR = auth.User(name="Ed Itor", email="ed@example.gov.uk", role=auth.EDITOR, mode="oidc")

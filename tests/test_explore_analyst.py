@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import explore, store
+from gse_dashboard import explore
+from gse_dashboard.storage import store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -188,7 +189,7 @@ def test_the_page_offers_the_table_as_a_spreadsheet_that_says_what_it_is(built_d
     result = explore.answer(store.connect(built_db_file, readonly=True).conn,
                          explore.from_query_params({"source": "commitments", "by": "workstream",
                                                     "overdue": "past its date", "as_at": "2019-10-16"}), 5)
-    from gse_dashboard import downloads
+    from gse_dashboard.charts import downloads
     meta = downloads.TableMeta(title=result.chart.title, as_at=result.as_at, filters="Past its date: past its date")
     book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(result.display, meta)))
     cover = " ".join(str(c) for row in book["Cover"].iter_rows(values_only=True) for c in row if c)
@@ -199,7 +200,7 @@ def test_counts_stored_as_decimals_read_as_whole_numbers():
     """A column of whole decimals (SUM over REAL) becomes whole numbers: '403', never '403.0'; fractions stay."""
     import pandas as pd
 
-    from gse_dashboard.tables import format_cell, whole_numbers
+    from gse_dashboard.charts.tables import format_cell, whole_numbers
 
     frame = whole_numbers(pd.DataFrame({"members": [403.0, 1959.0, None], "share": [1.5, 2.0, 3.0]}))
     assert [format_cell(v) for v in frame["members"]] == ["403", "1,959", ""]

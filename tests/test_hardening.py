@@ -15,9 +15,12 @@ import tomllib
 
 import pytest
 
-from gse_dashboard import auth, edits, explore, importers, store
-from gse_dashboard.build import build_database
+from gse_dashboard import explore, importers
 from gse_dashboard.config import DATA_DIR, ROOT
+from gse_dashboard.rules import auth
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import store
+from gse_dashboard.strategy import edits
 from tests.browser import ARTIFACTS, chromium, streamlit_server, wait_until_drawn
 from tests.load import LOAD_DEPARTMENT, import_while_reading
 from tests.test_accessibility import CSS_IN_PAGE_JS

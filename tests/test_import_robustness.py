@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import store
+from gse_dashboard.storage import store
 
 # Builds databases or runs subprocesses: out of the fast lane (-m "not slow").
 pytestmark = pytest.mark.slow

@@ -16,8 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gse_dashboard import auth, cli, queries, store
+from gse_dashboard import cli
 from gse_dashboard import importers as im
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
 
 # The editor every test imports as (the package refuses imports from anyone else).
 EDITOR = auth.command_line_user("Ada Analyst")

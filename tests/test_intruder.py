@@ -28,9 +28,11 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from gse_dashboard import auth, explore, store
+from gse_dashboard import explore
 from gse_dashboard import importers as im
-from gse_dashboard.build import build_database
+from gse_dashboard.rules import auth
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import store
 
 from . import intruder_views as views
 
@@ -467,7 +469,8 @@ def test_no_hidden_diversity_count_can_be_narrowed_by_combining_every_view(craft
 
 def test_about_the_data_lists_no_figure_of_a_return(crafted_db, crafted_diversity_db):
     """About the data's real figures are the strategy's and the publisher's: no cell of an imported return is listed."""
-    from gse_dashboard import official_figures, tables
+    from gse_dashboard.charts import tables
+    from gse_dashboard.people import official_figures
 
     for path in (crafted_db, crafted_diversity_db):
         database = store.connect(path, readonly=True)

@@ -1,4 +1,4 @@
-"""The import graph reads top to bottom: store → queries → metrics → views → charts → ui → pages."""
+"""The import graph reads top to bottom: store → queries → measures → writes → views → charts → pack → ui → pages."""
 
 import ast
 import re
@@ -7,47 +7,171 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "gse_dashboard"
 
-# Lowest first. A module may import from its own layer or any layer below it, never above.
+# Lowest first. A module may import from its own layer or any layer below it, never above. Modules are named
+# by their dotted path under gse_dashboard; a package's __init__ by the package's name.
 LAYERS = [
-    {"__init__", "vocabulary", "config", "safe_text", "timescales", "auth", "text_rules"},  # words, rules, roles
-    {"store", "migrations"},                                              # the store: SQLite, migrations, audit
-    {"queries", "strategy", "sample", "scale", "build", "sql_runner", "sqlworker", "importers", "edits", "outputs",
-     "official_statistics", "board_records", "board_edits", "sample_board"},  # reads, writes, loading
-    {"metrics", "disclosure", "commitments_over_time", "protection", "protection_store", "published",
-     "protected_diversity", "returns", "official_figures", "board_paper"},
-    {"views", "board_view"},                                             # one typed view per screen
-    {"tables", "chart_style", "charts", "people_charts", "exports", "downloads", "accessibility", "explore",
-     "saved_queries"},                                                   # tables and charts as shown
-    {"documents"},                                                       # PDF, PowerPoint, Word writers
-    {"pack_words", "pack_paper", "pack_sections", "brief"},              # the Board pack's and brief's sections
-    {"pack"},                                                            # the Board pack and brief as files
+    # words, rules, roles (and the packages' own docstrings, which import nothing)
+    {"__init__", "config", "rules", "rules.safe_text", "rules.text_rules", "rules.auth", "rules.accessibility",
+     "strategy", "strategy.vocabulary", "strategy.timescales",
+     "board", "charts", "people", "seed", "storage", "views"},
+    # the store: SQLite, migrations, audit, backups, files written out; the SQL box's child process
+    {"storage.errors", "storage.migrations", "storage.store", "storage.backups", "storage.outputs",
+     "explore.sqlworker"},
+    # reads: one function per question, as known at a date
+    {"storage.queries", "board.records", "explore.sql_runner"},
+    # pure measures and people counts as published (disclosure control)
+    {"strategy.metrics", "strategy.commitments_over_time", "board.paper", "storage.exports",
+     "people.protection", "people.protection_store", "people.disclosure", "people.published",
+     "people.protected_diversity"},
+    # writes: imports, edits, loading the strategy, the default database
+    {"people.period_returns", "importers", "importers.formats", "importers.reading", "importers.checking",
+     "importers.planning", "importers.writing", "importers.undoing", "importers.templates",
+     "people.official_statistics", "people.official_statistics.formats", "people.official_statistics.reading",
+     "people.official_statistics.records", "people.official_statistics.planning",
+     "people.official_statistics.writing", "people.official_statistics.undoing",
+     "people.official_statistics.shipped", "strategy.reading", "strategy.edits", "board.edits",
+     "seed.illustrative", "seed.sample_board", "seed.sample", "seed.scale", "seed.build"},
+    # the published statistics as shown
+    {"people.official_figures"},
+    # one typed view per screen
+    {"views.attention", "views.screens"},
+    # tables and charts as shown and downloaded; Explore's answers
+    {"charts.style", "charts.tables", "charts.builders", "charts.people_charts", "charts.downloads",
+     "explore", "explore.choices", "explore.state", "explore.grouping", "explore.figures", "explore.result",
+     "explore.saved", "explore.saved_queries"},
+    # PDF, PowerPoint, Word writers
+    {"documents", "documents.blocks", "documents.images", "documents.pdf", "documents.powerpoint", "documents.word"},
+    # the Board pack's and brief's sections
+    {"board.pack_words", "board.pack_paper", "board.pack_sections", "board.brief"},
+    # the Board pack and brief as files
+    {"board.pack"},
     {"cli", "__main__"},
-    {"ui"},                                                              # everything Streamlit
+    # everything Streamlit
+    {"ui", *(f"ui.{path.stem}" for path in (PACKAGE / "ui").glob("*.py") if path.stem != "__init__")},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
 
-def _modules() -> dict[str, set[str]]:
-    """Each top-level module or package of gse_dashboard → the package modules it imports."""
-    graph: dict[str, set[str]] = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE).parts
-        me = Path(parts[0]).stem
-        folder = list(parts[:-1])
-        found = graph.setdefault(me, set())
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom):
-                continue
+def _module_name(path: Path) -> str:
+    """gse_dashboard/people/published.py → people.published; a package's __init__ → the package."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or "__init__"
+
+
+def _imported(tree: ast.AST, me: str, is_package: bool, known: set[str]) -> set[str]:
+    """Every module of the package that TREE imports: each name of `from . import a, b`, relative and
+    absolute forms, `import gse_dashboard.x`, and imports inside functions."""
+    package = me.split(".") if is_package else me.split(".")[:-1]
+    if me == "__init__":
+        package = []
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "gse_dashboard":
+                    found.add(".".join(parts[1:]) or "__init__")
+        elif isinstance(node, ast.ImportFrom):
             if node.level == 0:
-                if not (node.module or "").startswith("gse_dashboard"):
+                parts = (node.module or "").split(".")
+                if parts[0] != "gse_dashboard":
                     continue
-                target = (node.module.split(".")[1:] or [a.name for a in node.names])
+                base = parts[1:]
             else:
-                base = folder[:len(folder) - (node.level - 1)]
-                target = base + (node.module.split(".") if node.module else [a.name for a in node.names])
-            names = [target[0]] if target else []
-            found.update(n for n in names if n != me)
-    return graph
+                base = package[:len(package) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+            for alias in node.names:
+                candidate = ".".join([*base, alias.name])
+                # `from package import module` imports that module; `from module import name` the module
+                found.add(candidate if candidate in known else ".".join(base) or "__init__")
+    return found - {me}
+
+
+def _modules() -> dict[str, set[str]]:
+    """Each module of gse_dashboard (dotted, under the package) → the package's modules it imports."""
+    paths = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    known = set(paths)
+    return {me: _imported(ast.parse(path.read_text(encoding="utf-8")), me, path.stem == "__init__", known)
+            for me, path in paths.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles of GRAPH (strongly connected components of more than one module)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                other = stack.pop()
+                on_stack.discard(other)
+                component.append(other)
+                if other == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _upward(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return sorted((me, other) for me, others in graph.items() for other in others
+                  if other in RANK and me in RANK and RANK[other] > RANK[me])
+
+
+def test_every_module_has_a_layer():
+    """A new module must be placed in a layer here, so the layering is a decision, not an accident."""
+    assert set(_modules()) - set(RANK) == set()
+    assert set(RANK) - set(_modules()) == set()
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    """store → queries → measures → writes → views → charts → documents → pack → ui: nothing reaches up."""
+    assert _upward(_modules()) == []
+
+
+def test_no_import_cycles():
+    """No module imports itself through others, even within one layer."""
+    assert _cycles(_modules()) == []
+
+
+def test_the_layering_check_reads_every_imported_name():
+    """A planted `from ..views import attention, screens` in the query layer, the second name of an import list,
+    an absolute import and an import inside a function are each seen as reaching up."""
+    known = set(_modules())
+    planted = {
+        "from ..strategy import vocabulary, views": ("storage.queries", "strategy.vocabulary"),
+        "from ..strategy import vocabulary\nfrom ..views import attention, screens": ("storage.queries", "views.screens"),
+        "from gse_dashboard.board import pack": ("storage.queries", "board.pack"),
+        "def f():\n    from ..ui import session": ("storage.queries", "ui.session"),
+        "import gse_dashboard.charts.builders": ("storage.queries", "charts.builders"),
+    }
+    for source, (me, target) in planted.items():
+        imported = _imported(ast.parse(source), me, False, known | {"strategy.views"})
+        graph = {me: imported}
+        if target == "strategy.vocabulary":
+            assert "strategy.views" in imported
+            continue
+        assert (me, target) in _upward(graph), source
+    # a cycle is found wherever it closes
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 def _imports_streamlit(path: Path) -> bool:
@@ -85,7 +209,7 @@ def test_pages_hold_no_sql_and_read_through_ui():
         for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import | ast.ImportFrom) else [])
             module = node.module if isinstance(node, ast.ImportFrom) else ""
-            if "sqlite3" in names or module in ("gse_dashboard.store", "gse_dashboard.queries") or (
+            if "sqlite3" in names or module in ("gse_dashboard.storage.store", "gse_dashboard.storage.queries") or (
                     module == "gse_dashboard" and {"store", "queries"} & set(names)):
                 offenders.append(page.name)
     assert offenders == []

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, edits, store, vocabulary
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import store
+from gse_dashboard.strategy import edits, vocabulary
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from gse_dashboard import metrics, timescales
+from gse_dashboard.strategy import metrics, timescales
 
 
 def _status(rows):

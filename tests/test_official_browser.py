@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import store
-from gse_dashboard.build import build_database
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import store
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 pytestmark = pytest.mark.browser

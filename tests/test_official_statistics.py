@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import auth, cli, importers, store
-from gse_dashboard import official_statistics as official
-from gse_dashboard.build import build_database
+from gse_dashboard import cli, importers
 from gse_dashboard.config import load_settings
-from gse_dashboard.strategy import load_strategy
+from gse_dashboard.people import official_statistics as official
+from gse_dashboard.rules import auth
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import store
+from gse_dashboard.strategy.reading import load_strategy
 
 EDITOR = auth.command_line_user("Ada Analyst")
 ROOT = Path(__file__).resolve().parent.parent

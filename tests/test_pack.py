@@ -16,7 +16,10 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import board_paper, brief, documents, metrics, pack, pack_sections, pack_words, queries, store
+from gse_dashboard import documents
+from gse_dashboard.board import brief, pack, pack_sections, pack_words, paper
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import metrics
 from gse_dashboard.ui import board_pack as pack_ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,7 +220,7 @@ def test_brief_leads_with_the_key_messages_asks_and_exceptions(docx_bytes, snap)
     assert "Purpose: to report delivery" in text and "more: see" not in text and "… and" not in text
     stale = snap.status[snap.status["overdue"] & (snap.status["due_date"] < "2018-10-16")]
     assert f"re-plan or close the {len(stale)} commitments more than a year past their date" in text
-    refs = board_paper.ref_order(stale["ref"])
+    refs = paper.ref_order(stale["ref"])
     assert refs.index("WS3-M4") < refs.index("WS10-M2") and ", ".join(refs[:-1]) in text
     for ref in snap.exceptions["ref"]:
         assert ref in cells

@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from gse_dashboard import people_charts, queries, store, views
+from gse_dashboard.charts import people_charts
+from gse_dashboard.storage import queries, store
+from gse_dashboard.views import screens
 
 AS_AT = "2019-10-16"
 
@@ -60,7 +62,7 @@ def test_a_filtered_members_chart_never_draws_a_count_below_the_threshold(conn):
     departments = queries_departments(conn)
     shown_any = False
     for department in departments:
-        view = views.membership(conn, AS_AT, threshold, department=department, grade="SCS")
+        view = screens.membership(conn, AS_AT, threshold, department=department, grade="SCS")
         if view.series.empty or (view.series["value"] >= threshold).all():
             continue
         chart = people_charts.members_chart(view, AS_AT, threshold)
@@ -73,7 +75,7 @@ def test_a_filtered_members_chart_never_draws_a_count_below_the_threshold(conn):
 
 def test_a_breakdown_chart_shows_every_small_group_as_c_in_its_table(conn):
     """SCS members by department: every department under the threshold is [c] in the chart's table."""
-    view = views.membership(conn, AS_AT, 10, grade="SCS")
+    view = screens.membership(conn, AS_AT, 10, grade="SCS")
     chart = people_charts.breakdown_chart(view, "department")
     frame = view.breakdowns["department"]
     small = set(frame.loc[frame["members"] < 10, "department"])
@@ -85,7 +87,7 @@ def test_a_breakdown_chart_shows_every_small_group_as_c_in_its_table(conn):
 
 def test_a_characteristic_has_its_benchmark_declaration_rates_and_suppressed_tables(conn):
     """Each characteristic's charts carry message titles, and its breakdown tables are the suppressed ones."""
-    view = views.diversity(conn, AS_AT, 10)
+    view = screens.diversity(conn, AS_AT, 10)
     row = view.definitions.iloc[0]
     built = people_charts.characteristic(view, row["code"], row["name"], AS_AT, 10)
     assert built.benchmark.title and row["name"].split()[0].lower() in built.benchmark.title.lower()
@@ -107,7 +109,7 @@ def test_a_hidden_quarter_breaks_the_line_instead_of_being_drawn_across():
                            "hidden": [False, True, False], "source": ["s"] * 3})
     target = pd.DataFrame(columns=["period", "value"])
     shown = people_charts.suppressed_series(series, 10)
-    chart = people_charts.charts.indicator_chart(shown, target, name="SCS members", unit="count",
+    chart = people_charts.builders.indicator_chart(shown, target, name="SCS members", unit="count",
                                                  population="the whole profession", as_at=AS_AT, source="s",
                                                  gaps=people_charts.hidden_periods(series, 10))
     actual = chart.figure.data[0]

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import disclosure, metrics, queries, store
+from gse_dashboard.people import disclosure
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import metrics
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

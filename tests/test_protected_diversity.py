@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from gse_dashboard import protected_diversity as diversity
-from gse_dashboard.store import ALL
+from gse_dashboard.people import protected_diversity as diversity
+from gse_dashboard.storage.store import ALL
 
 THRESHOLD = 10
 

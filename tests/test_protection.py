@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from gse_dashboard import chart_style, protection, tables
-from gse_dashboard.store import ALL
+from gse_dashboard.charts import style, tables
+from gse_dashboard.people import protection
+from gse_dashboard.storage.store import ALL
 
 DIMENSIONS = ("department", "grade", "role_type")
 
@@ -132,7 +133,7 @@ def test_the_total_and_one_way_margins_are_known_without_protecting_when_none_is
 def test_chart_data_and_downloads_carry_only_the_precision_shown():
     """A share of 7.775306811630014% leaves the server as 7.8, in the chart's data and in a download."""
     figure = go.Figure(go.Bar(x=[7.775306811630014, 12.0], y=["a", "b"], customdata=[[1.23456], [2.0]]))
-    shown = chart_style.as_shown(figure)
+    shown = style.as_shown(figure)
     assert list(shown.data[0].x) == [7.8, 12.0] and list(shown.data[0].y) == ["a", "b"]
     assert shown.data[0].customdata[0][0] == 1.2
     assert figure.data[0].x[0] == pytest.approx(7.775306811630014)

@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gse_dashboard import auth, protection, protection_store, published, queries, store
 from gse_dashboard import importers as im
+from gse_dashboard.people import protection, protection_store, published
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
 
 THRESHOLD = 10
 DEPARTMENT = "Animal and Plant Health Agency"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from gse_dashboard import queries
+from gse_dashboard.storage import queries
 
 
 def _workstream(db, number=1):

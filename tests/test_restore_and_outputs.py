@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from gse_dashboard import build, store
 from gse_dashboard.config import ROOT
+from gse_dashboard.storage import backups, store
 from tests.test_cli import run
 
 # Real command-line runs, restores of whole databases and concurrent writers: the slow lane.
@@ -45,12 +45,12 @@ def _add_meeting(database, date: str, title: str) -> None:
 
 def test_a_write_that_overlaps_a_restore_is_kept_in_the_safety_backup(db_copy, tmp_path):
     """An import-style write transaction open when a restore starts commits, and its row is in the safety backup."""
-    saved = build.backup(db_copy, tmp_path / "saved.db")
+    saved = backups.backup(db_copy, tmp_path / "saved.db")
     writer = store.connect(db_copy)
     outcome = {}
     with store.write_transaction(writer):
         _add_meeting(writer, "2031-01-01", "Overlapping import")
-        worker = threading.Thread(target=lambda: outcome.setdefault("safety", build.restore(db_copy, saved)))
+        worker = threading.Thread(target=lambda: outcome.setdefault("safety", backups.restore(db_copy, saved)))
         worker.start()
         time.sleep(1.5)  # the restore is now waiting for the write lock
         assert worker.is_alive(), "the restore did not wait for the write in progress"
@@ -65,9 +65,9 @@ def test_a_write_that_overlaps_a_restore_is_kept_in_the_safety_backup(db_copy, t
 
 def test_a_write_after_a_restore_lands_on_the_restored_data(db_copy, tmp_path):
     """A write on a connection opened before the restore commits into the restored database, not a lost file."""
-    saved = build.backup(db_copy, tmp_path / "saved.db")
+    saved = backups.backup(db_copy, tmp_path / "saved.db")
     early = store.connect(db_copy)
-    build.restore(db_copy, saved)
+    backups.restore(db_copy, saved)
     with store.write_transaction(early):
         _add_meeting(early, "2031-02-01", "After the restore")
     early.close()
@@ -120,7 +120,7 @@ def test_restore_includes_what_is_in_the_sources_wal(db_copy, tmp_path):
         _add_meeting(holder, "2032-03-03", "Only in the WAL")
     assert (tmp_path / "source.db-wal").stat().st_size > 0
     try:
-        build.restore(db_copy, source)
+        backups.restore(db_copy, source)
     finally:
         holder.close()
     assert _meetings(db_copy, "Only in the WAL") == 1
@@ -136,7 +136,7 @@ def test_restore_of_an_older_schema_brings_it_up_to_date(db_copy, tmp_path):
     assert conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_saved_queries'").rowcount == 1
     conn.commit()
     conn.close()
-    build.restore(db_copy, older)
+    backups.restore(db_copy, older)
     database = store.connect(db_copy, readonly=True)
     try:
         assert store.pending_migrations(database) == [] and database.table("saved_queries").exists()
@@ -238,5 +238,5 @@ def test_a_full_disk_during_backup_or_import_is_one_line_and_leaves_no_empty_bac
     (db_copy.parent / "backups").mkdir(exist_ok=True)
     (db_copy.parent / "backups" / "gse-20260101T000000000000.db").write_bytes(b"")
     (db_copy.parent / "backups" / "gse-20260102T000000000000.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 16)
-    good = build.backup(db_copy)
-    assert [b["path"] for b in build.list_backups(db_copy)] == [str(good)]
+    good = backups.backup(db_copy)
+    assert [b["path"] for b in backups.list_backups(db_copy)] == [str(good)]

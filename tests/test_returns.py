@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gse_dashboard import auth, cli, published, queries, returns, store
+from gse_dashboard import cli
 from gse_dashboard import importers as im
+from gse_dashboard.people import period_returns, published
+from gse_dashboard.rules import auth
+from gse_dashboard.storage import queries, store
 
 EDITOR = auth.command_line_user("Ada Analyst")
 HEADER = ["indicator", "period", "population", "department", "grade", "role_type", "value", "source"]
@@ -49,7 +52,7 @@ def test_a_return_in_parts_is_shown_only_once_marked_complete(db_copy, tmp_path)
     _import(db_copy, _file(tmp_path / "a.csv", _rows("Dept A", (40, 50, 12))), in_parts=True)
     _import(db_copy, _file(tmp_path / "b.csv", _rows("Dept B", (30, 20, 11))), in_parts=True)
     assert _latest(db_copy)[0] != "2031-03-31" and "2031-03-31" not in _latest(db_copy)[1]
-    message = returns.mark_period_complete(db_copy, "members", "2031-03-31", user=EDITOR)
+    message = period_returns.mark_period_complete(db_copy, "members", "2031-03-31", user=EDITOR)
     assert "complete" in message
     assert _latest(db_copy) == ("2031-03-31", "2031-03-31")
     database = store.connect(db_copy, readonly=True)
@@ -58,8 +61,8 @@ def test_a_return_in_parts_is_shown_only_once_marked_complete(db_copy, tmp_path)
         assert series["value"].tolist()[-1] == 163
     finally:
         database.close()
-    with pytest.raises(returns.ReturnError, match="already complete"):
-        returns.mark_period_complete(db_copy, "members", "2031-03-31", user=EDITOR)
+    with pytest.raises(period_returns.ReturnError, match="already complete"):
+        period_returns.mark_period_complete(db_copy, "members", "2031-03-31", user=EDITOR)
 
 
 def test_a_whole_import_completes_its_period_and_undo_takes_the_mark_back(db_copy, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gse_dashboard.safe_text import escape_md
+from gse_dashboard.rules.safe_text import escape_md
 
 
 def test_a_leading_number_or_dash_is_escaped_so_markdown_makes_no_list():

@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from gse_dashboard import queries
-from gse_dashboard.build import build_database
+from gse_dashboard.seed.build import build_database
+from gse_dashboard.storage import queries
 
 
 def _dump(path):

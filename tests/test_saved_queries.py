@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gse_dashboard import commitments_over_time as over_time
-from gse_dashboard import saved_queries as saved
-from gse_dashboard import sql_runner
-from gse_dashboard.auth import PermissionDenied, User
+from gse_dashboard.explore import saved_queries as saved
+from gse_dashboard.explore import sql_runner
+from gse_dashboard.rules.auth import PermissionDenied, User
+from gse_dashboard.strategy import commitments_over_time as over_time
 
 EDITOR = User(name="Ed", email="ed@example.gov.uk", role="editor", mode="local")
 VIEWER = User(name="Vi", email="vi@example.gov.uk", role="viewer", mode="local")

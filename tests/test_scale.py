@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from gse_dashboard import scale
-from gse_dashboard.build import build_database
+from gse_dashboard.seed import scale
+from gse_dashboard.seed.build import build_database
 
 # Builds databases or runs subprocesses: out of the fast lane (-m "not slow").
 pytestmark = pytest.mark.slow

@@ -12,9 +12,11 @@ import time
 
 import pytest
 
-from gse_dashboard import metrics, queries, sql_runner, store
 from gse_dashboard.config import ROOT
-from gse_dashboard.sql_runner import QueryRefused, run_query
+from gse_dashboard.explore import sql_runner
+from gse_dashboard.explore.sql_runner import QueryRefused, run_query
+from gse_dashboard.storage import queries, store
+from gse_dashboard.strategy import metrics
 from tests.test_cli import run as run_cli
 
 LIMITS = {"time_limit_s": 1.0, "row_cap": 100}
@@ -207,7 +209,7 @@ def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
 
 def test_the_child_that_runs_a_query_cannot_take_more_memory_than_its_cap():
     """The SQL worker caps its own address space: allocating a gigabyte after the cap fails with MemoryError."""
-    from gse_dashboard import sqlworker
+    from gse_dashboard.explore import sqlworker
     code = (f"import sys; sys.path.insert(0, {str(sql_runner._WORKER.parent)!r}); import sqlworker\n"
             "sqlworker._limit_self(1.0)\n"
             "try:\n    b = bytearray(1024 ** 3)\nexcept MemoryError:\n    print('refused')\n")

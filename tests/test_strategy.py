@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from gse_dashboard import store
 from gse_dashboard.config import DATA_DIR
-from gse_dashboard.strategy import DataFileError, load_strategy
-from gse_dashboard.vocabulary import DUE_DATES
+from gse_dashboard.storage import store
+from gse_dashboard.strategy.reading import DataFileError, load_strategy
+from gse_dashboard.strategy.vocabulary import DUE_DATES
 
 # Annex A of the strategy, counted bullet by bullet: (short, medium, long) per workstream.
 ANNEX_A_COUNTS = {

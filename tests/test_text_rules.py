@@ -14,9 +14,12 @@ from docx import Document
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from gse_dashboard import auth, documents, edits, explore, store, text_rules
+from gse_dashboard import documents, explore
 from gse_dashboard import importers as im
 from gse_dashboard.config import ROOT
+from gse_dashboard.rules import auth, text_rules
+from gse_dashboard.storage import store
+from gse_dashboard.strategy import edits
 from tests.browser import chromium
 from tests.test_cli import run
 

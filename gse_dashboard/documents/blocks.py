@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import disclosure
-from ..chart_style import Chart
+from ..charts.style import Chart
+from ..people import disclosure
 
 # The Government Security Classification of everything the documents hold; on every page.
 MARKING = "OFFICIAL"

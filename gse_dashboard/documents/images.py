@@ -9,8 +9,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
-from .. import chart_style
-from ..chart_style import Chart
+from ..charts import style
+from ..charts.style import Chart
 from .blocks import (
     CHART_SCALE,
     CHART_WIDTH,
@@ -52,10 +52,10 @@ def figures_of(sections: list[Section]) -> list[Figure]:
 
 
 def _static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
-    figure = chart_style.with_titles(chart, width=width)
+    figure = style.with_titles(chart, width=width)
     if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
         figure.update_layout(margin={"t": figure.layout.margin.t + 30})
-    height = (chart.figure.layout.height or 380) + chart_style.title_room(figure, chart)
+    height = (chart.figure.layout.height or 380) + style.title_room(figure, chart)
     figure.update_layout(height=min(height, max_height) if max_height else height)
     return figure
 

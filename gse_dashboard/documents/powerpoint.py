@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import text_rules
+from ..rules import text_rules
 from .blocks import (
     MARKING,
     Bullets,

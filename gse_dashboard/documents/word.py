@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from .. import text_rules
+from ..rules import text_rules
 from .blocks import MARKING, Bullets, Cover, Facts, Figure, Section, Table, Text, _lower_first
 
 # -- Word ---------------------------------------------------------------------------------------

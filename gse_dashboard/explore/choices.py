@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import commitments_over_time as over_time
-from .. import metrics, queries, store, timescales, vocabulary
+from ..storage import queries, store
+from ..strategy import commitments_over_time as over_time
+from ..strategy import metrics, timescales, vocabulary
 
 # The source that explores commitments and their latest updates rather than an indicator.
 COMMITMENTS = "commitments"

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import charts, disclosure, metrics, store, vocabulary
-from .. import commitments_over_time as over_time
-from ..chart_style import Chart
+from ..charts import builders
+from ..charts.style import Chart
+from ..people import disclosure
+from ..storage import store
+from ..strategy import commitments_over_time as over_time
+from ..strategy import metrics, vocabulary
 from .choices import (
     BOARD,
     LABELS,
@@ -393,7 +396,7 @@ def _bars(values: pd.Series, hidden: pd.Series, context: _FigureContext, group: 
         else:
             share = f", {100 * top['value'] / total:.0f}% of the total" if total else ""
             title = f"{top[group]} has the most {_lower(measure)}{at}: {top['value']:,.0f}{share}"
-    chart = charts.breakdown_chart(frame, group=group, value="value", hidden=mask.reset_index(drop=True),
+    chart = builders.breakdown_chart(frame, group=group, value="value", hidden=mask.reset_index(drop=True),
                                    title=title, subtitle=context.subtitle, source=context.source,
                                    value_title=f"{context.measure} (%)" if percent else context.measure,
                                    percent=percent, keep_order=True)
@@ -502,7 +505,7 @@ def _lines(wide: pd.DataFrame, context: _FigureContext, *, percent: bool) -> Cha
                f"{len(series)} series{' in small multiples, one panel each' if len(series) > MAX_LINES else ''}. "
                f"Latest figures: {ends}.")
     wide_shown = frame.set_index("period")[[c for c, _ in series]]
-    chart = charts.panel_lines_chart(wide_shown, x_title=LABELS[time], title=title, subtitle=context.subtitle,
+    chart = builders.panel_lines_chart(wide_shown, x_title=LABELS[time], title=title, subtitle=context.subtitle,
                                      source=context.source, alt_text=alt,
                                      y_title=f"{context.measure} ({'%' if percent else 'number'})", percent=percent)
     if len(series) > MAX_LINES:
@@ -533,7 +536,7 @@ def _number(value: float, percent: bool) -> str:
 def _empty(context: _FigureContext) -> tuple[pd.DataFrame, Chart, list[str]]:
     """A table, chart and note that say plainly that nothing matched."""
     frame = pd.DataFrame({"group": pd.Series(dtype=object), "value": pd.Series(dtype=float)})
-    chart = charts.breakdown_chart(frame, group="group", value="value", hidden=pd.Series(dtype=bool),
+    chart = builders.breakdown_chart(frame, group="group", value="value", hidden=pd.Series(dtype=bool),
                                    title=f"{context.measure}: nothing matches this selection",
                                    subtitle=context.subtitle, source=context.source, value_title=context.measure)
     chart.alt_text = f"Empty chart: no {_lower(context.measure)} figures match this selection."

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from .. import queries, store
+from ..storage import queries, store
 from .choices import COMMITMENT_FILTERS, NOT_OVERDUE, NOT_RATED, OVERDUE
 
 # -- grouping in SQLite ------------------------------------------------------------------------

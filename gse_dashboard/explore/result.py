@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import commitments_over_time as over_time
-from .. import disclosure, protected_diversity, protection, published, queries, store, timescales
-from ..chart_style import Chart
+from ..charts.style import Chart
+from ..people import disclosure, protected_diversity, protection, published
+from ..storage import queries, store
+from ..strategy import commitments_over_time as over_time
+from ..strategy import timescales
 from .choices import (
     BOARD,
     COMMITMENTS,

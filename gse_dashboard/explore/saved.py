@@ -9,8 +9,9 @@ import sqlite3
 import pandas as pd
 import sqlite_utils
 
-from .. import store, text_rules
-from ..auth import User, require_editor
+from ..rules import text_rules
+from ..rules.auth import User, require_editor
+from ..storage import store
 from .choices import VIEW_NAME_MAX, ViewError
 from .state import ExploreState, as_list, to_query_params
 

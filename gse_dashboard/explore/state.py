@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from .. import text_rules
+from ..rules import text_rules
 from .choices import (
     _CODE,
     BOARD,

@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 import pandas as pd
 import sqlite_utils
 
-from .. import store, text_rules, vocabulary
+from ..rules import text_rules
+from ..storage import store
+from ..strategy import vocabulary
 from .formats import (
     EARLIEST_YEAR,
     KINDS,

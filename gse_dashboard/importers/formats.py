@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from .. import vocabulary
+from ..strategy import vocabulary
 
 # Far beyond any real file of updates or figures, small enough to hold in memory safely.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build, official_statistics, returns, store
+from ..people import official_statistics, period_returns
+from ..rules import auth
+from ..storage import backups, store
 from .formats import ADD, UndoRefused, _key_text, kind_of
 from .writing import UndoResult, _busy, _open
 
@@ -25,7 +27,7 @@ def undo_batch(db: str | Path | sqlite_utils.Database, batch_id: int, user: auth
     actor = auth.require_editor(user).actor
     database, close, path = _open(db)
     try:
-        backup = build.backup(path) if path else None
+        backup = backups.backup(path) if path else None
         try:
             with store.write_transaction(database):
                 kind, removed, restored = _undo(database.conn, batch_id, actor, backup)
@@ -79,7 +81,7 @@ def _undo(conn: sqlite3.Connection, batch_id: int, actor: str, backup: Path | No
             detail = {"removed_id": row[0], "restored_id": row[1], "undone_batch": batch_id}
             audit.append((stamp, actor, "undo", spec.table, _key_text(row[3:]), json.dumps(detail), batch_id))
         removed, restored = len(rows), sum(1 for row in rows if row[1] is not None)
-    returns.forget_batch(conn, batch_id)
+    period_returns.forget_batch(conn, batch_id)
     conn.execute("UPDATE import_batches SET undone_at = ?, undone_by = ? WHERE id = ?", [stamp, actor, batch_id])
     store.audit_many(conn, audit)
     detail = {"kind": kind, "filename": filename, "removed": removed, "restored": restored,

@@ -9,8 +9,21 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import auth, build, returns, store
-from .formats import ADD, CHANGE, UNCHANGED, ImportRejected, Kind, Problem, Validation, _key_getter, _key_text, kind_of
+from ..people import period_returns
+from ..rules import auth
+from ..storage import backups, store
+from .formats import (
+    ADD,
+    CHANGE,
+    UNCHANGED,
+    ImportRejected,
+    Kind,
+    Problem,
+    Validation,
+    _key_getter,
+    _key_text,
+    kind_of,
+)
 from .planning import _differences, _merged, _plan, _recorded
 from .reading import _collector_paused
 
@@ -124,13 +137,13 @@ def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: 
         return ImportResult(kind, filename, None, 0, 0, counts[UNCHANGED], None)
     database, close, path = _open(db)
     try:
-        backup = build.backup(path) if path else None
+        backup = backups.backup(path) if path else None
         try:
             with store.write_transaction(database):
                 batch_id, counts = _write(database.conn, spec, validation, actor=actor, filename=filename,
                                           sha256=sha256, backup=backup)
                 if spec.name == "observations" and not in_parts:
-                    returns.mark_batch_complete(database.conn, batch_id, actor)
+                    period_returns.mark_batch_complete(database.conn, batch_id, actor)
         except _NothingToDo:
             return ImportResult(kind, filename, None, 0, 0, len(validation.records), backup)
         except sqlite3.OperationalError as error:

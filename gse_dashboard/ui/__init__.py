@@ -10,9 +10,8 @@ names pages use most are re-exported here, so `from gse_dashboard import ui; ui.
 
 from __future__ import annotations
 
-from ..people_charts import BREAKDOWN_LABELS, filter_phrase, suppressed_series
-from ..safe_text import escape_md
-from ..tables import (
+from ..charts.people_charts import BREAKDOWN_LABELS, filter_phrase, suppressed_series
+from ..charts.tables import (
     COMMITMENT_COLUMNS,
     commitment_table,
     diversity_summary,
@@ -21,10 +20,8 @@ from ..tables import (
     observation_source,
     source_line,
 )
-from .diversity import (
-    characteristic_ui,
-    diversity_workstream_ui,
-)
+from ..rules.safe_text import escape_md
+from .diversity import characteristic_ui, diversity_workstream_ui
 from .loaders import (
     load_breakdown_values,
     load_changes,
@@ -46,13 +43,7 @@ from .membership import (
     membership_headlines_ui,
     scs_chart,
 )
-from .overview import (
-    attention_ui,
-    changes_ui,
-    comparison_dates_ui,
-    since_last_board_ui,
-    workstream_grid_ui,
-)
+from .overview import attention_ui, changes_ui, comparison_dates_ui, since_last_board_ui, workstream_grid_ui
 from .session import (
     APP_RAN_KEY,
     AS_AT_KEY,
@@ -81,12 +72,7 @@ from .widgets import (
     query_choice_ui,
     table_ui,
 )
-from .workstreams import (
-    COMMITMENT_ROWS_SHOWN,
-    commitments_ui,
-    update_history_ui,
-    workstream_ui,
-)
+from .workstreams import COMMITMENT_ROWS_SHOWN, commitments_ui, update_history_ui, workstream_ui
 
 __all__ = [
     "AS_AT_KEY",

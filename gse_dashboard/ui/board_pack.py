@@ -12,9 +12,9 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from .. import pack
-from ..tables import format_date
-from ..vocabulary import LAUNCH_DATE
+from ..board import pack
+from ..charts.tables import format_date
+from ..strategy.vocabulary import LAUNCH_DATE
 
 OTHER_DATE = "Another date…"
 # Word first: the brief is quick to build and the usual thing to send ahead of the pack.

@@ -10,10 +10,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import auth, board_edits, board_records, edits, importers, metrics, queries, store
-from ..safe_text import escape_md
-from ..tables import format_date
-from ..vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES
+from .. import importers
+from ..board import edits as board_edits
+from ..board import records
+from ..charts.tables import format_date
+from ..rules import auth
+from ..rules.safe_text import escape_md
+from ..storage import queries, store
+from ..strategy import edits, metrics
+from ..strategy.vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES
 from .session import db_path, revision
 from .widgets import table_ui
 
@@ -41,9 +46,9 @@ def load_board_records(path: str, rev: str, today: str) -> dict:
     """The workstreams, Board meetings and the records as known today, for the forms' choices."""
     with store.reading(path) as conn:
         return {"workstreams": queries.workstreams(conn), "meetings": queries.board_meetings(conn, today),
-                "ratings": board_records.workstream_ratings(conn, today),
-                "actions": board_records.action_history(conn, today),
-                "risks": board_records.risk_history(conn, today)}
+                "ratings": records.workstream_ratings(conn, today),
+                "actions": records.action_history(conn, today),
+                "risks": records.risk_history(conn, today)}
 
 
 def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | None, done: str) -> None:
@@ -113,7 +118,7 @@ def _rating_form(user, data, names, meetings) -> None:
 
 
 def _latest(history: pd.DataFrame) -> pd.DataFrame:
-    return board_records.latest(history) if not history.empty else history
+    return records.latest(history) if not history.empty else history
 
 
 def _chosen_record(kind: str, data, label: str, history_columns: dict[str, str], *, newest_first: bool = False):

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import metrics, people_charts, timescales
-from ..tables import format_date
-from ..views import Diversity
-from ..vocabulary import DIVERSITY_WORKSTREAM
+from ..charts import people_charts
+from ..charts.tables import format_date
+from ..strategy import metrics, timescales
+from ..strategy.vocabulary import DIVERSITY_WORKSTREAM
+from ..views.screens import Diversity
 from .session import AS_AT_KEY
 from .widgets import built_once, chart_ui, download_ui, table_ui
 

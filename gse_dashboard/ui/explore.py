@@ -16,9 +16,11 @@ from urllib.parse import parse_qs, urlencode
 
 import streamlit as st
 
-from .. import downloads, explore, store
-from ..safe_text import escape_md
-from ..vocabulary import HORIZON_LABELS, HORIZONS
+from .. import explore
+from ..charts import downloads
+from ..rules.safe_text import escape_md
+from ..storage import store
+from ..strategy.vocabulary import HORIZON_LABELS, HORIZONS
 from .session import AS_AT_KEY, database_facts
 from .widgets import chart_ui, download_ui, table_ui
 

@@ -12,10 +12,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from .. import commitments_over_time as over_time
-from .. import downloads, explore, store, timescales
-from ..safe_text import escape_md
-from ..tables import format_date
+from .. import explore
+from ..charts import downloads
+from ..charts.tables import format_date
+from ..rules.safe_text import escape_md
+from ..storage import store
+from ..strategy import commitments_over_time as over_time
+from ..strategy import timescales
 from .explore import KEY
 from .session import database_facts, db_path, revision
 from .widgets import download_ui, table_ui

@@ -13,7 +13,10 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from .. import official_figures, published, queries, store, tables, views
+from ..charts import tables
+from ..people import official_figures, published
+from ..storage import queries, store
+from ..views import screens
 
 # Every loader reads through one connection per call, opened by the store layer.
 _read = store.reading
@@ -31,24 +34,24 @@ def _cached_status(path: str, rev: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_overview(path: str, rev: str, as_at: str, threshold: int) -> views.Overview:
+def load_overview(path: str, rev: str, as_at: str, threshold: int) -> screens.Overview:
     """views.overview at AS_AT; the status tables come from load_status, cached on their own."""
     with _read(path) as conn:
-        return views.overview(conn, as_at, threshold, status_at=_cached_status(path, rev))
+        return screens.overview(conn, as_at, threshold, status_at=_cached_status(path, rev))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_changes(path: str, rev: str, since: str, until: str) -> views.Changes:
+def load_changes(path: str, rev: str, since: str, until: str) -> screens.Changes:
     """views.changes between two dates, each side as known on its own date."""
     with _read(path) as conn:
-        return views.changes(conn, since, until, status_at=_cached_status(path, rev))
+        return screens.changes(conn, since, until, status_at=_cached_status(path, rev))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_workstream(path: str, rev: str, as_at: str, number: int) -> views.Workstream:
+def load_workstream(path: str, rev: str, as_at: str, number: int) -> screens.Workstream:
     """views.workstream: one workstream's commitments, trajectory and indicators at AS_AT."""
     with _read(path) as conn:
-        return views.workstream(conn, as_at, number)
+        return screens.workstream(conn, as_at, number)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -59,10 +62,10 @@ def load_update_history(path: str, rev: str, as_at: str, ref: str) -> pd.DataFra
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_database_facts(path: str, rev: str) -> views.DatabaseFacts:
+def load_database_facts(path: str, rev: str) -> screens.DatabaseFacts:
     """views.database_facts: facts that do not depend on the as-at date."""
     with _read(path) as conn:
-        return views.database_facts(conn)
+        return screens.database_facts(conn)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -74,10 +77,10 @@ def load_real_figures(path: str, rev: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_membership(path: str, rev: str, as_at: str, department: str, grade: str, role_type: str,
-                    threshold: int) -> views.Membership:
+                    threshold: int) -> screens.Membership:
     """views.membership at AS_AT for one choice of filters, as published."""
     with _read(path) as conn:
-        return views.membership(conn, as_at, threshold, department=department, grade=grade, role_type=role_type)
+        return screens.membership(conn, as_at, threshold, department=department, grade=grade, role_type=role_type)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -88,10 +91,10 @@ def load_breakdown_values(path: str, rev: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_diversity(path: str, rev: str, as_at: str, threshold: int) -> views.Diversity:
+def load_diversity(path: str, rev: str, as_at: str, threshold: int) -> screens.Diversity:
     """views.diversity at AS_AT, every figure of the profession's as published at THRESHOLD."""
     with _read(path) as conn:
-        return views.diversity(conn, as_at, threshold)
+        return screens.diversity(conn, as_at, threshold)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

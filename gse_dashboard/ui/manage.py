@@ -12,10 +12,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import auth, build, edits, importers, metrics, queries, returns, store, timescales, vocabulary
-from ..safe_text import escape_md
-from ..tables import format_date
-from ..vocabulary import LAUNCH, RATINGS, STATUSES
+from .. import importers
+from ..charts.tables import format_date
+from ..people import period_returns
+from ..rules import auth
+from ..rules.safe_text import escape_md
+from ..storage import backups, queries, store
+from ..strategy import edits, metrics, timescales, vocabulary
+from ..strategy.vocabulary import LAUNCH, RATINGS, STATUSES
 from .session import db_path, revision
 from .widgets import download_ui, table_ui
 
@@ -275,7 +279,7 @@ def import_ui(user: auth.User) -> None:
 def incomplete_returns_ui(user: auth.User) -> None:
     """Returns loaded in parts and not yet shown, with the mark that completes one."""
     with store.reading(db_path()) as conn:
-        waiting = returns.incomplete_returns(conn)
+        waiting = period_returns.incomplete_returns(conn)
     if not waiting:
         return
     st.markdown("**Returns loaded in parts, not yet shown.** A quarter is shown once its return is complete.")
@@ -287,8 +291,9 @@ def incomplete_returns_ui(user: auth.User) -> None:
     if submitted:
         indicator, population, period = labels[chosen]
         try:
-            message = returns.mark_period_complete(db_path(), indicator, period, user=user, population=population)
-        except (returns.ReturnError, auth.PermissionDenied) as refused:
+            message = period_returns.mark_period_complete(
+                db_path(), indicator, period, user=user, population=population)
+        except (period_returns.ReturnError, auth.PermissionDenied) as refused:
             st.error(escape_md(str(refused)), icon=":material/error:")
             return
         _flash("success", message)
@@ -358,13 +363,13 @@ def backups_ui(user: auth.User) -> None:
     path = db_path()
     if st.button("Back up now", icon=":material/backup:"):
         auth.require_editor(user)
-        _flash("success", f"Backed up to {Path(build.backup(Path(path))).name}.")
+        _flash("success", f"Backed up to {Path(backups.backup(Path(path))).name}.")
         st.rerun()
-    backups = build.list_backups(path)
-    if not backups:
+    kept = backups.list_backups(path)
+    if not kept:
         st.info("No backups yet. One is taken automatically before every import, undo and restore.")
         return
-    frame = pd.DataFrame(backups)
+    frame = pd.DataFrame(kept)
     table_ui(frame.assign(size=(frame["bytes"] / 1e6).round(1))[["file", "taken_at", "size"]].rename(
         columns={"file": "Backup", "taken_at": "Taken (UTC)", "size": "Size (MB)"}))
     with st.form("restore"):
@@ -378,7 +383,7 @@ def backups_ui(user: auth.User) -> None:
         auth.require_editor(user)
         source = next(b["path"] for b in backups if b["file"] == chosen)
         try:
-            safety = build.restore(path, source)
+            safety = backups.restore(path, source)
         except store.StoreError as error:
             st.error(escape_md(str(error)), icon=":material/error:")
             return

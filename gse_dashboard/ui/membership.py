@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import disclosure, metrics, people_charts, published, queries, store
-from ..chart_style import Chart
-from ..people_charts import BREAKDOWN_LABELS, filter_phrase
-from ..safe_text import escape_md
-from ..tables import format_date, protected_crosstab_table
-from ..views import Membership
+from ..charts import people_charts
+from ..charts.people_charts import BREAKDOWN_LABELS, filter_phrase
+from ..charts.style import Chart
+from ..charts.tables import format_date, protected_crosstab_table
+from ..people import disclosure, published
+from ..rules.safe_text import escape_md
+from ..storage import queries, store
+from ..strategy import metrics
+from ..views.screens import Membership
 from .widgets import built_once, chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
 
 

@@ -13,11 +13,12 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from .. import auth, store
-from .. import official_figures as figures
-from .. import official_statistics as official
-from ..safe_text import escape_md
-from ..tables import format_cell, format_date
+from ..charts.tables import format_cell, format_date
+from ..people import official_figures as figures
+from ..people import official_statistics as official
+from ..rules import auth
+from ..rules.safe_text import escape_md
+from ..storage import store
 from .session import db_path, settings
 from .widgets import download_ui, table_ui
 

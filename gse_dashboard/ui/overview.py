@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import board_paper, board_view, metrics, timescales, views
-from ..safe_text import escape_md
-from ..tables import (
-    format_date,
-)
+from ..board import paper
+from ..charts.tables import format_date
+from ..rules.safe_text import escape_md
+from ..strategy import metrics, timescales
+from ..views import attention as board_view
+from ..views import screens
 from .loaders import load_changes
 from .session import AS_AT_KEY, db_path, revision
 from .widgets import download_ui, table_ui
@@ -26,7 +27,7 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str, attention: board_view.
                 st.markdown(f"**{ws.number}. {escape_md(ws.name)}**")
                 if judged is not None and ws.number in judged.index:
                     row = judged.loc[ws.number]
-                    st.markdown(escape_md(board_paper.rating_words(row)),
+                    st.markdown(escape_md(paper.rating_words(row)),
                                 help=escape_md(row["rationale"] or row["basis"]))
                     trend = attention.trend.get(int(ws.number), [])
                     if trend:
@@ -51,10 +52,10 @@ def attention_ui(attention: board_view.AttentionView, previous: str | None) -> N
         st.success(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}.")
         return
     flagged = int((frame["contradiction"] != "").sum())
-    st.markdown(f"{board_paper.plural(len(frame), 'commitment is', 'commitments are')} past their date "
+    st.markdown(f"{paper.plural(len(frame), 'commitment is', 'commitments are')} past their date "
                 f"(indicative unless set), rated Amber/Red or Red, or worsened{since}."
                 + (f" ⚠ {flagged} with commentary that contradicts the rating or date." if flagged else ""))
-    shown = board_paper.exception_table(frame, attention.boards)
+    shown = paper.exception_table(frame, attention.boards)
     table_ui(shown)
     download_ui(shown, f"needs-the-boards-attention-{attention.as_at}.csv", label="Download this list (CSV)")
 
@@ -90,7 +91,7 @@ def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
         changes_ui(load_changes(db_path(), revision(), *compared), *compared)
 
 
-def changes_ui(changes: views.Changes, since: str, until: str) -> None:
+def changes_ui(changes: screens.Changes, since: str, until: str) -> None:
     """What changed between two dates: commitments, then indicators, each with a download."""
     commitments = changes.commitments
     if commitments.empty:
@@ -99,7 +100,7 @@ def changes_ui(changes: views.Changes, since: str, until: str) -> None:
     else:
         counts = commitments["change"].value_counts()
         st.markdown(f"Between {format_date(since)} and {format_date(until)}: "
-                    + ", ".join(board_paper.change_count_words(kind, n) for kind, n in counts.items()) + ".")
+                    + ", ".join(paper.change_count_words(kind, n) for kind, n in counts.items()) + ".")
         shown = commitments.rename(columns={"ref": "Ref", "workstream": "Workstream", "title": "Commitment (summary)",
                                             "change": "Change", "from": "From", "to": "To"})
         table_ui(shown)
@@ -108,7 +109,7 @@ def changes_ui(changes: views.Changes, since: str, until: str) -> None:
     if not movements.empty:
         st.markdown("**Indicators**")
         shown = movements.assign(
-            change=[board_paper.signed_change(v) for v in movements["change"]],
+            change=[paper.signed_change(v) for v in movements["change"]],
             from_period=movements["from_period"].map(lambda d: format_date(d) if isinstance(d, str) else ""),
             to_period=movements["to_period"].map(format_date),
         ).rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",

@@ -12,10 +12,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import explore, store
-from ..auth import PermissionDenied
-from ..safe_text import escape_md
-from ..tables import format_date
+from .. import explore
+from ..charts.tables import format_date
+from ..rules.auth import PermissionDenied
+from ..rules.safe_text import escape_md
+from ..storage import store
 from .explore import KEY, QUERY_KEY, follow_url_next_run
 from .session import AS_AT_KEY, db_path, revision
 

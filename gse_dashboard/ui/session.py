@@ -11,10 +11,12 @@ import datetime as dt
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import auth, store, views
-from ..build import ensure_database
 from ..config import Settings, load_settings
-from ..safe_text import escape_md
+from ..rules import auth
+from ..rules.safe_text import escape_md
+from ..seed.build import ensure_database
+from ..storage import store
+from ..views import screens
 from .loaders import load_database_facts
 
 AS_AT_KEY = "as_at"
@@ -191,7 +193,7 @@ def revision() -> str:
     return _once_per_run("revision", read)
 
 
-def database_facts() -> views.DatabaseFacts:
+def database_facts() -> screens.DatabaseFacts:
     """load_database_facts for the current database and revision (once per run: each cache hit is a copy)."""
     return _once_per_run("database_facts", lambda: load_database_facts(db_path(), revision()))
 

@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from .. import downloads, saved_queries, sql_runner, store
-from ..auth import PermissionDenied
-from ..safe_text import escape_md
-from ..tables import whole_numbers
+from ..charts import downloads
+from ..charts.tables import whole_numbers
+from ..explore import saved_queries, sql_runner
+from ..rules.auth import PermissionDenied
+from ..rules.safe_text import escape_md
+from ..storage import store
 from .explore import KEY, QUERY_KEY
 from .session import current_user, database_facts, db_path, revision
 from .session import settings as app_settings

@@ -8,16 +8,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import accessibility, disclosure, downloads, official_figures, text_rules
-from ..chart_style import PLOTLY_CONFIG, Chart
-from ..chart_style import as_shown as as_shown_figure
-from ..safe_text import escape_md
-from ..tables import (
-    as_shown,
-    format_cell,
-    format_date,
-)
-from ..vocabulary import LAUNCH
+from ..charts import downloads
+from ..charts.style import PLOTLY_CONFIG, Chart
+from ..charts.style import as_shown as as_shown_figure
+from ..charts.tables import as_shown, format_cell, format_date
+from ..people import disclosure, official_figures
+from ..rules import accessibility, text_rules
+from ..rules.safe_text import escape_md
+from ..strategy.vocabulary import LAUNCH
 from .session import AS_AT_KEY, current_as_at, current_user, database_facts, settings
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT

@@ -5,12 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import metrics
-from ..tables import (
-    commitment_table,
-    format_date,
-)
-from ..vocabulary import HORIZON_LABELS
+from ..charts.tables import commitment_table, format_date
+from ..strategy import metrics
+from ..strategy.vocabulary import HORIZON_LABELS
 from .loaders import load_update_history
 from .session import db_path, revision
 from .widgets import download_ui, query_choice_ui, table_ui

@@ -1,0 +1,158 @@
+"""The Board pack (PDF or PowerPoint) and the GCSA's one-page brief (Word), for any as-at date.
+
+Everything comes from the as-at queries, so a pack is what was known at the end of its date:
+a correction recorded later leaves it unchanged, and building it twice gives the same
+content. It reads the pages' own views (views.board_pack: the Overview, Workstreams, Membership
+and Diversity views at the date), so a page and the pack cannot disagree, and decides what goes
+in, as sections of blocks (text, facts, tables, charts) built with the pages' tables and chart
+builders; the documents package writes them out as PDF, PowerPoint or Word.
+
+The parts: pack_words (wording shared by all), pack_paper (cover and covering paper, exceptions,
+actions, risks), pack_sections (the data sections), brief (the GCSA brief). This module reads the
+snapshot, puts the sections in order and writes the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..charts import tables
+from ..config import load_settings
+from ..documents import (
+    Progress,
+    Section,
+    docx_document,
+    draw,
+    figures_of,
+    html_document,
+    pptx_document,
+    print_pdf,
+    size_figures,
+)
+from ..rules import text_rules
+from ..storage import store
+from ..strategy.vocabulary import LAUNCH_DATE
+from ..views.screens import BoardPack
+from ..views.screens import board_pack as board_pack_view
+from .brief import brief_cover, brief_sections
+from .pack_paper import actions_section, board_cover, exceptions_section, paper_section, risks_section
+from .pack_sections import (
+    changes_section,
+    closing_section,
+    diversity_section,
+    membership_section,
+    overview_section,
+    workstream_section,
+)
+
+PACK_FORMATS = ("pdf", "pptx")
+# On every page and slide of a document made from a database holding made-up figures.
+ILLUSTRATIVE_FOOTER = "Illustrative figures, not real"
+
+
+# -- what was known at the as-at date ---------------------------------------------------------
+
+def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None) -> BoardPack:
+    """Open DB_PATH read-only and read views.board_pack at AS_AT (the threshold from the settings by default)."""
+    check_as_at(as_at)
+    threshold = load_settings().suppression_threshold if threshold is None else threshold
+    database = store.connect(db_path, readonly=True)
+    try:
+        return board_pack_view(database.conn, as_at, threshold, load_settings().profession)
+    finally:
+        database.close()
+
+
+def check_as_at(as_at: str) -> None:
+    """Refuse anything but a YYYY-MM-DD date on or after the strategy's launch."""
+    try:
+        day = text_rules.parse_date(as_at)  # not fromisoformat, which also takes 2024-W01-1
+    except (TypeError, ValueError):
+        raise ValueError(f"as-at date {str(as_at)[:40]!r} is not a date in the form YYYY-MM-DD") from None
+    if len(as_at) != 10 or day.isoformat() < LAUNCH_DATE:
+        raise ValueError(f"as-at date {as_at!r} must be a YYYY-MM-DD date on or after "
+                         f"{tables.format_date(LAUNCH_DATE)}, when the strategy was launched")
+
+
+def board_sections(snap: BoardPack) -> list[Section]:
+    """The pack after its cover: overview, changes, each workstream, membership, diversity, sources."""
+    return [paper_section(snap), exceptions_section(snap), overview_section(snap), changes_section(snap),
+            actions_section(snap), risks_section(snap),
+            *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
+            membership_section(snap), diversity_section(snap), closing_section(snap)]
+
+
+# -- entry points ---------------------------------------------------------------------------------
+
+def _reporter(progress: Progress | None) -> Progress:
+    return progress if progress is not None else (lambda fraction, message: None)
+
+
+def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """The Board pack as at AS_AT, as "pdf" or "pptx" bytes.
+
+    PROGRESS, if given, is called with (fraction done, what is happening) as the pack builds.
+    THRESHOLD defaults to the settings' suppression threshold, as the pages use.
+    """
+    if fmt not in PACK_FORMATS:
+        raise ValueError(f"the Board pack is made as {' or '.join(PACK_FORMATS)}, not {fmt!r}")
+    report = _reporter(progress)
+    report(0.0, "Reading the database as at the date")
+    snap = read_snapshot(db_path, as_at, threshold)
+    report(0.1, "Laying out the pack")
+    cover, sections = board_cover(snap, generated_at), board_sections(snap)
+    size_figures(sections, fmt)
+    draw(figures_of(sections), report, 0.15, 0.8)
+    footer = f"GSE Profession Board pack, as at {tables.format_date(as_at)}"
+    if snap.illustrative:
+        footer += f"\n{ILLUSTRATIVE_FOOTER}"
+    if fmt == "pdf":
+        report(0.85, "Printing the PDF")
+        data = print_pdf(html_document(cover, sections), footer)
+    else:
+        report(0.85, "Writing the PowerPoint slides")
+        data = pptx_document(cover, sections, footer, generated_at)
+    report(1.0, "Done")
+    return data
+
+
+def gcsa_brief(db_path: str | Path, as_at: str, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """The one-page brief for the Government Chief Scientific Adviser as at AS_AT, as .docx bytes."""
+    report = _reporter(progress)
+    report(0.0, "Reading the database as at the date")
+    snap = read_snapshot(db_path, as_at, threshold)
+    report(0.2, "Laying out the brief")
+    cover, sections = brief_cover(snap, generated_at), brief_sections(snap)
+    size_figures(sections, "docx")
+    draw(figures_of(sections), report, 0.3, 0.8)
+    report(0.85, "Writing the Word document")
+    data = docx_document(cover, sections, generated_at,
+                         footer_note=ILLUSTRATIVE_FOOTER if snap.illustrative else "")
+    report(1.0, "Done")
+    return data
+
+
+# File formats a user can ask for, what each makes, and its media type.
+DOCUMENTS = {
+    "pdf": ("Board pack (PDF)", "application/pdf"),
+    "pptx": ("Board pack (PowerPoint)", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "docx": ("GCSA brief (Word)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+
+
+def build(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
+          progress: Progress | None = None, threshold: int | None = None) -> bytes:
+    """Any of the documents by file format: "pdf" or "pptx" for the pack, "docx" for the brief."""
+    if fmt == "docx":
+        return gcsa_brief(db_path, as_at, generated_at=generated_at, progress=progress, threshold=threshold)
+    if fmt not in DOCUMENTS:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(DOCUMENTS)}")
+    return board_pack(db_path, as_at, fmt, generated_at=generated_at, progress=progress, threshold=threshold)
+
+
+def file_name(as_at: str, fmt: str) -> str:
+    """The file name a download or the CLI suggests: gse-board-pack-2019-10-16.pdf."""
+    return f"gse-{'gcsa-brief' if fmt == 'docx' else 'board-pack'}-{as_at}.{fmt}"

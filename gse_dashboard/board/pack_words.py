@@ -1,0 +1,101 @@
+"""How the Board pack and the brief write things: counts, changes, shortened text, dates, tables as text.
+
+Shared by the covering paper (pack_paper), the data sections (pack_sections) and the brief, so
+they word the same figure the same way. The measures themselves are in metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..charts import tables
+from ..documents import Table
+from ..people import disclosure, official_figures
+from ..strategy import metrics
+from ..views.screens import BoardPack
+
+
+def shorten(text: str, limit: int) -> str:
+    """TEXT cut at a word boundary to at most LIMIT characters, with an ellipsis if cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def first_sentences(text: str, limit: int) -> str:
+    """As many whole sentences of TEXT as fit in LIMIT characters (at least the first, shortened)."""
+    sentences = [s.strip() for s in str(text).replace("\n", " ").split(". ") if s.strip()]
+    kept = ""
+    for sentence in sentences:
+        candidate = f"{kept} {sentence.rstrip('.')}.".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    return kept or shorten(text, limit)
+
+
+def count_text(value: float | None) -> str:
+    """A count with thousands separators, or [x] when there is none."""
+    return disclosure.NOT_AVAILABLE if value is None else f"{value:,.0f}"
+
+
+def signed_text(change: float | None, unit: str = "") -> str:
+    """A change with its sign and UNIT: '+121', '−68 points', 'no change'; blank when there is none."""
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    return f"{change:+,.0f}{unit}".replace("-", "−")
+
+
+def text_table(frame: pd.DataFrame, caption: str, note: str = "") -> Table:
+    """A Table of FRAME with every cell as text, numbers written as the screen writes them."""
+    shown = tables.formatted(frame.reset_index(drop=True)).astype(str).replace({"nan": "", "None": ""})
+    return Table(shown, caption, note)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the pages show it: [c] kept, numbers with thousands separators."""
+    return frame.map(lambda v: v if isinstance(v, str) else tables.format_cell(v))
+
+
+def as_at_words(snap: BoardPack) -> str:
+    """'as at 16 October 2019 (Board meeting, 16 October 2019)': the date and the meeting, if any."""
+    words = f"as at {tables.format_date(snap.as_at)}"
+    return words + (f" ({snap.meeting})" if snap.meeting else "")
+
+
+def illustrative_line(snap: BoardPack) -> str:
+    """The warning printed on the cover when the database holds illustrative figures."""
+    if not snap.illustrative:
+        return ""
+    return "Illustrative figures. " + official_figures.ILLUSTRATIVE_TEXT
+
+
+def generated_words(generated_at: dt.datetime | None) -> str:
+    """When the document was made, in UTC (now by default)."""
+    moment = generated_at or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(dt.UTC)
+    return f"Generated on {moment.day} {moment.strftime('%B %Y at %H:%M')} UTC"
+
+
+def rating_trend(now: str | None, before: str | None, previous: str | None, *, short: bool = False) -> str:
+    """How a rating moved since the last Board (metrics.rating_movement), in words: 'Worsened from ■■■□□ Amber'.
+
+    SHORT leaves out the date of the last Board, for tables that give it once in their caption.
+    """
+    if previous is None:
+        return "No earlier Board" if short else "No earlier Board to compare with"
+    movement = metrics.rating_movement(now, before)
+    if movement == "not rated":
+        return "Not rated"
+    if movement == "newly rated":
+        return "Newly rated" if short else f"Newly rated (not rated at the Board of {tables.format_date(previous)})"
+    if movement in ("improved", "worsened"):
+        return f"{movement.capitalize()} from {metrics.rating_label(before)}"
+    return "Unchanged" if short else f"Unchanged since the Board of {tables.format_date(previous)}"

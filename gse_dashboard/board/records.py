@@ -1,0 +1,62 @@
+"""The Board's own records as known at a date: its workstream ratings, its actions and the risk registers.
+
+Queries only (connection in, DataFrame out), read bitemporally like queries.py: a row counts if it
+was recorded by the end of the as-at date and not yet replaced by a correction then.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+
+from ..storage.store import end_of_day
+
+_KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
+
+
+def _params(as_at: str) -> dict:
+    return {"as_at": as_at, "cutoff": end_of_day(as_at)}
+
+
+def workstream_ratings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every Board rating of a workstream for a Board up to AS_AT, as known then; newest Board first."""
+    return pd.read_sql_query(
+        f"""
+        SELECT workstream, board_date, rating, rationale, recorded_by, recorded_at,
+               revision_of IS NOT NULL AS revised
+        FROM workstream_ratings
+        WHERE board_date <= :as_at AND {_KNOWN}
+        ORDER BY workstream, board_date DESC
+        """, conn, params=_params(as_at))
+
+
+def _history(conn: sqlite3.Connection, table: str, columns: str, as_at: str) -> pd.DataFrame:
+    return pd.read_sql_query(
+        f"""
+        SELECT ref, as_of, {columns}, recorded_by, recorded_at, revision_of IS NOT NULL AS revised
+        FROM {table}
+        WHERE as_of <= :as_at AND {_KNOWN}
+        ORDER BY ref, as_of
+        """, conn, params=_params(as_at))
+
+
+ACTION_COLUMNS = "board_date, workstream, action, owner, due_date, status, note"
+RISK_COLUMNS = "workstream, risk, owner, likelihood, impact, mitigation, status"
+
+
+def action_history(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every recorded state of every Board action up to AS_AT, as known then, oldest first per action."""
+    return _history(conn, "board_actions", ACTION_COLUMNS, as_at)
+
+
+def risk_history(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every recorded state of every risk up to AS_AT, as known then, oldest first per risk."""
+    return _history(conn, "risks", RISK_COLUMNS, as_at)
+
+
+def latest(history: pd.DataFrame) -> pd.DataFrame:
+    """Each ref's newest state from a history (action_history or risk_history)."""
+    if history.empty:
+        return history
+    return history.sort_values(["ref", "as_of"]).groupby("ref", sort=False).tail(1).reset_index(drop=True)

@@ -1,0 +1,460 @@
+"""DataFrame in, chart out: the chart builders, with message titles and alt text.
+
+Each builder returns a `Chart`: the plotly figure plus the words that must travel with it
+(a title that states the message, a subtitle with measure, population and period, the
+source, alt text) and the data as a plain table. Series differ by line style and marker as
+well as colour, and are labelled directly, so nothing is told by colour alone. The palette, fonts
+and legibility rules they follow are in `chart_style.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .style import (
+    FONT,
+    GRID_COLOUR,
+    LABEL_GAP,
+    LABEL_MAX,
+    MIN_FONT_PX,
+    PALETTE,
+    TEXT_COLOUR,
+    TWO_SERIES,
+    Chart,
+    axis_labels,
+    label_colour,
+    label_margin,
+    plot_height_px,
+    plotly_text,
+    spread_positions,
+)
+from .tables import format_date, whole_numbers
+
+
+def _percent(value: float | None) -> str:
+    return "no data" if value is None or pd.isna(value) else f"{value:.0f}%"
+
+
+def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None, height: int = 380) -> None:
+    figure.update_layout(
+        font={"family": FONT, "size": 14, "color": TEXT_COLOUR},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=height,
+        margin={"l": 60, "r": 150, "t": 20, "b": 50},
+        showlegend=False,
+        hovermode="x unified",
+    )
+    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside")
+    figure.update_yaxes(title_text=y_title, gridcolor=GRID_COLOUR, zeroline=True,
+                        zerolinecolor=TEXT_COLOUR, range=y_range, rangemode="tozero")
+
+
+def _label_line_end(figure: go.Figure, x, y, text: str, colour: str) -> None:
+    """Label a series at its last point, as the guidance prefers to a legend."""
+    figure.add_annotation(x=x, y=y, text=f"<b>{plotly_text(text, LABEL_MAX)}</b>", showarrow=False, xanchor="left",
+                          xshift=8, font={"color": label_colour(colour), "size": 13})
+
+
+def _spread_line_labels(figure: go.Figure, low: float, high: float) -> None:
+    """Move the line-end labels of FIGURE (y axis LOW to HIGH) apart so none prints over another."""
+    labels = [a for a in figure.layout.annotations if a.xref in (None, "x") and a.yref in (None, "y")]
+    if len(labels) < 2 or high <= low:
+        return
+    per_px = (high - low) / plot_height_px(figure)
+    gap = max(a.font.size or 14 for a in labels) * LABEL_GAP * per_px
+    moved = spread_positions([float(a.y) for a in labels], gap, low + gap / 2, high - gap / 2)
+    for annotation, y in zip(labels, moved):
+        annotation.y = y
+
+
+def _data_range(figure: go.Figure, *, floor_zero: bool, padding: float = 0.08) -> list[float]:
+    """A y range that fits the traces' values with a little room, from zero if FLOOR_ZERO."""
+    values = [float(v) for trace in figure.data for v in (() if trace.y is None else list(trace.y))
+              if v is not None and not pd.isna(v)]
+    if not values:
+        return [0.0, 1.0]
+    low, high = min(values), max(values)
+    room = max((high - low) * padding, abs(high) * 0.02, 1.0)
+    bottom = 0.0 if floor_zero or low - room < 0 else low - room
+    return [bottom, high + room]
+
+
+def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str) -> Chart:
+    """Planned against actual share of commitments complete over time, for SCOPE.
+
+    TRAJECTORY has date, planned, actual and weighted columns as made by metrics.trajectory.
+    """
+    known = trajectory.dropna(subset=["actual"])
+    latest = known.iloc[-1] if not known.empty else None
+    planned_now = float(trajectory.loc[trajectory["date"] <= as_at, "planned"].iloc[-1]) \
+        if (trajectory["date"] <= as_at).any() else 0.0
+    if latest is None:
+        title = f"{scope}: no progress recorded by {format_date(as_at)}"
+    else:
+        gap = planned_now - latest["actual"]
+        verdict = ("ahead of plan" if gap < -0.5 else "on plan" if abs(gap) <= 0.5
+                   else f"{gap:.0f} points behind plan")
+        title = (f"{scope}: {_percent(latest['actual'])} of commitments complete against "
+                 f"{_percent(planned_now)} planned, {verdict}")
+    figure = go.Figure()
+    series = [
+        ("planned", "Planned (due)", TWO_SERIES[1], "dash", "square"),
+        ("actual", "Actual (complete)", TWO_SERIES[0], "solid", "circle"),
+        ("weighted", "Work done (weighted)", PALETTE[1], "dot", "diamond"),
+    ]
+    for column, name, colour, dash, symbol in series:
+        data = trajectory.dropna(subset=[column])
+        if data.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=data["date"], y=data[column], name=name, mode="lines+markers",
+            line={"color": colour, "dash": dash, "width": 3, "shape": "hv" if column == "planned" else "linear"},
+            marker={"symbol": symbol, "size": 7, "color": colour},
+            hovertemplate=f"{name}: %{{y:.0f}}%<extra></extra>",
+        ))
+        _label_line_end(figure, data["date"].iloc[-1], data[column].iloc[-1], name, colour)
+    _base_layout(figure, y_title="% of commitments", y_range=[0, 105])
+    _spread_line_labels(figure, 0, 105)
+    figure.update_xaxes(tickformat="%Y")
+    figure.add_vline(x=as_at, line={"color": PALETTE[4], "width": 1, "dash": "dot"})
+    first, last = format_date(trajectory["date"].iloc[0]), format_date(trajectory["date"].iloc[-1])
+    subtitle = (f"Share of the strategy's commitments, {scope}, GSE profession, "
+                f"{first} to {last}, as known at {format_date(as_at)}")
+    if latest is None:
+        alt = f"Line chart for {scope}: no progress updates recorded by {format_date(as_at)}."
+    else:
+        alt = (f"Line chart of delivery for {scope} from {first} to {last}. The planned line "
+               f"steps up as commitments fall due, reaching {_percent(trajectory['planned'].iloc[-1])}. "
+               f"By {format_date(latest['date'])}, {_percent(latest['actual'])} of commitments were complete "
+               f"and work done, weighting part-finished commitments, stood at "
+               f"{_percent(latest['weighted'])}.")
+    table = trajectory.rename(columns={
+        "date": "Date", "planned": "Planned (% due)", "actual": "Actual (% complete)",
+        "weighted": "Work done (% weighted)"}).round(1)
+    return Chart(figure, title, subtitle, source, alt, table)
+
+
+def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) -> Chart:
+    """Planned against actual share complete for each workstream, as horizontal bar pairs."""
+    frame = summary.sort_values("number", ascending=False)
+    labels = axis_labels(f"{n}. {name}" for n, name in zip(frame["number"], frame["name"]))
+    behind = summary[summary["actual_share"] + 0.5 < summary["planned_share"]]
+    if summary.empty:
+        title = "No workstreams to show"
+    elif behind.empty:
+        title = f"Every workstream is on or ahead of plan at {format_date(as_at)}"
+    else:
+        worst = behind.assign(gap=behind["planned_share"] - behind["actual_share"]).sort_values(
+            "gap", ascending=False).iloc[0]
+        title = (f"{len(behind)} of {len(summary)} workstreams are behind plan; "
+                 f"{worst['name']} is furthest behind")
+    figure = go.Figure()
+    for column, name, colour, pattern in (
+        ("planned_share", "Planned (% due)", TWO_SERIES[1], "/"),
+        ("actual_share", "Actual (% complete)", TWO_SERIES[0], ""),
+    ):
+        # The fill is the series colour, solid, with any pattern drawn over it ("overlay") and an
+        # outline: a bar (and its legend swatch) is seen whether or not a renderer draws patterns.
+        outline = label_colour(colour)
+        figure.add_trace(go.Bar(
+            y=labels, x=frame[column], name=name, orientation="h",
+            marker={"color": colour, "opacity": 1, "line": {"color": outline, "width": 1.5},
+                    "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": outline,
+                                "bgcolor": colour, "fgopacity": 0.6, "size": 8, "solidity": 0.25}},
+            text=[f"{v:.0f}%" for v in frame[column]], textposition="outside",
+            hovertemplate=f"%{{y}}<br>{name}: %{{x:.0f}}%<extra></extra>",
+        ))
+    _base_layout(figure, y_title="", y_range=None, height=560)
+    figure.update_layout(barmode="group", showlegend=True, hovermode="closest",
+                         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "reversed"},
+                         margin={"l": label_margin(labels), "r": 40, "t": 40, "b": 50},
+                         uniformtext={"minsize": MIN_FONT_PX, "mode": "show"})
+    figure.update_traces(textfont={"size": 13}, cliponaxis=False)
+    figure.update_xaxes(title_text="% of the workstream's commitments", range=[0, 112],
+                        showgrid=True, gridcolor=GRID_COLOUR)
+    figure.update_yaxes(title_text="", automargin=False, gridcolor="white")
+    subtitle = ("Share of commitments due and complete, by workstream in the strategy's order, GSE profession, "
+                f"as at {format_date(as_at)}")
+    lines = "; ".join(f"{r.name}: {r.actual_share:.0f}% complete against {r.planned_share:.0f}% due"
+                      for r in summary.itertuples())
+    alt = f"Bar chart comparing planned and actual delivery for each of the {len(summary)} workstreams. {lines}."
+    table = summary[["number", "name", "planned_share", "actual_share", "overdue"]].rename(columns={
+        "number": "Workstream", "name": "Name", "planned_share": "Planned (% due)",
+        "actual_share": "Actual (% complete)", "overdue": "Past their date"}).round(1)
+    return Chart(figure, title, subtitle, source, alt, table)
+
+
+def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, unit: str,
+                    population: str, as_at: str, source: str, gaps: Sequence[str] = ()) -> Chart:
+    """One indicator over time against its target trajectory (if any).
+
+    A target made up for the demonstration (TARGET's illustrative column) is called an illustrative
+    target wherever the chart names it. GAPS are periods whose figure is not published ([c]): the
+    line breaks there rather than drawing straight across as if the figure were known.
+    """
+    figure = go.Figure()
+    illustrative_target = "illustrative" in target and bool(target["illustrative"].astype(bool).any())
+    target_words = "illustrative target" if illustrative_target else "target"
+    target_label = "Target (illustrative)" if illustrative_target else "Target"
+    suffix = "%" if unit == "percent" else ""
+    latest = series.iloc[-1] if not series.empty else None
+    if latest is None:
+        title = f"{name}: no figures recorded by {format_date(as_at)}"
+    else:
+        title = f"{name}: {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
+        due = target[target["period"] <= latest["period"]] if not target.empty else target
+        if not due.empty:
+            aim = due.iloc[-1]
+            word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
+            title += f", {word} the {target_words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])}"
+    if not series.empty:
+        inside = [p for p in gaps if series["period"].iloc[0] < p < series["period"].iloc[-1]]
+        drawn = pd.concat([series[["period", "value"]], pd.DataFrame({"period": inside, "value": None})],
+                          ignore_index=True).sort_values("period") if inside else series
+        figure.add_trace(go.Scatter(
+            x=drawn["period"], y=drawn["value"], name="Actual", mode="lines+markers", connectgaps=False,
+            line={"color": TWO_SERIES[0], "width": 3}, marker={"symbol": "circle", "size": 7},
+            hovertemplate=f"Actual: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, series["period"].iloc[-1], series["value"].iloc[-1], "Actual", TWO_SERIES[0])
+    if not target.empty:
+        figure.add_trace(go.Scatter(
+            x=target["period"], y=target["value"], name=target_label, mode="lines+markers",
+            line={"color": TWO_SERIES[1], "width": 3, "dash": "dash"}, marker={"symbol": "square", "size": 7},
+            hovertemplate=f"{target_label}: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, target["period"].iloc[-1], target["value"].iloc[-1], target_label, TWO_SERIES[1])
+    y_range = _data_range(figure, floor_zero=True)
+    _base_layout(figure, y_title=f"{name} ({'%' if unit == 'percent' else 'number'})", y_range=y_range)
+    _spread_line_labels(figure, *y_range)
+    periods = pd.concat([series.get("period", pd.Series(dtype=str)), target.get("period", pd.Series(dtype=str))])
+    span = f"{format_date(periods.min())} to {format_date(periods.max())}" if not periods.empty else "no period"
+    subtitle = f"{name}, {population}, {span}, as known at {format_date(as_at)}"
+    if latest is None:
+        alt = f"Chart of {name}: no figures recorded by {format_date(as_at)}."
+    else:
+        first = series.iloc[0]
+        alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at "
+               f"{format_date(first['period'])}, {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
+               + (f"; {target_words} line from {target['value'].iloc[0]:,.0f}{suffix} to "
+                  f"{target['value'].iloc[-1]:,.0f}{suffix} by {format_date(target['period'].iloc[-1])}."
+                  if not target.empty else "."))
+    note = ""
+    if series.empty:
+        note = f"No figures for {name.lower()} ({population}) have been recorded by {format_date(as_at)}."
+    elif len(series) == 1:
+        note = (f"Only one figure for {name.lower()} has been recorded so far ({format_date(latest['period'])}), "
+                "so there is no trend to show yet.")
+    if gaps:
+        note = (note + " " if note else "") + (
+            f"Not shown ([c], too few people or hidden to protect a small number): "
+            f"{', '.join(format_date(p) for p in sorted(gaps))}; the line is not drawn across them.")
+    table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
+    if not target.empty:
+        table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": target_label}),
+                            on="Period", how="outer").sort_values("Period")
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True), note)
+
+
+# Series styles in palette order: colour, dash and marker differ together.
+_STYLES = [(PALETTE[0], "solid", "circle"), (PALETTE[3], "dash", "square"), (PALETTE[1], "dot", "diamond"),
+           (PALETTE[2], "dashdot", "triangle-up")]
+
+
+def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], title: str, subtitle: str,
+                source: str, alt_text: str, y_title: str, percent: bool = False) -> Chart:
+    """Several series over time, each with its own colour, dash and marker, labelled at its end."""
+    figure = go.Figure()
+    styles = _STYLES if len(series) != 2 else [(TWO_SERIES[0], "solid", "circle"), (TWO_SERIES[1], "dash", "square")]
+    suffix = "%" if percent else ""
+    for (column, label), (colour, dash, symbol) in zip(series, styles):
+        data = frame.dropna(subset=[column])
+        if data.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=data[x], y=data[column], name=plotly_text(label, LABEL_MAX), mode="lines+markers",
+            line={"color": colour, "dash": dash, "width": 3}, marker={"symbol": symbol, "size": 8, "color": colour},
+            hovertemplate=f"{plotly_text(label, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>",
+        ))
+        _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
+    # Scaled to the data (a line chart need not start at zero): on a 0 to 100 axis, shares of 2%
+    # and 3% print as one line and their labels over each other. The axis title says where it starts.
+    y_range = _data_range(figure, floor_zero=not percent)
+    _base_layout(figure, y_title=y_title, y_range=y_range)
+    figure.update_yaxes(rangemode="normal")
+    _spread_line_labels(figure, *y_range)
+    table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)}).round(1)
+    table = table if percent else whole_numbers(table)  # a count reads '403', not '403.0'
+    return Chart(figure, title, subtitle, source, alt_text, table.reset_index(drop=True))
+
+
+def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, source: str) -> Chart:
+    """One diversity characteristic: the GSE profession against the Civil Service over time."""
+    latest = trend["latest"]
+    if latest is None:
+        title = f"{name}: no comparison with the Civil Service recorded by {format_date(as_at)}"
+        alt = f"Chart of {name}: no figures for both populations by {format_date(as_at)}."
+    else:
+        words = {"closing": "the gap is closing", "widening": "the gap is widening",
+                 "unchanged": "the gap is unchanged", "no comparison": "one year only so far"}
+        title = (f"{name}: {latest['gse']:.1f}% of GSE members against {latest['civil_service']:.1f}% "
+                 f"in the Civil Service in {latest['period'][:4]}; {words[trend['direction']]}")
+        first = trend["first"]
+        alt = (f"Line chart of {name}, GSE profession against the Civil Service, {first['period'][:4]} to "
+               f"{latest['period'][:4]}. The gap went from {first['gap']:+.1f} to {latest['gap']:+.1f} "
+               f"percentage points.")
+    frame = gaps.rename(columns={"period": "period"})
+    chart = lines_chart(
+        frame, x="period", series=[("gse", "GSE profession"), ("civil_service", "Civil Service")],
+        title=title, subtitle=f"{name}, % of those who declared, GSE profession and Civil Service, "
+                              f"as known at {format_date(as_at)}",
+        source=source, alt_text=alt, y_title="% of those who declared", percent=True)
+    if (chart.figure.layout.yaxis.range or [0])[0] > 0:
+        chart.subtitle += " (the axis does not start at zero)"
+    chart.table = gaps[["period", "gse", "civil_service", "gap"]].rename(columns={
+        "period": "Period", "gse": "GSE profession (%)", "civil_service": "Civil Service (%)",
+        "gap": "Gap (points)"}).round(1).reset_index(drop=True)
+    return chart
+
+
+def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.Series, title: str,
+                    subtitle: str, source: str, value_title: str, percent: bool = False,
+                    keep_order: bool = False) -> Chart:
+    """Horizontal bars for the groups whose figures may be shown; hidden ones are named, not drawn.
+
+    Ranked largest first, except grades and whatever the caller has put in order (KEEP_ORDER).
+    """
+    shown = frame[~hidden.to_numpy()]
+    suppressed = frame[hidden.to_numpy()][group].tolist()
+    # Grades have an order (seniority); departments and roles read best largest first.
+    if not keep_order and group.lower() != "grade":
+        shown = shown.sort_values([value, group], ascending=[False, True], kind="stable")
+    ordered = shown.iloc[::-1]
+    suffix = "%" if percent else ""
+    figure = go.Figure(go.Bar(
+        y=axis_labels(ordered[group]), x=ordered[value], orientation="h", marker={"color": PALETTE[0]},
+        text=[f"{v:,.1f}{suffix}" if percent else f"{v:,.0f}" for v in ordered[value]], textposition="outside",
+        hovertemplate=f"%{{y}}: %{{x:,.1f}}{suffix}<extra></extra>",
+    ))
+    _base_layout(figure, y_title="", height=max(260, 32 * len(shown) + 90))
+    figure.update_layout(margin={"l": label_margin(axis_labels(ordered[group])), "r": 60, "t": 20, "b": 50},
+                         hovermode="closest", uniformtext={"minsize": MIN_FONT_PX, "mode": "show"})
+    # Room beyond the longest bar for its value label, which is never clipped.
+    top = float(shown[value].max()) if not shown.empty else 0.0
+    figure.update_traces(cliponaxis=False)
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
+                        range=[0, (top or 1.0) * 1.18])
+    figure.update_yaxes(automargin=False, title_text="")
+    listed = "; ".join(f"{g}: {v:,.1f}{suffix}" if percent else f"{g}: {v:,.0f}"
+                       for g, v in zip(shown[group], shown[value]))
+    alt = f"Bar chart of {value_title.lower()} by {group.replace('_', ' ')}. {listed}."
+    note = ""
+    if suppressed:
+        alt += f" Not shown to protect individuals: {', '.join(suppressed)}."
+        note = (f"Not shown, to protect individuals: {', '.join(suppressed)}." if not shown.empty else
+                "Every group here is too small to show without risking identifying individuals, "
+                "so the chart is empty. Widen the selection to see figures.")
+    return Chart(figure, title, subtitle, source, alt, pd.DataFrame(), note)
+
+
+def scaled_range(top: float, *, percent: bool = False) -> list[float]:
+    """A value axis from zero to a little above TOP: scaled to the data, not to 100% when the data is at 10%."""
+    if not top or top <= 0:
+        return [0.0, 100.0 if percent else 1.0]
+    upper = top * 1.12
+    return [0.0, min(upper, 100.0) if percent and top <= 100 else upper]
+
+
+# One panel holds at most this many lines; more are drawn as small multiples, one panel each.
+PANEL_LINES = 4
+PANEL_COLUMNS = 3
+CONTEXT_GREY = "#BFBFBF"
+
+
+def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: str, subtitle: str, source: str,
+                      percent: bool = False, alt_text: str | None = None) -> Chart:
+    """Lines over WIDE's index, one per column: in one panel up to four, else small multiples.
+
+    Small multiples share their axes: each panel draws one series in the first colour over the
+    others in light grey, and is titled with the series' name, so nothing relies on colour.
+    """
+    columns = [str(c) for c in wide.columns]
+    frame = wide.copy()
+    frame.columns = columns
+    frame.index.name = None
+    long_frame = frame.reset_index().rename(columns={"index": x_title})
+    suffix = "%" if percent else ""
+    ends = "; ".join(f"{c}: {frame[c].dropna().iloc[-1]:,.1f}{suffix} at {frame[c].dropna().index[-1]}"
+                     for c in columns if frame[c].notna().any())
+    alt = alt_text or (f"Line chart of {y_title} by {x_title}, {len(columns)} series"
+                       f"{' in small multiples' if len(columns) > PANEL_LINES else ''}. Latest figures: {ends}.")
+    if len(columns) <= PANEL_LINES:
+        return lines_chart(long_frame, x=x_title, series=[(c, c) for c in columns], title=title, subtitle=subtitle,
+                           source=source, alt_text=alt, y_title=y_title, percent=percent)
+    from plotly.subplots import make_subplots  # noqa: PLC0415 - only small multiples need it
+
+    rows = -(-len(columns) // PANEL_COLUMNS)
+    figure = make_subplots(rows=rows, cols=PANEL_COLUMNS, shared_xaxes=True, shared_yaxes=True,
+                           subplot_titles=[plotly_text(c, 40) for c in columns],
+                           vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.04)
+    top = float(frame.max().max()) if frame.notna().any().any() else 0.0
+    x_values = [str(v) for v in frame.index]
+    for position, column in enumerate(columns):
+        row, col = position // PANEL_COLUMNS + 1, position % PANEL_COLUMNS + 1
+        # The other series as one grey trace, broken between series: one trace, not one each, per panel.
+        xs, ys = [], []
+        for other in columns:
+            if other != column and frame[other].notna().any():
+                xs += [*x_values, None]
+                ys += [*frame[other].tolist(), None]
+        if xs:
+            figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", connectgaps=False,
+                                        line={"color": CONTEXT_GREY, "width": 1}, showlegend=False),
+                             row=row, col=col)
+        figure.add_trace(go.Scatter(
+            x=x_values, y=frame[column], mode="lines+markers", name=plotly_text(column, LABEL_MAX),
+            line={"color": PALETTE[0], "width": 3}, marker={"size": 5, "color": PALETTE[0]},
+            hovertemplate=f"{plotly_text(column, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>"),
+            row=row, col=col)
+    figure.update_layout(font={"family": FONT, "size": 13, "color": TEXT_COLOUR}, paper_bgcolor="white",
+                         plot_bgcolor="white", height=max(320, 230 * rows + 60), showlegend=False,
+                         margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest")
+    figure.update_annotations(font={"size": 13, "color": TEXT_COLOUR})
+    figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside", nticks=6, showticklabels=True)
+    figure.update_yaxes(gridcolor=GRID_COLOUR, range=scaled_range(top, percent=percent), rangemode="tozero")
+    figure.update_yaxes(title_text=y_title, col=1)
+    table = long_frame.round(1) if percent else whole_numbers(long_frame.round(1))
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
+
+
+def grouped_bars_chart(wide: pd.DataFrame, *, group: str, value_title: str, title: str, subtitle: str,
+                       source: str, percent: bool = False) -> Chart:
+    """Horizontal bars for each row of WIDE, one bar per column, in palette order, with a legend."""
+    suffix = "%" if percent else ""
+    figure = go.Figure()
+    columns = [str(c) for c in wide.columns]
+    labels = axis_labels(wide.index)
+    for position, column in enumerate(wide.columns[::-1]):
+        colour = PALETTE[(len(columns) - 1 - position) % len(PALETTE)]
+        figure.add_trace(go.Bar(y=labels, x=wide[column], orientation="h", name=plotly_text(column, LABEL_MAX),
+                                marker={"color": colour}, cliponaxis=False,
+                                hovertemplate=f"%{{y}}, {plotly_text(column, LABEL_MAX)}: %{{x:,.1f}}{suffix}"
+                                              "<extra></extra>"))
+    top = float(wide.max().max()) if wide.notna().any().any() else 0.0
+    _base_layout(figure, y_title="", height=max(300, 22 * len(wide) * max(1, len(columns)) + 120))
+    figure.update_layout(barmode="group", showlegend=True, hovermode="closest",
+                         legend={"traceorder": "reversed", "orientation": "h", "y": -0.15},
+                         margin={"l": 20, "r": 40, "t": 20, "b": 80})
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
+                        range=scaled_range(top, percent=percent))
+    figure.update_yaxes(automargin=True, title_text="", autorange="reversed")
+    table = wide.reset_index().rename(columns={"index": group})
+    table.columns = [str(c) for c in table.columns]
+    listed = "; ".join(f"{g}: " + ", ".join(f"{c} {v:,.1f}{suffix}" for c, v in zip(columns, row) if pd.notna(v))
+                       for g, row in zip(wide.index, wide.to_numpy()))
+    alt = f"Bar chart of {value_title} by {group} and {', '.join(columns)}. {listed}."
+    return Chart(figure, title, subtitle, source, alt, table)

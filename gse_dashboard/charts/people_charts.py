@@ -1,0 +1,164 @@
+"""The Membership and Diversity pages' charts, with their message titles, built from the views.
+
+Streamlit-free, so the titles can be tested and the Board pack can draw the same figures: each
+function takes a view (views.Membership or views.Diversity), the as-at date and the suppression
+threshold, and returns a Chart (or, for a characteristic, its charts and suppressed tables).
+Small groups are never charted: a series for a filtered selection loses its values below the
+threshold, and a breakdown's bars carry the same [c] cells as its table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..storage.store import ALL
+from ..strategy import metrics
+from ..views.screens import Diversity, Membership
+from . import builders
+from .style import Chart
+from .tables import diversity_breakdown_table, format_date, observation_source, protected_line_table
+
+BREAKDOWN_LABELS = {"department": "Department", "grade": "Grade", "role_type": "Role type"}
+_NO_TARGET = ("period", "value")
+
+
+def hidden_periods(series: pd.DataFrame, threshold: int) -> list[str]:
+    """The periods of a people-count series whose figure is not published (the chart's gaps)."""
+    if series.empty:
+        return []
+    shown = set(suppressed_series(series, threshold)["period"])
+    return sorted(set(series["period"]) - shown)
+
+
+def suppressed_series(series: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A people-count series with its unpublished points removed (published.series marks them hidden)."""
+    if series.empty:
+        return series
+    shown = ~series["hidden"] if "hidden" in series else series["value"] >= threshold
+    return series[shown.to_numpy()].reset_index(drop=True)
+
+
+def filter_phrase(filters: dict[str, str]) -> str:
+    """Words for the chosen filters: 'the whole profession' or 'Grade: SCS; Role type: Policy'."""
+    chosen = [f"{BREAKDOWN_LABELS[k]}: {v}" for k, v in filters.items() if v != ALL]
+    return "; ".join(chosen) if chosen else "the whole profession"
+
+
+# -- Membership ---------------------------------------------------------------------------------------
+
+def members_chart(view: Membership, as_at: str, threshold: int) -> Chart:
+    """Members over time, against the target trajectory for the whole profession."""
+    series = suppressed_series(view.series, threshold)
+    return builders.indicator_chart(series, view.target, name="GSE members", unit="count",
+                                  population=filter_phrase(view.filters), as_at=as_at,
+                                  source=observation_source(view.series),
+                                  gaps=hidden_periods(view.series, threshold))
+
+
+def scs_scope(view: Membership) -> dict[str, str]:
+    """The filters the SCS chart applies: the chosen department and role type, every grade."""
+    return {**view.filters, "grade": ALL}
+
+
+def scs_chart(view: Membership, as_at: str, threshold: int) -> Chart:
+    """SCS members over time for the chosen department and role type."""
+    scope = scs_scope(view)
+    series = suppressed_series(view.scs, threshold)
+    return builders.indicator_chart(series, pd.DataFrame(columns=list(_NO_TARGET)), name="SCS members",
+                                  unit="count", population=filter_phrase(scope), as_at=as_at,
+                                  source=observation_source(view.scs), gaps=hidden_periods(view.scs, threshold))
+
+
+def largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series, total: int | None) -> str:
+    """The message title of a breakdown: the largest group that can be shown, and its share of TOTAL (if shown)."""
+    shown = frame[~hidden.to_numpy()]
+    if shown.empty:
+        return f"Every {BREAKDOWN_LABELS[by].lower()} is too small to show"
+    top = shown.sort_values("members", ascending=False).iloc[0]
+    share = f", {100 * top['members'] / total:.0f}% of the total" if total else ""
+    return f"{top[by]} has the most members: {top['members']:,.0f}{share}"
+
+
+def breakdown_chart(view: Membership, by: str) -> Chart:
+    """Members by one breakdown as bars, with its table, both from the protected table (published.line)."""
+    frame = view.breakdowns[by]
+    cells = frame["hidden"].astype(bool)
+    total, total_hidden = view.breakdown_totals[by]
+    others = {k: v for k, v in view.filters.items() if k != by}
+    chart = builders.breakdown_chart(
+        frame[[by, "members"]], group=by, value="members", hidden=cells,
+        title=largest_group_title(frame, by, cells, None if total_hidden else total), value_title="Members",
+        subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(others)}, "
+                 f"{format_date(view.period)}",
+        source=observation_source(view.series))
+    chart.table = protected_line_table(frame, by, BREAKDOWN_LABELS[by], total, total_hidden)
+    return chart
+
+
+def joiners_leavers_title(joiners: pd.DataFrame, leavers: pd.DataFrame) -> str:
+    """The message title: joiners, leavers and the net change over the last four quarters."""
+    frame = _joiners_leavers(joiners, leavers)
+    recent = frame.tail(4)
+    net = recent["joiners"].sum() - recent["leavers"].sum()
+    return (f"Over the last four quarters {recent['joiners'].sum():,.0f} joined and "
+            f"{recent['leavers'].sum():,.0f} left: a net {'gain' if net >= 0 else 'loss'} of {abs(net):,.0f}")
+
+
+def _joiners_leavers(joiners: pd.DataFrame, leavers: pd.DataFrame) -> pd.DataFrame:
+    return joiners[["period", "value"]].rename(columns={"value": "joiners"}).merge(
+        leavers[["period", "value"]].rename(columns={"value": "leavers"}), on="period", how="outer")
+
+
+def joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: str) -> Chart:
+    """Joiners and leavers per quarter for the whole profession."""
+    frame = _joiners_leavers(joiners, leavers)
+    title = joiners_leavers_title(joiners, leavers)
+    return builders.lines_chart(
+        frame, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title=title,
+        subtitle=f"Members joining and leaving the GSE profession per quarter, whole profession, as known at {as_at}",
+        source=observation_source(joiners), y_title="Members per quarter",
+        alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
+                 f"{frame['period'].iloc[-1]}. {title}.")
+
+
+# -- Diversity & inclusion ----------------------------------------------------------------------------
+
+@dataclass
+class Characteristic:
+    """One characteristic's charts and suppressed tables: benchmark, declaration rates (if any), breakdowns."""
+
+    benchmark: Chart
+    declaration: Chart | None
+    tables: dict[str, pd.DataFrame]
+
+
+def declaration_title(rates: pd.DataFrame, name: str) -> str:
+    """The message title of the declaration-rate chart: the latest GSE rate, or what the chart shows."""
+    if "GSE" in rates and rates["GSE"].notna().any():
+        latest = rates.dropna(subset=["GSE"]).iloc[-1]
+        return f"{latest['GSE']:.0f}% of GSE members declared in {latest['period'][:4]}"
+    return f"Declaration rates for {name.lower()}"
+
+
+def characteristic(view: Diversity, code: str, name: str, as_at: str, threshold: int) -> Characteristic:
+    """The charts and suppressed tables of one characteristic."""
+    series, gaps = view.of(code)
+    trend = metrics.gap_trend(view.gaps, code)
+    benchmark = builders.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series))
+    rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
+                               aggfunc="last").reset_index()
+    rate_columns = [(p, p if p != "GSE" else "GSE profession") for p in ("GSE", "Civil Service") if p in rates]
+    declaration = None
+    if not rates.dropna(how="all", subset=[c for c, _ in rate_columns]).empty:
+        title = declaration_title(rates, name)
+        declaration = builders.lines_chart(
+            rates, x="period", series=rate_columns, title=title,
+            subtitle=f"Share of staff answering the question on {name.lower()}, as known at {as_at}",
+            source=observation_source(series), y_title="% who declared", percent=True,
+            alt_text=f"Line chart of declaration rates for {name.lower()}. {title}.")
+    breakdowns = {by: view.breakdowns[(code, by)] for by in ("grade", "department")}
+    tables = {by: diversity_breakdown_table(frame, name, by, threshold)
+              for by, frame in breakdowns.items() if not frame.empty}
+    return Characteristic(benchmark=benchmark, declaration=declaration, tables=tables)

@@ -1,0 +1,164 @@
+"""Planning an import against the database: every cell and figure to add, revise or leave, and conflicts refused."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ...config import DEFAULT_PROFESSION
+from ...importers.formats import Problem
+from .formats import SUPPRESSED, OfficialImportError
+from .reading import Table
+from .records import OFFICIAL_INDICATORS, CellRecord, ObservationRecord, cell_records, observation_records
+
+ADD, CHANGE, UNCHANGED = "add", "change", "unchanged"
+
+
+@dataclass
+class Plan:
+    """What an import would do: every cell and figure with add, change or unchanged."""
+
+    profession: str
+    tables: list[Table]
+    cells: list[tuple[str, CellRecord, int | None]]
+    observations: list[tuple[str, ObservationRecord, int | None]]
+    warnings: list[Problem]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for name, items in (("cells", self.cells), ("figures", self.observations)):
+            counted = {ADD: 0, CHANGE: 0, UNCHANGED: 0}
+            for action, _, _ in items:
+                counted[action] += 1
+            result[name] = counted
+        return result
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return all(action == UNCHANGED for action, _, _ in self.cells + self.observations)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        parts = []
+        for name in ("cells", "figures"):
+            c = counts[name]
+            parts.append(f"{c[ADD]} {name} to add, {c[CHANGE]} to revise, {c[UNCHANGED]} unchanged")
+        return "; ".join(parts)
+
+    def changes(self) -> list[dict]:
+        """One line per cell or figure the import would add or revise, for a preview."""
+        out = []
+        for action, record, _ in self.observations:
+            if action != UNCHANGED:
+                out.append({"action": action, "what": "figure", "file": record.filename, "row": record.row,
+                            "key": f"{record.indicator} {record.population} {record.period} "
+                                   f"{record.department}/{record.grade}",
+                            "value": f"{record.value:g}"})
+        for action, record, _ in self.cells:
+            if action != UNCHANGED:
+                out.append({"action": action, "what": "published cell", "file": record.filename, "row": record.row,
+                            "key": f"{record.shape} {record.status} {record.year} {record.dimensions} "
+                                   f"{record.measure}",
+                            "value": SUPPRESSED if record.suppressed else f"{record.value:g}"})
+        return out
+
+    def years(self) -> list[int]:
+        return sorted({row.year for table in self.tables for row in table.rows})
+
+
+def _conflicts(records: list, what: str, compare) -> tuple[list, list[Problem]]:
+    """The records with duplicate keys removed; two files disagreeing on a key is a problem."""
+    kept: dict[tuple, object] = {}
+    problems = []
+    for record in records:
+        earlier = kept.get(record.key)
+        if earlier is None:
+            kept[record.key] = record
+        elif compare(earlier) != compare(record):
+            problems.append(Problem(record.filename, record.row, None,
+                                    f"gives a different {what} from {earlier.filename} row {earlier.row} for the "
+                                    "same figure: import one of the two files"))
+    return list(kept.values()), problems
+
+
+def _cell_compare(record: CellRecord) -> tuple:
+    return (record.value, record.suppressed)
+
+
+def _observation_compare(record) -> tuple:
+    return (round(record.value, 2), record.numerator, record.denominator,
+            None if record.declaration_rate is None else round(record.declaration_rate, 1))
+
+
+def plan_import(conn: sqlite3.Connection, tables: list[Table], problems: list[Problem], *,
+                profession: str = DEFAULT_PROFESSION) -> Plan:
+    """Check the tables against each other and the database; raise OfficialImportError listing every problem."""
+    problems = list(problems)
+    if not tables and not problems:
+        problems.append(Problem("(no files)", None, None, "no files to import"))
+    if problems:
+        # Figures worked out from a table with a bad row would be wrong: list the rows' problems only.
+        raise OfficialImportError(problems)
+    warnings: list[Problem] = []
+    cells, found = _conflicts(cell_records(tables, profession), "published value", _cell_compare)
+    problems += found
+    observations, found = _conflicts(observation_records(tables, warnings), "figure", _observation_compare)
+    problems += found
+    needed = sorted({o.indicator for o in observations} - set(OFFICIAL_INDICATORS))
+    known = {code for (code,) in conn.execute("SELECT code FROM indicators WHERE code IN "
+                                              "(SELECT value FROM json_each(?))", [json.dumps(needed)])}
+    for code in needed:
+        if code not in known:
+            first = next(o for o in observations if o.indicator == code)
+            problems.append(Problem(first.filename, None, None, f"the dashboard has no indicator {code!r} for this "
+                                                                "table's figures: build the database with `init`"))
+    if problems:
+        raise OfficialImportError(problems)
+    return Plan(profession, tables, _plan_cells(conn, cells), _plan_observations(conn, observations), warnings)
+
+
+def _plan_cells(conn: sqlite3.Connection, cells: list[CellRecord]) -> list[tuple[str, CellRecord, int | None]]:
+    current = {}
+    for row in conn.execute("SELECT id, profession, shape, status, year, dimensions, measure, value, suppressed "
+                            "FROM official_cells WHERE superseded_at IS NULL"):
+        current[tuple(row[1:7])] = (row[0], (row[7], row[8]))
+    planned = []
+    for record in cells:
+        found = current.get(record.key)
+        if found is None:
+            planned.append((ADD, record, None))
+        elif found[1] == _cell_compare(record):
+            planned.append((UNCHANGED, record, found[0]))
+        else:
+            planned.append((CHANGE, record, found[0]))
+    return planned
+
+
+def _plan_observations(conn: sqlite3.Connection, records: list[ObservationRecord]
+                       ) -> list[tuple[str, ObservationRecord, int | None]]:
+    indicators = sorted({r.indicator for r in records})
+    current = {}
+    for row in conn.execute(
+            "SELECT id, indicator, period, population, department, grade, role_type, value, numerator, "
+            "denominator, declaration_rate FROM observations WHERE superseded_at IS NULL "
+            "AND indicator IN (SELECT value FROM json_each(?))", [json.dumps(indicators)]):
+        current[tuple(row[1:7])] = (row[0], _observation_compare(_Stored(*row[7:11])))
+    planned = []
+    for record in records:
+        found = current.get(record.key)
+        if found is None:
+            planned.append((ADD, record, None))
+        elif found[1] == _observation_compare(record):
+            planned.append((UNCHANGED, record, found[0]))
+        else:
+            planned.append((CHANGE, record, found[0]))
+    return planned
+
+
+@dataclass(frozen=True)
+class _Stored:
+    value: float
+    numerator: int | None
+    denominator: int | None
+    declaration_rate: float | None

@@ -1,0 +1,285 @@
+"""People counts as published: every figure of members comes from one protected table per complete period.
+
+Pages, charts, downloads, changes and the Board pack ask here, never the cells themselves, so
+whatever a viewer puts together they put together published figures of one protected table
+(protection.py), and nothing of a period whose return is still coming in (returns.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+
+import pandas as pd
+
+from ..storage import queries
+from ..storage.store import ALL
+from . import protection, protection_store
+from .protection import ProtectedTable
+
+INDICATOR = "members"
+POPULATION = "GSE"
+DIMENSIONS = protection.DIMENSIONS
+
+
+def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = INDICATOR,
+          population: str = POPULATION) -> pd.DataFrame:
+    """The cells (department, grade, role_type, value) of PERIOD as known at AS_AT."""
+    return pd.read_sql_query(
+        f"SELECT department, grade, role_type, value FROM observations "
+        f"WHERE indicator = :indicator AND population = :population AND period = :period "
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN}",
+        conn, params={"indicator": indicator, "population": population, "period": period,
+                      "cutoff": f"{as_at}T23:59:59"})
+
+
+def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
+                  population: str = POPULATION) -> dict[str, str]:
+    """Each of PERIODS' cells as known at AS_AT, written out as one text by SQLite, in one query.
+
+    Every cell is written with the length of each label, so two different sets of cells never
+    give the same text (a period without cells gives ""); the order is the cells' own, so the
+    same cells give the same text. What protection_store hashes to find a kept table.
+    """
+    found = dict.fromkeys(periods, "")
+    rows = conn.execute(
+        f"SELECT period, group_concat(cell, char(30)) FROM ("
+        f"  SELECT period, length(department) || ':' || department || length(grade) || ':' || grade "
+        f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
+        f"  WHERE indicator = :indicator AND population = :population "
+        f"  AND period IN (SELECT value FROM json_each(:periods)) "
+        f"  AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN} "
+        f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
+        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+         "cutoff": f"{as_at}T23:59:59"})
+    for period, text in rows:
+        found[period] = text or ""
+    return found
+
+
+def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], threshold: int) -> dict[str, ProtectedTable]:
+    """The protected tables of PERIODS already made (in this process or kept in the database), without protecting.
+
+    What `table` would give for each period found; a period whose table was never made is left out.
+    """
+    base = (_database_file(conn), _revision(conn), as_at)
+    found = {period: _TABLES[(*base, period, threshold)] for period in periods
+             if (*base, period, threshold) in _TABLES}
+    missing = [period for period in periods if period not in found]
+    if not missing:
+        return found
+    keys = {period: protection_store.content_key(text, threshold)
+            for period, text in cell_contents(conn, as_at, missing).items()}
+    tables = protection_store.kept(conn, keys.values())
+    for period, key in keys.items():
+        if key in tables:
+            found[period] = tables[key]
+            if not base[0].startswith("memory:"):
+                _keep(base + (period, threshold), tables[key])
+    return found
+
+
+def protect_complete_periods(conn: sqlite3.Connection, threshold: int, as_at: str | None = None) -> int:
+    """Protect (and keep) every complete period's table as known at AS_AT (default: the latest date); how many.
+
+    Run after data changes (a changed period gets a newly protected table; the others are found
+    kept), so pages, charts over time and the Board pack only read kept tables.
+    """
+    as_at = as_at or queries.latest_data_date(conn)
+    if not as_at:
+        return 0
+    periods = queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION)
+    if periods:
+        table(conn, as_at, periods[-1], threshold)  # every page starts from the latest
+    keys = {period: protection_store.content_key(text, threshold)
+            for period, text in cell_contents(conn, as_at, periods[:-1]).items()}
+    made = protection_store.kept_keys(conn, keys.values())
+    # Only what is not kept yet is protected; kept tables are left for the pages to read.
+    for period in reversed(periods[:-1]):
+        if keys[period] not in made:
+            table(conn, as_at, period, threshold)
+    return len(periods)
+
+
+def _keep(key: tuple, table: ProtectedTable) -> None:
+    if len(_TABLES) >= _TABLES_KEPT:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = table
+
+
+def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> ProtectedTable:
+    """PERIOD's protected master table as known at AS_AT.
+
+    Kept per (database file, revision, as-at date, period, threshold), so a page reads it from
+    memory; and protected once per content of its cells whatever the key, kept in this process
+    and in the database (protection_store).
+    """
+    key = (_database_file(conn), _revision(conn), as_at, period, threshold)
+    found = None if key[0].startswith("memory:") else _TABLES.get(key)
+    if found is None:
+        content = protection_store.content_key(cell_contents(conn, as_at, [period])[period], threshold)
+        found = protection_store.protected(conn, content, threshold, lambda: cells(conn, as_at, period))
+        # An in-memory database has no name, and id(conn) is reused once a connection is gone:
+        # a key from it could find another database's table. Found by its cells' contents only.
+        if not key[0].startswith("memory:"):
+            _keep(key, found)
+    return found
+
+
+_TABLES: dict[tuple, ProtectedTable] = {}
+_TABLES_KEPT = 4096
+
+
+def _database_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else f"memory:{id(conn)}"
+
+
+def _revision(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return row[0] if row else "0"
+
+
+def latest_period(conn: sqlite3.Connection, as_at: str) -> str | None:
+    """The latest period whose return is complete at AS_AT: the one breakdowns and headlines show."""
+    return queries.latest_cell_period(conn, INDICATOR, as_at)
+
+
+def selection_key(department: str = ALL, grade: str = ALL, role_type: str = ALL) -> tuple[str, str, str]:
+    return (department, grade, role_type)
+
+
+def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: str = ALL, grade: str = ALL,
+           role_type: str = ALL) -> pd.DataFrame:
+    """Members over time for one selection (ALL, or one value of each breakdown), as published.
+
+    queries.observation_series's columns plus ``hidden``: where the figure is not published its
+    value is NaN (a chart leaves the point out, a table shows [c]). Periods with a complete
+    return take the figure from that period's protected table; periods published only as a
+    total (no cells) show the stored figure, hidden below THRESHOLD.
+    """
+    frame = queries.observation_series(conn, INDICATOR, as_at, population=POPULATION, department=department,
+                                       grade=grade, role_type=role_type)
+    frame = frame.copy()
+    complete = set(queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION))
+    whole = department == ALL and grade == ALL and role_type == ALL
+    values, hidden = [], []
+    made = {} if whole else kept_tables(conn, as_at, [p for p in frame["period"] if p in complete], threshold)
+    for period, value in zip(frame["period"], frame["value"]):
+        if period in complete and not whole:
+            if period not in made:
+                known = cells(conn, as_at, period)
+                shortcut = protection.margin_hidden_without_protecting(known, threshold,
+                                                                       (department, grade, role_type))
+                if shortcut is not None:
+                    values.append(float("nan") if shortcut else float(value))
+                    hidden.append(shortcut)
+                    continue
+            protected = made.get(period) or table(conn, as_at, period, threshold)
+            figure = protected.figure(department, grade, role_type)
+            values.append(float("nan") if figure is None else float(figure))
+            hidden.append(figure is None)
+        else:
+            # The total is never hidden to protect another figure (protection.py), only when small.
+            small = value < threshold
+            values.append(float("nan") if small else float(value))
+            hidden.append(bool(small))
+    frame["value"] = pd.Series(values, index=frame.index, dtype=float)
+    frame["hidden"] = pd.Series(hidden, index=frame.index, dtype=bool)
+    return frame
+
+
+def change_since(frame: pd.DataFrame, as_at: str, since: str | None) -> tuple[float | None, float | None, str | None]:
+    """The latest published value, its change since SINCE (only when both are published), and its period.
+
+    A hidden latest value gives (None, None, period); a hidden earlier one gives no change.
+    """
+    upto = frame[frame["period"] <= as_at]
+    if upto.empty:
+        return None, None, None
+    latest = upto.iloc[-1]
+    if bool(latest.get("hidden", False)) or pd.isna(latest["value"]):
+        return None, None, latest["period"]
+    change = None
+    if since:
+        before = frame[frame["period"] <= since]
+        if not before.empty and not bool(before.iloc[-1].get("hidden", False)) and not pd.isna(
+                before.iloc[-1]["value"]):
+            change = float(latest["value"] - before.iloc[-1]["value"])
+    return float(latest["value"]), change, latest["period"]
+
+
+def line(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, by: str,
+         fixed: dict[str, str]) -> pd.DataFrame:
+    """Members by BY with the other breakdowns at FIXED: by, members, hidden.
+
+    Every group of the period is listed, a group of nobody too (as [c]): leaving it out would say it is 0.
+    """
+    return table(conn, as_at, period, threshold).line(by, fixed)
+
+
+def line_total(conn: sqlite3.Connection, as_at: str, period: str, threshold: int,
+               fixed: dict[str, str]) -> tuple[int, bool]:
+    """The total of a line (the selection FIXED) and whether it is hidden."""
+    protected = table(conn, as_at, period, threshold)
+    key = protected.key(**{d: fixed.get(d, ALL) for d in DIMENSIONS})
+    if key is None:
+        return 0, True
+    return protected.values[key], protected.is_hidden(key)
+
+
+def shown_table(values: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """VALUES as shown: the number, or [c] where HIDDEN."""
+    return values.astype(object).mask(hidden, protection.CONFIDENTIAL)
+
+
+def crosstab(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, rows: str, columns: str,
+             fixed: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden), every row and column listed."""
+    return table(conn, as_at, period, threshold).crosstab(rows, columns, fixed)
+
+
+def is_margin(selection: dict[str, tuple]) -> bool:
+    """Whether SELECTION (breakdown -> chosen values) is a published margin: one value or all, in each breakdown."""
+    return all(len(values) <= 1 for values in selection.values())
+
+
+def round_as_shown(value: float, decimals: int) -> float:
+    """VALUE rounded as it is displayed, so nothing finer leaves the server."""
+    return value if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value),
+                                                                                                   decimals)
+
+
+def membership(conn: sqlite3.Connection, as_at: str, threshold: int, department: str = ALL, grade: str = ALL,
+               role_type: str = ALL) -> dict:
+    """Everything the Membership page shows for one choice of filters at AS_AT, as published.
+
+    series and scs: members and SCS members over time (``hidden`` where not published);
+    breakdowns: per breakdown, the line within the other filters (by, members, hidden) and its
+    total; crosstab: department by grade at the role type chosen (values, hidden).
+    """
+    filters = {"department": department, "grade": grade, "role_type": role_type}
+    whole = all(v == ALL for v in filters.values())
+    period = latest_period(conn, as_at)
+    breakdowns, totals, crosstab_ = {}, {}, None
+    if period:
+        for by in DIMENSIONS:
+            others = {k: v for k, v in filters.items() if k != by}
+            breakdowns[by] = line(conn, as_at, period, threshold, by, others)
+            totals[by] = line_total(conn, as_at, period, threshold, others)
+        crosstab_ = crosstab(conn, as_at, period, threshold, "department", "grade", {"role_type": role_type})
+    return {
+        "filters": filters,
+        "whole": whole,
+        "period": period,
+        "series": series(conn, as_at, threshold, **filters),
+        "scs": series(conn, as_at, threshold, department=department, grade="SCS", role_type=role_type),
+        "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
+        "joiners": queries.observation_series(conn, "joiners", as_at, population="GSE"),
+        "leavers": queries.observation_series(conn, "leavers", as_at, population="GSE"),
+        "breakdowns": breakdowns,
+        "breakdown_totals": totals,
+        "crosstab": crosstab_,
+        "previous_board": queries.previous_board_date(conn, as_at),
+    }

@@ -1,0 +1,543 @@
+"""One function per question the pages ask: a connection in, a DataFrame (or value) out.
+
+Everything is "as at" a date D: a fact counts if it refers to D or earlier and was recorded
+by the end of D, and of several versions of one fact the one current on D wins. So moving D
+back to an earlier board meeting shows the dashboard exactly as it was known then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pandas as pd
+
+from ..strategy.vocabulary import LAUNCH_DATE
+from .store import ALL, POPULATIONS, end_of_day
+
+# A version of a fact is visible at :cutoff if recorded by then and not yet replaced.
+_KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
+# The id of commitment c's newest update known at :cutoff, up to :as_at: a walk down the covering
+# index progress_updates_latest from the newest as_of, stopping at the first known version, so
+# each commitment costs a few index steps however long its history.
+_LATEST_UPDATE = """
+    SELECT u.id FROM progress_updates u
+    WHERE u.ref = c.ref AND u.as_of <= :as_at AND u.recorded_at <= :cutoff
+      AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
+    ORDER BY u.as_of DESC, u.recorded_at DESC, u.id DESC LIMIT 1
+"""
+
+
+def _frame(conn: sqlite3.Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return pd.read_sql_query(sql, conn, params=params or {})
+
+
+def _params(as_at: str, **extra) -> dict:
+    return {"as_at": as_at, "cutoff": end_of_day(as_at), **extra}
+
+
+def latest_data_date(conn: sqlite3.Connection, today: dt.date | None = None) -> str:
+    """The latest date the data refers to or was recorded on, but not after today.
+
+    Recorded dates count too, so an update recorded today is in the default view at once.
+    """
+    today_text = (today or dt.date.today()).isoformat()
+    row = conn.execute(
+        """
+        SELECT MAX(d) FROM (
+            SELECT MAX(as_of) AS d FROM progress_updates WHERE as_of <= :today
+            UNION ALL SELECT MAX(period) FROM observations WHERE period <= :today
+            UNION ALL SELECT MAX(date) FROM board_meetings WHERE date <= :today
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM progress_updates WHERE recorded_at <= :today_end
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM observations WHERE recorded_at <= :today_end
+            UNION ALL SELECT substr(MAX(recorded_at), 1, 10) FROM commitment_changes WHERE recorded_at <= :today_end
+        )
+        """,
+        {"today": today_text, "today_end": end_of_day(today_text)},
+    ).fetchone()
+    return row[0] or min(today_text, max(LAUNCH_DATE, today_text))
+
+
+def workstreams(conn: sqlite3.Connection) -> pd.DataFrame:
+    """The ten workstreams with their aspiration and challenges, in strategy order."""
+    return _frame(conn, "SELECT number, name, aspiration, challenges, strategy_ref "
+                        "FROM workstreams ORDER BY number")
+
+
+def board_meetings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Board meetings held on or before AS_AT that were known by then, oldest first."""
+    return _frame(conn, "SELECT date, title, illustrative FROM board_meetings "
+                        "WHERE date <= :as_at AND recorded_at <= :cutoff ORDER BY date",
+                  _params(as_at))
+
+
+def previous_board_date(conn: sqlite3.Connection, as_at: str) -> str | None:
+    """The last board meeting strictly before AS_AT, the point "since the last Board" starts."""
+    row = conn.execute(
+        "SELECT MAX(date) FROM board_meetings WHERE date < :as_at AND recorded_at <= :cutoff",
+        _params(as_at),
+    ).fetchone()
+    return row[0]
+
+
+# A date the GSE team set replaces the indicative one (none for a continuing commitment).
+_DUE_COLUMNS = """COALESCE(d.due_date, c.due_date) AS due_date, c.continuing,
+    CASE WHEN d.due_date IS NOT NULL THEN 'set' WHEN c.continuing = 1 THEN 'continuing'
+         ELSE 'indicative' END AS due_basis"""
+_STATUS_COLUMNS = f"""
+    c.ref, c.workstream, w.name AS workstream_name, c.horizon, c.seq, c.title,
+    c.description, c.strategy_ref, a.owner, CASE WHEN a.owner IS NOT NULL THEN a.recorded_by END AS owner_assigned_by,
+    CASE WHEN a.owner IS NOT NULL THEN substr(a.recorded_at, 1, 10) END AS owner_assigned_on,
+    CASE WHEN d.due_date IS NOT NULL THEN d.recorded_by END AS due_set_by,
+    CASE WHEN d.due_date IS NOT NULL THEN substr(d.recorded_at, 1, 10) END AS due_set_on,
+    c.due_date AS indicative_due_date, {_DUE_COLUMNS},
+    COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
+    COALESCE(k.percent_complete, 0) AS percent_complete, k.commentary,
+    k.evidence_url, k.forecast_date, k.as_of AS updated_as_of, k.recorded_at AS updated_at,
+    k.recorded_by AS updated_by, k.id AS update_id,
+    (k.revision_of IS NOT NULL) AS revised, MAX(COALESCE(k.illustrative, 0), c.illustrative) AS illustrative
+"""
+# What headlines, workstream summaries and changes between two dates need, and no more: reading
+# descriptions and commentary for thousands of commitments is most of the cost of the full set.
+_BRIEF_STATUS_COLUMNS = f"""
+    c.ref, c.workstream, c.horizon, c.seq, c.title, {_DUE_COLUMNS},
+    COALESCE(k.status, 'not started') AS status, k.rating, k.board_rating,
+    COALESCE(k.percent_complete, 0) AS percent_complete
+"""
+
+
+def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | None = None,
+                      ref: str | None = None, *, brief: bool = False) -> pd.DataFrame:
+    """Every commitment (of one WORKSTREAM, or the one REF) with its due date, owner and latest update at AS_AT.
+
+    `due_date` is the date a user set, else the indicative one, else NULL (continuing);
+    `due_basis` says which. `owner` is NULL until the GSE team assigns one, and then comes with
+    who assigned it and when. A commitment with no update yet is 'not started' at 0% with no
+    rating. BRIEF returns only ref, workstream, horizon, seq, title, the due columns, status,
+    ratings and percent complete.
+    """
+    return _frame(
+        conn,
+        f"""
+        WITH dated AS (
+            SELECT ref, due_date, recorded_by, recorded_at, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
+            FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
+        ), assigned AS (
+            SELECT ref, owner, recorded_by, recorded_at, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
+            FROM commitment_changes WHERE sets_owner = 1 AND recorded_at <= :cutoff
+        )
+        SELECT {_BRIEF_STATUS_COLUMNS if brief else _STATUS_COLUMNS}
+        FROM commitments c
+        JOIN workstreams w ON w.number = c.workstream
+        LEFT JOIN progress_updates k ON k.id = ({_LATEST_UPDATE})
+        LEFT JOIN dated d ON d.ref = c.ref AND d.newest = 1
+        LEFT JOIN assigned a ON a.ref = c.ref AND a.newest = 1
+        WHERE (:workstream IS NULL OR c.workstream = :workstream) AND (:ref IS NULL OR c.ref = :ref)
+        ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq
+        """,
+        _params(as_at, workstream=workstream, ref=ref),
+    )
+
+
+def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None = None) -> pd.DataFrame:
+    """The current version, as known at AS_AT, of every update up to AS_AT: for trajectories.
+
+    CROSS JOIN keeps the commitments (of the workstream) outermost, so each one's updates are
+    read along its index rather than every update being read and most thrown away.
+    """
+    return _frame(
+        conn,
+        """
+        SELECT u.ref, c.workstream, u.as_of, u.status, u.percent_complete
+        FROM commitments c CROSS JOIN progress_updates u ON u.ref = c.ref
+        WHERE u.as_of <= :as_at AND u.recorded_at <= :cutoff
+          AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
+          AND (:workstream IS NULL OR c.workstream = :workstream)
+        ORDER BY u.as_of, u.ref
+        """,
+        _params(as_at, workstream=workstream),
+    )
+
+
+def update_history(conn: sqlite3.Connection, ref: str, as_at: str) -> pd.DataFrame:
+    """Every update of one commitment known at AS_AT, newest first, with replaced versions."""
+    return _frame(
+        conn,
+        """
+        SELECT as_of, status, rating, board_rating, percent_complete, commentary, evidence_url,
+               recorded_at, recorded_by, illustrative, revision_of IS NOT NULL AS revised,
+               (superseded_at IS NOT NULL AND superseded_at <= :cutoff) AS replaced
+        FROM progress_updates
+        WHERE ref = :ref AND as_of <= :as_at AND recorded_at <= :cutoff
+        ORDER BY as_of DESC, recorded_at DESC, id DESC
+        """,
+        _params(as_at, ref=ref),
+    )
+
+
+def indicators(conn: sqlite3.Connection, category: str | None = None,
+               workstream: int | None = None) -> pd.DataFrame:
+    """Indicator definitions, optionally those of one category or one workstream."""
+    return _frame(
+        conn,
+        "SELECT * FROM indicators WHERE (:category IS NULL OR category = :category) "
+        "AND (:workstream IS NULL OR workstream = :workstream) ORDER BY rowid",
+        {"category": category, "workstream": workstream},
+    )
+
+
+def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
+                       population: str | None = None, department: str = ALL, grade: str = ALL,
+                       role_type: str = ALL) -> pd.DataFrame:
+    """One indicator's values over time for one breakdown, as known at AS_AT.
+
+    Where no row covers the breakdown exactly (say a department's total, stored only as its
+    cells), the cells within it are summed. Sums carry no numerator or declaration rate.
+
+    The exact rows come straight off the observations_cells index; the cells are read only for
+    the periods that have no exact row, so a series stored as totals never touches its cells.
+    """
+    populations = [population] if population is not None else list(POPULATIONS)
+    params = {**_params(as_at), "indicator": indicator, "department": department, "grade": grade,
+              "role_type": role_type}
+    exact = _frame(
+        conn,
+        f"""
+        SELECT population, period, value, numerator, denominator, declaration_rate,
+               qualifier, provisional, source, note, illustrative,
+               revision_of IS NOT NULL AS revised, 0 AS summed
+        FROM observations
+        WHERE indicator = :indicator AND {in_list("population", populations, "pop", params)}
+          AND department = :department AND grade = :grade AND role_type = :role_type
+          AND period <= :as_at AND {_KNOWN}
+        ORDER BY population, period
+        """,
+        params,
+    )
+    unfinished = {each: unpublished_periods(conn, indicator, each, as_at) for each in populations}
+    if any(unfinished.values()):
+        keep = [period not in unfinished[each] for each, period in zip(exact["population"], exact["period"])]
+        exact = exact[pd.Series(keep, index=exact.index, dtype=bool)]
+        exact = exact.reset_index(drop=True)
+    covered = set(zip(exact["population"], exact["period"]))
+    parts = [exact]
+    for each in populations:
+        missing = [period for period in _periods(conn, indicator, each, as_at)
+                   if (each, period) not in covered and period not in unfinished[each]]
+        if missing:
+            parts.append(_summed_cells(conn, {**params, "population": each}, missing))
+    parts = [part for part in parts if not part.empty]
+    if len(parts) <= 1:
+        return parts[0] if parts else exact
+    return pd.concat(parts, ignore_index=True).sort_values(["population", "period"]).reset_index(drop=True)
+
+
+def in_list(column: str, values, prefix: str, params: dict) -> str:
+    """COLUMN IN (:prefix0, :prefix1, ...), one named parameter per value, the values added to PARAMS.
+
+    Written out rather than as IN (SELECT value FROM json_each(...)): SQLite 3.40 can return
+    rows that fail a later range test on the same index when the IN list comes from json_each.
+    """
+    names = []
+    for index, value in enumerate(values):
+        params[f"{prefix}{index}"] = value
+        names.append(f":{prefix}{index}")
+    return f"{column} IN ({', '.join(names)})"
+
+
+def _summed_cells(conn: sqlite3.Connection, params: dict, periods: list[str]) -> pd.DataFrame:
+    """The cells within a breakdown summed per period, for the PERIODS that have no exact row."""
+    params = dict(params)
+    # Only the breakdowns chosen are named, as equalities the observations_cells index can use.
+    chosen = " ".join(f"AND {column} = :{column}" for column in BREAKDOWNS if params[column] != ALL)
+    in_periods = in_list("period", periods, "period", params)
+    return _frame(
+        conn,
+        f"""
+        SELECT population, period, SUM(value) AS value, NULL AS numerator, NULL AS denominator,
+               NULL AS declaration_rate, '' AS qualifier, MAX(provisional) AS provisional,
+               MIN(source) AS source, '' AS note, MAX(illustrative) AS illustrative,
+               MAX(revision_of IS NOT NULL) AS revised, 1 AS summed
+        FROM observations
+        WHERE indicator = :indicator AND population = :population
+          AND {in_periods}
+          AND department != 'All' AND grade != 'All' AND role_type != 'All' {chosen}
+          AND {_KNOWN}
+        GROUP BY population, period
+        ORDER BY period
+        """,
+        params,
+    )
+
+
+def _periods(conn: sqlite3.Connection, indicator: str, population: str, as_at: str) -> list[str]:
+    """The distinct periods up to AS_AT with any row of INDICATOR for POPULATION.
+
+    A skip scan written out: one index seek per period rather than a read of every row.
+    """
+    return [row[0] for row in conn.execute(
+        """
+        WITH RECURSIVE p(period) AS (
+            SELECT MIN(period) FROM observations
+            WHERE indicator = :indicator AND population = :population AND period <= :as_at
+            UNION ALL
+            SELECT (SELECT MIN(period) FROM observations
+                    WHERE indicator = :indicator AND population = :population AND period > p.period
+                      AND period <= :as_at)
+            FROM p WHERE p.period IS NOT NULL
+        )
+        SELECT period FROM p WHERE period IS NOT NULL
+        """,
+        {"indicator": indicator, "population": population, "as_at": as_at},
+    )]
+
+
+def targets(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> pd.DataFrame:
+    """An indicator's targets over time as known at AS_AT (all periods, including future ones)."""
+    return _frame(
+        conn,
+        f"SELECT period, value, source, illustrative FROM targets "
+        f"WHERE indicator = :indicator AND population = :population AND {_KNOWN} ORDER BY period",
+        {**_params(as_at), "indicator": indicator, "population": population},
+    )
+
+
+def illustrative_in_use(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds any illustrative rows, so pages must say so."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM progress_updates WHERE illustrative = 1) "
+        "OR EXISTS (SELECT 1 FROM observations WHERE illustrative = 1) "
+        "OR EXISTS (SELECT 1 FROM commitments WHERE illustrative = 1)"
+    ).fetchone()
+    return bool(row[0])
+
+
+def commitments_export(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every commitment's status as known today, for `export commitments` (shaped in exports)."""
+    return commitment_status(conn, max(dt.date.today().isoformat(), LAUNCH_DATE))
+
+
+def observations_export(conn: sqlite3.Connection, *, real_only: bool = False) -> pd.DataFrame:
+    """Every current observation with its indicator, for `export observations` (REAL_ONLY: no illustrative rows)."""
+    return _frame(
+        conn,
+        """
+        SELECT o.indicator, i.name AS indicator_name, i.unit, o.period, o.population,
+               o.department, o.grade, o.role_type, o.value, o.numerator, o.denominator,
+               o.declaration_rate, o.qualifier, o.provisional, o.source, o.note,
+               o.illustrative, o.revision_of IS NOT NULL AS revised, o.recorded_at
+        FROM observations o JOIN indicators i ON i.code = o.indicator
+        WHERE o.superseded_at IS NULL AND (:real_only = 0 OR o.illustrative = 0)
+        ORDER BY o.indicator, o.population, o.period, o.department, o.grade, o.role_type
+        """,
+        {"real_only": int(real_only)},
+    )
+
+
+BREAKDOWNS = ("department", "grade", "role_type")
+
+
+def _cell_filter(filters: dict[str, str]) -> tuple[str, dict]:
+    """SQL matching the finest cells (no 'All' in any breakdown) within FILTERS."""
+    clauses = ["department != 'All'", "grade != 'All'", "role_type != 'All'"]
+    params = {}
+    for column in BREAKDOWNS:
+        value = filters.get(column, ALL)
+        if value != ALL:
+            clauses.append(f"{column} = :f_{column}")
+            params[f"f_{column}"] = value
+    return " AND ".join(clauses), params
+
+
+def latest_cell_period(conn: sqlite3.Connection, indicator: str, as_at: str) -> str | None:
+    """The latest period up to AS_AT whose return of breakdown cells for INDICATOR is known complete at AS_AT.
+
+    A period still being recorded is passed over: its cells are not all in, so any total of
+    them would be wrong (see m006_period_returns_complete).
+    """
+    row = conn.execute(
+        "SELECT MAX(period) FROM period_returns WHERE indicator = :indicator AND period <= :as_at "
+        "AND recorded_at <= :cutoff",
+        {**_params(as_at), "indicator": indicator},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def complete_cell_periods(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> list[str]:
+    """Every period up to AS_AT whose return of cells for INDICATOR is known complete at AS_AT, in order."""
+    return [row[0] for row in conn.execute(
+        "SELECT DISTINCT period FROM period_returns WHERE indicator = :indicator AND population = :population "
+        "AND period <= :as_at AND recorded_at <= :cutoff ORDER BY period",
+        {**_params(as_at), "indicator": indicator, "population": population})]
+
+
+def unpublished_periods(conn: sqlite3.Connection, indicator: str, population: str, as_at: str) -> set[str]:
+    """Periods up to AS_AT that have (or will have) cells for INDICATOR but are not known complete at AS_AT.
+
+    Nothing of such a period is shown, not even a total recorded on its own: as at a day inside a
+    recording window the previous complete period is the latest one. A period with no cells at
+    all (a figure published only as a total) is complete as it stands.
+    """
+    any_cells = conn.execute(
+        "SELECT 1 FROM observations WHERE indicator = :indicator AND population = :population "
+        "AND department != 'All' AND grade != 'All' AND role_type != 'All' LIMIT 1",
+        {"indicator": indicator, "population": population}).fetchone()
+    if not any_cells:
+        return set()
+    with_cells = set()
+    for period in _periods(conn, indicator, population, as_at):
+        found = conn.execute(
+            "SELECT 1 FROM observations WHERE +indicator = :indicator AND population = :population "
+            "AND period = :period AND department != 'All' AND grade != 'All' AND role_type != 'All' LIMIT 1",
+            {"indicator": indicator, "population": population, "period": period}).fetchone()
+        if found:
+            with_cells.add(period)
+    if not with_cells:
+        return set()
+    return with_cells - set(complete_cell_periods(conn, indicator, as_at, population))
+
+
+def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows: str,
+                         columns: str | None = None, filters: dict[str, str] | None = None) -> pd.DataFrame:
+    """Members in PERIOD summed over cells, by ROWS (and COLUMNS), within FILTERS, as known at AS_AT.
+
+    ROWS and COLUMNS are breakdown column names (department, grade, role_type); the result is
+    long: one row per group with its count.
+    """
+    for name in (rows, columns):
+        if name is not None and name not in BREAKDOWNS:
+            raise ValueError(f"unknown breakdown {name!r}")
+    where, params = _cell_filter(filters or {})
+    groups = rows if columns is None else f"{rows}, {columns}"
+    return _frame(
+        conn,
+        f"SELECT {groups}, SUM(value) AS members FROM observations "
+        f"WHERE indicator = 'members' AND period = :period AND {where} AND {_KNOWN} "
+        f"GROUP BY {groups} ORDER BY {groups}",
+        {**_params(as_at), "period": period, **params},
+    )
+
+
+def breakdown_values(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The departments, grades and role types the membership cells use, for filters (any as-at date)."""
+    tuples = [row for row in breakdown_tuples(conn) if row[0] == "members"]
+    return {column: sorted({row[2 + i] for row in tuples} - {ALL}) for i, column in enumerate(BREAKDOWNS)}
+
+
+_TUPLE = "indicator, population, department, grade, role_type"
+
+
+def breakdown_tuples(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
+    """Every distinct (indicator, population, department, grade, role_type) in the observations, in order.
+
+    A skip scan along the observations_cells index: one seek per distinct combination (a few
+    thousand) instead of reading every row (hundreds of thousands on a large database).
+    """
+    found = []
+    row = conn.execute(f"SELECT {_TUPLE} FROM observations ORDER BY {_TUPLE} LIMIT 1").fetchone()
+    following = f"SELECT {_TUPLE} FROM observations WHERE ({_TUPLE}) > (?, ?, ?, ?, ?) ORDER BY {_TUPLE} LIMIT 1"
+    while row is not None:
+        found.append(tuple(row))
+        row = conn.execute(following, row).fetchone()
+    return found
+
+
+def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every diversity indicator for the whole GSE profession and the Civil Service, as known at AS_AT."""
+    return _frame(
+        conn,
+        """
+        SELECT o.indicator, i.name, i.characteristic, o.population, o.period, o.value, o.numerator,
+               o.denominator, o.declaration_rate, o.qualifier, o.note, o.source, o.illustrative,
+               o.revision_of IS NOT NULL AS revised
+        FROM observations o JOIN indicators i ON i.code = o.indicator
+        WHERE i.category = 'diversity' AND o.department = 'All' AND o.grade = 'All'
+          AND o.role_type = 'All' AND o.period <= :as_at
+          AND o.recorded_at <= :cutoff AND (o.superseded_at IS NULL OR o.superseded_at > :cutoff)
+        ORDER BY i.rowid, o.population, o.period
+        """,
+        _params(as_at),
+    )
+
+
+def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by: str) -> pd.DataFrame:
+    """The latest year's GSE figures for INDICATOR by department or grade, known at AS_AT."""
+    if by not in ("department", "grade"):
+        raise ValueError(f"diversity breakdowns are by department or grade, not {by!r}")
+    other = "grade" if by == "department" else "department"
+    return _frame(
+        conn,
+        f"""
+        WITH known AS (
+            SELECT * FROM observations
+            WHERE indicator = :indicator AND population = 'GSE' AND period <= :as_at
+              AND {by} != 'All' AND {other} = 'All' AND role_type = 'All' AND {_KNOWN}
+        )
+        SELECT {by} AS "group", period, value, numerator, denominator, declaration_rate, illustrative,
+               revision_of IS NOT NULL AS revised
+        FROM known WHERE period = (SELECT MAX(period) FROM known)
+        ORDER BY {by}
+        """,
+        {**_params(as_at), "indicator": indicator},
+    )
+
+
+def audit_log(conn: sqlite3.Connection, *, limit: int = 500, actor: str | None = None, action: str | None = None,
+              table: str | None = None, since: str | None = None, until: str | None = None,
+              batch: int | None = None) -> pd.DataFrame:
+    """The newest LIMIT audit entries matching every filter given, newest first.
+
+    SINCE and UNTIL are dates (YYYY-MM-DD) and include their whole day.
+    """
+    return _frame(
+        conn,
+        """
+        SELECT at, actor, action, table_name, row_key, batch_id, detail FROM audit_log
+        WHERE (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action)
+          AND (:table IS NULL OR table_name = :table) AND (:batch IS NULL OR batch_id = :batch)
+          AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at <= :until || 'T23:59:59')
+        ORDER BY id DESC LIMIT :limit
+        """,
+        {"limit": limit, "actor": actor, "action": action, "table": table, "since": since, "until": until,
+         "batch": batch},
+    )
+
+
+def audit_choices(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The people, actions and tables that appear in the audit log, for its filters."""
+    return {column: [r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM audit_log ORDER BY {column}")]
+            for column in ("actor", "action", "table_name")}
+
+
+def import_batches(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every import batch, newest first, with whether it has been undone."""
+    return _frame(
+        conn,
+        "SELECT id, kind, filename, row_count, created_at, created_by, undone_at, undone_by "
+        "FROM import_batches ORDER BY id DESC",
+    )
+
+
+def commitment_choices(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every commitment's reference and title, in strategy order, for pickers."""
+    return _frame(conn, "SELECT ref, title, workstream FROM commitments "
+                        "ORDER BY workstream, CASE horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, seq")
+
+
+# Stored tables any export may write whole: every one but the internal ones (INTERNAL_TABLES).
+TABLES = ("workstreams", "commitments", "commitment_changes", "progress_updates", "indicators", "observations",
+          "period_returns", "targets", "board_meetings", "workstream_ratings", "board_actions", "risks",
+          "official_cells", "audit_log", "import_batches", "saved_views", "saved_queries")
+
+
+# The migrations, the revision (meta) and the protected tables kept as a cache (derived from the observations).
+INTERNAL_TABLES = ("_sqlite_migrations", "meta", "protected_tables")
+
+
+def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:
+    """Every row of one stored TABLE, every version included, in the order it was written."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}: choose one of {', '.join(TABLES)}")
+    return _frame(conn, f"SELECT * FROM {table} ORDER BY rowid")
