@@ -178,7 +178,7 @@ def test_departments_are_sorted_by_value_grades_keep_their_order():
 def test_every_chart_sets_no_text_below_the_smallest_size(pack_charts):
     """No chart sets text below MIN_FONT_PX, which prints at 9 pt when drawn at its printed size."""
     for chart in pack_charts + _other_charts():
-        static = documents.images._static_figure(chart, 672, 700)  # noqa: SLF001
+        static = documents.images.static_figure(chart, 672, 700)
         assert style.smallest_font_px(static) >= style.MIN_FONT_PX, chart.title
 
 

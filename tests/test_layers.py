@@ -249,3 +249,41 @@ def test_the_readme_layout_table_names_only_files_that_exist():
             if not any(c.exists() or list(ROOT.glob(name)) for c in candidates):
                 stale.append(name)
     assert stale == []
+
+
+def _private_uses(path: Path) -> list[str]:
+    """Each private name (`_name`, not `__dunder__`) PATH takes from another module of the package: imported
+    (`from .x import _name`) or reached through a module it imported (`queries._KNOWN`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("gse_dashboard")):
+            found += [f"{path.name}:{node.lineno} {alias.name}" for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+            modules |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            modules |= {(alias.asname or alias.name).split(".")[0] for alias in node.names
+                        if alias.name.startswith("gse_dashboard")}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_no_private_name_is_used_across_modules():
+    """No module, page or the app uses another module's private name: what a module shares, it names publicly."""
+    code = [*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]
+    assert [use for path in code for use in _private_uses(path)] == []
+
+
+def test_the_private_name_check_sees_imports_and_attributes(tmp_path):
+    """A planted `from .queries import _KNOWN` and `queries._KNOWN` are both found; a module's own `_name` is not."""
+    planted = tmp_path / "planted.py"
+    planted.write_text("from ..storage import queries\nfrom .queries import _KNOWN, known\n"
+                       "_MINE = 1\nSQL = queries._KNOWN + str(_MINE)\n", encoding="utf-8")
+    assert _private_uses(planted) == ["planted.py:2 _KNOWN", "planted.py:4 queries._KNOWN"]

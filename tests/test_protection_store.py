@@ -21,10 +21,10 @@ DEPARTMENT = "Animal and Plant Health Agency"
 def _no_tables_in_memory():
     """Each test starts as a new server process would: nothing protected in memory."""
     protection_store.forget_in_memory()
-    published._TABLES.clear()
+    published.forget_in_memory()
     yield
     protection_store.forget_in_memory()
-    published._TABLES.clear()
+    published.forget_in_memory()
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def fresh_copy(db_copy) -> Path:
 
 def _forget():
     protection_store.forget_in_memory()
-    published._TABLES.clear()
+    published.forget_in_memory()
 
 
 def _fields(table: protection.ProtectedTable) -> tuple:

@@ -210,7 +210,7 @@ def test_a_result_is_capped_in_bytes_not_only_rows(built_db_file):
 def test_the_child_that_runs_a_query_cannot_take_more_memory_than_its_cap():
     """The SQL worker caps its own address space: allocating a gigabyte after the cap fails with MemoryError."""
     from gse_dashboard.explore import sqlworker
-    code = (f"import sys; sys.path.insert(0, {str(sql_runner._WORKER.parent)!r}); import sqlworker\n"
+    code = (f"import sys; sys.path.insert(0, {str(sql_runner.WORKER.parent)!r}); import sqlworker\n"
             "sqlworker._limit_self(1.0)\n"
             "try:\n    b = bytearray(1024 ** 3)\nexcept MemoryError:\n    print('refused')\n")
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)

@@ -10,13 +10,7 @@ import sqlite3
 
 import pandas as pd
 
-from ..storage.store import end_of_day
-
-_KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
-
-
-def _params(as_at: str) -> dict:
-    return {"as_at": as_at, "cutoff": end_of_day(as_at)}
+from ..storage.queries import KNOWN, as_at_params
 
 
 def workstream_ratings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
@@ -26,9 +20,9 @@ def workstream_ratings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
         SELECT workstream, board_date, rating, rationale, recorded_by, recorded_at,
                revision_of IS NOT NULL AS revised
         FROM workstream_ratings
-        WHERE board_date <= :as_at AND {_KNOWN}
+        WHERE board_date <= :as_at AND {KNOWN}
         ORDER BY workstream, board_date DESC
-        """, conn, params=_params(as_at))
+        """, conn, params=as_at_params(as_at))
 
 
 def _history(conn: sqlite3.Connection, table: str, columns: str, as_at: str) -> pd.DataFrame:
@@ -36,9 +30,9 @@ def _history(conn: sqlite3.Connection, table: str, columns: str, as_at: str) -> 
         f"""
         SELECT ref, as_of, {columns}, recorded_by, recorded_at, revision_of IS NOT NULL AS revised
         FROM {table}
-        WHERE as_of <= :as_at AND {_KNOWN}
+        WHERE as_of <= :as_at AND {KNOWN}
         ORDER BY ref, as_of
-        """, conn, params=_params(as_at))
+        """, conn, params=as_at_params(as_at))
 
 
 ACTION_COLUMNS = "board_date, workstream, action, owner, due_date, status, note"

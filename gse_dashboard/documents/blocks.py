@@ -116,11 +116,11 @@ class Cover:
     warning: str = ""
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _numeric(text: str) -> bool:
+def is_numeric(text: str) -> bool:
     stripped = text.replace(",", "").replace("%", "").replace("−", "-").replace(" [r]", "").replace(" †", "")
     try:
         float(stripped)

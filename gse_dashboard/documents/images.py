@@ -51,7 +51,7 @@ def figures_of(sections: list[Section]) -> list[Figure]:
     return found
 
 
-def _static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
+def static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
     figure = style.with_titles(chart, width=width)
     if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
         figure.update_layout(margin={"t": figure.layout.margin.t + 30})
@@ -113,7 +113,7 @@ def draw(figures: list[Figure], progress: Progress, start: float, end: float) ->
     """Draw each figure to PNG (reusing any drawn before), reporting progress from START to END."""
     specs = []
     for figure in figures:
-        static = _static_figure(figure.chart, figure.width_px, figure.max_height_px)
+        static = static_figure(figure.chart, figure.width_px, figure.max_height_px)
         spec = static.to_plotly_json()
         key = hashlib.sha256(static.to_json().encode() + f"|{CHART_SCALE}".encode()).hexdigest()
         specs.append((figure, spec, key, int(static.layout.width), int(static.layout.height)))

@@ -19,8 +19,8 @@ from .blocks import (
     Subheading,
     Table,
     Text,
-    _lower_first,
-    _numeric,
+    is_numeric,
+    lower_first,
 )
 
 # The PDF's text column: A4 less 16 mm margins either side, 178 mm.
@@ -80,7 +80,7 @@ NOWRAP_CHARS = 12
 
 
 def _cell_class(text: str) -> str:
-    return ' class="num"' if _numeric(text) else ' class="nw"' if len(text) <= NOWRAP_CHARS else ""
+    return ' class="num"' if is_numeric(text) else ' class="nw"' if len(text) <= NOWRAP_CHARS else ""
 
 
 def _html_table(table: Table) -> str:
@@ -131,7 +131,7 @@ def html_document(cover: Cover, sections: list[Section]) -> str:
     warning = f'<p class="warning">{esc(cover.warning)}</p>' if cover.warning else ""
     parts = [
         f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
-        f"<title>{esc(cover.title)}, {esc(_lower_first(cover.subtitle))}</title><style>{PDF_CSS}</style></head><body>",
+        f"<title>{esc(cover.title)}, {esc(lower_first(cover.subtitle))}</title><style>{PDF_CSS}</style></head><body>",
         f'<header><h1>{esc(cover.title)}</h1><p class="subtitle">{esc(cover.subtitle)}</p>',
         "".join(f"<p>{esc(line)}</p>" for line in cover.lines),
         warning,

@@ -22,8 +22,8 @@ from .blocks import (
     Subheading,
     Table,
     Text,
-    _lower_first,
-    _numeric,
+    is_numeric,
+    lower_first,
 )
 
 # -- PowerPoint -------------------------------------------------------------------------------
@@ -391,7 +391,7 @@ def _add_table(slide, item: Placed) -> None:
             cell.text = value
             cell.margin_top = cell.margin_bottom = _inches(0.03)
             for para in cell.text_frame.paragraphs:
-                if j and _numeric(value) and i:
+                if j and is_numeric(value) and i:
                     from pptx.enum.text import PP_ALIGN
 
                     para.alignment = PP_ALIGN.RIGHT
@@ -431,7 +431,7 @@ def pptx_document(cover: Cover, sections: list[Section], footer: str, generated_
     prs = Presentation()
     prs.slide_width, prs.slide_height = _inches(SLIDE_W), _inches(SLIDE_H)
     properties = prs.core_properties
-    properties.title = f"{cover.title}, {_lower_first(cover.subtitle)}"
+    properties.title = f"{cover.title}, {lower_first(cover.subtitle)}"
     properties.language = "en-GB"
     properties.subject = "Delivery of the GSE Strategy"
     properties.author = properties.last_modified_by = "GSE Strategy Dashboard"

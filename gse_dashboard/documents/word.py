@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 from ..rules import text_rules
-from .blocks import MARKING, Bullets, Cover, Facts, Figure, Section, Table, Text, _lower_first
+from .blocks import MARKING, Bullets, Cover, Facts, Figure, Section, Table, Text, lower_first
 
 # -- Word ---------------------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def docx_document(cover: Cover, sections: list[Section], generated_at: dt.dateti
 
     document = Document()
     properties = document.core_properties
-    properties.title = f"{cover.title}, {_lower_first(cover.subtitle)}"
+    properties.title = f"{cover.title}, {lower_first(cover.subtitle)}"
     properties.subject = "Delivery of the GSE Strategy"
     properties.language = "en-GB"
     properties.author = properties.last_modified_by = "GSE Strategy Dashboard"

@@ -60,7 +60,7 @@ FIXED_VALUES = {
     "rating": (*vocabulary.RATINGS, NOT_RATED),
     "overdue": (OVERDUE, NOT_OVERDUE),
 }
-_CODE = re.compile(r"^[a-z0-9_]{1,40}$")
+CODE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
 COMMITMENTS_SOURCE_LINE = "GSE team progress records; due dates from the GSE Strategy (2016), Annex A"
 
 

@@ -29,7 +29,7 @@ from .choices import (
 
 
 @dataclass(frozen=True)
-class _FigureContext:
+class FigureContext:
     """What the table and chart builders need to know besides the figures."""
 
     measure: str
@@ -69,7 +69,7 @@ def _sort_key(dimension: str):
     return lambda v: (0, f"{v:09d}") if isinstance(v, int) else (0, str(v))
 
 
-def _ordered(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
+def ordered(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
     """FRAME sorted by DIMENSIONS, each in the order people expect (grades by seniority, and so on)."""
     if frame.empty or not dimensions:
         return frame.reset_index(drop=True)
@@ -78,7 +78,7 @@ def _ordered(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _ranked(frame: pd.DataFrame, dimensions: Sequence[str], value: str) -> pd.DataFrame:
+def ranked(frame: pd.DataFrame, dimensions: Sequence[str], value: str) -> pd.DataFrame:
     """FRAME largest first when grouped by one dimension whose values have no order of their own.
 
     "Which workstream has the most" is answered by the order of the table itself; grades,
@@ -105,7 +105,7 @@ def _rank_table(table: pd.DataFrame, column: str, groups: Sequence[str]) -> pd.D
     return table.iloc[order].reset_index(drop=True)
 
 
-def _labels(frame: pd.DataFrame, dimension: str) -> list[str]:
+def group_labels(frame: pd.DataFrame, dimension: str) -> list[str]:
     if dimension == "workstream":
         return [workstream_label(int(n), name) for n, name in zip(frame["workstream"], frame["workstream_name"])]
     return [str(v) for v in frame[dimension]]
@@ -133,7 +133,7 @@ def _column(series: pd.Series, threshold: int | None, *, total: bool) -> tuple[p
     return safe.values, safe.hidden, safe.display
 
 
-def _count_table(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
+def _count_table(raw: pd.DataFrame, values: pd.Series, context: FigureContext,
                  threshold: int | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
     """The table of counts as values, hidden mask and display, and the label of its first column.
 
@@ -150,14 +150,14 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
         series = pd.Series([numbers.iloc[0]], index=pd.Index(["All selected"], dtype=object), name=context.measure)
         return (*_column(series, threshold, total=False), "Selection")
     if len(groups) == 1:
-        series = pd.Series(numbers.to_numpy(), index=pd.Index(_labels(raw, groups[0]), dtype=object),
+        series = pd.Series(numbers.to_numpy(), index=pd.Index(group_labels(raw, groups[0]), dtype=object),
                            name=context.measure)
         return (*_column(series, threshold, total=groups[0] not in TIME_DIMENSIONS), LABELS[groups[0]])
     rows, columns = (groups[1], groups[0]) if groups[1] in TIME_DIMENSIONS else groups
-    long = pd.DataFrame({"row": _labels(raw, rows), "column": _labels(raw, columns), "n": numbers.to_numpy()})
+    long = pd.DataFrame({"row": group_labels(raw, rows), "column": group_labels(raw, columns), "n": numbers.to_numpy()})
     wide = long.pivot_table(index="row", columns="column", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(index=list(dict.fromkeys(_labels(_ordered(raw, [rows]), rows))),
-                        columns=list(dict.fromkeys(_labels(_ordered(raw, [columns]), columns))), fill_value=0)
+    wide = wide.reindex(index=list(dict.fromkeys(group_labels(ordered(raw, [rows]), rows))),
+                        columns=list(dict.fromkeys(group_labels(ordered(raw, [columns]), columns))), fill_value=0)
     wide.index.name, wide.columns.name = None, None
     if rows in TIME_DIMENSIONS:
         parts = [_column(wide.loc[period].rename(period), threshold, total=True) for period in wide.index]
@@ -175,7 +175,7 @@ def _count_table(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
     return safe.values, safe.hidden, safe.display, LABELS[rows]
 
 
-def _protected_count_table(raw: pd.DataFrame, context: _FigureContext) -> tuple[pd.DataFrame, ...]:
+def _protected_count_table(raw: pd.DataFrame, context: FigureContext) -> tuple[pd.DataFrame, ...]:
     """The table of a people count with every figure, totals included, from the protected table.
 
     Shaped as _count_table shapes it: one grouping a column (with a Total row unless over
@@ -189,7 +189,7 @@ def _protected_count_table(raw: pd.DataFrame, context: _FigureContext) -> tuple[
 
     def labels_of(frame_: pd.DataFrame, dimension: str) -> list[str]:
         """The groups to list: every value in the protected table (so none is missing because it is 0)."""
-        found = list(dict.fromkeys(_labels(_ordered(frame_, [dimension]), dimension)))
+        found = list(dict.fromkeys(group_labels(ordered(frame_, [dimension]), dimension)))
         period = context.period or (max(raw["period"]) if "period" in raw and not raw.empty else None)
         every = getattr(lookup, "labels", None)
         if dimension not in ("department", "grade", "role_type") or every is None or period is None:
@@ -254,7 +254,7 @@ def _most(row: pd.Series) -> str:
     return f"{names} ({top:,.0f} each)"
 
 
-def _count_result(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
+def count_result(raw: pd.DataFrame, values: pd.Series, context: FigureContext,
                   threshold: int | None) -> tuple[pd.DataFrame, Chart, list[str]]:
     """The table, chart and notes for a count; people counts suppressed when THRESHOLD is given."""
     numbers, hidden, display, first = _count_table(raw, values, context, threshold)
@@ -286,11 +286,11 @@ def _count_result(raw: pd.DataFrame, values: pd.Series, context: _FigureContext,
     return table, chart, notes
 
 
-def _percent_result(raw: pd.DataFrame, context: _FigureContext,
+def percent_result(raw: pd.DataFrame, context: FigureContext,
                     threshold: int) -> tuple[pd.DataFrame, Chart, list[str]]:
     """The table, chart and notes for a share: % of those who declared, suppressed for people."""
     groups = list(context.groups)
-    labels = {g: _labels(raw, g) for g in groups}
+    labels = {g: group_labels(raw, g) for g in groups}
     table = pd.DataFrame({LABELS[g]: labels[g] for g in groups} or {"Selection": ["All selected"]})
     share_name = f"{context.measure} (% of declared)" if context.people else f"{context.measure} (%)"
     notes = []
@@ -352,7 +352,7 @@ def _published_as_shown(raw: pd.DataFrame, safe: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def _bars(values: pd.Series, hidden: pd.Series, context: _FigureContext, group: str, *, total: float | None,
+def _bars(values: pd.Series, hidden: pd.Series, context: FigureContext, group: str, *, total: float | None,
           percent: bool) -> Chart:
     """Horizontal bars of the groups chosen (at most MAX_BARS), ranked by value unless their order means something.
 
@@ -405,7 +405,7 @@ def _bars(values: pd.Series, hidden: pd.Series, context: _FigureContext, group: 
 
 
 def _chosen_groups(frame: pd.DataFrame, mask: pd.Series, group: str,
-                   context: _FigureContext) -> tuple[pd.DataFrame, pd.Series, str]:
+                   context: FigureContext) -> tuple[pd.DataFrame, pd.Series, str]:
     """The rows of FRAME the analyst chose to chart (context.show), and a note if some choices are not there."""
     if not context.show:
         return frame.reset_index(drop=True), mask.reset_index(drop=True), ""
@@ -437,7 +437,7 @@ def _when(dimension: str, value: str) -> str:
     return f"at the Board of {value}" if dimension == BOARD else f"at {value}"
 
 
-def _lines(wide: pd.DataFrame, context: _FigureContext, *, percent: bool) -> Chart:
+def _lines(wide: pd.DataFrame, context: FigureContext, *, percent: bool) -> Chart:
     """Lines over time, one per group chosen (all by default); small multiples when more than four.
 
     The title states the message: the latest figure and the change since the first, the
@@ -533,7 +533,7 @@ def _number(value: float, percent: bool) -> str:
     return f"{value:.1f}" if percent else f"{value:,.0f}"
 
 
-def _empty(context: _FigureContext) -> tuple[pd.DataFrame, Chart, list[str]]:
+def empty_result(context: FigureContext) -> tuple[pd.DataFrame, Chart, list[str]]:
     """A table, chart and note that say plainly that nothing matched."""
     frame = pd.DataFrame({"group": pd.Series(dtype=object), "value": pd.Series(dtype=float)})
     chart = builders.breakdown_chart(frame, group="group", value="value", hidden=pd.Series(dtype=bool),

@@ -21,7 +21,7 @@ def _observation_where(indicator: str, as_at: str, group_by: Sequence[str], filt
     """The WHERE clauses for rows known at AS_AT in range, for the cells within the filters, and for margins."""
     params = {"indicator": indicator, "as_at": as_at, "cutoff": store.end_of_day(as_at),
               "period_from": period_from, "period_to": period_to}
-    known = ["indicator = :indicator", "period <= :as_at", queries._KNOWN,
+    known = ["indicator = :indicator", "period <= :as_at", queries.KNOWN,
              "(:period_from IS NULL OR period >= :period_from)", "(:period_to IS NULL OR period <= :period_to)"]
     if filters.get("population"):
         known.append(queries.in_list("population", filters["population"], "f_population_", params))
@@ -173,7 +173,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
         WITH known AS (
             SELECT ref, status, rating, board_rating, illustrative, ROW_NUMBER() OVER (
                 PARTITION BY ref ORDER BY as_of DESC, recorded_at DESC, id DESC) AS newest
-            FROM progress_updates WHERE as_of <= :as_at AND {queries._KNOWN}
+            FROM progress_updates WHERE as_of <= :as_at AND {queries.KNOWN}
         ),
         changed AS (
             SELECT ref, due_date, ROW_NUMBER() OVER (PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest

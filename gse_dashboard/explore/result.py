@@ -25,13 +25,13 @@ from .choices import (
     Choices,
 )
 from .figures import (
-    _count_result,
-    _empty,
-    _FigureContext,
-    _labels,
-    _ordered,
-    _percent_result,
-    _ranked,
+    FigureContext,
+    count_result,
+    empty_result,
+    group_labels,
+    ordered,
+    percent_result,
+    ranked,
     workstream_label,
 )
 from .grouping import commitment_groups, observation_groups
@@ -138,7 +138,7 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
             period_to = complete[-1]
     arguments = {"group_by": state.group_by, "filters": filters, "period_from": state.period_from,
                  "period_to": period_to}
-    raw = _ordered(observation_groups(conn, state.source, as_at, **arguments), state.group_by)
+    raw = ordered(observation_groups(conn, state.source, as_at, **arguments), state.group_by)
     if diverse and not raw.empty:
         raw = _published_shares(conn, raw, state.source, filters, state.group_by, as_at, threshold)
     if people and "period" in state.group_by and not raw.empty:
@@ -152,16 +152,16 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
     when = f"at {period}" if period else (f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty
                                           else "no period")
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
-    context = _FigureContext(measure=name, groups=state.group_by, people=people, period=period,
+    context = FigureContext(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
                        source="; ".join(sources) if sources else "No figures recorded", protected=protected,
                        subject=_subject(name, state), show=state.show)
     if raw.empty:
-        display, chart, notes = _empty(context)
+        display, chart, notes = empty_result(context)
     elif unit == "percent":
-        display, chart, notes = _percent_result(raw, context, threshold)
+        display, chart, notes = percent_result(raw, context, threshold)
     else:
-        display, chart, notes = _count_result(raw, raw["value"], context, threshold if people else None)
+        display, chart, notes = count_result(raw, raw["value"], context, threshold if people else None)
     if not raw.empty:
         notes += _observation_notes(raw, state)
     chosen = [d for d in protected_diversity.BREAKDOWNS if len(filters.get(d, ())) > 1]
@@ -202,10 +202,10 @@ def chart_groups(result: ExploreResult) -> list[str]:
     time = next((g for g in groups if g in TIME_DIMENSIONS), None)
     if time is not None:
         other = next((g for g in groups if g != time), None)
-        return list(dict.fromkeys(_labels(_ordered(raw, [other]), other))) if other else []
+        return list(dict.fromkeys(group_labels(ordered(raw, [other]), other))) if other else []
     if result.percent:
-        return list(dict.fromkeys(" · ".join(parts) for parts in zip(*(_labels(raw, g) for g in groups))))
-    return list(dict.fromkeys(_labels(raw, groups[0])))
+        return list(dict.fromkeys(" · ".join(parts) for parts in zip(*(group_labels(raw, g) for g in groups))))
+    return list(dict.fromkeys(group_labels(raw, groups[0])))
 
 
 UNION_REASON = ("Counts of people are shown for one {what} at a time, or for all of them together: a total over "
@@ -227,9 +227,9 @@ def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str], r
     """A result that shows no figure, saying why a union of values (or a breakdown) is refused for counts of people."""
     reasons = [UNION_REASON.format(what=LABELS[u].lower(), plural=_PLURALS[u]) for u in unions]
     message = " ".join(dict.fromkeys([*reasons, reason] if reason else reasons))
-    context = _FigureContext(measure=measure, groups=state.group_by, people=True, period=None,
+    context = FigureContext(measure=measure, groups=state.group_by, people=True, period=None,
                        subtitle=f"{measure}, {describe_filters(state)}, as known at {as_at}", source="Not shown")
-    _, chart, _ = _empty(context)
+    _, chart, _ = empty_result(context)
     chart.title = (f"{measure}: choose one value of each breakdown, or all" if unions
                    else f"{measure}: group by population to compare" if reason == POPULATION_REASON
                    else f"{measure}: published by department and by grade only")
@@ -335,24 +335,24 @@ def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) 
         other = next((g for g in state.group_by if g != time), None)
         raw = over_time.grouped_over_time(conn, time, as_at, by=other, filters=state.filters,
                                           due_from=state.period_from, due_to=state.period_to)
-        raw = _ordered(raw, state.group_by)
+        raw = ordered(raw, state.group_by)
         when = (f"at each {'Board meeting' if time == BOARD else 'quarter end'} to {as_at}, each as known on its "
                 "date")
     else:
-        raw = _ranked(_ordered(commitment_groups(conn, as_at, group_by=state.group_by, filters=state.filters,
+        raw = ranked(ordered(commitment_groups(conn, as_at, group_by=state.group_by, filters=state.filters,
                                                  due_from=state.period_from, due_to=state.period_to), state.group_by),
                       state.group_by, "commitments")
         when = f"as known at {as_at}"
     illustrative = bool(not raw.empty and raw["illustrative"].any())
-    context = _FigureContext(
+    context = FigureContext(
         measure="Commitments", groups=state.group_by, people=False, period=None,
         subtitle=f"Commitments in the strategy's Annex A, {describe_filters(state)}, {when}",
         source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""),
         subject=_subject("Commitments", state), show=state.show)
     if raw.empty:
-        display, chart, notes = _empty(context)
+        display, chart, notes = empty_result(context)
     else:
-        display, chart, notes = _count_result(raw, raw["commitments"], context, None)
+        display, chart, notes = count_result(raw, raw["commitments"], context, None)
         if "overdue" in state.group_by and not time:
             chart.title = _overdue_title(raw, state.group_by)
     return ExploreResult(state=state, as_at=as_at, measure="Commitments", raw=raw, display=display, chart=chart,
@@ -366,5 +366,5 @@ def _overdue_title(raw: pd.DataFrame, group_by: Sequence[str]) -> str:
     title = f"{count} of {total} commitments {'is past its' if count == 1 else 'are past their'} date"
     other = next((g for g in group_by if g != "overdue"), None)
     if count and other:
-        title += " in " + ", ".join(dict.fromkeys(_labels(late, other)))
+        title += " in " + ", ".join(dict.fromkeys(group_labels(late, other)))
     return title

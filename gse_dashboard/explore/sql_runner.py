@@ -45,7 +45,7 @@ KILL_GRACE_S = 0.5
 # At most this many queries run at once on the server; the rest wait their turn (up to their limit).
 MAX_RUNNING = 4
 _running = threading.BoundedSemaphore(MAX_RUNNING)
-_WORKER = Path(__file__).with_name("sqlworker.py")
+WORKER = Path(__file__).with_name("sqlworker.py")
 
 
 class QueryRefused(Exception):
@@ -95,7 +95,7 @@ def _run_child(request: dict, time_limit_s: float) -> dict:
 
     TIME_LIMIT_S is the limit the person set, named in the message; the child has what remains of it.
     """
-    child = subprocess.Popen([sys.executable, "-I", "-S", str(_WORKER)], stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-I", "-S", str(WORKER)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
                              start_new_session=True)
     try:

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from ..rules import text_rules
 from .choices import (
-    _CODE,
     BOARD,
+    CODE_PATTERN,
     COMMITMENTS,
     DEFAULT_SOURCE,
     FIXED_VALUES,
@@ -129,7 +129,7 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
 
     source = single("source") or DEFAULT_SOURCE
     if len(source) > VALUE_MAX or (source != COMMITMENTS and not (
-            source in choices.indicators if choices else _CODE.match(source))):
+            source in choices.indicators if choices else CODE_PATTERN.match(source))):
         messages.append(f"source '{text_rules.echo(source)}' is not an indicator or '{COMMITMENTS}', "
                         f"so {DEFAULT_SOURCE} are shown instead.")
         source = DEFAULT_SOURCE

@@ -25,13 +25,13 @@ from .formats import (
     MAX_TEXT_CHARS,
     Problem,
     Validation,
-    _connection,
-    _key_getter,
-    _key_text,
+    key_getter,
+    key_text,
     kind_of,
+    raw_connection,
 )
-from .planning import _plan
-from .reading import _CONTROL, _collector_paused
+from .planning import plan_rows
+from .reading import CONTROL_CHARACTERS, collector_paused
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -77,7 +77,7 @@ def _text(value: str, *, required: bool = False, limit: int = MAX_TEXT_CHARS, on
         raise _BadValue("is blank but must be filled in")
     if len(text) > limit:
         raise _BadValue(f"is {len(text):,} characters long; at most {limit:,} are allowed")
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise _BadValue("contains a control character (copied from another program?): remove it")
     problem = text_rules.text_problem(text, one_line=one_line)  # the app-wide rule (issue 17)
     if problem:
@@ -489,7 +489,7 @@ _ROW_CHECKS = {"progress": _progress_row, "observations": _observation_row, "tar
                "meetings": _meeting_row, "ratings": _rating_row, "actions": _action_row, "risks": _risk_row}
 
 
-@_collector_paused
+@collector_paused
 def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame: pd.DataFrame, *,
              filename: str | None = None, default_source: str | None = None,
              today: dt.date | None = None) -> Validation:
@@ -500,7 +500,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
     a blank or missing source column of observations and targets.
     """
     spec = kind_of(kind)
-    conn = _connection(conn)
+    conn = raw_connection(conn)
     filename = filename or frame.attrs.get("filename") or "the file"
     if kind == "targets" and default_source is None:
         default_source = f"Imported from {Path(filename).name}"
@@ -535,7 +535,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
     for column in spec.known:
         values.setdefault(column, blanks)
     row_check = _ROW_CHECKS[kind]
-    key_of = _key_getter(spec)
+    key_of = key_getter(spec)
     first_seen: dict[tuple, int] = {}
     key_columns = ", ".join(c for c in spec.key if c in spec.known)
     row = _Row(values, collect, set(missing))
@@ -546,7 +546,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
         if _CHECK_FAILED not in key:
             earlier = first_seen.setdefault(key, row_number)
             if earlier != row_number:
-                row.fail(key_columns, f"repeats row {earlier} ({_key_text(key)}): "
+                row.fail(key_columns, f"repeats row {earlier} ({key_text(key)}): "
                                       f"each row must be a different {_NOUNS[kind]}")
         if row.bad:
             continue
@@ -556,7 +556,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
     validation.refs = frozenset(ctx.used_refs)
     validation.units = dict(ctx.used_units)
     if validation.ok:
-        validation.plan = _plan(conn, spec, validation)
+        validation.plan = plan_rows(conn, spec, validation)
     return validation
 
 

@@ -291,15 +291,15 @@ def kind_of(kind: str) -> Kind:
         raise ValueError(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}") from None
 
 
-def _connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connection:
+def raw_connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connection:
     return db.conn if isinstance(db, sqlite_utils.Database) else db
 
 
-def _key_text(key: Iterable) -> str:
+def key_text(key: Iterable) -> str:
     return " / ".join(map(str, key))
 
 
-def _key_getter(spec: Kind) -> Callable[[tuple], tuple]:
+def key_getter(spec: Kind) -> Callable[[tuple], tuple]:
     """A fast function from a record to its key, as a tuple even for one-field keys."""
     positions = [spec.fields.index(k) for k in spec.key]
     if len(positions) == 1:

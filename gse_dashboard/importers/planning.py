@@ -16,10 +16,10 @@ from .formats import (
     ImportRejected,
     Kind,
     Validation,
-    _connection,
-    _key_getter,
-    _key_text,
+    key_getter,
+    key_text,
     kind_of,
+    raw_connection,
 )
 
 # -- what will change -------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _current_rows(conn: sqlite3.Connection, spec: Kind, records: list[tuple]) ->
     return {tuple(row[p] for p in key_positions): row for row in rows}
 
 
-def _merged(spec: Kind, supplied: frozenset, record: tuple, current: tuple | None) -> tuple:
+def merged_record(spec: Kind, supplied: frozenset, record: tuple, current: tuple | None) -> tuple:
     """RECORD with the fields the file left out taken from the CURRENT row (see Kind.keep)."""
     if current is None:
         return record
@@ -95,7 +95,7 @@ def _merged(spec: Kind, supplied: frozenset, record: tuple, current: tuple | Non
     return tuple(merged)
 
 
-def _differences(spec: Kind, record: tuple, current: tuple) -> dict[str, list]:
+def changed_fields(spec: Kind, record: tuple, current: tuple) -> dict[str, list]:
     changes = {}
     for name in spec.compare:
         position = spec.fields.index(name)
@@ -105,22 +105,22 @@ def _differences(spec: Kind, record: tuple, current: tuple) -> dict[str, list]:
     return changes
 
 
-def _plan(conn: sqlite3.Connection, spec: Kind, validation: Validation) -> list[tuple[str, tuple | None]]:
+def plan_rows(conn: sqlite3.Connection, spec: Kind, validation: Validation) -> list[tuple[str, tuple | None]]:
     current = _current_rows(conn, spec, validation.records)
-    key_of = _key_getter(spec)
+    key_of = key_getter(spec)
     plan = []
     for record in validation.records:
         row = current.get(key_of(record))
         if row is None:
             plan.append((ADD, None))
-        elif _differences(spec, _merged(spec, validation.supplied, record, row), row):
+        elif changed_fields(spec, merged_record(spec, validation.supplied, record, row), row):
             plan.append((CHANGE, row))
         else:
             plan.append((UNCHANGED, row))
     return plan
 
 
-def _recorded(spec: Kind, current: tuple) -> tuple[str, str]:
+def recorded_by(spec: Kind, current: tuple) -> tuple[str, str]:
     """Who recorded the CURRENT row and when."""
     offset = len(spec.fields) + 1
     return current[offset + 1], current[offset]
@@ -143,22 +143,22 @@ def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Valida
     if not validation.ok:
         raise ImportRejected(validation.problems, validation.problem_count)
     spec = kind_of(validation.kind)
-    validation.plan = _plan(_connection(conn), spec, validation)
+    validation.plan = plan_rows(raw_connection(conn), spec, validation)
     key_positions = [spec.fields.index(k) for k in spec.key]
     out = []
     for row_number, record, (action, current) in zip(validation.rows, validation.records, validation.plan,
                                                      strict=True):
         changes = ""
         if action == CHANGE:
-            differences = _differences(spec, _merged(spec, validation.supplied, record, current), current)
+            differences = changed_fields(spec, merged_record(spec, validation.supplied, record, current), current)
             changes = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in differences.items())
         out.append({
             "row": row_number,
             "action": action,
-            "key": _key_text(record[p] for p in key_positions),
+            "key": key_text(record[p] for p in key_positions),
             "changes": changes,
-            "current_recorded_by": _recorded(spec, current)[0] if current else "",
-            "current_recorded_at": _recorded(spec, current)[1] if current else "",
+            "current_recorded_by": recorded_by(spec, current)[0] if current else "",
+            "current_recorded_at": recorded_by(spec, current)[1] if current else "",
         })
     return pd.DataFrame(out, columns=["row", "action", "key", "changes", "current_recorded_by",
                                       "current_recorded_at"])

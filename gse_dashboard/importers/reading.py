@@ -33,7 +33,7 @@ from .formats import (
 )
 
 # Characters no typed text contains: their presence means binary data or a paste accident.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # -- reading a file ---------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def read_path(path: str | Path) -> pd.DataFrame:
     return read_upload(data, str(path))
 
 
-def _collector_paused(function: Callable) -> Callable:
+def collector_paused(function: Callable) -> Callable:
     """FUNCTION with Python's cycle collector paused while it runs.
 
     Reading, checking and writing a file makes hundreds of thousands of small lists and tuples
@@ -75,7 +75,7 @@ def _collector_paused(function: Callable) -> Callable:
     return wrapper
 
 
-@_collector_paused
+@collector_paused
 def read_upload(data: bytes, filename: str) -> pd.DataFrame:
     """The rows of an uploaded CSV or .xlsx file as a DataFrame of strings.
 
@@ -182,7 +182,7 @@ def _read_text(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]],
                               "text: save it as .xlsx or CSV")
     text, encoding = _decode(data, filename)
     # A stray control character is a cell's problem; many of them mean this is not text at all.
-    if len(_CONTROL.findall(text[:4096])) > 8:
+    if len(CONTROL_CHARACTERS.findall(text[:4096])) > 8:
         raise ImportFileError(f"{filename}: this is not a text (CSV) file")
     lines = text.split("\n", 1)
     hint = re.fullmatch(r"sep=(.)\r?", lines[0])
@@ -225,7 +225,7 @@ def _check_workbook_zip(data: bytes, filename: str) -> None:
             raise ImportFileError(f"{filename}: this is an old-style .xls or encrypted workbook: "
                                   "save it in Excel as an unprotected .xlsx or as CSV")
         head = data[:2048]
-        looks_text = not _CONTROL.search(head.decode("latin-1").replace("\x0c", "")) and b"\x00" not in head
+        looks_text = not CONTROL_CHARACTERS.search(head.decode("latin-1").replace("\x0c", "")) and b"\x00" not in head
         hint = ": it looks like CSV text, so its name should end in .csv" if looks_text else ""
         raise ImportFileError(f"{filename}: this is not an Excel workbook (.xlsx){hint}")
     try:
@@ -327,7 +327,7 @@ def _normalise_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower().lstrip("\ufeff"))
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     letters = ""
     index += 1
     while index:
@@ -353,12 +353,12 @@ def _frame(records: list[tuple[int, list[str]]], filename: str) -> pd.DataFrame:
     for position, name in enumerate(names):
         if not name:
             if any(position < len(v) and v[position].strip() for _, v in data):
-                raise ImportFileError(f"{filename}: column {_column_letter(position)} has values but no "
+                raise ImportFileError(f"{filename}: column {column_letter(position)} has values but no "
                                       f"name in the header (row {header_row})")
             names[position] = f"_blank_{position}"
         elif name in seen:
             raise ImportFileError(f"{filename}: the column {name} appears twice in the header "
-                                  f"(columns {_column_letter(seen[name])} and {_column_letter(position)})")
+                                  f"(columns {column_letter(seen[name])} and {column_letter(position)})")
         seen[name] = position
     ragged = []
     rows = []

@@ -6,7 +6,7 @@ import csv
 import io
 
 from .formats import kind_of
-from .reading import _column_letter
+from .reading import column_letter
 
 # -- templates --------------------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ def template_bytes(kind: str, fmt: str) -> bytes:
         cell.data_type = "s"
         cell.number_format = "@"
     for index, column in enumerate(spec.columns):
-        sheet.column_dimensions[_column_letter(index)].width = max(14, len(column.name) + 4)
+        sheet.column_dimensions[column_letter(index)].width = max(14, len(column.name) + 4)
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet("columns")
     notes.append(["column", "required", "what it holds"])

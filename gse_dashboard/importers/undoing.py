@@ -11,8 +11,8 @@ import sqlite_utils
 from ..people import official_statistics, period_returns
 from ..rules import auth
 from ..storage import backups, store
-from .formats import ADD, UndoRefused, _key_text, kind_of
-from .writing import UndoResult, _busy, _open
+from .formats import ADD, UndoRefused, key_text, kind_of
+from .writing import UndoResult
 
 # -- undoing ----------------------------------------------------------------------------------
 
@@ -25,17 +25,11 @@ def undo_batch(db: str | Path | sqlite_utils.Database, batch_id: int, user: auth
     import or edit (undo that first). USER must be an editor.
     """
     actor = auth.require_editor(user).actor
-    database, close, path = _open(db)
+    database, close, path = store.writable(db)
     try:
         backup = backups.backup(path) if path else None
-        try:
-            with store.write_transaction(database):
-                kind, removed, restored = _undo(database.conn, batch_id, actor, backup)
-        except sqlite3.OperationalError as error:
-            if _busy(error):
-                raise store.StoreError("the database is busy with another change and nothing was undone: "
-                                       "try again in a moment") from None
-            raise
+        with store.busy_refused("undone"), store.write_transaction(database):
+            kind, removed, restored = _undo(database.conn, batch_id, actor, backup)
     finally:
         if close:
             database.close()
@@ -73,13 +67,13 @@ def _undo(conn: sqlite3.Connection, batch_id: int, actor: str, backup: Path | No
                 by = f" by {later[0]} at {later[1]}" + (f" (import batch {later[2]})" if later[2] else "")
             more = f", and {len(replaced) - 1} more of its rows have been too" if len(replaced) > 1 else ""
             raise UndoRefused(f"import batch {batch_id} ({filename}) cannot be undone: its row for "
-                              f"{_key_text(replaced[0][3:])} has since been corrected{by}{more}; undo that first")
+                              f"{key_text(replaced[0][3:])} has since been corrected{by}{more}; undo that first")
         conn.executemany(f"DELETE FROM {spec.table} WHERE id = ?", [(row[0],) for row in rows])
         conn.executemany(f"UPDATE {spec.table} SET superseded_at = NULL WHERE id = ?",
                          [(row[1],) for row in rows if row[1] is not None])
         for row in rows:
             detail = {"removed_id": row[0], "restored_id": row[1], "undone_batch": batch_id}
-            audit.append((stamp, actor, "undo", spec.table, _key_text(row[3:]), json.dumps(detail), batch_id))
+            audit.append((stamp, actor, "undo", spec.table, key_text(row[3:]), json.dumps(detail), batch_id))
         removed, restored = len(rows), sum(1 for row in rows if row[1] is not None)
     period_returns.forget_batch(conn, batch_id)
     conn.execute("UPDATE import_batches SET undone_at = ?, undone_by = ? WHERE id = ?", [stamp, actor, batch_id])

@@ -20,12 +20,12 @@ from .formats import (
     Kind,
     Problem,
     Validation,
-    _key_getter,
-    _key_text,
+    key_getter,
+    key_text,
     kind_of,
 )
-from .planning import _differences, _merged, _plan, _recorded
-from .reading import _collector_paused
+from .planning import changed_fields, merged_record, plan_rows, recorded_by
+from .reading import collector_paused
 
 # -- writing ----------------------------------------------------------------------------------
 
@@ -52,21 +52,6 @@ class UndoResult:
     removed: int
     restored: int
     backup: Path | None
-
-
-def _open(db: str | Path | sqlite_utils.Database) -> tuple[sqlite_utils.Database, bool, Path | None]:
-    """A writable database for DB, whether to close it afterwards, and its file (None in memory)."""
-    if isinstance(db, sqlite_utils.Database):
-        database, close = db, False
-    else:
-        database, close = store.connect(db), True
-    row = database.conn.execute("PRAGMA database_list").fetchone()
-    path = Path(row[2]) if row and row[2] else None
-    return database, close, path
-
-
-def _busy(error: sqlite3.OperationalError) -> bool:
-    return "locked" in str(error) or "busy" in str(error)
 
 
 def _recheck(conn: sqlite3.Connection, validation: Validation) -> list[Problem]:
@@ -99,9 +84,9 @@ def _stale(spec: Kind, validation: Validation, plan: list) -> list[Problem]:
         seen_id = seen[1][0] if seen[1] else None
         now_id = now_[1][0] if now_[1] else None
         if seen[0] != now_[0] or seen_id != now_id or (spec.name == "meetings" and seen[1] != now_[1]):
-            who = f" by {_recorded(spec, now_[1])[0]}" if now_[1] else ""
+            who = f" by {recorded_by(spec, now_[1])[0]}" if now_[1] else ""
             problems.append(Problem(validation.filename, row_number, key_columns,
-                                    f"{_key_text(record[p] for p in key_positions)} was changed{who} after this "
+                                    f"{key_text(record[p] for p in key_positions)} was changed{who} after this "
                                     "file was checked: check the file again to see the change"))
     return problems
 
@@ -110,7 +95,7 @@ class _NothingToDo(Exception):
     pass
 
 
-@_collector_paused
+@collector_paused
 def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: Validation, *, user: auth.User,
                  filename: str | None = None, sha256: str | None = None, in_parts: bool = False) -> ImportResult:
     """Write a checked file as one import batch: all rows in one transaction, or nothing.
@@ -135,22 +120,17 @@ def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: 
     counts = validation.counts()
     if counts[ADD] == counts[CHANGE] == 0:
         return ImportResult(kind, filename, None, 0, 0, counts[UNCHANGED], None)
-    database, close, path = _open(db)
+    database, close, path = store.writable(db)
     try:
         backup = backups.backup(path) if path else None
         try:
-            with store.write_transaction(database):
+            with store.busy_refused("imported"), store.write_transaction(database):
                 batch_id, counts = _write(database.conn, spec, validation, actor=actor, filename=filename,
                                           sha256=sha256, backup=backup)
                 if spec.name == "observations" and not in_parts:
                     period_returns.mark_batch_complete(database.conn, batch_id, actor)
         except _NothingToDo:
             return ImportResult(kind, filename, None, 0, 0, len(validation.records), backup)
-        except sqlite3.OperationalError as error:
-            if _busy(error):
-                raise store.StoreError("the database is busy with another change and nothing was imported: "
-                                       "try again in a moment") from None
-            raise
     finally:
         if close:
             database.close()
@@ -162,7 +142,7 @@ def _write(conn: sqlite3.Connection, spec: Kind, validation: Validation, *, acto
     problems = _recheck(conn, validation)
     if problems:
         raise ImportRejected(problems)
-    plan = _plan(conn, spec, validation)
+    plan = plan_rows(conn, spec, validation)
     problems = _stale(spec, validation, plan)
     if problems:
         raise ImportRejected(problems)
@@ -177,7 +157,7 @@ def _write(conn: sqlite3.Connection, spec: Kind, validation: Validation, *, acto
         "VALUES (?, ?, ?, ?, ?, ?)",
         [spec.name, filename, sha256, counts[ADD] + counts[CHANGE], stamp, actor],
     ).lastrowid
-    key_of = _key_getter(spec)
+    key_of = key_getter(spec)
     audit = []
     if spec.name == "meetings":
         _write_meetings(conn, validation, plan, stamp, actor, batch_id, audit)
@@ -188,12 +168,12 @@ def _write(conn: sqlite3.Connection, spec: Kind, validation: Validation, *, acto
         for row_number, record, (action, current) in zip(validation.rows, validation.records, plan, strict=True):
             if action == UNCHANGED:
                 continue
-            key = _key_text(key_of(record))
+            key = key_text(key_of(record))
             if action == CHANGE:
-                merged = _merged(spec, validation.supplied, record, current)
+                merged = merged_record(spec, validation.supplied, record, current)
                 supersede.append((stamp, current[0]))
                 detail = json.dumps({"id": next_id, "replaces": current[0], "file_row": row_number,
-                                     "changes": _differences(spec, merged, current)})
+                                     "changes": changed_fields(spec, merged, current)})
                 inserts.append((next_id, *merged, current[0], stamp, actor, batch_id))
             else:
                 # The same JSON json.dumps writes, built directly: an import may add 100,000 rows.

@@ -352,7 +352,7 @@ class _Network:
         """Of KEYS (hidden edges), those the shown figures narrow to fewer than THRESHOLD values (linear programme)."""
         if not keys:
             return set()
-        from .protection import _whole_values, lp_ranges
+        from .protection import lp_ranges, whole_values
 
         narrow = set()
         for block in self._blocks():
@@ -361,7 +361,7 @@ class _Network:
                 continue
             ranges = lp_ranges(block.values, {f for f, e in block.edge_at.items() if e in hidden}, block.labels,
                                [block.key[e] for e in sorted(mine)], enough=threshold)
-            narrow |= {edge for edge in mine if _whole_values(*ranges[block.key[edge]]) < threshold}
+            narrow |= {edge for edge in mine if whole_values(*ranges[block.key[edge]]) < threshold}
         return narrow
 
     def _blocks(self) -> list[_Block]:

@@ -166,7 +166,7 @@ def rows(conn: sqlite3.Connection, indicator: str, as_at: str, period: str) -> p
     return pd.read_sql_query(
         f"SELECT department, grade, role_type, numerator, denominator, declaration_rate FROM observations "
         f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries._KNOWN}",
+        f"AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries.KNOWN}",
         conn, params={"indicator": indicator, "population": POPULATION, "period": period,
                       "cutoff": f"{as_at}T23:59:59"})
 
@@ -324,7 +324,7 @@ def publishable_periods(conn: sqlite3.Connection, indicator: str, as_at: str) ->
     unfinished = queries.unpublished_periods(conn, indicator, POPULATION, as_at)
     found = conn.execute(
         f"SELECT DISTINCT period FROM observations WHERE indicator = :indicator AND population = :population "
-        f"AND period <= :as_at AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries._KNOWN} "
+        f"AND period <= :as_at AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries.KNOWN} "
         f"ORDER BY period",
         {"indicator": indicator, "population": POPULATION, "as_at": as_at, "cutoff": f"{as_at}T23:59:59"})
     return [row[0] for row in found if row[0] not in unfinished]

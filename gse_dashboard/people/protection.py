@@ -258,7 +258,7 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
         if not doubtful:
             break
         ranges = lp_ranges(values, state.hidden, labels, doubtful, enough=threshold)
-        narrow = [k for k in doubtful if _whole_values(*ranges[k]) < threshold]
+        narrow = [k for k in doubtful if whole_values(*ranges[k]) < threshold]
         certified |= set(doubtful) - set(narrow)
         for key in narrow:
             found = state.certificate(key, avoid=moves)
@@ -267,7 +267,7 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
     else:
         doubtful = sorted(state.hidden - certified)
         ranges = lp_ranges(values, state.hidden, labels, doubtful) if doubtful else {}
-        narrow = [key for key in doubtful if _whole_values(*ranges[key]) < threshold]
+        narrow = [key for key in doubtful if whole_values(*ranges[key]) < threshold]
         for key in narrow:
             # Last resort: every cell and pair margin in the same department, grade or role type as KEY.
             state.hide({k for k in values if k.count(ALL) <= 1 and any(
@@ -275,7 +275,7 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
         if narrow:
             doubtful = sorted(state.hidden - certified)
             ranges = lp_ranges(values, state.hidden, labels, doubtful)
-            if any(_whole_values(*ranges[key]) < threshold for key in doubtful):
+            if any(whole_values(*ranges[key]) < threshold for key in doubtful):
                 # Then all the detail: with every cell and pair margin hidden, each is bounded only
                 # by the one-way margins, which are at least the threshold (or hidden with their line).
                 state.hide({k for k in values if k.count(ALL) <= 1})
@@ -308,7 +308,7 @@ def _sparse_detail(labels, values: dict[Key, int], primary: set[Key]) -> set[Key
 
 
 
-def _whole_values(low: float, high: float) -> float:
+def whole_values(low: float, high: float) -> float:
     """How many whole numbers lie in [LOW, HIGH] (allowing for the solver's rounding)."""
     if math.isinf(high) or math.isinf(low):
         return math.inf
@@ -530,7 +530,7 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
         for sign in (-1, 1):  # the maximum first: a small count usually has its room above
             if enough is not None:
                 seen = [float(objective @ p) for p in points]
-                if _whole_values(min(seen), max(seen)) >= enough:
+                if whole_values(min(seen), max(seen)) >= enough:
                     bounds = {1: min(seen), -1: max(seen)}
                     break
             value, point = solver.minimise(sign * objective)

@@ -29,7 +29,7 @@ def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = IN
     return pd.read_sql_query(
         f"SELECT department, grade, role_type, value FROM observations "
         f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN}",
+        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries.KNOWN}",
         conn, params={"indicator": indicator, "population": population, "period": period,
                       "cutoff": f"{as_at}T23:59:59"})
 
@@ -49,7 +49,7 @@ def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indi
         f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
         f"  WHERE indicator = :indicator AND population = :population "
         f"  AND period IN (SELECT value FROM json_each(:periods)) "
-        f"  AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries._KNOWN} "
+        f"  AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries.KNOWN} "
         f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
         {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
          "cutoff": f"{as_at}T23:59:59"})
@@ -129,6 +129,11 @@ def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> 
 
 _TABLES: dict[tuple, ProtectedTable] = {}
 _TABLES_KEPT = 4096
+
+
+def forget_in_memory() -> None:
+    """Forget the tables kept in this process (as a new server process starts), for tests."""
+    _TABLES.clear()
 
 
 def _database_file(conn: sqlite3.Connection) -> str:

@@ -152,7 +152,7 @@ def _plan(ref: str, horizon: str, due: dt.date) -> dict:
     return {"start": start, "finish": finish, "outcome": outcome, "rng": rng}
 
 
-def _commitment_updates(ref: str, horizon: str, due: dt.date | None,
+def commitment_updates(ref: str, horizon: str, due: dt.date | None,
                         dates: list[dt.date] | None = None) -> Iterator[dict]:
     """The quarterly (or DATES') updates of one commitment, from launch until it completes or closes.
 
@@ -228,7 +228,7 @@ def progress_history(commitments: list[dict]) -> list[dict]:
     rows = []
     for c in commitments:
         due = dt.date.fromisoformat(c["due_date"]) if c["due_date"] else None
-        rows.extend(_commitment_updates(c["ref"], c["horizon"], due))
+        rows.extend(commitment_updates(c["ref"], c["horizon"], due))
     return rows
 
 
@@ -280,7 +280,7 @@ def membership_cells(periods: list[dt.date], departments: dict[str, float] = DEP
     return result
 
 
-def _observation(indicator, period, value, *, population="GSE", department=ALL, grade=ALL,
+def observation(indicator, period, value, *, population="GSE", department=ALL, grade=ALL,
                  role_type=ALL, numerator=None, denominator=None, declaration_rate=None,
                  rng=None) -> dict:
     return {
@@ -308,16 +308,16 @@ def membership_observations(cells: dict[dt.date, dict[tuple, int]]) -> list[dict
     previous_total = 10000
     for period, counts in cells.items():
         for (department, grade, role), count in counts.items():
-            rows.append(_observation("members", period, count, department=department, grade=grade,
+            rows.append(observation("members", period, count, department=department, grade=grade,
                                      role_type=role, rng=rng))
         total = sum(counts.values())
         scs = sum(v for (_, g, _), v in counts.items() if g == "SCS")
-        rows.append(_observation("members", period, total, rng=rng))
-        rows.append(_observation("members", period, scs, grade="SCS", rng=rng))
+        rows.append(observation("members", period, total, rng=rng))
+        rows.append(observation("members", period, scs, grade="SCS", rng=rng))
         leavers = round(total * rng.uniform(0.017, 0.026))
         joiners = max(total - previous_total + leavers, 0)
-        rows.append(_observation("leavers", period, leavers, rng=rng))
-        rows.append(_observation("joiners", period, joiners, rng=rng))
+        rows.append(observation("leavers", period, leavers, rng=rng))
+        rows.append(observation("joiners", period, joiners, rng=rng))
         previous_total = total
     return rows
 
@@ -330,15 +330,15 @@ def workstream_observations() -> list[dict]:
         rng = rng_for("indicator", indicator)
         for period in periods:
             value = max(round(_smooth(*path, period) * rng.uniform(0.96, 1.04)), 0)
-            rows.append(_observation(indicator, period, value, rng=rng))
+            rows.append(observation(indicator, period, value, rng=rng))
     rng = rng_for("indicator", "secondments")
     for period in periods:
-        rows.append(_observation("secondments", period,
+        rows.append(observation("secondments", period,
                                  round(_smooth(6, 26, 30, period) * rng.uniform(0.7, 1.3)), rng=rng))
     rng = rng_for("indicator", "fast_stream_intake")
     for year in range(2016, HISTORY_END.year + 1):
         period = dt.date(year, 9, 30)
-        rows.append(_observation("fast_stream_intake", period,
+        rows.append(observation("fast_stream_intake", period,
                                  round(_smooth(60, 115, 125, period) * rng.uniform(0.9, 1.1)), rng=rng))
     return rows
 
@@ -387,7 +387,7 @@ CORRECTIONS = [
 ]
 
 
-def _apply_corrections(db: sqlite_utils.Database) -> int:
+def apply_corrections(db: sqlite_utils.Database) -> int:
     """Record each correction as a new version that supersedes the original row."""
     applied = 0
     # The strategy's own commitments only, so a scaled database corrects the same rows.
@@ -438,7 +438,7 @@ def load_sample(db: sqlite_utils.Database) -> dict[str, int]:
     db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": RECORDER})
     db["targets"].insert_all(target_rows())
     db["board_meetings"].insert_all(meeting_rows())
-    corrections = _apply_corrections(db)
+    corrections = apply_corrections(db)
     board = load_board_records(db)
     return {
         **board,

@@ -68,16 +68,16 @@ def membership_observations(cells: dict[dt.date, dict[tuple, int]]) -> list[dict
     previous_total = 10000
     for period, counts in cells.items():
         for (department, grade, role), count in counts.items():
-            rows.append(sample._observation("members", period, count, department=department, grade=grade,
+            rows.append(sample.observation("members", period, count, department=department, grade=grade,
                                             role_type=role, rng=rng))
         total = sum(counts.values())
-        rows.append(sample._observation("members", period, total, rng=rng))
-        rows.append(sample._observation("members", period, sum(v for (_, g, _), v in counts.items() if g == "SCS"),
+        rows.append(sample.observation("members", period, total, rng=rng))
+        rows.append(sample.observation("members", period, sum(v for (_, g, _), v in counts.items() if g == "SCS"),
                                         grade="SCS", rng=rng))
         if period.month % 3 == 0:
             leavers = round(total * rng.uniform(0.017, 0.026))
-            rows.append(sample._observation("leavers", period, leavers, rng=rng))
-            rows.append(sample._observation("joiners", period, max(total - previous_total + leavers, 0), rng=rng))
+            rows.append(sample.observation("leavers", period, leavers, rng=rng))
+            rows.append(sample.observation("joiners", period, max(total - previous_total + leavers, 0), rng=rng))
             previous_total = total
     return rows
 
@@ -116,7 +116,7 @@ def load_scale(db: sqlite_utils.Database, n: int) -> dict[str, int]:
     updates = sample.progress_history(real)
     monthly = [sample.HISTORY_START, *month_ends(dt.date(2016, 11, 1), illustrative.HISTORY_END)]
     for c in commitments:
-        updates.extend(sample._commitment_updates(c["ref"], c["horizon"], dt.date.fromisoformat(c["due_date"]),
+        updates.extend(sample.commitment_updates(c["ref"], c["horizon"], dt.date.fromisoformat(c["due_date"]),
                                                   dates=monthly))
     departments = scaled_departments(n)
     periods = month_ends(dt.date(2016, 12, 1), illustrative.HISTORY_END)
@@ -128,7 +128,7 @@ def load_scale(db: sqlite_utils.Database, n: int) -> dict[str, int]:
     db.conn.execute(MARK_COMPLETE_FROM_CELLS, {"recorded_by": illustrative.RECORDER})
     db["targets"].insert_all(sample.target_rows())
     db["board_meetings"].insert_all(sample.meeting_rows())
-    corrections = sample._apply_corrections(db)
+    corrections = sample.apply_corrections(db)
     return {
         "extra_commitments": len(commitments),
         "progress_updates": len(updates),

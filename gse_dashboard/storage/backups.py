@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from . import store
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, migration_names
 
 
 def backup_path(path: Path) -> Path:
@@ -101,7 +101,7 @@ def check_restorable(candidate: store.sqlite_utils.Database, name: str) -> None:
         "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
     if not applied:
         raise store.StoreError(f"{name} is not a GSE dashboard database (no dashboard migrations): nothing changed")
-    known = {m.name for m in MIGRATIONS._migrations}
+    known = set(migration_names())
     newer = sorted(applied - known)
     if newer:
         raise store.StoreError(f"{name} comes from a newer version of the dashboard (schema change {newer[0]} is "

@@ -19,6 +19,11 @@ from .errors import StoreError
 # Each migration runs in a transaction with the record of it having been applied.
 MIGRATIONS = Migrations("gse_dashboard")
 
+
+def migration_names() -> list[str]:
+    """The names of every migration, in the order they apply (what a database records once applied)."""
+    return [m.name for m in MIGRATIONS._migrations]
+
 _RATING_LIST = ", ".join(f"'{r}'" for r in RATINGS)
 _STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
 

@@ -15,15 +15,23 @@ import pandas as pd
 from ..strategy.vocabulary import LAUNCH_DATE
 from .store import ALL, POPULATIONS, end_of_day
 
-# A version of a fact is visible at :cutoff if recorded by then and not yet replaced.
-_KNOWN = "recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)"
+
+def known(alias: str = "") -> str:
+    """The as-at condition: a version of a fact (of the table named ALIAS, if given) is visible at :cutoff
+    (the end of the as-at day, as_at_params) if it was recorded by then and not yet replaced."""
+    column = f"{alias}." if alias else ""
+    return f"{column}recorded_at <= :cutoff AND ({column}superseded_at IS NULL OR {column}superseded_at > :cutoff)"
+
+
+# The as-at condition on an unaliased table, for SQL written in other modules of the read side.
+KNOWN = known()
+
 # The id of commitment c's newest update known at :cutoff, up to :as_at: a walk down the covering
 # index progress_updates_latest from the newest as_of, stopping at the first known version, so
 # each commitment costs a few index steps however long its history.
-_LATEST_UPDATE = """
+_LATEST_UPDATE = f"""
     SELECT u.id FROM progress_updates u
-    WHERE u.ref = c.ref AND u.as_of <= :as_at AND u.recorded_at <= :cutoff
-      AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
+    WHERE u.ref = c.ref AND u.as_of <= :as_at AND {known("u")}
     ORDER BY u.as_of DESC, u.recorded_at DESC, u.id DESC LIMIT 1
 """
 
@@ -32,7 +40,8 @@ def _frame(conn: sqlite3.Connection, sql: str, params: dict | None = None) -> pd
     return pd.read_sql_query(sql, conn, params=params or {})
 
 
-def _params(as_at: str, **extra) -> dict:
+def as_at_params(as_at: str, **extra) -> dict:
+    """The parameters of the as-at condition (known): :as_at and :cutoff, the end of that day; and EXTRA."""
     return {"as_at": as_at, "cutoff": end_of_day(as_at), **extra}
 
 
@@ -68,14 +77,14 @@ def board_meetings(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
     """Board meetings held on or before AS_AT that were known by then, oldest first."""
     return _frame(conn, "SELECT date, title, illustrative FROM board_meetings "
                         "WHERE date <= :as_at AND recorded_at <= :cutoff ORDER BY date",
-                  _params(as_at))
+                  as_at_params(as_at))
 
 
 def previous_board_date(conn: sqlite3.Connection, as_at: str) -> str | None:
     """The last board meeting strictly before AS_AT, the point "since the last Board" starts."""
     row = conn.execute(
         "SELECT MAX(date) FROM board_meetings WHERE date < :as_at AND recorded_at <= :cutoff",
-        _params(as_at),
+        as_at_params(as_at),
     ).fetchone()
     return row[0]
 
@@ -137,7 +146,7 @@ def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | No
         WHERE (:workstream IS NULL OR c.workstream = :workstream) AND (:ref IS NULL OR c.ref = :ref)
         ORDER BY c.workstream, CASE c.horizon WHEN 'short' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.seq
         """,
-        _params(as_at, workstream=workstream, ref=ref),
+        as_at_params(as_at, workstream=workstream, ref=ref),
     )
 
 
@@ -157,7 +166,7 @@ def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None =
           AND (:workstream IS NULL OR c.workstream = :workstream)
         ORDER BY u.as_of, u.ref
         """,
-        _params(as_at, workstream=workstream),
+        as_at_params(as_at, workstream=workstream),
     )
 
 
@@ -173,7 +182,7 @@ def update_history(conn: sqlite3.Connection, ref: str, as_at: str) -> pd.DataFra
         WHERE ref = :ref AND as_of <= :as_at AND recorded_at <= :cutoff
         ORDER BY as_of DESC, recorded_at DESC, id DESC
         """,
-        _params(as_at, ref=ref),
+        as_at_params(as_at, ref=ref),
     )
 
 
@@ -200,7 +209,7 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
     the periods that have no exact row, so a series stored as totals never touches its cells.
     """
     populations = [population] if population is not None else list(POPULATIONS)
-    params = {**_params(as_at), "indicator": indicator, "department": department, "grade": grade,
+    params = {**as_at_params(as_at), "indicator": indicator, "department": department, "grade": grade,
               "role_type": role_type}
     exact = _frame(
         conn,
@@ -211,7 +220,7 @@ def observation_series(conn: sqlite3.Connection, indicator: str, as_at: str, *,
         FROM observations
         WHERE indicator = :indicator AND {in_list("population", populations, "pop", params)}
           AND department = :department AND grade = :grade AND role_type = :role_type
-          AND period <= :as_at AND {_KNOWN}
+          AND period <= :as_at AND {KNOWN}
         ORDER BY population, period
         """,
         params,
@@ -264,7 +273,7 @@ def _summed_cells(conn: sqlite3.Connection, params: dict, periods: list[str]) ->
         WHERE indicator = :indicator AND population = :population
           AND {in_periods}
           AND department != 'All' AND grade != 'All' AND role_type != 'All' {chosen}
-          AND {_KNOWN}
+          AND {KNOWN}
         GROUP BY population, period
         ORDER BY period
         """,
@@ -299,8 +308,8 @@ def targets(conn: sqlite3.Connection, indicator: str, as_at: str, population: st
     return _frame(
         conn,
         f"SELECT period, value, source, illustrative FROM targets "
-        f"WHERE indicator = :indicator AND population = :population AND {_KNOWN} ORDER BY period",
-        {**_params(as_at), "indicator": indicator, "population": population},
+        f"WHERE indicator = :indicator AND population = :population AND {KNOWN} ORDER BY period",
+        {**as_at_params(as_at), "indicator": indicator, "population": population},
     )
 
 
@@ -360,7 +369,7 @@ def latest_cell_period(conn: sqlite3.Connection, indicator: str, as_at: str) -> 
     row = conn.execute(
         "SELECT MAX(period) FROM period_returns WHERE indicator = :indicator AND period <= :as_at "
         "AND recorded_at <= :cutoff",
-        {**_params(as_at), "indicator": indicator},
+        {**as_at_params(as_at), "indicator": indicator},
     ).fetchone()
     return row[0] if row else None
 
@@ -370,7 +379,7 @@ def complete_cell_periods(conn: sqlite3.Connection, indicator: str, as_at: str, 
     return [row[0] for row in conn.execute(
         "SELECT DISTINCT period FROM period_returns WHERE indicator = :indicator AND population = :population "
         "AND period <= :as_at AND recorded_at <= :cutoff ORDER BY period",
-        {**_params(as_at), "indicator": indicator, "population": population})]
+        {**as_at_params(as_at), "indicator": indicator, "population": population})]
 
 
 def unpublished_periods(conn: sqlite3.Connection, indicator: str, population: str, as_at: str) -> set[str]:
@@ -414,9 +423,9 @@ def membership_breakdown(conn: sqlite3.Connection, as_at: str, period: str, rows
     return _frame(
         conn,
         f"SELECT {groups}, SUM(value) AS members FROM observations "
-        f"WHERE indicator = 'members' AND period = :period AND {where} AND {_KNOWN} "
+        f"WHERE indicator = 'members' AND period = :period AND {where} AND {KNOWN} "
         f"GROUP BY {groups} ORDER BY {groups}",
-        {**_params(as_at), "period": period, **params},
+        {**as_at_params(as_at), "period": period, **params},
     )
 
 
@@ -458,7 +467,7 @@ def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
           AND o.recorded_at <= :cutoff AND (o.superseded_at IS NULL OR o.superseded_at > :cutoff)
         ORDER BY i.rowid, o.population, o.period
         """,
-        _params(as_at),
+        as_at_params(as_at),
     )
 
 
@@ -473,14 +482,14 @@ def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by
         WITH known AS (
             SELECT * FROM observations
             WHERE indicator = :indicator AND population = 'GSE' AND period <= :as_at
-              AND {by} != 'All' AND {other} = 'All' AND role_type = 'All' AND {_KNOWN}
+              AND {by} != 'All' AND {other} = 'All' AND role_type = 'All' AND {KNOWN}
         )
         SELECT {by} AS "group", period, value, numerator, denominator, declaration_rate, illustrative,
                revision_of IS NOT NULL AS revised
         FROM known WHERE period = (SELECT MAX(period) FROM known)
         ORDER BY {by}
         """,
-        {**_params(as_at), "indicator": indicator},
+        {**as_at_params(as_at), "indicator": indicator},
     )
 
 

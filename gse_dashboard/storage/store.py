@@ -134,6 +134,36 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
 
 
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether ERROR is SQLite saying another connection holds the write lock."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
+@contextlib.contextmanager
+def busy_refused(nothing: str) -> Iterator[None]:
+    """Turn SQLite's "database is locked" inside the block into a StoreError that says nothing was NOTHING
+    (imported, undone) and to try again; any other error passes through."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if is_busy(error):
+            raise StoreError(f"the database is busy with another change and nothing was {nothing}: "
+                             "try again in a moment") from None
+        raise
+
+
+def writable(db: str | Path | sqlite_utils.Database) -> tuple[sqlite_utils.Database, bool, Path | None]:
+    """A writable database for DB (a path, or a database already open), whether to close it afterwards,
+    and its file (None in memory)."""
+    if isinstance(db, sqlite_utils.Database):
+        database, close = db, False
+    else:
+        database, close = connect(db), True
+    row = database.conn.execute("PRAGMA database_list").fetchone()
+    path = Path(row[2]) if row and row[2] else None
+    return database, close, path
+
+
 def revision(db: sqlite_utils.Database) -> int:
     """A number that changes with every committed write: the key caches are built on."""
     row = db.conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()

@@ -115,10 +115,10 @@ def plan_import(conn: sqlite3.Connection, tables: list[Table], problems: list[Pr
                                                                 "table's figures: build the database with `init`"))
     if problems:
         raise OfficialImportError(problems)
-    return Plan(profession, tables, _plan_cells(conn, cells), _plan_observations(conn, observations), warnings)
+    return Plan(profession, tables, plan_cells(conn, cells), plan_observations(conn, observations), warnings)
 
 
-def _plan_cells(conn: sqlite3.Connection, cells: list[CellRecord]) -> list[tuple[str, CellRecord, int | None]]:
+def plan_cells(conn: sqlite3.Connection, cells: list[CellRecord]) -> list[tuple[str, CellRecord, int | None]]:
     current = {}
     for row in conn.execute("SELECT id, profession, shape, status, year, dimensions, measure, value, suppressed "
                             "FROM official_cells WHERE superseded_at IS NULL"):
@@ -135,7 +135,7 @@ def _plan_cells(conn: sqlite3.Connection, cells: list[CellRecord]) -> list[tuple
     return planned
 
 
-def _plan_observations(conn: sqlite3.Connection, records: list[ObservationRecord]
+def plan_observations(conn: sqlite3.Connection, records: list[ObservationRecord]
                        ) -> list[tuple[str, ObservationRecord, int | None]]:
     indicators = sorted({r.indicator for r in records})
     current = {}

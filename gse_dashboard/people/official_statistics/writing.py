@@ -13,7 +13,7 @@ import sqlite_utils
 from ...rules import auth
 from ...storage import backups, store
 from .formats import KIND
-from .planning import ADD, CHANGE, UNCHANGED, Plan, _plan_cells, _plan_observations
+from .planning import ADD, CHANGE, UNCHANGED, Plan, plan_cells, plan_observations
 from .records import OFFICIAL_INDICATORS
 
 
@@ -56,18 +56,13 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
     the figures became known; building the default database passes the publication date.
     """
     actor = auth.require_editor(user).actor
-    if isinstance(db, sqlite_utils.Database):
-        database, close = db, False
-    else:
-        database, close = store.connect(db), True
+    database, close, path = store.writable(db)
     try:
-        row = database.conn.execute("PRAGMA database_list").fetchone()
-        path = Path(row[2]) if row and row[2] else None
         saved = backups.backup(path) if (path and backup and not plan.nothing_to_do) else None
         try:
-            with store.write_transaction(database):
-                fresh = Plan(plan.profession, plan.tables, _plan_cells(database.conn, [c for _, c, _ in plan.cells]),
-                             _plan_observations(database.conn, [o for _, o, _ in plan.observations]), plan.warnings)
+            with store.busy_refused("imported"), store.write_transaction(database):
+                fresh = Plan(plan.profession, plan.tables, plan_cells(database.conn, [c for _, c, _ in plan.cells]),
+                             plan_observations(database.conn, [o for _, o, _ in plan.observations]), plan.warnings)
                 if fresh.nothing_to_do:
                     # Rolled back, so not even the revision number moves.
                     raise _NothingToDo
@@ -75,11 +70,6 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
         except _NothingToDo:
             counts = fresh.counts()
             return ImportResult(None, 0, 0, counts["cells"][UNCHANGED] + counts["figures"][UNCHANGED], saved)
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise store.StoreError("the database is busy with another change and nothing was imported: "
-                                       "try again in a moment") from None
-            raise
     finally:
         if close:
             database.close()
