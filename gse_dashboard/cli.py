@@ -272,7 +272,7 @@ def cmd_pack(args) -> int:
     fmt = args.format.lower()
     if fmt not in pack.DOCUMENTS:
         raise UsageError(f"--format must be one of {', '.join(pack.DOCUMENTS)}, not {args.format!r}")
-    pack.check_as_at(args.as_at)
+    pack.check_as_at(args.board or args.as_at)
     if args.out.suffix.lower() != f".{fmt}":
         raise UsageError(f"{args.out}: a {fmt} file's name should end in .{fmt}, not "
                          f"{args.out.suffix or 'without a suffix'}: change the name or --format")
@@ -281,11 +281,13 @@ def cmd_pack(args) -> int:
     if not Path(args.db).exists():
         raise UsageError(f"no database at {args.db}: run `python -m gse_dashboard init` first")
     try:
-        data = pack.build(args.db, args.as_at, fmt)
+        data = pack.build(args.db, args.as_at, fmt, board=args.board)
     except RuntimeError as error:  # Chromium or kaleido missing or failing: a setup problem, told in one line
         raise UsageError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
     outputs.write_bytes(out, data)
-    print(f"Wrote the {pack.DOCUMENTS[fmt][0]} as at {args.as_at} to {args.out} ({len(data) // 1024:,} KB).")
+    what = (f"for the Board of {args.board} (as at {pack.papers_deadline(args.board)})" if args.board
+            else f"as at {args.as_at}")
+    print(f"Wrote the {pack.DOCUMENTS[fmt][0]} {what} to {args.out} ({len(data) // 1024:,} KB).")
     return 0
 
 
@@ -371,7 +373,11 @@ def parser() -> argparse.ArgumentParser:
     query.set_defaults(run=cmd_query)
 
     packs = commands.add_parser("pack", help="write the Board pack (PDF or PowerPoint) or the GCSA brief (Word)")
-    packs.add_argument("--as-at", required=True, metavar="YYYY-MM-DD", help="the date the pack is as at")
+    when = packs.add_mutually_exclusive_group(required=True)
+    when.add_argument("--board", metavar="YYYY-MM-DD",
+                      help="the Board meeting the papers are for: as known at its papers' deadline "
+                           "(GSE_PAPERS_DEADLINE_DAYS working days before, 5 by default)")
+    when.add_argument("--as-at", metavar="YYYY-MM-DD", help="any other date the pack is as at")
     packs.add_argument("--format", required=True, metavar="pdf|pptx|docx",
                        help="pdf or pptx for the Board pack, docx for the one-page GCSA brief")
     packs.add_argument("--out", type=Path, required=True, help="the file to write")

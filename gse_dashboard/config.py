@@ -24,6 +24,9 @@ DEFAULT_SQL_TIME_LIMIT_S = 1.0
 DEFAULT_SQL_ROW_CAP = 10_000
 # The profession of post whose Civil Service Statistics the dashboard reads (GSE_PROFESSION).
 DEFAULT_PROFESSION = "Science and Engineering"
+# Board papers go out this many working days (Monday to Friday) before the meeting (GSE_PAPERS_DEADLINE_DAYS):
+# a pack for a Board is as known at the end of that day.
+DEFAULT_PAPERS_DEADLINE_DAYS = 5
 # Where the accessibility statement sends people who cannot use part of the dashboard.
 DEFAULT_ACCESSIBILITY_CONTACT = "the GSE Profession team at the Government Office for Science"
 
@@ -44,6 +47,8 @@ class Settings:
     accessibility_contact: str = DEFAULT_ACCESSIBILITY_CONTACT
     # The profession of post, as Civil Service Statistics name it, whose figures are "the profession".
     profession: str = DEFAULT_PROFESSION
+    # Working days between the Board papers' deadline and the meeting.
+    papers_deadline_days: int = DEFAULT_PAPERS_DEADLINE_DAYS
 
 
 def _setting(name: str, secrets: dict | None) -> str | None:
@@ -93,4 +98,5 @@ def load_settings(secrets: dict | None = None) -> Settings:
         accessibility_contact=(_setting("GSE_ACCESSIBILITY_CONTACT", secrets) or "").strip()
         or DEFAULT_ACCESSIBILITY_CONTACT,
         profession=(_setting("GSE_PROFESSION", secrets) or "").strip() or DEFAULT_PROFESSION,
+        papers_deadline_days=_number("GSE_PAPERS_DEADLINE_DAYS", secrets, DEFAULT_PAPERS_DEADLINE_DAYS, int, 0, 60),
     )

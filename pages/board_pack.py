@@ -1,4 +1,4 @@
-"""Board pack: the pack (PDF, PowerPoint) and the GCSA's one-page brief (Word) for an as-at date."""
+"""Board pack: the pack (PDF, PowerPoint) and the GCSA's one-page brief (Word) for a Board or an as-at date."""
 
 import streamlit as st
 
@@ -10,9 +10,10 @@ st.title("Board pack")
 ui.illustrative_notice()
 st.markdown(
     "Build the **Board pack** (PDF or PowerPoint) and the **one-page brief** for the Government Chief "
-    "Scientific Adviser (Word) as known on a date. A pack for a past Board meeting comes out exactly as "
-    "it was: corrections recorded since are left out. Every page is marked OFFICIAL."
+    "Scientific Adviser (Word) for a Board meeting, as known at its papers' deadline, or as known on any "
+    "other date. A pack for a past Board comes out exactly as it was sent: corrections recorded since are "
+    "left out. Every page is marked OFFICIAL."
 )
-as_at = pack_ui.pack_date_ui(ui.database_facts().meetings, ui.current_as_at())
+as_at, for_board = pack_ui.pack_date_ui(ui.database_facts().meetings, ui.current_as_at())
 formats = pack_ui.formats_ui()
-pack_ui.build_ui(ui.db_path(), ui.revision(), as_at, formats, ui.settings().suppression_threshold)
+pack_ui.build_ui(ui.db_path(), ui.revision(), as_at, formats, ui.settings().suppression_threshold, for_board)

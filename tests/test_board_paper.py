@@ -81,24 +81,47 @@ SUMMARY = pd.DataFrame({
 })
 
 
-def test_a_computed_green_says_how_it_was_computed_and_that_it_is_behind_plan():
-    """With no Board rating, the rating is marked computed and a Green behind plan says so."""
-    judged = paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
-                                                                       "rationale"]), AS_AT)
-    six = judged.set_index("number").loc[6]
-    assert not six["judged"] and paper.rating_words(six) == "■■■■■ Green (computed)"
-    assert "Computed, not judged" in six["basis"]
-    assert "Green on its commitments' ratings although 20 points behind plan and 2 closed without completion" \
-        in six["basis"]
+NO_RATINGS = pd.DataFrame(columns=["workstream", "board_date", "rating", "rationale", "recorded_by"])
 
 
-def test_the_boards_recorded_rating_is_used_with_its_rationale_and_the_previous_one():
-    """A rating the Board recorded for this meeting is shown as judged, with its rationale and the one before."""
-    recorded = pd.DataFrame({"workstream": [6, 6], "board_date": [AS_AT, "2019-07-17"],
-                             "rating": ["Amber", "Amber/Green"], "rationale": ["Behind plan; two closed.", "x"]})
-    six = paper.judged_ratings(SUMMARY, recorded, AS_AT).set_index("number").loc[6]
-    assert six["judged"] and six["rating"] == "Amber" and six["rationale"] == "Behind plan; two closed."
-    assert six["previous_rating"] == "Amber/Green" and paper.rating_words(six) == "■■■□□ Amber"
+def test_without_a_board_rating_only_the_computed_average_is_shown_with_its_caveats():
+    """With no Board rating the workstream says so, and its computed Green average says it is behind plan."""
+    six = paper.judged_ratings(SUMMARY, NO_RATINGS, "2019-07-17").set_index("number").loc[6]
+    assert not six["judged"] and paper.rating_words(six) == "No Board rating recorded"
+    assert paper.average_words(six) == ("■■■■■ Green, although 20 points behind plan and 2 closed without "
+                                        "completion")
+    assert paper.judgement_movement(six, "2019-07-17") == "No Board rating"
+
+
+def test_a_judgement_moves_only_against_a_judgement_and_an_average_only_against_an_average():
+    """A Red judgement after a Red one is unchanged though the average fell from Green: no movement across kinds."""
+    recorded = pd.DataFrame({"workstream": [6, 6], "board_date": ["2019-07-17", "2018-10-17"],
+                             "rating": ["Red", "Red"], "rationale": ["Behind plan; two closed.", "x"],
+                             "recorded_by": ["Board secretary", "Board secretary"]})
+    before = SUMMARY.assign(rating=["Green", "Green"])
+    now = SUMMARY.assign(rating=["Amber", "Amber"])
+    six = paper.judged_ratings(now, recorded, "2019-07-17", before).set_index("number").loc[6]
+    assert six["judged"] and six["rating"] == "Red" and six["rationale"] == "Behind plan; two closed."
+    assert paper.rating_words(six) == "■□□□□ Red (Board of 17 July 2019)"
+    assert paper.judgement_movement(six, "2019-07-17") == "Unchanged since the Board of 17 October 2018"
+    assert paper.average_movement(six, "2019-07-17") == "Worsened from ■■■■■ Green"
+    # At the next Board the judgement is not new, so it has not moved, whatever the average did.
+    assert paper.judgement_movement(six, "2019-10-16") == "No new Board rating since 17 July 2019"
+
+
+def test_a_green_judgement_behind_plan_must_say_why():
+    """Green while 20 points behind plan is flagged and asked about unless the rationale speaks of the plan."""
+    def six(rationale):
+        recorded = pd.DataFrame({"workstream": [6], "board_date": ["2019-07-17"], "rating": ["Green"],
+                                 "rationale": [rationale], "recorded_by": ["Board secretary"]})
+        return paper.judged_ratings(SUMMARY, recorded, "2019-07-17")
+    assert six("Strong engagement from departments.").set_index("number").loc[6, "green_unexplained"]
+    assert not six("Behind plan, but the two late items land next month.").set_index("number").loc[
+        6, "green_unexplained"]
+    asks = paper.board_asks(status=_status([]), judged=six("Good."), exceptions_frame=paper.exceptions(
+        _status([]), None, {}, AS_AT), actions=pd.DataFrame(), meeting=None, as_at=AS_AT, widening=[])
+    assert any(a.startswith("Confirm or change the Green rating of 6. Secondment: more than 10 points behind plan")
+               for a in asks)
 
 
 def test_key_messages_are_three_to_five_and_plural_right():
@@ -121,8 +144,7 @@ def test_every_ask_is_listed_in_natural_order_nothing_cut():
     rows = [[f"WS{n}-M1", n, "t", "o", "2017-09-30", "in progress", "Amber", None, "", AS_AT, None, 10]
             for n in (10, 3, 12, 1, 7, 2, 9, 11, 4, 5)]
     status = _status(rows)
-    judged = paper.judged_ratings(SUMMARY, pd.DataFrame(columns=["workstream", "board_date", "rating",
-                                                                       "rationale"]), AS_AT)
+    judged = paper.judged_ratings(SUMMARY, NO_RATINGS, AS_AT)
     asks = paper.board_asks(status=status, judged=judged, exceptions_frame=paper.exceptions(
         status, None, {}, AS_AT), actions=pd.DataFrame(), meeting=None, as_at=AS_AT, widening=[])
     assert asks[0].startswith("Agree a delivery confidence rating, with its rationale, for 6. Secondment and 8.")

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import documents
-from gse_dashboard.board import brief, pack, pack_sections, pack_words, paper
+from gse_dashboard.board import brief, pack, pack_paper, pack_sections, paper
 from gse_dashboard.storage import queries, store
 from gse_dashboard.strategy import metrics
 from gse_dashboard.ui import board_pack as pack_ui
@@ -241,14 +241,12 @@ def test_user_text_is_escaped_never_rendered_as_html():
 
 # -- the measures behind them -------------------------------------------------------------------
 
-def test_rating_trend_reads_as_words():
-    """A rating's move since the last Board is said in words with the old rating's symbol."""
-    assert pack_words.rating_trend("Amber", "Green", "2019-07-17") == "Worsened from ■■■■■ Green"
-    assert pack_words.rating_trend("Green", "Amber", "2019-07-17", short=True) == "Improved from ■■■□□ Amber"
-    assert pack_words.rating_trend("Green", None, None) == "No earlier Board to compare with"
-    assert pack_words.rating_trend("Red", None, "2019-07-17") == "Newly rated (not rated at the Board of 17 July 2019)"
-    assert pack_words.rating_trend("Red", "Red", "2019-07-17", short=True) == "Unchanged"
-    assert pack_words.rating_trend(None, "Red", "2019-07-17") == "Not rated"
+def test_papers_deadline_is_working_days_before_the_board():
+    """A Board's papers are as at five working days before it by default, weekends not counted."""
+    assert pack.papers_deadline("2019-10-16") == "2019-10-09"
+    assert pack.papers_deadline("2020-01-13", 5) == "2020-01-06"  # a Monday: the Monday before
+    assert pack.papers_deadline("2020-01-15", 1) == "2020-01-14"
+    assert pack.papers_deadline("2020-01-13", 1) == "2020-01-10"  # Friday before a Monday
 
 
 def test_pack_date_defaults_to_the_latest_board_on_or_before_the_as_at_date():
@@ -264,6 +262,8 @@ def test_pack_date_defaults_to_the_latest_board_on_or_before_the_as_at_date():
     (["--as-at", "2019-02-30", "--format", "pdf"], "is not a date in the form YYYY-MM-DD"),
     (["--as-at", "2019-10-16", "--format", "xlsx"], "--format must be one of pdf, pptx, docx"),
     (["--as-at", "2019-10-16", "--format", "docx"], "a docx file's name should end in .docx, not .pdf"),
+    (["--board", "2019-10-17", "--format", "pdf"], "no Board meeting is recorded on 2019-10-17: the nearest are "
+                                                     "16 October 2019 (2019-10-16) or 15 January 2020 (2020-01-15)"),
 ])
 @pytest.mark.slow
 def test_cli_pack_refuses_a_bad_date_or_format_in_one_line(args, message, built_db_file, tmp_path):
@@ -321,6 +321,82 @@ def _words(sections) -> list[str]:
                 words.extend([block.caption, block.note, *map(str, block.frame.columns),
                               *block.frame.astype(str).to_numpy().ravel().tolist()])
     return words
+
+
+BOARD = "2019-10-16"
+NEXT_BOARD = "2020-01-15"
+
+
+@pytest.fixture(scope="module")
+def board_snaps(built_db_file):
+    """The packs for the Board of 16 October 2019 and the Board after it, as their papers' deadlines knew them."""
+    return {board: pack.read_snapshot(built_db_file, None, 10, board=board) for board in (BOARD, NEXT_BOARD)}
+
+
+@pytest.fixture(scope="module")
+def meeting_outcomes(built_db_file):
+    """What the Board of 16 October 2019 decided, read straight from the database: its ratings and actions."""
+    database = store.connect(built_db_file, readonly=True)
+    try:
+        rationales = [r[0] for r in database.conn.execute(
+            "SELECT rationale FROM workstream_ratings WHERE board_date = ?", (BOARD,))]
+        actions = [r[0] for r in database.conn.execute(
+            "SELECT DISTINCT ref FROM board_actions WHERE board_date = ?", (BOARD,))]
+    finally:
+        database.close()
+    assert len(rationales) == 10 and "A2019-005" in actions
+    return rationales, actions
+
+
+def test_the_pack_for_a_board_holds_none_of_that_meetings_ratings_or_actions(board_snaps, meeting_outcomes):
+    """The paper for 16 October 2019 is as at its deadline: it names none of the ratings or actions made there."""
+    snap = board_snaps[BOARD]
+    assert snap.as_at == "2019-10-09" and snap.board == BOARD and snap.previous == "2019-07-17"
+    cover = pack_paper.board_cover(snap, GENERATED)
+    text = "\n".join([cover.subtitle, *cover.lines, *_words(pack.board_sections(snap))])
+    rationales, actions = meeting_outcomes
+    assert [r for r in rationales if r in text] == []
+    assert [ref for ref in actions if ref in text] == []
+    assert "For the Board of 16 October 2019" in text
+    assert (snap.judged["judged_on"] < BOARD).all()
+
+
+def test_the_next_boards_pack_shows_that_meetings_decisions_since_the_last_board(board_snaps, meeting_outcomes):
+    """The paper for 15 January 2020 shows the ratings and actions of 16 October 2019 in "Since the last Board"."""
+    snap = board_snaps[NEXT_BOARD]
+    assert snap.previous == BOARD
+    section = pack_sections.changes_section(snap)
+    assert section.title == "Since the last Board"
+    text = "\n".join(_words([section]))
+    assert "Decided at the Board of 16 October 2019" in text
+    rationales, actions = meeting_outcomes
+    assert [r for r in rationales if r not in text] == []
+    assert [ref for ref in actions if ref not in text] == []
+
+
+def test_no_workstream_moves_between_a_computed_and_a_judged_rating(board_snaps, built_db_file):
+    """Every movement of a Board rating is from the Board's previous rating, and every movement of the average
+    from the average at the last Board, in both packs."""
+    database = store.connect(built_db_file, readonly=True)
+    try:
+        for snap in board_snaps.values():
+            grid = next(b for b in pack_sections.overview_section(snap).blocks if isinstance(b, documents.Table))
+            frame = grid.frame.set_index(grid.frame["Workstream"].str.split(".").str[0].astype(int))
+            for number, row in frame.iterrows():
+                judged = database.conn.execute(
+                    "SELECT board_date, rating FROM workstream_ratings WHERE workstream = ? AND board_date < ? "
+                    "ORDER BY board_date DESC LIMIT 2", (number, snap.previous)).fetchall()
+                moved = row["Board's rating moved"]
+                if " from " in moved:
+                    assert moved.split(" from ")[1].startswith(metrics.rating_label(judged[0][1])), (number, moved)
+                else:
+                    assert moved.startswith(("No new Board rating", "Unchanged", "First", "No Board")), moved
+                before = snap.summary_before.set_index("number").loc[number, "rating"]
+                average_moved = row["Average since the last Board"]
+                if " from " in average_moved:
+                    assert average_moved.endswith(metrics.rating_label(before)), (number, average_moved)
+    finally:
+        database.close()
 
 
 def test_the_pack_calls_derived_dates_indicative_and_commitments_summaries(snap):

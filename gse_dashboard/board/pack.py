@@ -1,6 +1,9 @@
-"""The Board pack (PDF or PowerPoint) and the GCSA's one-page brief (Word), for any as-at date.
+"""The Board pack (PDF or PowerPoint) and the GCSA's one-page brief (Word), for a Board or any as-at date.
 
-Everything comes from the as-at queries, so a pack is what was known at the end of its date:
+A pack for a Board is as known at the end of its papers' deadline (papers_deadline: working days
+before the meeting, a setting), so it never holds the meeting's own ratings or actions: those
+appear in the next Board's paper, "since the last Board". A pack for a date is as known at the
+end of that date. Everything comes from the as-at queries, so a pack is what was known then:
 a correction recorded later leaves it unchanged, and building it twice gives the same
 content. It reads the pages' own views (views.board_pack: the Overview, Workstreams, Membership
 and Diversity views at the date), so a page and the pack cannot disagree, and decides what goes
@@ -31,10 +34,11 @@ from ..documents import (
     size_figures,
 )
 from ..rules import text_rules
-from ..storage import store
+from ..storage import queries, store
 from ..strategy.vocabulary import LAUNCH_DATE
 from ..views.screens import BoardPack
 from ..views.screens import board_pack as board_pack_view
+from . import pack_words
 from .brief import brief_cover, brief_sections
 from .pack_paper import actions_section, board_cover, exceptions_section, paper_section, risks_section
 from .pack_sections import (
@@ -53,15 +57,43 @@ ILLUSTRATIVE_FOOTER = "Illustrative figures, not real"
 
 # -- what was known at the as-at date ---------------------------------------------------------
 
-def read_snapshot(db_path: str | Path, as_at: str, threshold: int | None = None) -> BoardPack:
-    """Open DB_PATH read-only and read views.board_pack at AS_AT (the threshold from the settings by default)."""
-    check_as_at(as_at)
-    threshold = load_settings().suppression_threshold if threshold is None else threshold
+def papers_deadline(board: str, working_days: int | None = None) -> str:
+    """The day the papers for the Board on BOARD go out: WORKING_DAYS (the setting by default) Monday-to-Friday
+    days before it."""
+    days = load_settings().papers_deadline_days if working_days is None else working_days
+    day = dt.date.fromisoformat(board)
+    while days > 0:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day.isoformat()
+
+
+def read_snapshot(db_path: str | Path, as_at: str | None, threshold: int | None = None, *,
+                  board: str | None = None) -> BoardPack:
+    """Open DB_PATH read-only and read views.board_pack at AS_AT, or for the Board on BOARD as known at its
+    papers' deadline (the threshold from the settings by default)."""
     database = store.connect(db_path, readonly=True)
     try:
-        return board_pack_view(database.conn, as_at, threshold, load_settings().profession)
+        if board is not None:
+            check_board(database.conn, board)
+            as_at = papers_deadline(board)
+        check_as_at(as_at)
+        threshold = load_settings().suppression_threshold if threshold is None else threshold
+        return board_pack_view(database.conn, as_at, threshold, load_settings().profession, board=board)
     finally:
         database.close()
+
+
+def check_board(conn, board: str) -> None:
+    """Refuse a date on which no Board meeting is recorded, naming the nearest ones."""
+    check_as_at(board)
+    dates = queries.board_meetings(conn, "9999-12-31")["date"].tolist()
+    if board not in dates:
+        before = [d for d in dates if d < board][-1:]
+        after = [d for d in dates if d > board][:1]
+        near = " or ".join(tables.format_date(d) + f" ({d})" for d in before + after)
+        raise ValueError(f"no Board meeting is recorded on {board}" + (f": the nearest are {near}" if near else ""))
 
 
 def check_as_at(as_at: str) -> None:
@@ -89,9 +121,9 @@ def _reporter(progress: Progress | None) -> Progress:
     return progress if progress is not None else (lambda fraction, message: None)
 
 
-def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
-               progress: Progress | None = None, threshold: int | None = None) -> bytes:
-    """The Board pack as at AS_AT, as "pdf" or "pptx" bytes.
+def board_pack(db_path: str | Path, as_at: str | None, fmt: str, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None, board: str | None = None) -> bytes:
+    """The Board pack as at AS_AT, or for the Board on BOARD (as at its papers' deadline), as "pdf" or "pptx" bytes.
 
     PROGRESS, if given, is called with (fraction done, what is happening) as the pack builds.
     THRESHOLD defaults to the settings' suppression threshold, as the pages use.
@@ -100,12 +132,12 @@ def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.da
         raise ValueError(f"the Board pack is made as {' or '.join(PACK_FORMATS)}, not {fmt!r}")
     report = _reporter(progress)
     report(0.0, "Reading the database as at the date")
-    snap = read_snapshot(db_path, as_at, threshold)
+    snap = read_snapshot(db_path, as_at, threshold, board=board)
     report(0.1, "Laying out the pack")
     cover, sections = board_cover(snap, generated_at), board_sections(snap)
     size_figures(sections, fmt)
     draw(figures_of(sections), report, 0.15, 0.8)
-    footer = f"GSE Profession Board pack, as at {tables.format_date(as_at)}"
+    footer = f"GSE Profession Board pack, {pack_words.pack_for_words(snap)}"
     if snap.illustrative:
         footer += f"\n{ILLUSTRATIVE_FOOTER}"
     if fmt == "pdf":
@@ -118,12 +150,13 @@ def board_pack(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.da
     return data
 
 
-def gcsa_brief(db_path: str | Path, as_at: str, *, generated_at: dt.datetime | None = None,
-               progress: Progress | None = None, threshold: int | None = None) -> bytes:
-    """The one-page brief for the Government Chief Scientific Adviser as at AS_AT, as .docx bytes."""
+def gcsa_brief(db_path: str | Path, as_at: str | None, *, generated_at: dt.datetime | None = None,
+               progress: Progress | None = None, threshold: int | None = None, board: str | None = None) -> bytes:
+    """The one-page brief for the Government Chief Scientific Adviser as at AS_AT (or for the Board on BOARD),
+    as .docx bytes."""
     report = _reporter(progress)
     report(0.0, "Reading the database as at the date")
-    snap = read_snapshot(db_path, as_at, threshold)
+    snap = read_snapshot(db_path, as_at, threshold, board=board)
     report(0.2, "Laying out the brief")
     cover, sections = brief_cover(snap, generated_at), brief_sections(snap)
     size_figures(sections, "docx")
@@ -143,16 +176,19 @@ DOCUMENTS = {
 }
 
 
-def build(db_path: str | Path, as_at: str, fmt: str, *, generated_at: dt.datetime | None = None,
-          progress: Progress | None = None, threshold: int | None = None) -> bytes:
-    """Any of the documents by file format: "pdf" or "pptx" for the pack, "docx" for the brief."""
+def build(db_path: str | Path, as_at: str | None, fmt: str, *, generated_at: dt.datetime | None = None,
+          progress: Progress | None = None, threshold: int | None = None, board: str | None = None) -> bytes:
+    """Any of the documents by file format: "pdf" or "pptx" for the pack, "docx" for the brief; for the Board on
+    BOARD, else as at AS_AT."""
+    options = {"generated_at": generated_at, "progress": progress, "threshold": threshold, "board": board}
     if fmt == "docx":
-        return gcsa_brief(db_path, as_at, generated_at=generated_at, progress=progress, threshold=threshold)
+        return gcsa_brief(db_path, as_at, **options)
     if fmt not in DOCUMENTS:
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(DOCUMENTS)}")
-    return board_pack(db_path, as_at, fmt, generated_at=generated_at, progress=progress, threshold=threshold)
+    return board_pack(db_path, as_at, fmt, **options)
 
 
-def file_name(as_at: str, fmt: str) -> str:
-    """The file name a download or the CLI suggests: gse-board-pack-2019-10-16.pdf."""
-    return f"gse-{'gcsa-brief' if fmt == 'docx' else 'board-pack'}-{as_at}.{fmt}"
+def file_name(as_at: str, fmt: str, *, board: bool = False) -> str:
+    """The file name a download or the CLI suggests: gse-board-pack-2019-10-16.pdf (for the Board on that day when
+    BOARD, else as at it: gse-board-pack-as-at-2019-10-09.pdf)."""
+    return f"gse-{'gcsa-brief' if fmt == 'docx' else 'board-pack'}-{'' if board else 'as-at-'}{as_at}.{fmt}"

@@ -16,19 +16,22 @@ from ..documents import MARKING, Bullets, Cover, Section, Subheading, Text
 from ..strategy import metrics
 from ..views.screens import BoardPack
 from . import paper, records
-from .pack_words import as_at_words, generated_words, illustrative_line, signed_text, text_table
+from .pack_words import as_at_words, generated_words, illustrative_line, pack_for_words, signed_text, text_table
 
 
 def board_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
     """The pack's cover."""
     lines = [f"Delivery of the GSE Strategy {as_at_words(snap)}: as known at the end of that day."]
+    if snap.board:
+        lines.append("What the meeting itself decides will be reported in the next Board's paper.")
     if snap.previous:
-        lines.append(f"Changes are since the previous Board meeting, {tables.format_date(snap.previous)}.")
+        lines.append(f"Changes are since the previous Board meeting, {tables.format_date(snap.previous)}, "
+                     "including what it decided.")
     else:
         lines.append("There is no earlier Board meeting in the data to compare with.")
     lines.append(f"Security marking: {MARKING}.")
     lines.append(generated_words(generated_at) + " from the GSE Strategy Dashboard.")
-    return Cover(title="GSE Profession Board pack", subtitle=f"As at {tables.format_date(snap.as_at)}",
+    return Cover(title="GSE Profession Board pack", subtitle=pack_for_words(snap)[0].upper() + pack_for_words(snap)[1:],
                  lines=lines, warning=illustrative_line(snap))
 
 

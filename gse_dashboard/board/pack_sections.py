@@ -15,15 +15,13 @@ from ..documents import Bullets, Facts, Figure, FigureRow, Section, Subheading, 
 from ..people import disclosure, official_figures, published
 from ..strategy import metrics, timescales
 from ..strategy.vocabulary import RATINGS, STATUSES
-from ..views import attention
 from ..views.screens import BoardPack
-from . import paper
+from . import paper, records
 from .pack_words import (
     as_at_words,
     as_text,
     count_text,
     first_sentences,
-    rating_trend,
     signed_text,
     text_table,
 )
@@ -104,17 +102,14 @@ def overview_section(snap: BoardPack) -> Section:
     complete, overdue = commitments_text(snap.headline, snap.headline_before)
     facts = Facts([("GSE members", members), ("SCS members", scs), *filter(None, [headcount_fact(snap)]),
                    ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)])
-    before = (dict(zip(snap.judged_before["number"], snap.judged_before["rating"]))
-              if snap.judged_before is not None else {})
     judged = snap.judged
     grid = pd.DataFrame({
         "Workstream": [f"{r.number}. {r.name}" for r in snap.summary.itertuples()],
-        "Delivery confidence": [paper.rating_words(r) for _, r in judged.iterrows()],
-        "Since the last Board": [rating_trend(r.rating, before.get(r.number), snap.previous, short=True)
-                                 for r in judged.itertuples()],
-        "At the last Boards": [attention.trend_words(snap.trend[int(r.number)]) for r in judged.itertuples()],
+        "Board's rating (latest)": [paper.rating_words(r) for _, r in judged.iterrows()],
+        "Board's rating moved": [paper.judgement_movement(r, snap.previous) for _, r in judged.iterrows()],
+        "Computed average": [paper.average_words(r) for _, r in judged.iterrows()],
+        "Average since the last Board": [paper.average_movement(r, snap.previous) for _, r in judged.iterrows()],
         "Complete (%)": snap.summary["actual_share"].round(0).astype(int),
-        "Closed without completion": snap.summary["closed"].astype(int),
         "Due (planned, %)": snap.summary["planned_share"].round(0).astype(int),
         timescales.PAST_DATE_HEADING: snap.summary["overdue"].astype(int),
     })
@@ -126,13 +121,41 @@ def overview_section(snap: BoardPack) -> Section:
         text_table(grid, f"The ten workstreams {as_at_words(snap)}"
                    + (f", and their ratings since the Board of {tables.format_date(snap.previous)}"
                       if snap.previous else ""),
-                   "Delivery confidence is the Board's rating with its rationale where the Board has recorded one; "
-                   "otherwise it is marked (computed): the average of the workstream's open commitments' ratings, "
-                   "which can read Green while a workstream is behind plan. "
-                   f"At the last Boards: {attention.TREND_NOTE} As symbol and word: ■■■■■ Green to "
-                   f"■□□□□ Red. {timescales.PAST_DATE_HEADING}: {timescales.PAST_DATE_HELP}"),
+                   "The Board's rating is its own judgement at the Board named; it moves only against the Board's "
+                   f"previous judgement. {paper.AVERAGE_HELP} The average moves only against the average at the "
+                   "last Board. The two are different measures and are never compared with each other. "
+                   f"As symbol and word: ■■■■■ Green to ■□□□□ Red. {timescales.PAST_DATE_HEADING}: "
+                   f"{timescales.PAST_DATE_HELP}"),
         Figure(chart),
     ])
+
+
+def last_board_outcomes(snap: BoardPack) -> list:
+    """What the last Board decided: the workstream ratings it recorded and the actions it set, as known now."""
+    if snap.previous is None:
+        return []
+    when = tables.format_date(snap.previous)
+    blocks = []
+    ratings = snap.ratings[snap.ratings["board_date"] == snap.previous] if snap.ratings is not None else None
+    names = dict(zip(snap.workstreams["number"], snap.workstreams["name"]))
+    if ratings is not None and not ratings.empty:
+        ratings = ratings.sort_values("workstream")
+        blocks.append(text_table(pd.DataFrame({
+            "Workstream": [f"{n}. {names.get(n, '')}" for n in ratings["workstream"]],
+            "Board's rating": ratings["rating"].map(metrics.rating_label),
+            "Rationale": ratings["rationale"],
+            "Recorded by": ratings["recorded_by"],
+        }), f"Ratings the Board of {when} agreed"))
+    actions = snap.actions[snap.actions["board_date"] == snap.previous] if snap.actions is not None else None
+    if actions is not None and not actions.empty:
+        latest = records.latest(actions)
+        blocks.append(text_table(pd.DataFrame({
+            "Ref": latest["ref"], "Action": latest["action"], "Owner": latest["owner"],
+            "Due": latest["due_date"].map(tables.format_date), "Now": latest["status"],
+        }), f"Actions the Board of {when} set"))
+    if not blocks:
+        blocks.append(Text(f"The Board of {when} recorded no workstream ratings and set no actions."))
+    return [Subheading(f"Decided at the Board of {when}"), *blocks, Subheading("Commitments since then")]
 
 
 def changes_section(snap: BoardPack) -> Section:
@@ -142,6 +165,7 @@ def changes_section(snap: BoardPack) -> Section:
         section.blocks.append(Text("There is no earlier Board meeting in the data to compare with."))
         return section
     between = f"Between {tables.format_date(snap.previous)} and {tables.format_date(snap.as_at)}"
+    section.blocks += last_board_outcomes(snap)
     changes = snap.changes
     if changes.empty:
         section.blocks.append(Text(f"{between} no commitment changed status or rating, and none passed its date."))
@@ -219,6 +243,21 @@ def _indicator_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _rating_facts(judged: pd.Series, previous: str | None) -> list[tuple[str, str]]:
+    """A workstream's two ratings as facts, kept apart: the Board's judgement (who, when, why) and the average."""
+    facts = [("Board's rating", paper.rating_words(judged))]
+    if judged["judged"]:
+        rationale = judged["rationale"]
+        if judged["green_unexplained"]:
+            rationale += (f" ⚠ Rated Green while {judged['behind']:.0f} points behind plan, and the rationale does "
+                          "not say why.")
+        facts += [("Rationale", f"{rationale} (recorded by {judged['rater']})"),
+                  ("Board's rating moved", paper.judgement_movement(judged, previous))]
+    facts += [("Computed average", paper.average_words(judged)),
+              ("Average since the last Board", paper.average_movement(judged, previous))]
+    return facts
+
+
 def workstream_section(snap: BoardPack, number: int) -> Section:
     """One workstream: aspiration in brief, rating and trend, due or overdue commitments, trajectory, indicators."""
     ws = snap.workstreams[snap.workstreams["number"] == number].iloc[0]
@@ -226,10 +265,6 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
     status = data.status
     headline = metrics.headline(status, snap.as_at)
     judged = snap.judged[snap.judged["number"] == number].iloc[0]
-    rating = judged["rating"]
-    before = None
-    if snap.judged_before is not None:
-        before = snap.judged_before.loc[snap.judged_before["number"] == number, "rating"].iloc[0]
     before_headline = None
     if snap.previous is not None:
         before_headline = {"complete": int(
@@ -241,11 +276,9 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
     blocks = [
         Text(f"What good looks like (our summary; the strategy's words are in {ws['strategy_ref']}): "
              f"{first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
-        Facts([("Delivery confidence", paper.rating_words(judged)),
-               ("How it was rated", judged["rationale"] or judged["basis"]),
-               ("Trend", rating_trend(rating, before, snap.previous)),
-               ("Commitments complete", complete),
-               (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
+        Facts(_rating_facts(judged, snap.previous)
+              + [("Commitments complete", complete),               ("Commitments complete", complete),
+                 (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
     ]
     if not data.indicators.empty:
         # Its indicators as lines beside the chart (not a table under it): a workstream then fits one slide.

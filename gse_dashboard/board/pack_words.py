@@ -13,7 +13,6 @@ import pandas as pd
 from ..charts import tables
 from ..documents import Table
 from ..people import disclosure, official_figures
-from ..strategy import metrics
 from ..views.screens import BoardPack
 
 
@@ -63,9 +62,19 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def as_at_words(snap: BoardPack) -> str:
-    """'as at 16 October 2019 (Board meeting, 16 October 2019)': the date and the meeting, if any."""
+    """'as at 9 October 2019, the papers' deadline for the Board of 16 October 2019', or the date and the
+    meeting held on it, if any."""
     words = f"as at {tables.format_date(snap.as_at)}"
+    if snap.board:
+        return words + f", the papers' deadline for the Board of {tables.format_date(snap.board)}"
     return words + (f" ({snap.meeting})" if snap.meeting else "")
+
+
+def pack_for_words(snap: BoardPack) -> str:
+    """What a document is for, in a few words: 'for the Board of 16 October 2019' or 'as at 9 October 2019'."""
+    if snap.board:
+        return f"for the Board of {tables.format_date(snap.board)}"
+    return f"as at {tables.format_date(snap.as_at)}"
 
 
 def illustrative_line(snap: BoardPack) -> str:
@@ -82,20 +91,3 @@ def generated_words(generated_at: dt.datetime | None) -> str:
         moment = moment.replace(tzinfo=dt.UTC)
     moment = moment.astimezone(dt.UTC)
     return f"Generated on {moment.day} {moment.strftime('%B %Y at %H:%M')} UTC"
-
-
-def rating_trend(now: str | None, before: str | None, previous: str | None, *, short: bool = False) -> str:
-    """How a rating moved since the last Board (metrics.rating_movement), in words: 'Worsened from ■■■□□ Amber'.
-
-    SHORT leaves out the date of the last Board, for tables that give it once in their caption.
-    """
-    if previous is None:
-        return "No earlier Board" if short else "No earlier Board to compare with"
-    movement = metrics.rating_movement(now, before)
-    if movement == "not rated":
-        return "Not rated"
-    if movement == "newly rated":
-        return "Newly rated" if short else f"Newly rated (not rated at the Board of {tables.format_date(previous)})"
-    if movement in ("improved", "worsened"):
-        return f"{movement.capitalize()} from {metrics.rating_label(before)}"
-    return "Unchanged" if short else f"Unchanged since the Board of {tables.format_date(previous)}"

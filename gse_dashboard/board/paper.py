@@ -26,6 +26,8 @@ POOR_RATINGS = ("Amber/Red", "Red")
 LONG_OVERDUE_DAYS = 365
 # A workstream this many points behind plan is not Green, whatever its commitments' ratings say.
 BEHIND_PLAN_POINTS = 10.0
+# A workstream whose last Board rating is older than this is due for the Board's (annual) rating.
+RATING_REVIEW_DAYS = 330
 # The Board ratings shown beside each exception: the last four Boards'.
 RATING_BOARDS = 4
 # Words in commentary that say all is well; with an overdue date or a poor rating they contradict it.
@@ -154,48 +156,54 @@ def exception_table(frame: pd.DataFrame, boards: list[str]) -> pd.DataFrame:
     })
 
 
-# -- workstream ratings: the Board's judgement, else a computed indication that says how -------------
+# -- workstream ratings: the Board's judgement and the computed average, side by side, never mixed ---------
 
-def judged_ratings(summary: pd.DataFrame, recorded: pd.DataFrame, meeting: str | None) -> pd.DataFrame:
-    """Each workstream's rating for the Board: the Board's recorded judgement, or a computed indication.
+# Words in a Green rating's rationale that show the Board weighed the workstream being behind plan.
+EXPLAINS_BEHIND = re.compile(r"\b(behind|plan|late|slipp|re-?plan|catch(?:ing)? up|recover)", re.IGNORECASE)
 
-    SUMMARY is metrics.workstream_summary; RECORDED board_records.workstream_ratings (newest Board
-    first); MEETING the Board being prepared for (its rating counts as current). A computed
-    indication says how it was computed, and is never Green while the workstream is behind plan or
-    has commitments closed without completion without saying so.
+
+def judged_ratings(summary: pd.DataFrame, recorded: pd.DataFrame, previous: str | None,
+                   summary_before: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each workstream's two ratings, kept apart: the Board's latest judgement and its commitments' average.
+
+    SUMMARY is metrics.workstream_summary now, SUMMARY_BEFORE the same at the PREVIOUS Board (or
+    None); RECORDED board_records.workstream_ratings (newest Board first). A judgement is compared
+    only with the judgement before it, and an average only with the average at the previous Board,
+    so no movement is ever read across the two. A Green judgement for a workstream more than
+    BEHIND_PLAN_POINTS behind plan is flagged unless its rationale says why.
     """
+    averages_before = (dict(zip(summary_before["number"], summary_before["rating"]))
+                       if summary_before is not None else {})
     rows = []
     for ws in summary.itertuples(index=False):
         own = recorded[recorded["workstream"] == ws.number] if not recorded.empty else recorded
         latest = own.iloc[0] if not own.empty else None
+        prior = own.iloc[1] if len(own) > 1 else None
         behind = float(ws.planned_share - ws.actual_share)
         caveats = []
         if behind >= 0.5:
             caveats.append(f"{behind:.0f} points behind plan")
         if ws.closed:
             caveats.append(f"{ws.closed} closed without completion")
-        if latest is not None and meeting is not None and latest["board_date"] == meeting:
-            rating, basis = latest["rating"], f"The Board's rating for {format_date(meeting)}"
-            rationale = latest["rationale"]
-        else:
-            rating = ws.rating
-            basis = ("Computed, not judged: the average of its open commitments' ratings (the Board's "
-                     "where given), rounding halves towards caution")
-            rationale = ""
-            if rating == "Green" and caveats:
-                basis += f"; Green on its commitments' ratings although {' and '.join(caveats)}"
+        rating = latest["rating"] if latest is not None else None
+        rationale = latest["rationale"] if latest is not None else ""
+        unexplained = (rating == "Green" and behind > BEHIND_PLAN_POINTS
+                       and not EXPLAINS_BEHIND.search(rationale or ""))
         rows.append({
             "number": ws.number,
             "name": ws.name,
+            "judged": latest is not None,
             "rating": rating,
-            "judged": latest is not None and meeting is not None and latest["board_date"] == meeting,
-            "basis": basis,
+            "judged_on": latest["board_date"] if latest is not None else None,
+            "rater": latest["recorded_by"] if latest is not None else None,
             "rationale": rationale,
-            "previous_rating": (latest["rating"] if latest is not None and latest["board_date"] != meeting
-                                else own.iloc[1]["rating"] if len(own) > 1 else None),
-            "previous_board": (latest["board_date"] if latest is not None and latest["board_date"] != meeting
-                               else own.iloc[1]["board_date"] if len(own) > 1 else None),
-            "caveats": "; ".join(caveats),
+            "prior_rating": prior["rating"] if prior is not None else None,
+            "prior_on": prior["board_date"] if prior is not None else None,
+            "average": ws.rating,
+            "average_before": averages_before.get(ws.number),
+            "behind": behind,
+            "green_unexplained": bool(unexplained),
+            "caveats": join_words(caveats),
             "complete": int(ws.complete),
             "closed": int(ws.closed),
             "commitments": int(ws.commitments),
@@ -203,10 +211,48 @@ def judged_ratings(summary: pd.DataFrame, recorded: pd.DataFrame, meeting: str |
     return pd.DataFrame(rows)
 
 
+# What the computed average is, wherever it is shown beside the Board's rating.
+AVERAGE_HELP = ("Computed, not judged: the average of the workstream's open commitments' ratings (the Board's where "
+                "given), rounding halves towards caution. It can read Green while a workstream is behind plan.")
+
+
 def rating_words(row) -> str:
-    """A judged or computed rating as the paper writes it: '■■■□□ Amber (computed)'."""
-    label = metrics.rating_label(row["rating"])
-    return label if row["judged"] else f"{label} (computed)"
+    """The Board's judgement as the paper writes it: '■■■□□ Amber (Board of 17 October 2018)', or that there is none."""
+    if not row["judged"]:
+        return "No Board rating recorded"
+    return f"{metrics.rating_label(row['rating'])} (Board of {format_date(row['judged_on'])})"
+
+
+def average_words(row) -> str:
+    """The commitments' computed average as the paper writes it: '■■■□□ Amber', with its caveats."""
+    label = metrics.rating_label(row["average"])
+    return f"{label}, although {row['caveats']}" if row["average"] == "Green" and row["caveats"] else label
+
+
+def judgement_movement(row, previous: str | None) -> str:
+    """How the Board's judgement moved, compared only with its previous judgement."""
+    if not row["judged"]:
+        return "No Board rating"
+    if previous is None or row["judged_on"] < previous:
+        return f"No new Board rating since {format_date(row['judged_on'])}"
+    if not isinstance(row["prior_rating"], str):
+        return "First Board rating"
+    movement = metrics.rating_movement(row["rating"], row["prior_rating"])
+    since = f"the Board of {format_date(row['prior_on'])}"
+    return (f"Unchanged since {since}" if movement == "unchanged"
+            else f"{movement.capitalize()} from {metrics.rating_label(row['prior_rating'])} ({since})")
+
+
+def average_movement(row, previous: str | None) -> str:
+    """How the computed average moved since the last Board, compared only with the average then."""
+    if previous is None:
+        return "No earlier Board"
+    movement = metrics.rating_movement(row["average"], row["average_before"])
+    if movement in ("not rated", "newly rated"):
+        return movement.capitalize()
+    if movement == "unchanged":
+        return "Unchanged"
+    return f"{movement.capitalize()} from {metrics.rating_label(row['average_before'])}"
 
 
 def completion_words(complete: int, closed: int, total: int) -> str:
@@ -261,11 +307,18 @@ def board_asks(*, status: pd.DataFrame, judged: pd.DataFrame, exceptions_frame: 
                actions: pd.DataFrame, meeting: str | None, as_at: str, widening: list[str]) -> list[str]:
     """What the Board is asked to note, agree and decide: every item, in natural order, nothing cut."""
     asks = []
-    unjudged = judged[~judged["judged"]]
+    review_by = (dt.date.fromisoformat(as_at) - dt.timedelta(days=RATING_REVIEW_DAYS)).isoformat()
+    unjudged = judged[~judged["judged"] | (judged["judged_on"].fillna("") < review_by)]
     if not unjudged.empty:
         names = [f"{r.number}. {r.name}" for r in unjudged.sort_values("number").itertuples()]
-        asks.append(f"Agree a delivery confidence rating, with its rationale, for {join_words(names)}: the ratings "
-                    "shown for them are computed from their commitments, not the Board's judgement.")
+        asks.append(f"Agree a delivery confidence rating, with its rationale, for {join_words(names)}: the Board "
+                    "has not rated them in the last year (their computed averages are shown for reference, not as "
+                    "a rating).")
+    unexplained = judged[judged["green_unexplained"]]
+    if not unexplained.empty:
+        names = [f"{r.number}. {r.name}" for r in unexplained.sort_values("number").itertuples()]
+        asks.append(f"Confirm or change the Green rating of {join_words(names)}: more than {BEHIND_PLAN_POINTS:.0f} "
+                    "points behind plan, and the rationale does not say why it is Green.")
     cutoff = (dt.date.fromisoformat(as_at) - dt.timedelta(days=LONG_OVERDUE_DAYS)).isoformat()
     stale = status[status["overdue"] & (status["due_date"].fillna("9999") < cutoff)]
     if not stale.empty:

@@ -2,7 +2,7 @@
 
 Made from the illustrative progress history already in the database, deterministically, so the
 Board's judgements agree with the figures they judge. Like the rest of the illustrative history,
-every row is marked illustrative and none of it is real.
+every row is marked illustrative and none of it is real; each rationale also says so in its words.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlite_utils
 
 from ..storage import queries
 from ..strategy import timescales
-from ..strategy.vocabulary import RATINGS
+from ..strategy.vocabulary import RATINGS, RISK_LEVELS
 from .illustrative import RECORDER, board_meeting_dates, rng_for
 
 # The Board judges every workstream's delivery confidence at its October meeting (the annual review).
@@ -26,11 +26,28 @@ ACTION_TEMPLATES = (
     ("Report on the evaluation of {ref}", "Workstream {ws} lead"),
     ("Propose whether {ref} should be re-planned or closed", "GSE team"),
 )
+# Illustrative risks: (text, owner, mitigation), each its own, as a real register's would be.
 RISKS = (
-    ("Departments cannot release staff time for profession activity", "Heads of Profession"),
-    ("Funding for the work is not agreed in the spending round", "GSE team"),
-    ("Key people move on and knowledge is lost", "Workstream lead"),
-    ("Data from departments is late or incomplete", "GSE team"),
+    ("Departments cannot release staff time for profession activity", "Heads of Profession",
+     "Agree a day a year of profession time in each department's people plan; report take-up to the Board."),
+    ("Funding for the programme is not agreed in the spending round", "GSE team",
+     "Bid prepared with the Government Office for Science finance team; a scaled-back plan is ready."),
+    ("Key people leave and what they know is lost", "Workstream lead",
+     "Deputies named for each workstream; handover notes kept with the workstream's papers."),
+    ("Departments send membership data late or incomplete", "GSE team",
+     "Quarterly return deadline agreed with analysts in each department; missing returns chased at week two."),
+    ("Senior sponsors lose interest once the launch is past", "Head of the GSE Profession",
+     "Sponsors report in turn at each Board; the GCSA writes to any who miss two Boards."),
+    ("The learning platform changes and course records are lost", "Capability lead",
+     "Export of course records each quarter; migration plan checked with the platform's supplier."),
+    ("Too few mentors volunteer for the demand", "Mentoring lead",
+     "Mentoring counted in objectives for Grade 6 and above; a mentors' network launched to keep them."),
+    ("Diversity data is too sparse to publish without disclosure", "Diversity lead",
+     "Declaration campaign with departments; figures grouped where small numbers would show."),
+    ("Secondment hosts withdraw when budgets tighten", "Interchange lead",
+     "Memoranda of understanding with three standing hosts; costs shared with the home department."),
+    ("Events clash with departments' own, and attendance falls", "Networking lead",
+     "One shared calendar with departmental networks; dates fixed a quarter ahead."),
 )
 
 
@@ -72,29 +89,46 @@ def _summary(status, workstreams, day: str):
     return rows
 
 
-def _judgement(summary_row, before_rating: str | None) -> tuple[str, str]:
+# How an illustrative Board might word its reasons: several phrasings, so no two rationales read alike.
+BEHIND_WORDS = (
+    "Delivery has slipped: {done} against {due}% due, {behind:.0f} points behind plan",
+    "The Board is not confident the rest will land without re-planning; {behind:.0f} points behind plan ({done})",
+    "{behind:.0f} points behind plan; the owners' updates do not yet show how it will catch up ({done})",
+)
+CLOSED_WORDS = (
+    "{closed} closed without completion, which the Board counts against it",
+    "work closed unfinished ({closed}) means some of the aspiration will not be met",
+)
+ON_PLAN_WORDS = (
+    "Broadly to plan: {done} against {due}% due; evidence seen for the completed items",
+    "{done} against {due}% due; the owners' forecasts are credible and the Board agrees their ratings",
+    "On plan ({done}); the Board sees no reason to depart from its commitments' average",
+)
+
+
+def _judgement(summary_row, before_rating: str | None, rng) -> tuple[str, str]:
     """The Board's rating of one workstream and its rationale, from the figures: one notch more cautious than
-    the commitments' average when behind plan by ten points or more, or when work was closed unfinished."""
+    the commitments' average when behind plan by ten points or more, or when work was closed unfinished.
+    The rationale is worded in one of several ways (RNG) and says it is illustrative."""
     computed = summary_row.rating or "Amber"
     behind = summary_row.planned_share - summary_row.actual_share
     rating = computed
-    reasons = [f"{summary_row.complete} of {summary_row.commitments} commitments complete against "
-               f"{summary_row.planned_share:.0f}% due"]
+    facts = {"done": f"{summary_row.complete} of {summary_row.commitments} complete",
+             "due": f"{summary_row.planned_share:.0f}", "behind": behind, "closed": summary_row.closed}
     if behind >= 10 or summary_row.closed:
         rating = RATINGS[min(RATINGS.index(computed) + 1, len(RATINGS) - 1)]
-        if behind >= 10:
-            reasons.append(f"{behind:.0f} points behind plan")
+        reasons = [rng.choice(BEHIND_WORDS if behind >= 10 else ON_PLAN_WORDS).format(**facts)]
         if summary_row.closed:
-            reasons.append(f"{summary_row.closed} closed without completion")
-        reasons.append(f"so the Board rates it a notch below its commitments' average ({computed})")
+            reasons.append(rng.choice(CLOSED_WORDS).format(**facts))
+        reasons.append(f"rated below its commitments' average ({computed})")
     else:
-        reasons.append(f"in line with its commitments' average ({computed})")
+        reasons = [rng.choice(ON_PLAN_WORDS).format(**facts)]
     if summary_row.overdue:
         reasons.append(timescales.past_date_count_text(int(summary_row.overdue)))
     if before_rating and before_rating != rating:
         reasons.append(f"{'down' if RATINGS.index(rating) > RATINGS.index(before_rating) else 'up'} from "
                        f"{before_rating} a year ago")
-    return rating, "; ".join(reasons) + "."
+    return rating, "Illustrative: " + "; ".join(reasons) + "."
 
 
 def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
@@ -110,7 +144,7 @@ def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
             continue
         status = queries.commitment_status(conn, day, brief=True)
         for row in _summary(status, workstreams, day):
-            rating, rationale = _judgement(row, last.get(row.number))
+            rating, rationale = _judgement(row, last.get(row.number), rng_for("rating", int(row.number), day))
             last[row.number] = rating
             ratings.append({"workstream": int(row.number), "board_date": day, "rating": rating,
                             "rationale": rationale, "recorded_at": _stamp(day, 17), "recorded_by": RECORDER,
@@ -150,23 +184,30 @@ def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
     first = next((m for m in meetings if m >= ACTIONS_FROM), None)
     for ws in workstreams["number"]:
         rng = rng_for("risks", int(ws))
-        for seq, choice in enumerate(rng.sample(range(len(RISKS)), 2), start=1):
+        # The workstream's own risk first (as numbered), then one shared with others.
+        own = (int(ws) - 1) % len(RISKS)
+        others = [i for i in range(len(RISKS)) if i != own]
+        for seq, choice in enumerate([own, rng.choice(others)], start=1):
             if first is None:
                 break
-            text, owner = RISKS[choice]
-            base = {"ref": f"R{int(ws)}-{seq}", "workstream": int(ws), "risk": text, "owner": owner,
+            text, owner, mitigation = RISKS[choice]
+            base = {"ref": f"R{int(ws)}-{seq}", "workstream": int(ws), "risk": text,
+                    "owner": owner.replace("Workstream lead", f"Workstream {int(ws)} lead"),
                     "recorded_by": RECORDER, "illustrative": 1}
-            levels = ["medium", "high"] if rng.random() < 0.5 else ["high", "medium"]
+            likelihood = rng.choice(RISK_LEVELS)
+            impact = rng.choice(RISK_LEVELS[1:])
             raised = meetings.index(first) + rng.randint(0, 3)
             closed_at = raised + rng.randint(4, 12) if rng.random() < 0.4 else None
             for step, meeting in enumerate(meetings[raised:], start=0):
-                if step % 4 and meetings.index(meeting) != closed_at:
-                    continue  # reviewed once a year, and when it closes
+                if step % 2 and meetings.index(meeting) != closed_at:
+                    continue  # reviewed at every other Board, and when it closes
                 day = meeting.isoformat()
                 state = "closed" if closed_at is not None and meetings.index(meeting) >= closed_at else "open"
-                risks.append({**base, "as_of": day, "likelihood": levels[(step // 4) % 2], "impact": "high" if seq == 1
-                              else "medium", "mitigation": "Raised with the Heads of Profession; reviewed at each "
-                              "Board." if state == "open" else "Closed: the risk no longer applies.",
+                if step and rng.random() < 0.3:  # a review moves the likelihood a step, either way
+                    index = RISK_LEVELS.index(likelihood) + rng.choice((-1, 1))
+                    likelihood = RISK_LEVELS[min(max(index, 0), len(RISK_LEVELS) - 1)]
+                risks.append({**base, "as_of": day, "likelihood": likelihood, "impact": impact,
+                              "mitigation": mitigation if state == "open" else "Closed: the risk no longer applies.",
                               "status": state, "recorded_at": _stamp(day, 18)})
                 if state == "closed":
                     break

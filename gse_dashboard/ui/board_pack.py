@@ -1,6 +1,6 @@
-"""Widgets for the Board pack page: choose the date and formats, build with progress, download.
+"""Widgets for the Board pack page: choose a Board (or a date) and formats, build with progress, download.
 
-Built files are cached with st.cache_data on (database path, revision, as-at date, format), so
+Built files are cached with st.cache_data on (database path, revision, date, format, for a Board), so
 a rerun, or another user asking for the same pack, does not build it again.
 """
 
@@ -14,6 +14,7 @@ import streamlit as st
 
 from ..board import pack
 from ..charts.tables import format_date
+from ..config import load_settings
 from ..strategy.vocabulary import LAUNCH_DATE
 
 OTHER_DATE = "Another date…"
@@ -28,24 +29,31 @@ def default_pack_date(meetings: pd.DataFrame, as_at: str) -> str:
     return str(held.max()) if not held.empty else as_at
 
 
-def pack_date_ui(meetings: pd.DataFrame, as_at: str) -> str:
-    """Choose a Board meeting (the latest by default) or any other date; returns YYYY-MM-DD."""
+def pack_date_ui(meetings: pd.DataFrame, as_at: str) -> tuple[str, bool]:
+    """Choose a Board meeting (the latest by default) or any other date.
+
+    Returns (YYYY-MM-DD, whether it is a Board): a Board's pack is as known at its papers' deadline,
+    so it holds none of the meeting's own decisions; another date's is as known at the end of it.
+    """
     held = meetings[meetings["date"] <= as_at].sort_values("date", ascending=False) if not meetings.empty \
         else meetings
     titles = dict(zip(held["date"], held["title"])) if not held.empty else {}
     options = [*titles, OTHER_DATE]
     default = default_pack_date(held, as_at)
     chosen = st.selectbox(
-        "Pack as at", options, index=options.index(default) if default in options else 0,
+        "Pack for", options, index=options.index(default) if default in options else 0,
         format_func=lambda d: d if d == OTHER_DATE else f"{format_date(d)}: {titles[d]}",
-        help="Everything in the pack is as known at the end of this day. The list shows Board meetings "
-             "up to the as-at date chosen in the sidebar.",
+        help="A Board's pack is as known at its papers' deadline, "
+             f"{load_settings().papers_deadline_days} working days before the meeting: what the meeting "
+             "decides appears in the next Board's pack. Another date's pack is as known at the end of that day. "
+             "The list shows Board meetings up to the as-at date chosen in the sidebar.",
     )
     if chosen != OTHER_DATE:
-        return chosen
+        st.caption(f"Papers as known at the end of {format_date(pack.papers_deadline(chosen))}.")
+        return chosen, True
     day = st.date_input("Date", value=dt.date.fromisoformat(as_at), min_value=dt.date.fromisoformat(
         LAUNCH_DATE), format="DD/MM/YYYY")
-    return (day or dt.date.fromisoformat(as_at)).isoformat()
+    return (day or dt.date.fromisoformat(as_at)).isoformat(), False
 
 
 def formats_ui() -> list[str]:
@@ -65,7 +73,7 @@ _handoff = threading.local()
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def load_document(path: str, rev: str, as_at: str, fmt: str) -> bytes:
+def load_document(path: str, rev: str, as_at: str, fmt: str, board: bool = False) -> bytes:
     """The built file for this key, from the cache; raises _NotBuilt when it has not been built.
 
     Building happens outside (see document_ui) so that its progress can be shown: Streamlit
@@ -78,54 +86,56 @@ def load_document(path: str, rev: str, as_at: str, fmt: str) -> bytes:
     return built
 
 
-def cached_document(path: str, rev: str, as_at: str, fmt: str) -> bytes | None:
+def cached_document(path: str, rev: str, as_at: str, fmt: str, board: bool = False) -> bytes | None:
     """The file if it has been built for this key and is still cached, else None."""
     try:
-        return load_document(path, rev, as_at, fmt)
+        return load_document(path, rev, as_at, fmt, board)
     except _NotBuilt:
         return None
 
 
-def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int) -> bytes:
-    """Build one file with a progress bar, then keep it in the cache."""
+def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int, board: bool = False) -> bytes:
+    """Build one file (for the Board on AS_AT when BOARD) with a progress bar, then keep it in the cache."""
     label = pack.DOCUMENTS[fmt][0]
     bar = st.progress(0.0, text=f"{label}: starting")
-    data = pack.build(path, as_at, fmt, threshold=threshold,
+    data = pack.build(path, None if board else as_at, fmt, threshold=threshold, board=as_at if board else None,
                       progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0),
                                                                       text=f"{label}: {message}"))
     bar.empty()
     _handoff.data = data
     try:
-        return load_document(path, rev, as_at, fmt)
+        return load_document(path, rev, as_at, fmt, board)
     finally:
         _handoff.data = None
 
 
-def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int) -> None:
-    """The build button, progress while building, and a download button per built file."""
+def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int, board: bool = False) -> None:
+    """The build button, progress while building, and a download button per built file (for the Board on AS_AT
+    when BOARD)."""
     clicked = st.button("Build", type="primary", icon=":material/build:", disabled=not formats,
                         help=None if formats else "Choose at least one document.")
     if clicked:
-        with st.status(f"Building for {format_date(as_at)}…", expanded=True) as status:
+        what = f"the Board of {format_date(as_at)}" if board else format_date(as_at)
+        with st.status(f"Building for {what}…", expanded=True) as status:
             try:
                 for fmt in formats:
-                    if cached_document(path, rev, as_at, fmt) is None:
-                        build_document(path, rev, as_at, fmt, threshold)
+                    if cached_document(path, rev, as_at, fmt, board) is None:
+                        build_document(path, rev, as_at, fmt, threshold, board)
                     st.write(f"{pack.DOCUMENTS[fmt][0]}: ready.")
             except RuntimeError as error:  # Chromium or kaleido missing: a set-up problem to explain
                 status.update(label="Could not build", state="error", expanded=True)
                 st.error(str(error), icon=":material/error:")
                 return
-            status.update(label=f"Built for {format_date(as_at)}", state="complete", expanded=False)
-        st.session_state[BUILT_KEY] = (path, rev, as_at, tuple(formats))
+            status.update(label=f"Built for {what}", state="complete", expanded=False)
+        st.session_state[BUILT_KEY] = (path, rev, as_at, board, tuple(formats))
     built = st.session_state.get(BUILT_KEY)
-    if not built or built[:3] != (path, rev, as_at):
+    if not built or built[:4] != (path, rev, as_at, board):
         return
-    for fmt in built[3]:
-        data = cached_document(path, rev, as_at, fmt)
+    for fmt in built[4]:
+        data = cached_document(path, rev, as_at, fmt, board)
         if data is None:
             continue
         label, mime = pack.DOCUMENTS[fmt]
         st.download_button(f"Download the {label}, {len(data) // 1024:,} KB", data=data,
-                           file_name=pack.file_name(as_at, fmt), mime=mime, on_click="ignore",
+                           file_name=pack.file_name(as_at, fmt, board=board), mime=mime, on_click="ignore",
                            icon=":material/download:", key=f"download-pack-{fmt}")

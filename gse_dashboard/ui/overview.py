@@ -17,8 +17,8 @@ from .widgets import download_ui, table_ui
 
 
 def workstream_grid_ui(summary: pd.DataFrame, as_at: str, attention: board_view.AttentionView | None = None) -> None:
-    """The ten workstreams as cards: the Board's rating (or the computed one, said so) and its trend at the
-    last Boards, planned vs actual, closed without completion, past their date."""
+    """The ten workstreams as cards: the Board's latest rating and its last ratings, the computed average
+    apart from it, planned vs actual, closed without completion, past their date."""
     per_row = 5
     judged = attention.judged.set_index("number") if attention is not None else None
     for start in range(0, len(summary), per_row):
@@ -27,14 +27,16 @@ def workstream_grid_ui(summary: pd.DataFrame, as_at: str, attention: board_view.
                 st.markdown(f"**{ws.number}. {escape_md(ws.name)}**")
                 if judged is not None and ws.number in judged.index:
                     row = judged.loc[ws.number]
-                    st.markdown(escape_md(paper.rating_words(row)),
-                                help=escape_md(row["rationale"] or row["basis"]))
+                    st.markdown("Board: " + escape_md(paper.rating_words(row)),
+                                help=escape_md(row["rationale"]) or None)
                     trend = attention.trend.get(int(ws.number), [])
-                    if trend:
-                        st.caption("At the last Boards: " + escape_md(board_view.trend_words(trend)),
+                    if len(trend) > 1:
+                        st.caption("Board's last ratings: " + escape_md(board_view.trend_words(trend)),
                                    help=board_view.TREND_NOTE)
+                    st.markdown("Computed average: " + escape_md(paper.average_words(row)),
+                                help=paper.AVERAGE_HELP)
                 else:
-                    st.markdown(f"{metrics.rating_label(ws.rating)}")
+                    st.markdown(f"Computed average: {metrics.rating_label(ws.rating)}", help=paper.AVERAGE_HELP)
                 st.markdown(f"{ws.actual_share:.0f}% complete · {ws.planned_share:.0f}% due · "
                             f"{ws.closed} closed without completion")
                 st.markdown(f"{'⚠ ' if ws.overdue else ''}{timescales.past_date_count_text(ws.overdue)}",

@@ -7,6 +7,7 @@ pack cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
@@ -19,14 +20,13 @@ from ..strategy import metrics
 
 @dataclass
 class AttentionView:
-    """The exceptions, the workstreams' ratings now and at the last Boards, and the Boards they refer to."""
+    """The exceptions, the workstreams' ratings (judged and computed, apart), and the Boards they refer to."""
 
     as_at: str
     boards: list[str]  # the last Boards up to the date, newest first
     exceptions: pd.DataFrame
-    judged: pd.DataFrame
-    judged_before: pd.DataFrame | None
-    trend: dict[int, list[tuple[str, str | None, bool]]]  # workstream: (Board, rating, judged), oldest first
+    judged: pd.DataFrame  # paper.judged_ratings: the Board's judgement and the computed average per workstream
+    trend: dict[int, list[tuple[str, str]]]  # workstream: its last Board judgements (Board, rating), oldest first
 
 
 def attention_view(conn: sqlite3.Connection, as_at: str, *, status: pd.DataFrame | None = None,
@@ -45,36 +45,20 @@ def attention_view(conn: sqlite3.Connection, as_at: str, *, status: pd.DataFrame
         before = history.get(previous)
         if before is None:
             before = metrics.with_flags(queries.commitment_status(conn, previous, brief=True), previous)
-    judged_at = {}
-    for board in boards:
-        summary = metrics.workstream_summary(history[board], ws, board)
-        judged_at[board] = paper.judged_ratings(summary, records.workstream_ratings(conn, board), board)
-    judged = paper.judged_ratings(metrics.workstream_summary(status, ws, as_at),
-                                        records.workstream_ratings(conn, as_at), boards[0] if boards else None)
-    judged_before = None
-    if previous:
-        judged_before = judged_at.get(previous)
-        if judged_before is None:
-            judged_before = paper.judged_ratings(metrics.workstream_summary(before, ws, previous),
-                                                       records.workstream_ratings(conn, previous), previous)
-    trend = {int(n): [(b, *_rating_at(judged_at[b], int(n))) for b in reversed(boards)] for n in ws["number"]}
-    return AttentionView(as_at, boards, paper.exceptions(status, before, history, as_at), judged,
-                         judged_before, trend)
+    recorded = records.workstream_ratings(conn, as_at)
+    judged = paper.judged_ratings(metrics.workstream_summary(status, ws, as_at), recorded, previous,
+                                  metrics.workstream_summary(before, ws, previous) if previous else None)
+    trend = {int(n): [(r.board_date, r.rating) for r in
+                      recorded[recorded["workstream"] == n].head(paper.RATING_BOARDS).iloc[::-1].itertuples()]
+             for n in ws["number"]}
+    return AttentionView(as_at, boards, paper.exceptions(status, before, history, as_at), judged, trend)
 
 
-def _rating_at(judged: pd.DataFrame, number: int) -> tuple[str | None, bool]:
-    row = judged[judged["number"] == number]
-    if row.empty:
-        return None, False
-    return row.iloc[0]["rating"], bool(row.iloc[0]["judged"])
+TREND_NOTE = "The Board's own ratings at its last annual reviews, oldest first; computed averages are not mixed in."
 
 
-# Marks a rating at a past Board that was computed, not the Board's judgement (explained beside it).
-COMPUTED_MARK = "*"
-TREND_NOTE = "* computed from its commitments' ratings; no Board rating was recorded at that Board."
-
-
-def trend_words(trend: list[tuple[str, str | None, bool]]) -> str:
-    """A workstream's ratings at the last Boards, oldest first: 'Amber → Amber/Red* → Red' (* computed)."""
-    return " → ".join((rating or metrics.NO_RATING) + ("" if judged else COMPUTED_MARK)
-                      for _, rating, judged in trend)
+def trend_words(trend: list[tuple[str, str]]) -> str:
+    """A workstream's last Board judgements, oldest first: 'Amber (Oct 2017) → Amber/Red (Oct 2018)'."""
+    if not trend:
+        return "No Board rating recorded"
+    return " → ".join(f"{rating} ({dt.date.fromisoformat(day):%b %Y})" for day, rating in trend)

@@ -241,6 +241,10 @@ class BoardPack:
     # The Board's action log and risk registers, every recorded state up to the date.
     actions: pd.DataFrame | None = None
     risks: pd.DataFrame | None = None
+    # The Board meeting the paper is for, when built for one (its papers' deadline is the as-at date).
+    board: str | None = None
+    # Every Board rating of a workstream known at the date, newest Board first.
+    ratings: pd.DataFrame | None = None
 
     # What needs the Board's attention: the Overview's own list.
     @property
@@ -255,17 +259,12 @@ class BoardPack:
 
     @property
     def judged(self) -> pd.DataFrame:
-        """Each workstream's rating as the Board judged it, or computed and labelled so."""
+        """Each workstream's latest Board rating and, apart from it, its commitments' computed average."""
         return self.overview.attention.judged
 
     @property
-    def judged_before(self) -> pd.DataFrame | None:
-        """The same at the previous Board."""
-        return self.overview.attention.judged_before
-
-    @property
     def trend(self) -> dict:
-        """Each workstream's ratings at the last Boards, oldest first."""
+        """Each workstream's last Board ratings, oldest first."""
         return self.overview.attention.trend
 
     # The Overview's figures, by the names the pack's sections use.
@@ -305,10 +304,13 @@ class BoardPack:
         return self.overview.scs
 
 
-def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession: str) -> BoardPack:
+def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession: str,
+               board: str | None = None) -> BoardPack:
     """Read what the pack and the brief need as known at AS_AT, through the pages' own views.
 
     PROFESSION names the profession in the published Civil Service Statistics (the settings' one).
+    BOARD, if given, is the meeting the paper is for (AS_AT is then its papers' deadline, before it);
+    otherwise the meeting is the one held on AS_AT, if any.
     """
     status_cache: dict[str, pd.DataFrame] = {}
 
@@ -320,8 +322,8 @@ def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession:
     front = overview(conn, as_at, threshold, status_at=status_at)
     previous = front.previous_board
     status = metrics.with_flags(queries.commitment_status(conn, as_at), as_at)
-    meetings = queries.board_meetings(conn, as_at)
-    meeting = meetings.loc[meetings["date"] == as_at, "title"]
+    meetings = queries.board_meetings(conn, board or as_at)
+    meeting = meetings.loc[meetings["date"] == (board or as_at), "title"]
     updates = queries.known_updates(conn, as_at)
     return BoardPack(
         as_at=as_at,
@@ -341,5 +343,7 @@ def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession:
         story=official_figures.diversity_story(conn, as_at, threshold),
         actions=records.action_history(conn, as_at),
         risks=records.risk_history(conn, as_at),
+        board=board,
+        ratings=records.workstream_ratings(conn, as_at),
     )
 
