@@ -6,9 +6,9 @@ DB is copied afresh for every repetition (so what a run keeps in the database do
 next) and each repetition starts a new process, so every measurement is a first load:
 
 - data: `published.series` for the department (cold, then warm) and `published.membership` for
-  it, in a new Python process (scipy imported before the timing);
+  it, in a new Python process (highspy imported before the timing);
 - AppTest: the Membership page with ``?department=NAME``, first run of a new AppTest, then a
-  second run (pandas, plotly and scipy imported before the timing);
+  second run (pandas, plotly and highspy imported before the timing);
 - browser: a new `streamlit run` server; the Overview is opened first (the server's first run),
   then Membership for the department, timed until its first chart has drawn; then again.
 
@@ -32,7 +32,7 @@ DEPARTMENT = "Animal and Plant Health Agency"
 DATA = """
 import sys, time
 sys.path.insert(0, {root!r})
-import scipy.optimize  # noqa: F401
+import highspy  # noqa: F401
 from gse_dashboard import published, queries, store
 database = store.connect({db!r})
 conn = database.conn
@@ -54,7 +54,7 @@ APPTEST = """
 import os, sys, time
 sys.path.insert(0, {root!r})
 os.environ["GSE_DB_PATH"] = {db!r}
-import pandas, plotly, scipy.optimize  # noqa: F401
+import pandas, plotly, highspy  # noqa: F401
 from streamlit.testing.v1 import AppTest
 for label in ("first", "second"):
     at = AppTest.from_file({app!r}, default_timeout=300)

@@ -484,8 +484,6 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
     With ENOUGH, a figure already seen to take ENOUGH whole values across the solutions found
     so far gets that observed interval (a lower bound on its range) instead of its own two solves.
     """
-    from scipy.sparse import csr_matrix
-
     hidden = set(hidden)
     cells = [k for k in _all_keys(labels) if ALL not in k]
     inside: dict[Key, list[Key]] = {}
@@ -494,18 +492,15 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
             inside.setdefault(tuple(ALL if subset[i] else cell[i] for i in range(3)), []).append(cell)
     unknown = [k for k in cells if k in hidden]
     column = {k: i for i, k in enumerate(unknown)}
-    rows, cols, rhs = [], [], []
+    rows, rhs = [], []
     for key, members in inside.items():
         if key in hidden or ALL not in key:
             continue
         mine = [column[c] for c in members if c in column]
         if not mine:
             continue
-        rows += [len(rhs)] * len(mine)
-        cols += mine
+        rows.append(mine)
         rhs.append(values[key] - sum(values[c] for c in members if c not in column))
-    a_eq = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(rhs), len(unknown))) if rhs else None
-    b_eq = np.array(rhs, dtype=float) if rhs else None
     objectives, constants = {}, {}
     for key in (sorted(hidden) if keys is None else list(keys)):
         objective = np.zeros(len(unknown))
@@ -516,7 +511,7 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
             else:
                 constant += values[c]
         objectives[key], constants[key] = objective, constant
-    solver = _Solver(a_eq, b_eq, len(unknown))
+    solver = _Solver(rows, rhs, len(unknown))
     # The true table is one solution; every solve adds another. A figure seen to take ENOUGH
     # values across them needs no solve of its own.
     points: list[np.ndarray] = [np.array([float(values[k]) for k in unknown])]
@@ -544,46 +539,37 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
 class _Solver:
     """Minimise c·x subject to A x = b, x ≥ 0, for many c over one A: HiGHS kept warm between solves.
 
-    Uses the HiGHS object scipy ships (warm starts make each further solve a few pivots); falls
-    back to scipy.optimize.linprog if that private interface is not there.
+    The constraints are rows of 1s: ROWS[i] lists the columns of row i and RHS[i] its total. One
+    HiGHS model (the public `highspy` package) is kept and only its costs change, so each
+    further solve starts from the last basis and takes a few pivots.
     """
 
-    def __init__(self, a_eq, b_eq, columns: int):
-        self.a_eq, self.b_eq, self.columns = a_eq, b_eq, columns
-        self.highs = None
-        try:
-            from scipy.optimize._highspy import _core
-            highs = _core._Highs()
-            highs.setOptionValue("output_flag", False)
-            infinity = highs.getInfinity()
-            highs.addVars(columns, np.zeros(columns), np.full(columns, infinity))
-            if a_eq is not None:
-                matrix = a_eq.tocsr()
-                highs.addRows(matrix.shape[0], b_eq, b_eq, matrix.nnz, matrix.indptr.astype(np.int32),
-                              matrix.indices.astype(np.int32), matrix.data.astype(float))
-            self.highs, self.core = highs, _core
-            self.every = np.arange(columns, dtype=np.int32)
-        except (ImportError, AttributeError, TypeError):  # pragma: no cover - other scipy versions
-            self.highs = None
+    def __init__(self, rows: list[list[int]], rhs: list[float], columns: int):
+        import highspy
+
+        self.columns = columns
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.status = highspy.HighsModelStatus
+        self.highs.addVars(columns, np.zeros(columns), np.full(columns, self.highs.getInfinity()))
+        if rows:
+            # Compressed by row, each row's columns in ascending order.
+            indices = np.concatenate([np.sort(np.asarray(row, dtype=np.int32)) for row in rows])
+            starts = np.cumsum([0] + [len(row) for row in rows[:-1]]).astype(np.int32)
+            bounds = np.asarray(rhs, dtype=float)
+            self.highs.addRows(len(rows), bounds, bounds, len(indices), starts, indices, np.ones(len(indices)))
+        self.every = np.arange(columns, dtype=np.int32)
 
     def minimise(self, cost: np.ndarray) -> tuple[float, np.ndarray | None]:
         """The minimum of COST·x (−inf when unbounded) and a solution reaching it."""
-        if self.highs is not None:
-            self.highs.changeColsCost(self.columns, self.every, cost.astype(float))
-            self.highs.run()
-            status = self.highs.getModelStatus()
-            if status == self.core.HighsModelStatus.kOptimal:
-                return self.highs.getObjectiveValue(), np.array(self.highs.getSolution().col_value)
-            if status in (self.core.HighsModelStatus.kUnbounded, self.core.HighsModelStatus.kUnboundedOrInfeasible):
-                return -math.inf, None
-            raise RuntimeError(f"the disclosure check's linear programme failed: {status}")
-        from scipy.optimize import linprog
-        solved = linprog(cost, A_eq=self.a_eq, b_eq=self.b_eq, bounds=(0, None), method="highs")
-        if solved.status == 0:
-            return solved.fun, solved.x
-        if solved.status == 3:
+        self.highs.changeColsCost(self.columns, self.every, cost.astype(float))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == self.status.kOptimal:
+            return self.highs.getObjectiveValue(), np.array(self.highs.getSolution().col_value)
+        if status in (self.status.kUnbounded, self.status.kUnboundedOrInfeasible):
             return -math.inf, None
-        raise RuntimeError(f"the disclosure check's linear programme failed: {solved.message}")
+        raise RuntimeError(f"the disclosure check's linear programme failed: {status}")
 
 
 def fingerprint(cells: pd.DataFrame, threshold: int) -> str:
