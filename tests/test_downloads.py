@@ -9,6 +9,7 @@ import pandas as pd
 
 from gse_dashboard.charts import downloads
 from gse_dashboard.charts.downloads import TableMeta
+from gse_dashboard.storage import exports
 
 FRAME = pd.DataFrame({"Grade": ["SCS", "Grade 6", "=HYPERLINK(\"x\")"], "GSE members": [12, "[c]", 1959],
                       "Share (%)": [10.5, None, 3.25]})
@@ -100,3 +101,46 @@ def test_an_empty_result_or_odd_headers_still_make_a_valid_workbook():
     book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(empty, TableMeta(title="Nothing"))))
     assert ("[x]",) in _cells(book["Table_1"])
     assert downloads.ods_bytes(empty, TableMeta(title="Nothing"))[:2] == b"PK"
+
+
+MARKUP = "[Read the guidance](https://phish.example/login)"
+SHARE = "[Board paper](file:///server/share/paper.docx)"
+PUNCTUATION = ["-", "?", "…", "--", "(!)"]
+
+
+def test_spreadsheet_text_is_written_as_given_never_as_a_link():
+    """A `[words](address)` commentary stays that text in every sheet of the .xlsx: no hyperlink, nothing hidden.
+
+    The attack: gptables read Markdown links in any text, so a commentary became a disguised
+    phishing or file-share link in a viewer's download.
+    """
+    frame = pd.DataFrame({"Commentary": [MARKUP, SHARE], "Value": [1, 2]})
+    meta = TableMeta(title=f"Query {MARKUP}", description=SHARE, filters=MARKUP, source=SHARE, notes=(MARKUP,))
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(frame, meta)))
+    links = [(sheet.title, cell.hyperlink) for sheet in book for row in sheet.iter_rows() for cell in row
+             if cell.hyperlink is not None]
+    # Only the contents sheet's own link to the table, inside the workbook.
+    assert [(title, link.target, link.location) for title, link in links] == [("Contents", None, "'Table_1'!A1")]
+    table = _cells(book["Table_1"])
+    assert (MARKUP, 1) in table and (SHARE, 2) in table
+    assert table[0][0].startswith(f"Query {MARKUP}")
+    assert f"Source: {SHARE}" in _text(table) and f"Filters: {MARKUP}" in _text(table)
+    assert MARKUP in _text(_cells(book["Notes"])) and SHARE in _text(_cells(book["Cover"]))
+    export = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(frame))).active
+    assert _cells(export) == [("Commentary", "Value"), (MARKUP, 1), (SHARE, 2)]
+    assert all(cell.hyperlink is None for row in export.iter_rows() for cell in row)
+
+
+def test_cells_of_only_punctuation_still_make_a_workbook():
+    """Cells of only `-`, `?`, `…` or other punctuation are written as they are; the download never fails.
+
+    The attack: gptables refused such a cell, so one comment of "-" made the Excel button give
+    nothing, for every reader of that table.
+    """
+    frame = pd.DataFrame({"Comment": PUNCTUATION, "n": range(len(PUNCTUATION))})
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(frame, TableMeta(title="Comments"))))
+    written = [row[0] for row in _cells(book["Table_1"]) if isinstance(row[1], int)]
+    assert written == ["'-", "?", "…", "'--", "(!)"]  # a leading minus is neutralised as a formula start
+    assert downloads.ods_bytes(frame, TableMeta(title="Comments"))[:2] == b"PK"
+    export = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(frame))).active
+    assert [row[0] for row in _cells(export)[1:]] == written

@@ -182,8 +182,22 @@ def metadata_line_count(data: bytes) -> int:
 
 
 def xlsx_bytes(frame: pd.DataFrame, meta: TableMeta) -> bytes:
-    """FRAME as a workbook in the GSS form (cover, contents, notes, the table), written by gptables."""
+    """FRAME as a workbook in the GSS form (cover, contents, notes, the table), written by gptables.
+
+    Every piece of text is written as plain text, exactly as given: gptables would otherwise read
+    `[words](address)` anywhere as a hyperlink (a comment becoming a disguised link in a reader's
+    download) and refuse a cell of only punctuation (`-`, `?`, `…`), failing the whole download.
+    Text handed to it as rich text of one piece with no formatting is written as it stands,
+    with neither reading: `[{}, text]` above the table, a FormatList of the same in its cells.
+    """
     import gptables  # noqa: PLC0415 - a second or so to import: only when someone downloads
+    from gptables.core.gptable import FormatList  # noqa: PLC0415
+
+    def plain(text: str) -> list:
+        return [{}, text]
+
+    def plain_cell(value):
+        return FormatList(plain(value)) if isinstance(value, str) else value
 
     table = table_for_sheet(frame)
     notes = _notes(meta, table)
@@ -191,18 +205,19 @@ def xlsx_bytes(frame: pd.DataFrame, meta: TableMeta) -> bytes:
     title = _safe_text(meta.title)
     subtitles = _table_subtitles(meta)
     gp_table = gptables.GPTable(
-        table=table, table_name=_table_name(meta.title), title=f"{title} {references}", subtitles=subtitles,
-        source=f"Source: {_safe_text(meta.source)}", scope=None, units=None,
+        table=table.map(plain_cell), table_name=_table_name(meta.title), title=plain(f"{title} {references}"),
+        subtitles=[plain(line) for line in subtitles], source=plain(f"Source: {_safe_text(meta.source)}"),
+        scope=None, units=None,
         instructions="This worksheet contains one table. Some cells refer to notes, which are on the Notes "
                      "worksheet.", index_columns={})
     cover = gptables.Cover(
-        title=title,
-        intro=[_safe_text(meta.description or meta.title),
+        title=plain_cell(title),
+        intro=[plain(_safe_text(meta.description or meta.title)),
                "This workbook has a contents sheet, a notes sheet and one table (Table_1)."],
-        about=[_safe_text(line) for line in _cover_lines(meta)],
+        about=[plain(_safe_text(line)) for line in _cover_lines(meta)],
         contact=None)
     notes_table = pd.DataFrame({"Note number": [f"note{i}" for i in range(1, len(notes) + 1)],
-                                "Note text": [_safe_text(n) for n in notes]})
+                                "Note text": [plain_cell(_safe_text(n)) for n in notes]})
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
