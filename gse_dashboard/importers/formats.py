@@ -17,6 +17,10 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 200_000
 # The widest import has 14 columns; a file far wider is not an import (and costs seconds to parse).
 MAX_COLUMNS = 1_000
+# Cells a file may hold, counting the blanks a short row is padded with to the header's width
+# (rows × columns): 200,000 rows of 20 columns. A 1,000-column header over 700,000 short rows
+# is 700 million cells (4.7 GB), not an import.
+MAX_CELLS = 4_000_000
 # A workbook expands when unzipped; past this it is a zip bomb, not a spreadsheet.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 # Enough to show a user every mistake in a badly wrong file without holding millions.

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .formats import (
     EXCEL_SUFFIXES,
+    MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
@@ -197,7 +198,7 @@ def _read_text(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]],
         separator = _separator(lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     records: list[tuple[int, list[str]]] = []
-    number = 0
+    number = width = 0
     try:
         for number, values in enumerate(reader, start=1):
             if len(values) > MAX_COLUMNS:
@@ -205,8 +206,10 @@ def _read_text(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]],
                                       f"{MAX_COLUMNS:,} columns: is it the right file?")
             if "".join(values).strip():
                 records.append((number, values))
+                width = width or len(values)
                 if len(records) > MAX_ROWS + 1:
                     raise ImportFileError(_too_many(filename))
+                _refuse_too_many_cells(filename, len(records), max(width, len(values)))
     except csv.Error as error:
         raise ImportFileError(f"{filename}: row {number + 1}: cannot be read as CSV ({error})") from None
     names = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -216,6 +219,62 @@ def _read_text(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]],
 
 def _too_many(filename: str) -> str:
     return f"{filename}: the file has more than {MAX_ROWS:,} rows: split it into smaller files"
+
+
+def _refuse_too_many_cells(filename: str, rows: int, columns: int) -> None:
+    """Refuse ROWS rows read so far of COLUMNS columns (the header's, or a wider row's) past MAX_CELLS.
+
+    Checked as rows are read, before the short rows are padded out to the header's width: that
+    padding is where a wide header over many short rows took gigabytes.
+    """
+    if rows * columns > MAX_CELLS:
+        raise ImportFileError(f"{filename}: the file has more than {MAX_CELLS:,} cells (rows × columns, "
+                              f"{columns:,} columns): is it the right file? Split it into smaller files")
+
+
+# A cell's start tag in a worksheet's XML (any namespace prefix) and its reference, as in r="XFD12".
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?\d+"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _refuse_wide_sheets(archive: zipfile.ZipFile, filename: str) -> None:
+    """Refuse a workbook whose worksheets go past the reader's limits, before openpyxl reads a cell.
+
+    Scans each worksheet's XML as it unzips, in pieces: its widest cell reference (a single cell at
+    column XFD makes the reader pad every row to 16,384 cells), its cells, and rows × columns.
+    """
+    for info in archive.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        widest = cells = rows = 0
+        tail = b""
+        with archive.open(info) as part:
+            while piece := part.read(1 << 20):
+                # Tags cut at a piece's end are read whole with the next piece: keep the last tag's start.
+                text = tail + piece
+                cut = text.rfind(b"<")
+                text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                cells += len(_CELL_TAG.findall(text))
+                rows += len(_ROW_TAG.findall(text))
+                widest = max([widest, *(_column_number(letters) for letters in set(_CELL_REF.findall(text)))])
+                if widest > MAX_COLUMNS:
+                    raise ImportFileError(f"{filename}: the sheet has a cell in column {column_letter(widest - 1)} "
+                                          f"(column {widest:,}); an import has at most {MAX_COLUMNS:,} columns: "
+                                          "is it the right file?")
+                if cells > MAX_CELLS:
+                    raise ImportFileError(f"{filename}: the sheet has more than {MAX_CELLS:,} cells: is it the "
+                                          "right file? Split it into smaller files")
+                if rows > MAX_ROWS + 1:
+                    raise ImportFileError(_too_many(filename))
+                _refuse_too_many_cells(filename, rows, widest)
 
 
 def _check_workbook_zip(data: bytes, filename: str) -> None:
@@ -249,6 +308,7 @@ def _check_workbook_zip(data: bytes, filename: str) -> None:
                         f"{filename}: refused: the workbook's {info.filename} declares XML entities, "
                         "which are used to attack servers; save it again from Excel")
         types = archive.read("[Content_Types].xml")
+        _refuse_wide_sheets(archive, filename)
     if XLSM_MAIN_TYPE.encode() in types or "xl/vbaProject.bin" in names:
         raise ImportFileError(f"{filename}: macro-enabled workbooks are not accepted: "
                               "save it as an Excel workbook (.xlsx) or CSV")
@@ -349,6 +409,7 @@ def _frame(records: list[tuple[int, list[str]]], filename: str) -> pd.DataFrame:
         raise ImportFileError(f"{filename}: the file has a header (row {header_row}) but no rows of data")
     if len(data) > MAX_ROWS:
         raise ImportFileError(_too_many(filename))
+    _refuse_too_many_cells(filename, len(records), width)
     seen: dict[str, int] = {}
     for position, name in enumerate(names):
         if not name:

@@ -15,6 +15,8 @@ STATUSES = ("In post", "New entrant CS", "Leaver CS", "Leaver Dept.")
 METADATA_STARTS = ("Notes", "Data source", "Version", "Data column")
 # Far beyond any published table (the largest is about 2,000 rows), small enough to hold in memory.
 MAX_FILE_BYTES = 25 * 1024 * 1024
+# A data-browser table has Status, Year, a few dimensions and four measures; far wider is another file.
+MAX_COLUMNS = 64
 # Enough to show every mistake in a badly wrong file without holding millions.
 MAX_PROBLEMS = 2_000
 POPULATION_PROFESSION, POPULATION_CIVIL_SERVICE = "GSE", "Civil Service"

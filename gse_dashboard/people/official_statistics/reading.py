@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...config import DEFAULT_PROFESSION
-from ...importers.formats import Problem
+from ...importers.formats import MAX_CELLS, Problem
 from .formats import (
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_PROBLEMS,
     MEASURES,
@@ -147,9 +148,21 @@ def read_table(data: bytes, filename: str, profession: str = DEFAULT_PROFESSION)
         return None, [problem(None, None, "is not a CSV file in UTF-8 or Windows-1252 (is it a spreadsheet? "
                                           "download the table as CSV from the data browser)")]
     text, encoding = decoded
+    # Before anything is parsed: a header far wider than any table, then rows × columns as rows are read.
+    width = text.split("\n", 1)[0].count(",") + 1
+    if width > MAX_COLUMNS:
+        return None, [problem(1, None, f"has {width:,} columns; a data-browser table has at most {MAX_COLUMNS} "
+                                       "(Status, Year, its dimensions and four measures): is it the right file?")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = []
     try:
-        records = list(reader)
+        for record in reader:
+            records.append(record)
+            width = max(width, len(record))
+            if width > MAX_COLUMNS or len(records) * width > MAX_CELLS:
+                return None, [problem(reader.line_num, None, f"has more than {MAX_CELLS:,} cells or a row of more "
+                                                             f"than {MAX_COLUMNS} columns: a data-browser table is "
+                                                             "far smaller; is it the right file?")]
     except csv.Error as error:
         return None, [problem(reader.line_num, None, f"cannot be read as CSV ({error}): the file looks truncated "
                                                      "or damaged; download it again")]
