@@ -187,13 +187,14 @@ class SessionView:
     problems: list[str] = field(default_factory=list)
 
 
-async def _view_as(url: str, page: str, query: str, host: str | None, headers: dict) -> SessionView:
+async def _view_as(url: str, page: str, query: str, host: str | None, headers: dict,
+                   origin: str | None = None) -> SessionView:
     port = int(url.rsplit(":", 1)[1])
     name = host or f"127.0.0.1:{port}"
     view = SessionView()
     # Connect to this machine's loopback, whatever name the Host header and Origin give.
     async with websockets.connect(f"ws://{name}/_stcore/stream", host="127.0.0.1", port=port,
-                                  origin=f"http://{name}", additional_headers=headers or None,
+                                  origin=origin or f"http://{name}", additional_headers=headers or None,
                                   subprotocols=["streamlit"], max_size=None, open_timeout=60,
                                   ping_interval=None) as socket:
         request = BackMsg()
@@ -225,12 +226,13 @@ async def _view_as(url: str, page: str, query: str, host: str | None, headers: d
 
 
 def view_as(url: str, page: str = "", query: str = "", *, host: str | None = None,
-            headers: dict | None = None) -> SessionView:
+            headers: dict | None = None, origin: str | None = None) -> SessionView:
     """Open one websocket session to the loopback server at URL as a browser at HOST would, run PAGE once.
 
     HOST (e.g. "evil.example:8501") is sent as the Host header and in a matching Origin, as a page
-    that rebinds its own DNS name to 127.0.0.1 would; HEADERS are added (e.g. X-Forwarded-For).
+    that rebinds its own DNS name to 127.0.0.1 would; HEADERS are added (e.g. X-Forwarded-For);
+    ORIGIN, if given, is sent instead (a proxy passes on the page's own origin).
     """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("only ever a server on this machine's loopback")
-    return asyncio.run(_view_as(url, page, query, host, headers or {}))
+    return asyncio.run(_view_as(url, page, query, host, headers or {}, origin))

@@ -42,10 +42,10 @@ def test_local_mode_user_edits_unless_login_is_required():
 
 
 @pytest.mark.parametrize(("ip", "headers", "editor"), [
-    (None, {"Host": "localhost:8501"}, True),
-    (None, {"Host": "127.0.0.1:8501"}, True),
-    (None, {"Host": "[::1]:8501"}, True),
-    ("127.0.0.2", {"Host": "LOCALHOST"}, True),
+    (None, {"Host": "localhost:8501", "Origin": "http://localhost:8501"}, True),
+    (None, {"Host": "127.0.0.1:8501", "Origin": "http://127.0.0.1:8501"}, True),
+    (None, {"Host": "[::1]:8501", "Origin": "http://[::1]:8501"}, True),
+    ("127.0.0.2", {"Host": "LOCALHOST", "Origin": "http://LOCALHOST"}, True),
     (None, {}, True),  # no network session at all: a script run in-process (AppTest)
     # DNS rebinding: a page at evil.example whose name now resolves to 127.0.0.1, Origin matching its Host.
     (None, {"Host": "evil.example:8501", "Origin": "http://evil.example:8501"}, False),
@@ -56,6 +56,15 @@ def test_local_mode_user_edits_unless_login_is_required():
     (None, {"Host": "localhost:8501", "X-Forwarded-For": "203.0.113.9"}, False),  # through a proxy
     (None, {"host": "localhost", "forwarded": "for=203.0.113.9"}, False),
     (None, {"Host": "localhost", "X-Real-IP": "203.0.113.9"}, False),
+    # Issue 28: nginx with only proxy_pass (loopback socket, loopback Host, the visitor's Origin, no
+    # forwarding header); a proxy that strips Origin; X-Client-IP alone; any other proxy's header.
+    (None, {"Host": "127.0.0.1:8501", "Origin": "https://gse.example.gov.uk"}, False),
+    (None, {"Host": "127.0.0.1:8501"}, False),
+    (None, {"Host": "localhost:8501", "Origin": "null"}, False),
+    (None, {"Host": "localhost:8501", "Origin": "http://localhost:8501", "X-Client-IP": "203.0.113.9"}, False),
+    (None, {"Host": "localhost:8501", "Origin": "http://localhost:8501", "Via": "1.1 proxy"}, False),
+    (None, {"Host": "localhost:8501", "Origin": "http://localhost:8501", "X-Forwarded-Client": "a"}, False),
+    (None, {"Host": "localhost:8501", "Origin": "http://localhost:8501", "CF-Connecting-IP": "203.0.113.9"}, False),
 ])
 def test_without_sign_in_only_a_request_from_this_machine_edits(ip, headers, editor):
     """Local single-user mode makes an editor only of a loopback client asking for a loopback name, unproxied."""

@@ -5,10 +5,15 @@ Streamlit's st.login), editors are the signed-in users whose e-mail is on the al
 the settings, and everyone else is a viewer; with `require_login` on, a visitor who has not
 signed in sees nothing but the sign-in button.
 
-Without sign-in the app runs in an explicit local single-user mode, and only a request from
-the machine itself is its user: the client address is loopback, the Host header names
-loopback (so a page that rebinds its own DNS name to 127.0.0.1 gets nothing) and no proxy
-forwarded it. That user is an editor. Anyone else reaching the app this way (another machine,
+Without sign-in the app runs in an explicit local single-user mode, and only a browser on
+the machine itself, talking to the app's own socket, is its user: the client address is
+loopback, the Host header names loopback (so a page that rebinds its own DNS name to
+127.0.0.1 gets nothing), the browser's Origin names loopback too, and no proxy header of any
+kind is present. A reverse proxy on the same machine connects from loopback and, configured
+with nothing but `proxy_pass`, adds no forwarding header and may send a loopback Host; but
+it passes on the visitor's Origin (the public name the browser was at), and a proxy that
+strips Origin leaves none, which no browser's websocket does: either way it is not local.
+That user is an editor. Anyone else reaching the app this way (another machine,
 a proxy, a rebound name) is a viewer and is told sign-in must be configured; with
 `require_login` on and sign-in not configured nobody sees anything.
 
@@ -28,9 +33,14 @@ VIEWER = "viewer"
 LOCAL_USER = "local user"
 # The names of this machine that no other machine's DNS can claim in a browser.
 LOOPBACK_HOSTS = frozenset({"localhost", "localhost.", "127.0.0.1", "::1", "[::1]"})
-# Headers a reverse proxy adds: a request carrying one came through a proxy, not from this machine.
+# Headers a reverse proxy, load balancer or CDN adds: a request carrying any came through one, not from
+# this machine (any header starting X-Forwarded counts too).
 FORWARDING_HEADERS = frozenset({"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
-                                "x-forwarded-port", "x-forwarded-server", "x-real-ip", "x-original-forwarded-for"})
+                                "x-forwarded-port", "x-forwarded-server", "x-real-ip", "x-original-forwarded-for",
+                                "x-client-ip", "client-ip", "x-cluster-client-ip", "true-client-ip",
+                                "cf-connecting-ip", "fastly-client-ip", "x-proxyuser-ip", "x-original-host",
+                                "x-host", "via", "x-envoy-external-address", "x-azure-clientip",
+                                "x-appgw-trace-id", "x-arr-log-id", "x-amzn-trace-id"})
 # What a visitor reaching the app from elsewhere is told, for the person who runs it.
 CONFIGURE_SIGN_IN = ("Sign-in is not configured, so editing is allowed only from a browser on the server itself "
                      "(http://localhost). To edit from elsewhere, add an [auth] section and an editors list to "
@@ -75,8 +85,12 @@ class RequestFacts:
     client_ip: str | None
     # The Host header as sent; None when there was none (no network session).
     host: str | None
-    # Whether any proxy forwarding header (Forwarded, X-Forwarded-*, X-Real-IP) was present.
+    # Whether any proxy header (Forwarded, X-Forwarded-*, X-Real-IP, X-Client-IP, Via, ...) was present.
     forwarded: bool
+    # The Origin header as sent (a browser sends it on every websocket); None when there was none.
+    origin: str | None = None
+    # Whether the request had any header at all: none means no network session (AppTest, in-process).
+    networked: bool = True
 
     @classmethod
     def from_request(cls, client_ip: str | None,
@@ -87,15 +101,25 @@ class RequestFacts:
         """
         pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         hosts = [str(value) for name, value in pairs if str(name).lower() == "host"]
+        origins = [str(value) for name, value in pairs if str(name).lower() == "origin"]
         # Streamlit gives a str or None; anything else (AppTest's stand-in) is no network session.
         ip = client_ip if isinstance(client_ip, str) and client_ip else None
+        names = [str(name).lower() for name, _ in pairs]
         return cls(client_ip=ip, host=",".join(hosts) if hosts else None,
-                   forwarded=any(str(name).lower() in FORWARDING_HEADERS for name, _ in pairs))
+                   forwarded=any(name in FORWARDING_HEADERS or name.startswith("x-forwarded") for name in names),
+                   origin=",".join(origins) if origins else None, networked=bool(pairs or ip))
 
     @property
     def from_this_machine(self) -> bool:
-        """A loopback client, asking for a loopback name, not through a proxy."""
-        return not self.forwarded and _loopback_address(self.client_ip) and _loopback_host(self.host)
+        """A loopback client, asking for a loopback name from a loopback page, with no proxy header.
+
+        With no network session at all (a script run in-process, as AppTest does) there is nobody
+        else: that is the machine itself.
+        """
+        if not self.networked:
+            return True
+        return (not self.forwarded and _loopback_address(self.client_ip) and self.host is not None
+                and _loopback_host(self.host) and self.origin is not None and _loopback_origin(self.origin))
 
 
 def _loopback_address(ip: str | None) -> bool:
@@ -122,6 +146,14 @@ def _loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(name.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _loopback_origin(origin: str) -> bool:
+    """Whether ORIGIN (scheme://name[:port], as a browser sends it) is a page on this machine's loopback."""
+    scheme, _, rest = origin.strip().partition("://")
+    if scheme.lower() not in ("http", "https") or not rest or "/" in rest or "," in rest:
+        return False
+    return _loopback_host(rest)
 
 
 def resolve_user(*, auth_configured: bool, logged_in: bool, email: str | None, name: str | None,
