@@ -93,3 +93,25 @@ def test_a_result_by_category_is_ranked_by_value_and_bad_specs_are_explained():
     assert chart.table["department"].tolist() == ["B", "C", "A"]
     assert "no column 'grade'" in saved.chart_problem(frame, saved.ChartSpec(x="grade", y="members"))
     assert "no numbers" in saved.chart_problem(frame, saved.ChartSpec(x="members", y="department"))
+
+
+def test_a_query_name_follows_the_view_name_rules_and_no_look_alike_of_a_ready_made_name_is_taken(fresh_db):
+    """A query name with an invisible XML-breaking character or a line separator is refused like a view name;
+    a ready-made name spelt with Cyrillic letters, full-width letters or a zero-width space is refused too.
+
+    The attack: saved-query names skipped the text rules view names follow, and a Cyrillic look-alike of a
+    ready-made query's name was accepted, so a reader could open the impostor for the real one.
+    """
+    for bad in ("Totals\ufffe", "Totals\u2028by year"):
+        with pytest.raises(saved.QueryError, match="one line of text"):
+            saved.save_query(fresh_db, bad, "SELECT 1", saved.ChartSpec(), EDITOR)
+    name = saved.READY_MADE[0].name
+    cyrillic = name.translate(str.maketrans({"a": "а", "e": "е", "o": "о", "c": "с", "p": "р"}))
+    assert cyrillic != name
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name)
+    for impostor in (cyrillic, full_width, name[:3] + "\u200b" + name[3:]):
+        with pytest.raises(saved.QueryError, match="looks like, the name of a ready-made query"):
+            saved.save_query(fresh_db, impostor, "SELECT 1", saved.ChartSpec(), EDITOR)
+    assert [q.name for q in saved.list_queries(fresh_db.conn)] == [q.name for q in saved.READY_MADE]
+    assert saved.save_query(fresh_db, "Commitments by workstream, mine", "SELECT 1", saved.ChartSpec(),
+                            EDITOR) == "Commitments by workstream, mine"

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from ..charts import builders
 from ..charts.style import Chart
+from ..rules import text_rules
 from ..rules.auth import User, require_editor
 from ..storage import store
 from . import sql_runner
@@ -159,10 +160,12 @@ def _name(name: str) -> str:
         raise QueryError("Give the query a name.")
     if len(text) > NAME_MAX:
         raise QueryError(f"A query's name can be at most {NAME_MAX} characters; this one has {len(text)}.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    # The same rules as a saved view's name (explore/saved.py), then no look-alike of a ready-made name.
+    if any(ord(c) < 32 or ord(c) == 127 for c in text) or text_rules.text_problem(text, one_line=True):
         raise QueryError("A query's name must be one line of text, without control characters.")
-    if any(q.name.casefold() == text.casefold() for q in READY_MADE):
-        raise QueryError(f"'{text}' is the name of a ready-made query. Choose another name.")
+    key = text_rules.lookalike_key(text)
+    if any(text_rules.lookalike_key(q.name) == key for q in READY_MADE):
+        raise QueryError(f"'{text}' is, or looks like, the name of a ready-made query. Choose another name.")
     return text
 
 

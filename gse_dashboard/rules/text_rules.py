@@ -8,7 +8,9 @@ check text with these rules, so what one entry point refuses no other lets throu
   character would make every document for that date fail;
 - no control characters at all (tab and line breaks included) in a one-line field such as an
   owner, a name or a title;
-- dates only as YYYY-MM-DD (not 2024-W01-1, not 20240101, not 1/2/2024).
+- dates only as YYYY-MM-DD (not 2024-W01-1, not 20240101, not 1/2/2024);
+- a name that must not pass for another (a saved query's and a ready-made one's) is compared by
+  `lookalike_key`: the same letters whatever their case, width or alphabet (Cyrillic "а" is "a").
 
 `xml_safe` is the last line of defence for text stored before these rules: documents pass
 everything they write through it.
@@ -18,12 +20,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 # Characters XML 1.0 cannot hold (tab, LF and CR are allowed), plus DEL, which is never typed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 # In a one-line field, no line breaks or tabs either (U+2028/2029 are line and paragraph separators).
 _NOT_ONE_LINE = re.compile("[\t\n\r\x85\u2028\u2029]")
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+# Cyrillic and Greek letters drawn like Latin ones (after NFKC and casefolding), as their Latin twins.
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ь": "b", "г": "r", "п": "n", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i",
+    "κ": "k", "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ζ": "z",
+})
 
 
 class TextRejected(ValueError):
@@ -45,6 +57,14 @@ def text_problem(text: str, *, one_line: bool = False) -> str | None:
         if bad:
             return f"must be one line: it contains a line break or tab at position {bad.start() + 1}"
     return None
+
+
+def lookalike_key(text: str) -> str:
+    """TEXT as it looks: NFKC (full-width and other compatibility forms), no invisible format characters
+    (zero-width spaces, joiners), case folded, Cyrillic and Greek look-alikes as Latin, spaces single."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(visible.translate(_LOOKALIKES).split())
 
 
 def check_text(text: str, field: str, *, one_line: bool = False) -> str:
