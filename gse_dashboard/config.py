@@ -47,6 +47,8 @@ class Settings:
     accessibility_contact: str = DEFAULT_ACCESSIBILITY_CONTACT
     # The profession of post, as Civil Service Statistics name it, whose figures are "the profession".
     profession: str = DEFAULT_PROFESSION
+    # The Chromium that draws the documents' charts and prints the PDF (GSE_CHROMIUM); empty: the system's.
+    chromium: str = ""
     # Working days between the Board papers' deadline and the meeting.
     papers_deadline_days: int = DEFAULT_PAPERS_DEADLINE_DAYS
 
@@ -99,4 +101,5 @@ def load_settings(secrets: dict | None = None) -> Settings:
         or DEFAULT_ACCESSIBILITY_CONTACT,
         profession=(_setting("GSE_PROFESSION", secrets) or "").strip() or DEFAULT_PROFESSION,
         papers_deadline_days=_number("GSE_PAPERS_DEADLINE_DAYS", secrets, DEFAULT_PAPERS_DEADLINE_DAYS, int, 0, 60),
+        chromium=(_setting("GSE_CHROMIUM", secrets) or "").strip(),
     )

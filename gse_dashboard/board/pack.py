@@ -23,8 +23,10 @@ from pathlib import Path
 from ..charts import tables
 from ..config import load_settings
 from ..documents import (
+    ChromiumMissing,
     Progress,
     Section,
+    chromium_path,
     docx_document,
     draw,
     figures_of,
@@ -181,11 +183,21 @@ def build(db_path: str | Path, as_at: str | None, fmt: str, *, generated_at: dt.
     """Any of the documents by file format: "pdf" or "pptx" for the pack, "docx" for the brief; for the Board on
     BOARD, else as at AS_AT."""
     options = {"generated_at": generated_at, "progress": progress, "threshold": threshold, "board": board}
+    chromium_path()  # every document draws charts: without Chromium, say so before anything else
     if fmt == "docx":
         return gcsa_brief(db_path, as_at, **options)
     if fmt not in DOCUMENTS:
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(DOCUMENTS)}")
     return board_pack(db_path, as_at, fmt, **options)
+
+
+def chromium_missing() -> str | None:
+    """Why no document can be built on this machine (no Chromium), or None when one can."""
+    try:
+        chromium_path()
+    except ChromiumMissing as missing:
+        return str(missing)
+    return None
 
 
 def file_name(as_at: str, fmt: str, *, board: bool = False) -> str:

@@ -29,12 +29,12 @@ from .blocks import (
     Text,
 )
 from .images import draw, figures_of, size_figures
-from .pdf import chromium_path, html_document, print_pdf
+from .pdf import ChromiumMissing, chromium_path, html_document, print_pdf
 from .powerpoint import pptx_document, slide_layout
 from .word import docx_document
 
 __all__ = [
-    "Bullets", "CHART_SCALE", "CHART_WIDTH", "Cover", "Facts", "Figure", "FigureRow", "Image", "MARKING",
-    "PX_PER_INCH", "Progress", "Section", "Subheading", "Table", "Text", "chromium_path", "docx_document",
+    "Bullets", "CHART_SCALE", "CHART_WIDTH", "ChromiumMissing", "Cover", "Facts", "Figure", "FigureRow", "Image",
+    "MARKING", "PX_PER_INCH", "Progress", "Section", "Subheading", "Table", "Text", "chromium_path", "docx_document",
     "draw", "figures_of", "html_document", "pptx_document", "print_pdf", "size_figures", "slide_layout",
 ]

@@ -25,7 +25,7 @@ from .blocks import (
     Subheading,
     Text,
 )
-from .pdf import PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN
+from .pdf import PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN, chromium_path
 from .powerpoint import BODY_BOTTOM, BODY_TOP, BODY_W, GAP, SIDE_FIGURE_MAX_H, SIDE_TEXT_W
 from .word import DOCX_BODY_IN, DOCX_CHART_MAX_H_IN
 
@@ -100,7 +100,9 @@ def _kaleido() -> Iterator[Callable[[dict, dict], bytes]]:
 
     started = False
     if not kaleido._global_server.is_running():  # noqa: SLF001 - no public "is running" in kaleido 1.x
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        # Found first, and named to kaleido: without a Chromium its server dies in its own thread
+        # and every drawing then waits for ever.
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True, path=chromium_path())
         started = True
     try:
         yield lambda spec, opts: kaleido.calc_fig_sync(spec, opts=opts)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import shutil
 from pathlib import Path
 
+from ..config import load_settings
 from .blocks import (
     FONT_STACK,
     MARKING,
@@ -32,6 +34,7 @@ PDF_PAIR_MAX_H_IN = 4.6
 
 
 CHROMIUM = "/usr/bin/chromium"
+NEEDS_CHROMIUM = "The Board pack and the brief need Chromium to draw their charts and print the PDF"
 # Headless Chromium for printing: no sandbox (containers), no GPU, no calls home.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -146,11 +149,26 @@ def html_document(cover: Cover, sections: list[Section]) -> str:
     return "".join(parts)
 
 
+class ChromiumMissing(RuntimeError):
+    """No Chromium where the documents look for one, so no chart can be drawn and no PDF printed."""
+
+
 def chromium_path() -> str:
-    """The system Chromium that prints the PDF (and that kaleido finds on the PATH)."""
+    """The Chromium that draws the charts (kaleido) and prints the PDF (Playwright).
+
+    GSE_CHROMIUM if set, else /usr/bin/chromium, else chromium (or chromium-browser) on the
+    PATH; ChromiumMissing, with what to do, if there is none.
+    """
+    chosen = load_settings().chromium
+    if chosen:
+        if Path(chosen).is_file() and os.access(chosen, os.X_OK):
+            return chosen
+        raise ChromiumMissing(f"{NEEDS_CHROMIUM}, and GSE_CHROMIUM names no program ({chosen}): install "
+                              "Chromium (`apt-get install chromium`) and set GSE_CHROMIUM to its path, or unset it")
     found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise RuntimeError("Chromium is needed to make the PDF: install it with `apt-get install chromium`")
+        raise ChromiumMissing(f"{NEEDS_CHROMIUM}, and none is installed ({CHROMIUM}, or chromium on the PATH): "
+                              "install it with `apt-get install chromium`")
     return found
 
 

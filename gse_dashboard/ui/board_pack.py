@@ -15,6 +15,7 @@ import streamlit as st
 from ..board import pack
 from ..charts.tables import format_date
 from ..config import load_settings
+from ..rules.safe_text import escape_md
 from ..strategy.vocabulary import LAUNCH_DATE
 
 OTHER_DATE = "Another date…"
@@ -112,8 +113,12 @@ def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int, bo
 def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int, board: bool = False) -> None:
     """The build button, progress while building, and a download button per built file (for the Board on AS_AT
     when BOARD)."""
-    clicked = st.button("Build", type="primary", icon=":material/build:", disabled=not formats,
-                        help=None if formats else "Choose at least one document.")
+    missing = pack.chromium_missing()
+    if missing:  # every document draws charts with Chromium: say so before anyone tries
+        st.warning(escape_md(missing), icon=":material/warning:")
+    clicked = st.button("Build", type="primary", icon=":material/build:", disabled=not formats or bool(missing),
+                        help="Chromium is not installed here." if missing else
+                        None if formats else "Choose at least one document.")
     if clicked:
         what = f"the Board of {format_date(as_at)}" if board else format_date(as_at)
         with st.status(f"Building for {what}…", expanded=True) as status:
