@@ -26,6 +26,11 @@ summary = ui.diversity_summary(data)
 ui.table_ui(summary)
 ui.download_ui(summary, f"diversity-summary-{as_at}.csv", label="Download this table (CSV)")
 
+st.header("The profession against every other")
+st.markdown(f"Where **{ui.escape_md(ui.settings().profession)}** stands among every profession of post in the "
+            "published Civil Service Statistics: headcount, growth, senior share and each diversity share.")
+ui.professions_ui(ui.load_professions(ui.db_path(), ui.revision(), as_at, ui.settings().profession, threshold), as_at)
+
 st.header("Each characteristic")
 definitions = data.definitions
 # Only the open tab runs and draws, and the URL names it (?characteristic=...), so a link opens it.

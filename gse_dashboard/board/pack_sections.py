@@ -78,7 +78,8 @@ def _headcount_blocks(snap: BoardPack) -> list:
     if data is None or data.empty:
         return [Text("No Civil Service Statistics for the profession had been imported by this date.")]
     note = (official_figures.MEASURE_DEFINITIONS["acses_in_post"] + " [c]: suppressed by the publisher or, below "
-            f"{snap.threshold}, by the dashboard. " + official_figures.source_note(data.sources))
+            f"{snap.threshold}, by the dashboard. {official_figures.ROUNDING_NOTE} "
+            + official_figures.source_note(data.sources))
     return [
         text_table(as_text(data.by_year), "Civil servants in the profession's posts, by year (real figures)", note),
         text_table(as_text(data.grades), "Grade mix of the profession's posts, in post at 31 March", note),

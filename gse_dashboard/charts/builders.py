@@ -361,6 +361,50 @@ def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.S
     return Chart(figure, title, subtitle, source, alt, pd.DataFrame(), note)
 
 
+def ranked_bars_chart(frame: pd.DataFrame, *, group: str, value: str, highlight: str, title: str, subtitle: str,
+                      source: str, value_title: str, percent: bool = False,
+                      reference: tuple[str, float] | None = None) -> Chart:
+    """Every group's bar, highest first, with HIGHLIGHT's bar in another colour and its label in bold.
+
+    FRAME holds only the groups with a figure, in rank order. REFERENCE (name, value) is drawn
+    as a dashed line across the bars with its name (the Civil Service as a whole, say). The
+    highlighted group is named in words too (bold label, its value), so nothing relies on colour.
+    """
+    ordered = frame.iloc[::-1]
+    chosen = [str(g).casefold() == highlight.casefold() for g in ordered[group]]
+    labels = [f"<b>{label}</b>" if pick else label for label, pick in zip(axis_labels(ordered[group]), chosen)]
+    suffix = "%" if percent else ""
+    figure = go.Figure(go.Bar(
+        y=labels, x=ordered[value], orientation="h",
+        marker={"color": [PALETTE[3] if pick else PALETTE[0] for pick in chosen]},
+        text=[f"{v:,.1f}{suffix}" if percent else f"{v:,.0f}" for v in ordered[value]], textposition="outside",
+        hovertemplate=f"%{{y}}: %{{x:,.1f}}{suffix}<extra></extra>",
+    ))
+    _base_layout(figure, y_title="", height=max(260, 24 * len(ordered) + 110))
+    figure.update_layout(margin={"l": label_margin(axis_labels(ordered[group])), "r": 70, "t": 36, "b": 50},
+                         hovermode="closest", bargap=0.25)
+    values = [float(v) for v in ordered[value]] + ([reference[1]] if reference else [])
+    low, top = min([0.0, *values]), max([0.0, *values])
+    figure.update_traces(cliponaxis=False)
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOUR,
+                        range=[low * 1.25 if low < 0 else 0, (top or 1.0) * 1.18])
+    # Every bar named: a category axis would otherwise drop labels it finds too close together.
+    figure.update_yaxes(automargin=False, title_text="", tickmode="array", tickvals=labels, ticktext=labels,
+                        tickfont={"size": MIN_FONT_PX if len(labels) > 20 else 14})
+    if reference is not None:
+        name, at = reference
+        figure.add_vline(x=at, line={"color": TEXT_COLOUR, "dash": "dash", "width": 2})
+        figure.add_annotation(x=at, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                              text=plotly_text(f"{name}: {at:,.1f}{suffix}" if percent else f"{name}: {at:,.0f}"),
+                              font={"size": MIN_FONT_PX + 1, "color": TEXT_COLOUR})
+    listed = "; ".join(f"{g}: {v:,.1f}{suffix}" if percent else f"{g}: {v:,.0f}"
+                       for g, v in zip(frame[group], frame[value]))
+    alt = f"Bar chart of {value_title.lower()} by {group.lower()}, highest first, {highlight} highlighted. {listed}."
+    if reference is not None:
+        alt += f" {reference[0]}: {reference[1]:,.1f}{suffix}."
+    return Chart(figure, title, subtitle, source, alt, frame.reset_index(drop=True), "")
+
+
 def scaled_range(top: float, *, percent: bool = False) -> list[float]:
     """A value axis from zero to a little above TOP: scaled to the data, not to 100% when the data is at 10%."""
     if not top or top <= 0:

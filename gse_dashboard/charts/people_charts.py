@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..people import official_figures
 from ..storage.store import ALL
 from ..strategy import metrics
 from ..views.screens import Diversity, Membership
@@ -162,3 +163,56 @@ def characteristic(view: Diversity, code: str, name: str, as_at: str, threshold:
     tables = {by: diversity_breakdown_table(frame, name, by, threshold)
               for by, frame in breakdowns.items() if not frame.empty}
     return Characteristic(benchmark=benchmark, declaration=declaration, tables=tables)
+
+
+def _ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def profession_rank_title(comparison: official_figures.ProfessionComparison, measure: str) -> str:
+    """'Science and Engineering ranks 29th of 30 professions for women (% of known sex) in 2022: 31.3%, against
+    54.5% for the Civil Service as a whole': the comparison's message in words."""
+    label, unit = official_figures.COMPARED[measure]
+    what = label[:1].lower() + label[1:] if not label[:4].isupper() else label
+    if measure == "growth":
+        what = f"growth in headcount from {comparison.previous} to {comparison.year}"
+    rank = comparison.rank_of(measure)
+    ranked = comparison.ranked(measure)
+    if rank is None:
+        return (f"{comparison.profession} has no figure to rank for {what} in {comparison.year}; "
+                f"{len(ranked)} professions do")
+    column = comparison.column(measure)
+    mine = float(ranked.loc[ranked["Profession"].str.casefold() == comparison.profession.casefold(), column].iloc[0])
+    shown = f"{mine:,.1f}%" if unit == "percent" else f"{mine:,.0f}"
+    title = f"{comparison.profession} ranks {_ordinal(rank[0])} of {rank[1]} professions for {what} in " \
+            f"{comparison.year}: {shown}"
+    service = comparison.civil_service(measure)
+    if service is not None:
+        title += f", against {service:,.1f}%" if unit == "percent" else f", against {service:,.0f}"
+        title += " for the Civil Service as a whole"
+    return title
+
+
+def profession_chart(comparison: official_figures.ProfessionComparison, measure: str) -> Chart:
+    """Every profession's figure for MEASURE, highest first, the profession highlighted, the Civil Service a line."""
+    label, unit = official_figures.COMPARED[measure]
+    column = comparison.column(measure)
+    ranked = comparison.ranked(measure)
+    service = comparison.civil_service(measure)
+    chart = builders.ranked_bars_chart(
+        ranked.rename(columns={column: "value"}), group="Profession", value="value", highlight=comparison.profession,
+        title=profession_rank_title(comparison, measure),
+        subtitle=f"{column}, every profession of post with a figure, {comparison.year} (31 March); "
+                 f"{comparison.profession} highlighted",
+        source=official_figures.sources_line(comparison.sources_of(measure)), value_title=column,
+        percent=unit == "percent",
+        reference=(official_figures.CIVIL_SERVICE, service) if service is not None and measure != "headcount"
+        else None)
+    left_out = [p for p in comparison.table["Profession"] if p != official_figures.CIVIL_SERVICE
+                and p not in set(ranked["Profession"])]
+    if left_out:
+        chart.note = (f"Not ranked: {', '.join(left_out)} (no figure to show: [c] or [x], or not a profession).")
+    chart.table = ranked.rename(columns={column: column})
+    return chart

@@ -109,6 +109,9 @@ class Chart:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Said plainly beside the chart when the data is too thin to read as a chart.
     note: str = ""
+    # Which of its figures are made up ("" when every figure is real): said at the chart, in its
+    # table and in its download (vocabulary.illustrative_line), never for a chart of real figures.
+    illustrative: str = ""
 
 
 def label_margin(labels: list[str], size: int = 14) -> int:
@@ -157,31 +160,41 @@ def wrap_px(text: str, width_px: float, size_px: float, *, bold: bool = False) -
     return textwrap.wrap(str(text), per_line) or [""]
 
 
-def with_titles(chart: Chart, width: int = 1000) -> go.Figure:
+def marking(chart: Chart) -> str:
+    """Whether CHART's figures are real, in words drawn into its image: an image travels without its page."""
+    if chart.illustrative:
+        return f"ILLUSTRATIVE, NOT REAL FIGURES: {chart.illustrative}"
+    return "Real figures"
+
+
+def with_titles(chart: Chart, width: int = 1000, *, marked: bool = False) -> go.Figure:
     """A copy of the figure with title, subtitle and source drawn in, for static images.
 
     Long titles wrap to the image's WIDTH rather than running off it; the margins grow to fit,
-    so the plot keeps its height.
+    so the plot keeps its height. MARKED adds a line under the source saying whether the figures
+    are real (`marking`), for an image that travels on its own (a slide).
     """
     figure = copy.deepcopy(chart.figure)
     usable = width - 20
     title = wrap_px(chart.title, usable, TITLE_PX, bold=True)
     subtitle = wrap_px(chart.subtitle, usable, SUBTITLE_PX)
     source = wrap_px(f"Source: {chart.source}", usable, SOURCE_PX)
+    marks = wrap_px(marking(chart), usable, SOURCE_PX, bold=True) if marked else []
     top = 24 + len(title) * TITLE_PX * 1.3 + len(subtitle) * SUBTITLE_PX * 1.35
-    bottom = 62 + len(source) * SOURCE_PX * 1.35
+    bottom = 62 + (len(source) + len(marks)) * SOURCE_PX * 1.35
     figure.update_layout(
         width=width,
         title={"text": "<br>".join(f"<b>{plotly_text(line)}</b>" for line in title) + "<br>"
                        + "<br>".join(f"<span style='font-size:{SUBTITLE_PX}px'>{plotly_text(line)}</span>"
                                      for line in subtitle),
-               "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12},
+               "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12, "l": 10},
                "font": {"size": TITLE_PX}},
         margin={"t": round(top), "b": round(bottom)},
     )
     # Placed in pixels below the plot, so a tall chart's source is not pushed off the image; shifted
     # left by the plot's margin so it starts at the image's edge, where the title does.
-    figure.add_annotation(text="<br>".join(plotly_text(line) for line in source), xref="paper", yref="paper",
+    lines = [plotly_text(line) for line in source] + [f"<b>{plotly_text(line)}</b>" for line in marks]
+    figure.add_annotation(text="<br>".join(lines), xref="paper", yref="paper",
                           x=0, y=0, yanchor="top", yshift=-56, xshift=10 - (figure.layout.margin.l or 0),
                           showarrow=False, xanchor="left", align="left", font={"size": SOURCE_PX})
     return figure

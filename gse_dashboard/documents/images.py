@@ -31,6 +31,10 @@ from .word import DOCX_BODY_IN, DOCX_CHART_MAX_H_IN
 
 # Chart images already drawn, by their figure's content: PDF and PowerPoint of one date share them.
 _IMAGE_CACHE_SIZE = 128
+# A chart downloaded for a slide: a 16:9 slide's body at 96 px to the inch (13.33 x 7.5 in), drawn at
+# twice that for a sharp PNG; SVG scales itself.
+SLIDE_WIDTH_PX, SLIDE_HEIGHT_PX, SLIDE_SCALE = 1280, 720, 2
+IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 # -- drawing the charts -----------------------------------------------------------------------
@@ -51,8 +55,8 @@ def figures_of(sections: list[Section]) -> list[Figure]:
     return found
 
 
-def static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None):
-    figure = style.with_titles(chart, width=width)
+def static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None = None, *, marked: bool = False):
+    figure = style.with_titles(chart, width=width, marked=marked)
     if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
         figure.update_layout(margin={"t": figure.layout.margin.t + 30})
     height = (chart.figure.layout.height or 380) + style.title_room(figure, chart)
@@ -133,3 +137,23 @@ def draw(figures: list[Figure], progress: Progress, start: float, end: float) ->
                 figure.image = Image(_image_cache[key], width * CHART_SCALE, height * CHART_SCALE,
                                      figure.chart.alt_text)
                 progress(start + (end - start) * done / len(specs), f"Drawing chart {done} of {len(specs)}")
+
+
+def slide_image(chart: Chart, fmt: str) -> bytes:
+    """CHART as a PNG or SVG (FMT) at a slide's size, with its title, subtitle, source and whether its
+    figures are real drawn in: an image that says what it is when pasted anywhere on its own."""
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"a chart image is PNG or SVG, not {fmt!r}")
+    static = static_figure(chart, SLIDE_WIDTH_PX, marked=True)
+    static.update_layout(height=SLIDE_HEIGHT_PX)
+    key = hashlib.sha256(static.to_json().encode() + f"|slide|{fmt}".encode()).hexdigest()
+    with _image_lock:
+        if key not in _image_cache:
+            with _kaleido() as render:
+                _image_cache[key] = render(static.to_plotly_json(), {
+                    "format": fmt, "width": SLIDE_WIDTH_PX, "height": SLIDE_HEIGHT_PX,
+                    "scale": SLIDE_SCALE if fmt == "png" else 1})
+            while len(_image_cache) > _IMAGE_CACHE_SIZE:
+                _image_cache.popitem(last=False)
+        _image_cache.move_to_end(key)
+        return _image_cache[key]

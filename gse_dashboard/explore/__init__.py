@@ -19,6 +19,7 @@ from .choices import (
     COMMITMENT_FILTERS,
     COMMITMENTS,
     COMMITMENTS_SOURCE_LINE,
+    COUNT,
     DEFAULT_SOURCE,
     FIXED_VALUES,
     LABELS,
@@ -26,6 +27,7 @@ from .choices import (
     MAX_BARS,
     MAX_GROUPINGS,
     MAX_LINES,
+    MEASURES,
     NO_GROUPING,
     NOT_OVERDUE,
     NOT_RATED,
@@ -35,7 +37,11 @@ from .choices import (
     OVERDUE,
     PARAM_KEYS,
     PROFESSION,
+    PROFESSION_LABELS,
+    PROFESSION_SOURCES,
     QUARTER,
+    SHARE,
+    SHARE_DUE,
     TIME_DIMENSIONS,
     VALUE_MAX,
     VIEW_NAME_MAX,
@@ -54,7 +60,8 @@ from .saved import delete_view, list_views, save_view, saved_params
 from .state import ExploreState, from_query_params, to_query_params, view_link
 
 __all__ = [
-    "COMMITMENTS", "DEFAULT_SOURCE", "NOT_RATED", "PROFESSION", "OVERDUE", "NOT_OVERDUE", "NO_GROUPING",
+    "COMMITMENTS", "COUNT", "SHARE", "SHARE_DUE", "MEASURES", "PROFESSION_LABELS", "PROFESSION_SOURCES",
+    "DEFAULT_SOURCE", "NOT_RATED", "PROFESSION", "OVERDUE", "NOT_OVERDUE", "NO_GROUPING",
     "MAX_GROUPINGS", "VIEW_NAME_MAX", "VALUE_MAX", "MAX_BARS", "MAX_LINES", "OBSERVATION_DIMENSIONS",
     "COMMITMENT_DIMENSIONS", "OBSERVATION_FILTERS", "COMMITMENT_FILTERS", "LIST_FILTERS", "LABELS",
     "PARAM_KEYS", "FIXED_VALUES", "COMMITMENTS_SOURCE_LINE", "ViewError", "Indicator", "Choices",

@@ -9,12 +9,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..people.official_figures import COMPARED
 from ..storage import queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import metrics, timescales, vocabulary
 
 # The source that explores commitments and their latest updates rather than an indicator.
 COMMITMENTS = "commitments"
+# Every profession of post compared on one measure (official_figures.COMPARED): one source per measure.
+PROFESSION_SOURCES = {f"professions_{code}": code for code in COMPARED}
+PROFESSION_LABELS = {source: f"Professions compared: {COMPARED[code][0]}"
+                     for source, code in PROFESSION_SOURCES.items()}
 # What a link with no source shows: the profession's headline count.
 DEFAULT_SOURCE = "members"
 NOT_RATED = "Not rated"
@@ -34,9 +39,15 @@ MAX_BARS = 30
 # lines_chart draws up to four series, each with its own colour, dash and marker.
 MAX_LINES = 4
 
+# Measures of commitments (?measure=): the count, the share of the group's commitments, the share of those due.
+COUNT, SHARE, SHARE_DUE = "count", "share", "share_due"
+MEASURES = {COUNT: "Number of commitments", SHARE: "Share of commitments (%)",
+            SHARE_DUE: "Share of commitments due (%)"}
 OBSERVATION_DIMENSIONS = ("period", "population", "department", "grade", "role_type")
 # Commitments are followed over time at each Board meeting or quarter end, each as known on its date.
 BOARD, QUARTER = over_time.BOARD, over_time.QUARTER
+# Groupings and filters that say which commitments there are (a share's whole), not what became of them.
+POPULATION_DIMENSIONS = ("workstream", "horizon", BOARD, QUARTER)
 COMMITMENT_DIMENSIONS = ("workstream", "horizon", "status", "rating", "overdue", BOARD, QUARTER)
 # Dimensions that run through time: lines, in date order, with no total across them.
 TIME_DIMENSIONS = ("period", BOARD, QUARTER)
@@ -49,9 +60,10 @@ LABELS = {
     "period": "Period", "population": "Population", "department": "Department", "grade": "Grade",
     "role_type": "Role type", "workstream": "Workstream", "horizon": "Horizon", "status": "Status",
     "rating": "Rating", "overdue": "Past its date", BOARD: "Board meeting", QUARTER: "Quarter end",
+    "profession": "Profession",
 }
 # URL keys, in the order a link lists them.
-PARAM_KEYS = ("source", "as_at", "from", "to", *LIST_FILTERS, "by", "show")
+PARAM_KEYS = ("source", "as_at", "from", "to", *LIST_FILTERS, "by", "measure", "show")
 # Values fixed by the rules of the field, whatever the data holds.
 FIXED_VALUES = {
     "population": store.POPULATIONS,
@@ -130,6 +142,8 @@ def dimensions_for(source: str, choices: Choices | None = None) -> tuple[str, ..
     """The dimensions SOURCE can be grouped by (for an indicator: those its data breaks down by)."""
     if source == COMMITMENTS:
         return COMMITMENT_DIMENSIONS
+    if source in PROFESSION_SOURCES:
+        return ("profession",)
     if choices is None:
         return OBSERVATION_DIMENSIONS
     present = choices.values.get(source, {})
@@ -140,9 +154,13 @@ def filters_for(source: str, choices: Choices | None = None) -> tuple[str, ...]:
     """The filters that apply to SOURCE."""
     if source == COMMITMENTS:
         return COMMITMENT_FILTERS
+    if source in PROFESSION_SOURCES:
+        return ()
     return tuple(d for d in dimensions_for(source, choices) if d in OBSERVATION_FILTERS)
 
 
 def default_group_by(source: str) -> tuple[str, ...]:
     """What a link that names no grouping shows: an indicator over time, commitments by workstream."""
+    if source in PROFESSION_SOURCES:
+        return ("profession",)
     return ("workstream",) if source == COMMITMENTS else ("period",)

@@ -11,6 +11,7 @@ import pandas as pd
 from ..charts import builders
 from ..charts.style import Chart
 from ..people import disclosure
+from ..people.official_figures import ROUNDING_NOTE
 from ..storage import store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import metrics, vocabulary
@@ -45,6 +46,8 @@ class FigureContext:
     subject: str = ""
     # The groups the analyst chose to chart (labels); empty: all of them.
     show: tuple[str, ...] = ()
+    # Figures the publisher rounded (published statistics): a breakdown need not add up to its total.
+    rounded: bool = False
 
     @property
     def named(self) -> str:
@@ -190,19 +193,31 @@ def _protected_count_table(raw: pd.DataFrame, context: FigureContext) -> tuple[p
     def labels_of(frame_: pd.DataFrame, dimension: str) -> list[str]:
         """The groups to list: every value in the protected table (so none is missing because it is 0)."""
         found = list(dict.fromkeys(group_labels(ordered(frame_, [dimension]), dimension)))
-        period = context.period or (max(raw["period"]) if "period" in raw and not raw.empty else None)
+        # Over periods, every group of any period's table (latest first); else the one period's.
+        periods = ([context.period] if context.period else
+                   sorted(set(raw["period"]), reverse=True) if "period" in raw and not raw.empty else [])
         every = getattr(lookup, "labels", None)
-        if dimension not in ("department", "grade", "role_type") or every is None or period is None:
+        if dimension not in ("department", "grade", "role_type") or every is None or not periods:
             return found
-        known = list(every(period, dimension))
+        known = list(dict.fromkeys(label for period in periods for label in every(period, dimension)))
+        if dimension == "grade":
+            known.sort(key=metrics.grade_sort_key)
+        elif len(periods) > 1:
+            known.sort()
         return known + [label for label in found if label not in known] if known else found
 
+    symbols: dict[tuple, str] = {}
+
     def frame(rows: list, columns: list, cell) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The figures and hidden mask; a hidden figure given as a symbol ([x]) is shown as that symbol."""
         values = pd.DataFrame(0, index=pd.Index(rows, dtype=object), columns=pd.Index(columns, dtype=object))
         hidden = pd.DataFrame(False, index=values.index, columns=values.columns)
         for r in rows:
             for c in columns:
-                values.at[r, c], hidden.at[r, c] = cell(r, c)
+                value, hide = cell(r, c)
+                values.at[r, c], hidden.at[r, c] = value, bool(hide)
+                if isinstance(hide, str):
+                    symbols[(r, c)] = hide
         return values.astype("int64"), hidden
 
     if not groups:
@@ -235,10 +250,27 @@ def _protected_count_table(raw: pd.DataFrame, context: FigureContext) -> tuple[p
             values, hidden = frame([*row_labels, disclosure.TOTAL], [*column_labels, disclosure.TOTAL], cell)
         first = LABELS[rows]
     display = values.astype(object).mask(hidden, disclosure.CONFIDENTIAL)
+    for (r, c), symbol in symbols.items():
+        display.at[r, c] = symbol
     return values, hidden, display, first
 
 
 MOST = "Most"
+
+
+def _adds_up(numbers: pd.DataFrame, hidden: pd.DataFrame) -> bool:
+    """Whether every Total in NUMBERS (a row or a column) is the sum of the figures shown beside it."""
+    parts = numbers.drop(index=disclosure.TOTAL, columns=[disclosure.TOTAL, MOST], errors="ignore")
+    shown = hidden.drop(index=disclosure.TOTAL, columns=[disclosure.TOTAL, MOST], errors="ignore")
+    if disclosure.TOTAL in numbers.index:
+        for column in parts.columns:
+            if shown[column].any() or parts[column].sum() != numbers.at[disclosure.TOTAL, column]:
+                return False
+    if disclosure.TOTAL in numbers.columns:
+        for row in parts.index:
+            if shown.loc[row].any() or parts.loc[row].sum() != numbers.at[row, disclosure.TOTAL]:
+                return False
+    return True
 
 
 def _most(row: pd.Series) -> str:
@@ -282,13 +314,21 @@ def count_result(raw: pd.DataFrame, values: pd.Series, context: FigureContext,
     if threshold is not None and hidden.to_numpy().any():
         notes.append(f"[c]: fewer than {threshold}, or hidden so that a small number cannot be worked out "
                      "from the totals.")
+    if context.rounded and not _adds_up(numbers, hidden):
+        notes.append(ROUNDING_NOTE)
+    if display.isin([disclosure.NOT_AVAILABLE]).to_numpy().any():
+        notes.append("[x]: not published for that year or that combination.")
     chart.table = table
     return table, chart, notes
 
 
-def percent_result(raw: pd.DataFrame, context: FigureContext,
-                    threshold: int) -> tuple[pd.DataFrame, Chart, list[str]]:
-    """The table, chart and notes for a share: % of those who declared, suppressed for people."""
+def percent_result(raw: pd.DataFrame, context: FigureContext, threshold: int,
+                    counts: tuple[str, str] | None = None) -> tuple[pd.DataFrame, Chart, list[str]]:
+    """The table, chart and notes for a share: % of those who declared, suppressed for people.
+
+    COUNTS names RAW's columns of the part and the whole a share (not of people) is worked out from,
+    listed beside it as 'Number' and 'Out of'. Over time (a period, Board or quarter) the chart draws lines.
+    """
     groups = list(context.groups)
     labels = {g: group_labels(raw, g) for g in groups}
     table = pd.DataFrame({LABELS[g]: labels[g] for g in groups} or {"Selection": ["All selected"]})
@@ -312,18 +352,22 @@ def percent_result(raw: pd.DataFrame, context: FigureContext,
         if (safe["share"] == disclosure.NOT_AVAILABLE).any() or (safe["declared"] == disclosure.NOT_AVAILABLE).any():
             notes.append("[x]: not available (published as a share only, or not recorded).")
     else:
+        if counts is not None:
+            table["Number"] = raw[counts[0]].astype("int64").to_numpy()
+            table["Out of"] = raw[counts[1]].astype("int64").to_numpy()
         table[share_name] = raw["share"].round(1).to_numpy()
     table = _rank_table(table, share_name, groups)
     labels = {g: list(table[LABELS[g]]) for g in groups}
     numbers = pd.Series(pd.to_numeric(table[share_name], errors="coerce").to_numpy())
-    if "period" in groups:
-        other = next((g for g in groups if g != "period"), None)
+    time = next((g for g in groups if g in TIME_DIMENSIONS), None)
+    if time is not None:
+        other = next((g for g in groups if g != time), None)
         if other is None:
-            wide = pd.DataFrame({context.measure: numbers.to_numpy()}, index=labels["period"])
+            wide = pd.DataFrame({context.measure: numbers.to_numpy()}, index=labels[time])
         else:
-            wide = pd.DataFrame({"period": labels["period"], "group": labels[other], "v": numbers}).pivot_table(
+            wide = pd.DataFrame({"period": labels[time], "group": labels[other], "v": numbers}).pivot_table(
                 index="period", columns="group", values="v", aggfunc="first")
-            wide = wide.reindex(index=sorted(set(labels["period"])), columns=list(dict.fromkeys(labels[other])))
+            wide = wide.reindex(index=sorted(set(labels[time])), columns=list(dict.fromkeys(labels[other])))
         wide.index.name, wide.columns.name = None, None
         chart = _lines(wide, context, percent=True)
     else:

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..charts import people_charts
 from ..charts.style import Chart
-from ..people import disclosure, protected_diversity, protection, published
+from ..config import DEFAULT_PROFESSION
+from ..people import disclosure, official_figures, protected_diversity, protection, published
+from ..people.official_statistics import STATUS_INDICATORS
 from ..storage import queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
@@ -18,9 +21,15 @@ from .choices import (
     COMMITMENTS,
     COMMITMENTS_SOURCE_LINE,
     LABELS,
+    MEASURES,
     OVERDUE,
+    POPULATION_DIMENSIONS,
     PROFESSION,
+    PROFESSION_LABELS,
+    PROFESSION_SOURCES,
     QUARTER,
+    SHARE,
+    SHARE_DUE,
     TIME_DIMENSIONS,
     Choices,
 )
@@ -93,11 +102,17 @@ def describe(state: ExploreState, choices: Choices | None = None) -> str:
     return text if filters == "no filters" else f"{text}; {filters}"
 
 
-def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> ExploreResult:
-    """Group, count and suppress what STATE asks for, as known at its as-at date (default: the latest)."""
+def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
+           profession: str = DEFAULT_PROFESSION) -> ExploreResult:
+    """Group, count and suppress what STATE asks for, as known at its as-at date (default: the latest).
+
+    PROFESSION names the profession of post whose published Civil Service Statistics are read.
+    """
     as_at = state.as_at or queries.latest_data_date(conn)
     if state.source == COMMITMENTS:
         return _run_commitments(conn, state, as_at)
+    if state.source in PROFESSION_SOURCES:
+        return _run_professions(conn, state, as_at, threshold, profession)
     definitions = queries.indicators(conn)
     row = definitions[definitions["code"] == state.source]
     if row.empty:
@@ -129,6 +144,11 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
         if "period" not in state.group_by:
             latest = published.latest_period(conn, as_at)
             period_to = min(filter(None, [latest, state.period_to])) if latest else period_to
+    official = state.source in STATUS_INDICATORS.values()
+    if official:
+        # Published statistics: every figure, totals too, is the publisher's own cell as Membership shows it.
+        fixed = {name: values[0] for name, values in filters.items() if values}
+        protected = official_figures.cell_lookup(conn, as_at, state.source, profession, threshold, fixed)
     if diverse and "period" not in state.group_by:
         # The latest period whose return is complete, as on the Diversity page.
         complete = [p for p in protected_diversity.publishable_periods(conn, state.source, as_at)
@@ -154,8 +174,9 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int) -> Exp
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
     context = FigureContext(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
-                       source="; ".join(sources) if sources else "No figures recorded", protected=protected,
-                       subject=_subject(name, state), show=state.show)
+                       source=official_figures.sources_line(sources) if sources else "No figures recorded",
+                       protected=protected,
+                       subject=_subject(name, state), show=state.show, rounded=official)
     if raw.empty:
         display, chart, notes = empty_result(context)
     elif unit == "percent":
@@ -197,7 +218,7 @@ def _subject(measure: str, state: ExploreState) -> str:
 def chart_groups(result: ExploreResult) -> list[str]:
     """The groups the chart can draw, as labelled: the lines over time, or the bars; the analyst picks among them."""
     raw, groups = result.raw, list(result.state.group_by)
-    if raw.empty or not groups:
+    if raw.empty or not groups or result.state.source in PROFESSION_SOURCES:
         return []
     time = next((g for g in groups if g in TIME_DIMENSIONS), None)
     if time is not None:
@@ -329,7 +350,40 @@ def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:
     return notes
 
 
+def _commitment_counts(conn: sqlite3.Connection, state: ExploreState, as_at: str, group_by: Sequence[str],
+                       filters: Mapping[str, Sequence], due: bool) -> pd.DataFrame:
+    """Commitments counted by GROUP_BY within FILTERS, at AS_AT or at each Board (quarter) when grouped by one.
+
+    DUE keeps only the commitments due by the date they are counted at (AS_AT, or each Board's).
+    """
+    time = next((g for g in group_by if g in (BOARD, QUARTER)), None)
+    if time:
+        other = next((g for g in group_by if g != time), None)
+        return over_time.grouped_over_time(conn, time, as_at, by=other, filters=filters,
+                                           due_from=state.period_from, due_to=state.period_to, due_by_each=due)
+    due_to = min(filter(None, [state.period_to, as_at])) if due else state.period_to
+    return commitment_groups(conn, as_at, group_by=group_by, filters=filters, due_from=state.period_from,
+                             due_to=due_to)
+
+
+def _commitment_shares(conn: sqlite3.Connection, state: ExploreState, as_at: str) -> pd.DataFrame:
+    """Each group's commitments as a share of its whole: the commitments of the same workstream, horizon and
+    date (POPULATION_DIMENSIONS) within the same workstream and horizon filters, all of them or those due."""
+    due = state.measure == SHARE_DUE
+    part = _commitment_counts(conn, state, as_at, state.group_by, state.filters, due)
+    keys = [g for g in state.group_by if g in POPULATION_DIMENSIONS]
+    whole_filters = {k: v for k, v in state.filters.items() if k in POPULATION_DIMENSIONS}
+    whole = _commitment_counts(conn, state, as_at, keys, whole_filters, due)
+    whole = whole[[*keys, "commitments"]].rename(columns={"commitments": "whole"})
+    frame = part.merge(whole, on=keys, how="left") if keys else part.assign(whole=int(whole["whole"].sum()))
+    frame["whole"] = frame["whole"].fillna(0).astype("int64")
+    frame["share"] = (100 * frame["commitments"] / frame["whole"]).where(frame["whole"] > 0)
+    return frame
+
+
 def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) -> ExploreResult:
+    if state.measure in (SHARE, SHARE_DUE):
+        return _run_commitment_shares(conn, state, as_at)
     time = next((g for g in state.group_by if g in (BOARD, QUARTER)), None)
     if time:
         other = next((g for g in state.group_by if g != time), None)
@@ -357,6 +411,67 @@ def _run_commitments(conn: sqlite3.Connection, state: ExploreState, as_at: str) 
             chart.title = _overdue_title(raw, state.group_by)
     return ExploreResult(state=state, as_at=as_at, measure="Commitments", raw=raw, display=display, chart=chart,
                          people=False, notes=notes)
+
+
+def _run_professions(conn: sqlite3.Connection, state: ExploreState, as_at: str, threshold: int,
+                     profession: str) -> ExploreResult:
+    """Every profession of post on one measure in the latest release, ranked, PROFESSION highlighted."""
+    measure = PROFESSION_SOURCES[state.source]
+    comparison = official_figures.profession_comparison(conn, as_at, profession, threshold)
+    name = PROFESSION_LABELS[state.source]
+    if comparison.empty:
+        context = FigureContext(measure=name, groups=state.group_by, people=True, period=None,
+                                 subtitle=f"{name}, as known at {as_at}", source="No figures recorded")
+        display, chart, notes = empty_result(context)
+        return ExploreResult(state=state, as_at=as_at, measure=name, raw=pd.DataFrame(), display=display,
+                             chart=chart, people=True, notes=notes, percent=True)
+    chart = people_charts.profession_chart(comparison, measure)
+    column = comparison.column(measure)
+    ranks = dict(zip(*comparison.ranked(measure)[["Profession", "Rank"]].T.values, strict=True))
+    display = comparison.table[["Profession", column]].copy()
+    display.insert(0, "Rank", [ranks.get(p, "") for p in display["Profession"]])
+    service = official_figures.CIVIL_SERVICE
+    order = sorted(range(len(display)), key=lambda i: (display["Profession"].iloc[i] == service,
+                                                       display["Rank"].iloc[i] == "", display["Rank"].iloc[i] or 0))
+    display = display.iloc[order].reset_index(drop=True)
+    chart.table = display
+    notes = [n for n in [chart.note] if n]
+    if display[column].isin([disclosure.CONFIDENTIAL]).any():
+        notes.append(f"[c]: suppressed by the publisher, or a count (or a share's count) below {threshold}.")
+    raw = comparison.table.assign(illustrative=0)
+    return ExploreResult(state=state, as_at=as_at, measure=name, raw=raw, display=display, chart=chart,
+                         people=True, period=f"{comparison.year}-03-31", notes=notes,
+                         percent=official_figures.COMPARED[measure][1] == "percent")
+
+
+def _run_commitment_shares(conn: sqlite3.Connection, state: ExploreState, as_at: str) -> ExploreResult:
+    """Commitments as a share (%) of their group's commitments, all of them or those due, by any grouping."""
+    time = next((g for g in state.group_by if g in (BOARD, QUARTER)), None)
+    raw = ordered(_commitment_shares(conn, state, as_at), state.group_by)
+    due = state.measure == SHARE_DUE
+    whole = "commitments due" if due else "commitments"
+    within = [g for g in state.group_by if g in POPULATION_DIMENSIONS and g not in (BOARD, QUARTER)]
+    where = (" of the same " + " and ".join(LABELS[g].lower() for g in within) if within else "") + (
+        f" at each {LABELS[time].lower()}" if time else "")
+    when = (f"at each {'Board meeting' if time == BOARD else 'quarter end'} to {as_at}, each as known on its date"
+            if time else f"as known at {as_at}")
+    illustrative = bool(not raw.empty and raw["illustrative"].any())
+    measure = MEASURES[state.measure]
+    context = FigureContext(
+        measure=measure.removesuffix(" (%)"), groups=state.group_by, people=False, period=None,
+        subtitle=f"Commitments as a percentage of the {whole}{where}"
+                 f"{' (due: their date has passed)' if due else ''}, {describe_filters(state)}, {when}",
+        source=COMMITMENTS_SOURCE_LINE + (" (illustrative history)" if illustrative else ""),
+        subject=_subject(measure.removesuffix(" (%)"), state), show=state.show)
+    if raw.empty:
+        display, chart, notes = empty_result(context)
+    else:
+        display, chart, notes = percent_result(raw, context, 0, counts=("commitments", "whole"))
+        notes.append(f"Share: the commitments in each row as a percentage of the {whole}{where} "
+                     "(the workstream and horizon filters and due dates define the whole; status, rating and past "
+                     "its date pick the part).")
+    return ExploreResult(state=state, as_at=as_at, measure=measure, raw=raw, display=display, chart=chart,
+                         people=False, notes=notes, percent=True)
 
 
 def _overdue_title(raw: pd.DataFrame, group_by: Sequence[str]) -> str:

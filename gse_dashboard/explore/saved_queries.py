@@ -258,6 +258,12 @@ def _looks_ordered(values: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(values) or text.str.match(r"^\d{4}(-\d{2}(-\d{2})?)?").all())
 
 
+def column_words(name: str) -> str:
+    """A query's column name as words for an axis: 'past_their_date' becomes 'Past their date'."""
+    words = " ".join(str(name).replace("_", " ").split())
+    return words[:1].upper() + words[1:] if words else str(name)
+
+
 def chart_result(frame: pd.DataFrame, spec: ChartSpec, *, title: str, source: str) -> Chart:
     """FRAME charted as SPEC says: lines over dates or numbers, otherwise bars ranked by value.
 
@@ -266,21 +272,23 @@ def chart_result(frame: pd.DataFrame, spec: ChartSpec, *, title: str, source: st
     """
     data = pd.DataFrame({"x": frame[spec.x].astype(str) if not pd.api.types.is_numeric_dtype(frame[spec.x])
                          else frame[spec.x], "y": pd.to_numeric(frame[spec.y], errors="coerce")})
-    data["series"] = frame[spec.series].astype(str) if spec.series else spec.y
-    subtitle = f"{spec.y} by {spec.x}" + (f" and {spec.series}" if spec.series else "") + ", from a saved SQL query"
+    x_words, y_words = column_words(spec.x), column_words(spec.y)
+    data["series"] = frame[spec.series].astype(str) if spec.series else y_words
+    subtitle = (f"{y_words} by {x_words.lower()}" + (f" and {column_words(spec.series).lower()}" if spec.series else "")
+                + ", from a saved SQL query")
     if _looks_ordered(frame[spec.x]):
         wide = data.pivot_table(index="x", columns="series", values="y", aggfunc="sum", sort=True)
         wide = wide[list(dict.fromkeys(data["series"]))]  # series in the result's order, not alphabetical
         wide.columns = [str(c) for c in wide.columns]
-        return builders.panel_lines_chart(wide, x_title=spec.x, y_title=spec.y, title=title, subtitle=subtitle,
+        return builders.panel_lines_chart(wide, x_title=x_words, y_title=y_words, title=title, subtitle=subtitle,
                                         source=source)
     if spec.series:
         wide = data.pivot_table(index="x", columns="series", values="y", aggfunc="sum", sort=False)
-        return builders.grouped_bars_chart(wide, group=spec.x, value_title=spec.y, title=title, subtitle=subtitle,
-                                         source=source)
+        return builders.grouped_bars_chart(wide, group=x_words, value_title=y_words, title=title,
+                                         subtitle=subtitle, source=source)
     totals = data.groupby("x", sort=False)["y"].sum().sort_values(ascending=False)
     bars = pd.DataFrame({spec.x: totals.index.astype(str), "value": totals.to_numpy()})
     chart = builders.breakdown_chart(bars, group=spec.x, value="value", hidden=pd.Series([False] * len(bars)),
-                                   title=title, subtitle=subtitle, source=source, value_title=spec.y)
+                                   title=title, subtitle=subtitle, source=source, value_title=y_words)
     chart.table = bars.rename(columns={"value": spec.y})
     return chart

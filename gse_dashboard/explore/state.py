@@ -14,15 +14,19 @@ from .choices import (
     BOARD,
     CODE_PATTERN,
     COMMITMENTS,
+    COUNT,
     DEFAULT_SOURCE,
     FIXED_VALUES,
     LABELS,
     LIST_FILTERS,
     MAX_GROUPINGS,
+    MEASURES,
     NO_GROUPING,
     NOT_OVERDUE,
     OVERDUE,
     PARAM_KEYS,
+    PROFESSION_LABELS,
+    PROFESSION_SOURCES,
     QUARTER,
     VALUE_MAX,
     Choices,
@@ -55,6 +59,8 @@ class ExploreState:
     rating: tuple[str, ...] = ()
     overdue: tuple[str, ...] = ()
     group_by: tuple[str, ...] = ()
+    # For commitments: the count, or a share (choices.MEASURES); figures of an indicator are what they are.
+    measure: str = COUNT
     # The groups the chart draws (as labelled in the table); empty: every group.
     show: tuple[str, ...] = ()
     messages: tuple[str, ...] = field(default=(), compare=False, repr=False)
@@ -79,6 +85,8 @@ def to_query_params(state: ExploreState) -> dict[str, str | list[str]]:
         params[name] = texts[0] if len(texts) == 1 else texts
     groups = list(state.group_by)
     params["by"] = groups[0] if len(groups) == 1 else groups or NO_GROUPING
+    if state.measure != COUNT:
+        params["measure"] = state.measure
     if state.show:
         params["show"] = state.show[0] if len(state.show) == 1 else list(state.show)
     return params
@@ -128,13 +136,13 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
         return values[-1] if values else None
 
     source = single("source") or DEFAULT_SOURCE
-    if len(source) > VALUE_MAX or (source != COMMITMENTS and not (
+    if len(source) > VALUE_MAX or (source != COMMITMENTS and source not in PROFESSION_SOURCES and not (
             source in choices.indicators if choices else CODE_PATTERN.match(source))):
         messages.append(f"source '{text_rules.echo(source)}' is not an indicator or '{COMMITMENTS}', "
                         f"so {DEFAULT_SOURCE} are shown instead.")
         source = DEFAULT_SOURCE
-    noun = "commitments" if source == COMMITMENTS else (
-        choices.indicators[source].name if choices and source in choices.indicators else source)
+    noun = ("commitments" if source == COMMITMENTS else PROFESSION_LABELS[source] if source in PROFESSION_SOURCES
+            else choices.indicators[source].name if choices and source in choices.indicators else source)
 
     dates = {}
     for key in ("as_at", "from", "to"):
@@ -185,9 +193,15 @@ def from_query_params(params: Mapping[str, object], choices: Choices | None = No
         messages.append(f"At most {MAX_GROUPINGS} groupings at once: kept {' and '.join(groups[:MAX_GROUPINGS])}.")
         groups = groups[:MAX_GROUPINGS]
     show = tuple(dict.fromkeys(v[:VALUE_MAX] for v in given.get("show", []) if v))
+    measure = (single("measure") or COUNT).lower()
+    if measure != COUNT and (source != COMMITMENTS or measure not in MEASURES):
+        what = "is not a measure of commitments" if source == COMMITMENTS else f"applies to commitments, not {noun}"
+        messages.append(f"measure '{text_rules.echo(measure)}' {what} (choose from {', '.join(MEASURES)}), "
+                        "so the count is shown.")
+        measure = COUNT
 
     return ExploreState(source=source, as_at=dates["as_at"], period_from=dates["from"], period_to=dates["to"],
-                        group_by=tuple(groups), show=show, messages=tuple(messages), **chosen)
+                        group_by=tuple(groups), measure=measure, show=show, messages=tuple(messages), **chosen)
 
 
 def _known_values(name: str, source: str, choices: Choices | None) -> tuple[str, ...] | None:

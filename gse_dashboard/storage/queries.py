@@ -550,3 +550,22 @@ def whole_table(conn: sqlite3.Connection, table: str) -> pd.DataFrame:
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}: choose one of {', '.join(TABLES)}")
     return _frame(conn, f"SELECT * FROM {table} ORDER BY rowid")
+
+
+def headcount_cells(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every published headcount in post of every profession and of the Civil Service, as known at AS_AT.
+
+    One row per cell: profession ('' for the Civil Service's own tables), population, year, the
+    breakdown's one dimension (`dimension`, '' for a total) and its `group`, value (None when
+    suppressed), suppressed, source. Tables by two dimensions besides the profession are left out.
+    """
+    return _frame(conn, f"""
+        SELECT profession, population, year,
+               COALESCE((SELECT key FROM json_each(dimensions)), '') AS dimension,
+               COALESCE((SELECT value FROM json_each(dimensions)), 'All') AS "group",
+               value, suppressed, source
+        FROM official_cells
+        WHERE status = 'In post' AND measure = 'Headcount' AND year <= :year
+          AND (SELECT COUNT(*) FROM json_each(dimensions)) <= 1 AND {_KNOWN}
+        ORDER BY profession, year, dimension, "group"
+        """, _params(as_at, year=int(as_at[:4])))

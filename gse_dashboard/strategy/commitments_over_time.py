@@ -127,11 +127,13 @@ def shown_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: str | None = None,
                       filters: Mapping[str, Sequence] | None = None, due_from: str | None = None,
-                      due_to: str | None = None, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+                      due_to: str | None = None, start: str | None = None, end: str | None = None,
+                      due_by_each: bool = False) -> pd.DataFrame:
     """Counts of commitments at each Board meeting (or quarter end) up to AS_AT, by BY if given.
 
     One row per date (column KIND) and value of BY, with `commitments` and `illustrative`;
     for workstreams also `workstream_name`. Each date's figures are as known on that date.
+    DUE_BY_EACH counts at each date only the commitments due by then (a continuing one never is).
     """
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"commitments cannot be grouped by {by!r} over time")
@@ -145,6 +147,8 @@ def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: st
                       ignore_index=True)
     # Flagged once for every date: each row is judged against its own date (the rule takes a column).
     every = _within(_flagged(every, every[kind]), filters, due_from, due_to)
+    if due_by_each:
+        every = every[every["due_date"].notna() & (every["due_date"] <= every[kind])].reset_index(drop=True)
     counted = every.groupby([kind, *keys], sort=False).size().rename("commitments").reset_index()
     if by:
         # Every date with every value seen at any date: a zero is a figure, not a gap in the line.

@@ -269,8 +269,9 @@ def change_since(series: pd.DataFrame, as_at: str, since: str | None) -> tuple[f
     return float(latest["value"]), change, latest["period"]
 
 
-# Civil Service grades from junior to senior, so breakdowns read in the order people expect.
-GRADE_ORDER = ("AA/AO", "AA", "AO", "EO", "HEO", "SEO", "Grade 7", "Grade 6", "SCS")
+# The one grade order (juniormost first): the grades of members' returns and the publisher's grouped levels
+# (AA/AO, EO, SEO/HEO, G6/G7, SCS) in one sequence, so every page, table and chart lists grades alike.
+GRADE_ORDER = ("AA/AO", "AA", "AO", "EO", "SEO/HEO", "HEO", "SEO", "G6/G7", "Grade 7", "Grade 6", "SCS", "Unknown")
 
 
 def grade_sort_key(grade: str) -> tuple[int, str]:

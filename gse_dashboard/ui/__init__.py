@@ -21,7 +21,7 @@ from ..charts.tables import (
     source_line,
 )
 from ..rules.safe_text import escape_md
-from .diversity import characteristic_ui, diversity_workstream_ui
+from .diversity import characteristic_ui, diversity_workstream_ui, professions_ui
 from .loaders import (
     load_breakdown_values,
     load_changes,
@@ -29,6 +29,7 @@ from .loaders import (
     load_diversity,
     load_membership,
     load_overview,
+    load_professions,
     load_real_figures,
     load_status,
     load_update_history,
@@ -99,6 +100,8 @@ __all__ = [
     "warm_protected_tables",
     "load_breakdown_values",
     "load_diversity",
+    "load_professions",
+    "professions_ui",
     "ILLUSTRATIVE_NOTICE",
     "as_at_ui",
     "accessibility_css_ui",

@@ -10,11 +10,15 @@ import streamlit as st
 
 from ..charts import people_charts
 from ..charts.tables import format_date
+from ..people import official_figures
 from ..strategy import metrics, timescales
 from ..strategy.vocabulary import DIVERSITY_WORKSTREAM
 from ..views.screens import Diversity
 from .session import AS_AT_KEY
-from .widgets import built_once, chart_ui, download_ui, table_ui
+from .widgets import built_once, chart_ui, download_ui, query_choice_ui, table_ui
+
+# The URL key of the measure the professions are ranked by (?compare=women).
+COMPARE_KEY = "compare"
 
 
 def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
@@ -57,3 +61,23 @@ def characteristic_ui(view: Diversity, code: str, name: str, as_at: str, thresho
         table_ui(shown)
         download_ui(shown, f"{code}-by-{by}-{frame['period'].iloc[0]}.csv", label="Download this table (CSV)",
                     key=f"download-{code}-{by}")
+
+
+def professions_ui(comparison: official_figures.ProfessionComparison, as_at: str) -> None:
+    """Every profession of post ranked by one measure (chosen, in the URL), the profession highlighted; the table."""
+    if comparison.empty:
+        st.info(f"No Civil Service Statistics by profession had been published and imported by {format_date(as_at)}.")
+        return
+    measure = query_choice_ui("Rank the professions by", list(official_figures.COMPARED), COMPARE_KEY,
+                              format_func=lambda code: official_figures.COMPARED[code][0])
+    chart = built_once(lambda: people_charts.profession_chart(comparison, measure), comparison.table, measure,
+                       comparison.profession)
+    chart_ui(chart, key=f"professions-{measure}")
+    st.markdown(f"**Every profession of post, {comparison.year}** (the Civil Service as a whole last)")
+    table_ui(comparison.table)
+    st.caption(f"**Real figures.** Headcounts are the publisher's totals; shares are of those who declared, as "
+               "the strategy measures them; the SCS share is of those with a known grade. `[c]`: suppressed by the "
+               "publisher, or a count (or a share's count) below the dashboard's threshold; `[x]`: not published. "
+               f"'Other' and 'Unknown' are listed but not ranked. {official_figures.source_note(comparison.sources)}")
+    download_ui(comparison.table, f"professions-{comparison.year}.csv", label="Download this table (CSV)",
+                key="download-professions")

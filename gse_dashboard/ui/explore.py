@@ -45,11 +45,11 @@ def load_choices(path: str, rev: str) -> explore.Choices:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def load_result(path: str, rev: str, query: str, threshold: int) -> explore.ExploreResult:
+def load_result(path: str, rev: str, query: str, threshold: int, profession: str) -> explore.ExploreResult:
     """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
     state = explore.from_query_params(parse_qs(query))
     with store.reading(path) as conn:
-        return explore.answer(conn, state, threshold)
+        return explore.answer(conn, state, threshold, profession)
 
 
 def query_string(state: explore.ExploreState) -> str:
@@ -84,6 +84,7 @@ def _to_widgets(state: explore.ExploreState) -> list[str]:
         st.session_state[f"{KEY}{name}"] = list(getattr(state, name))
     st.session_state[f"{KEY}by"] = list(state.group_by)
     st.session_state[f"{KEY}show"] = list(state.show)
+    st.session_state[f"{KEY}measure"] = state.measure
     return messages
 
 
@@ -149,7 +150,8 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
     """Source, grouping and filters, kept in the URL; returns the state they describe at AS_AT."""
     _follow_url(choices)
     labels = {explore.COMMITMENTS: "Commitments and their latest updates",
-              **{code: indicator.label for code, indicator in choices.indicators.items()}}
+              **{code: indicator.label for code, indicator in choices.indicators.items()},
+              **explore.PROFESSION_LABELS}
     sources = list(labels)
     if st.session_state.get(f"{KEY}source") not in sources:
         st.session_state[f"{KEY}source"] = explore.DEFAULT_SOURCE if explore.DEFAULT_SOURCE in sources else sources[0]
@@ -164,6 +166,15 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
         max_selections=explore.MAX_GROUPINGS, placeholder="No grouping: one figure for the selection",
         help="The first grouping makes the rows, the second the columns. Group by period to see change over time.")
     commitments = source == explore.COMMITMENTS
+    measure = explore.COUNT
+    if commitments:
+        if st.session_state.get(f"{KEY}measure") not in explore.MEASURES:
+            st.session_state[f"{KEY}measure"] = explore.COUNT
+        measure = st.radio("Measure", list(explore.MEASURES), format_func=explore.MEASURES.get, horizontal=True,
+                           key=f"{KEY}measure",
+                           help="The number of commitments; or each group's as a percentage of its workstream's, "
+                                "horizon's or Board's commitments (of all, or of those whose date has passed). "
+                                "Filter by status to see, say, the share complete.")
     filters = explore.filters_for(source, choices)
     chosen: dict[str, tuple] = {}
     any_set = any(st.session_state.get(f"{KEY}{name}") for name in (*filters, "from", "to"))
@@ -192,7 +203,7 @@ def state_ui(choices: explore.Choices, as_at: str) -> explore.ExploreState:
         period_from = period_to = None
     show = tuple(str(v) for v in st.session_state.get(f"{KEY}show") or ())
     state = explore.ExploreState(
-        source=source, as_at=as_at, group_by=tuple(group_by), show=show,
+        source=source, as_at=as_at, group_by=tuple(group_by), show=show, measure=measure,
         period_from=period_from.isoformat() if period_from else None,
         period_to=period_to.isoformat() if period_to else None, **chosen)
     _write_url(state)

@@ -97,6 +97,14 @@ def load_diversity(path: str, rev: str, as_at: str, threshold: int) -> screens.D
         return screens.diversity(conn, as_at, threshold)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_professions(path: str, rev: str, as_at: str, profession: str,
+                     threshold: int) -> official_figures.ProfessionComparison:
+    """Every profession of post in the latest release known at AS_AT, PROFESSION highlighted."""
+    with _read(path) as conn:
+        return official_figures.profession_comparison(conn, as_at, profession, threshold)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def warm_protected_tables(path: str, rev: str, threshold: int) -> threading.Thread:
     """Protect every complete period's table in the background, once per database revision.

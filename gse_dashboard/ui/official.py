@@ -142,7 +142,7 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
         column.metric(f"{label} ({latest['Year']})", value if isinstance(value, str) else f"{value:,}", border=True)
     st.caption(f"**Real figures.** {escape_md(figures.MEASURE_DEFINITIONS['acses_in_post'])} "
                f"Counts rounded by the publisher; `[c]` is suppressed by the publisher or, below {threshold}, "
-               "by the dashboard.")
+               f"by the dashboard. {figures.ROUNDING_NOTE}")
     st.markdown("**By year**")
     table_ui(_shown(data.by_year))
     st.markdown("**Grade mix (responsibility level), in post at 31 March**")

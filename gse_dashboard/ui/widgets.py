@@ -12,6 +12,7 @@ from ..charts import downloads
 from ..charts.style import PLOTLY_CONFIG, Chart
 from ..charts.style import as_shown as as_shown_figure
 from ..charts.tables import as_shown, format_cell, format_date
+from ..documents import images
 from ..people import disclosure, official_figures
 from ..rules import accessibility, text_rules
 from ..rules.safe_text import escape_md
@@ -96,6 +97,18 @@ def built_once(build, *inputs) -> object:
     return _built(tuple(_fingerprint(part) for part in inputs), build)
 
 
+def chart_image_ui(chart: Chart, key: str) -> None:
+    """PNG and SVG of CHART at a slide's size, its title, source and whether it is real drawn in (made on click)."""
+    stem = downloads.file_stem(chart.title, current_as_at())
+    with st.container(horizontal=True, gap="small"):
+        for fmt, words in (("png", "PNG, for a slide"), ("svg", "SVG, to scale")):
+            st.download_button(f"Download the chart ({words})", data=lambda f=fmt: images.slide_image(chart, f),
+                               file_name=f"{stem}.{fmt}", mime=images.IMAGE_FORMATS[fmt], key=f"{key}-{fmt}",
+                               on_click="ignore", icon=":material/image:",
+                               help="The chart at a slide's size (13.3 by 7.5 inches) with its title, subtitle, "
+                                    "source and whether its figures are real drawn into the image.")
+
+
 def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     """A chart with its message title, subtitle, source, text summary and data table.
 
@@ -109,6 +122,7 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     # Only the precision shown leaves the server (charts.as_shown), in the data as in the labels.
     st.plotly_chart(as_shown_figure(chart.figure), config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
     st.caption(f"Source: {escape_md(chart.source)}")
+    chart_image_ui(chart, key)
     with st.expander("Chart as a table, and a text description"):
         st.markdown(escape_md(chart.alt_text))
         table_ui(chart.table)

@@ -80,6 +80,8 @@ class Table:
     header_dimensions: tuple[str, ...] = ()  # every dimension, the profession too, in header order
     rows: list[DataRow] = field(default_factory=list)
     professions: list[str] = field(default_factory=list)
+    # Every other profession's rows, as (profession as published, row): the comparison of professions.
+    other_rows: list[tuple[str, DataRow]] = field(default_factory=list)
 
     @property
     def shape(self) -> str:
@@ -234,9 +236,11 @@ def read_table(data: bytes, filename: str, profession: str = DEFAULT_PROFESSION)
         problems.extend(row_problems)
         if row_problems or len(problems) > MAX_PROBLEMS:
             continue
-        if has_profession and dimensions[PROFESSION_COLUMN].casefold() != profession.casefold():
-            continue
         kept = tuple((name, dimensions[name]) for name in others)
+        if has_profession and dimensions[PROFESSION_COLUMN].casefold() != profession.casefold():
+            table.other_rows.append((dimensions[PROFESSION_COLUMN],
+                                     DataRow(index, status, int(year_text), kept, values)))
+            continue
         key = (status, int(year_text), kept)
         if key in seen:
             problems.append(problem(index, None, f"repeats row {seen[key]} ({status}, {year_text}, "

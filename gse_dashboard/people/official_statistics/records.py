@@ -69,6 +69,8 @@ NOT_DECLARED = frozenset({"Unknown", "Undeclared", "Prefer not to say", "Not dec
 GRADES = {"AA/AO": "AA/AO", "EO": "EO", "SEO/HEO": "SEO/HEO", "G6/G7": "G6/G7", "SCS level": "SCS", "SCS": "SCS",
           "Unknown": "Unknown"}
 GRADE_DIMENSIONS = ("Responsibility_level_grouped", "Responsibility_level")
+# The one measure kept for the other professions: enough for their headcount, SCS and diversity shares.
+COMPARED_MEASURE = "Headcount"
 DEPARTMENT_DIMENSIONS = ("Parent_department",)
 
 
@@ -122,16 +124,29 @@ def period_of(year: int) -> str:
     return f"{year}-03-31"
 
 
+def compared(table: Table) -> bool:
+    """Whether TABLE's other professions are kept for comparing professions: headcounts by profession alone,
+    by grade or by a diversity characteristic (not by department, which no comparison needs)."""
+    return table.has_profession and all(d in SHARE_BY_DIMENSION or d in GRADE_DIMENSIONS for d in table.dimensions)
+
+
 def cell_records(tables: list[Table], profession: str) -> list[CellRecord]:
-    """Every published cell of the tables, one per measure, `[c]` kept as suppressed."""
+    """Every published cell of the tables, one per measure, `[c]` kept as suppressed.
+
+    Every other profession's headcount in post is kept too (COMPARED_MEASURE, from the tables
+    `compared` accepts), under its own name as published: the comparison of professions.
+    """
     records = []
     for table in tables:
         owner = profession if table.has_profession else ""
-        for row in table.rows:
+        rows = [(owner, row, MEASURES) for row in table.rows]
+        if compared(table):
+            rows += [(name, row, (COMPARED_MEASURE,)) for name, row in table.other_rows if row.status == "In post"]
+        for name, row, measures in rows:
             dimensions = json.dumps(dict(row.dimensions), sort_keys=True, ensure_ascii=False)
-            for measure in MEASURES:
+            for measure in measures:
                 value = row.values[measure]
-                records.append(CellRecord(owner, table.shape, row.status, row.year, dimensions, measure,
+                records.append(CellRecord(name, table.shape, row.status, row.year, dimensions, measure,
                                           value.value, int(value.suppressed), table.population,
                                           table.source(row.year), table.filename, row.row))
     return records
