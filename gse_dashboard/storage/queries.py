@@ -566,6 +566,6 @@ def headcount_cells(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
                value, suppressed, source
         FROM official_cells
         WHERE status = 'In post' AND measure = 'Headcount' AND year <= :year
-          AND (SELECT COUNT(*) FROM json_each(dimensions)) <= 1 AND {_KNOWN}
+          AND (SELECT COUNT(*) FROM json_each(dimensions)) <= 1 AND {KNOWN}
         ORDER BY profession, year, dimension, "group"
-        """, _params(as_at, year=int(as_at[:4])))
+        """, as_at_params(as_at, year=int(as_at[:4])))
