@@ -51,11 +51,12 @@ def test_natural_order_puts_ws3_before_ws10():
         "WS2-S9", "WS2-S10", "WS3-S2", "WS3-M1", "WS3-L1", "WS10-S1"]
 
 
-def test_exceptions_list_overdue_poorly_rated_and_worsened_commitments_in_natural_order():
-    """Overdue, Amber/Red or Red, and worsened commitments are listed once each, WS3 before WS10; the rest are not."""
+def test_exceptions_list_overdue_poorly_rated_and_worsened_commitments_most_severe_first():
+    """Overdue, Amber/Red or Red, and worsened commitments are listed once each: Red first, then the longest past
+    its date (the worse rating first), then the rest; commitments that are none of these are not listed."""
     history = {AS_AT: NOW, "2019-07-17": BEFORE}
     frame = paper.exceptions(NOW, BEFORE, history, AS_AT)
-    assert frame["ref"].tolist() == ["WS3-S1", "WS5-S1", "WS9-M2", "WS10-M1"]
+    assert frame["ref"].tolist() == ["WS3-S1", "WS9-M2", "WS10-M1", "WS5-S1"]
     why = dict(zip(frame["ref"], frame["why"]))
     assert why["WS10-M1"] == "past its indicative date by a year"
     assert why["WS3-S1"] == "rated Red"
@@ -137,6 +138,50 @@ def test_key_messages_are_three_to_five_and_plural_right():
     assert messages[0] == "Since the Board of 17 July 2019: 7 ratings worsened and 1 rating improved."
     assert "4 were closed without completion (no change since the last Board)" in messages[1]
     assert messages[2].startswith("1 of 2 workstreams are behind plan; 6. Secondment is furthest behind, 20 points")
+
+
+def test_a_worsening_is_read_only_between_ratings_of_one_kind():
+    """An owner's Green at the last Board then the Board's Amber now is no worsening; the Board's Green then
+    Amber is."""
+    def one(rating, board_rating, as_at=AS_AT):
+        return _status([["WS5-S1", 5, "t", "o", "2021-09-30", "in progress", rating, board_rating, "", as_at, None,
+                         30]], as_at)
+    mixed = paper.exceptions(one("Amber", "Amber"), one("Green", None, "2019-07-17"), {}, AS_AT)
+    assert mixed.empty
+    same = paper.exceptions(one("Amber", "Amber"), one("Amber", "Green", "2019-07-17"), {}, AS_AT)
+    assert same["why"].tolist() == ["worsened from Green"]
+
+
+def test_each_commitment_is_in_one_ask_only():
+    """A Red commitment more than a year late is offered for re-planning or closing, not also for a recovery plan."""
+    rows = [["WS1-S1", 1, "t", "o", "2017-09-30", "in progress", "Red", None, "On track.", AS_AT, None, 10],
+            ["WS2-S1", 2, "t", "o", "2021-09-30", "in progress", "Red", None, "On track.", AS_AT, None, 10]]
+    status = _status(rows)
+    asks = paper.board_asks(status=status, judged=paper.judged_ratings(SUMMARY, NO_RATINGS, AS_AT),
+                            exceptions_frame=paper.exceptions(status, None, {}, AS_AT), actions=pd.DataFrame(),
+                            meeting=None, as_at=AS_AT, widening=[])
+    named = [ask for ask in asks if "WS1-S1" in ask]
+    assert len(named) == 1 and named[0].startswith("Decide whether to re-plan or close")
+    assert [ask for ask in asks if "WS2-S1" in ask] == [
+        "Agree recovery plans for the commitments rated Red: WS2-S1."]
+
+
+def test_the_risk_register_is_scored_sorted_and_shows_a_rise_since_the_last_board():
+    """Risks are scored likelihood × impact, highest first; a likelihood that rose since the last Board shows."""
+    def state(ref, as_of, likelihood, impact, status="open"):
+        return {"ref": ref, "as_of": as_of, "workstream": 1, "risk": f"risk {ref}", "owner": "GSE team",
+                "likelihood": likelihood, "impact": impact, "mitigation": f"mitigate {ref}", "status": status}
+    history = pd.DataFrame([state("R1-1", "2019-04-17", "medium", "high"), state("R1-1", "2019-07-17", "high", "high"),
+                            state("R1-2", "2019-04-17", "low", "medium"), state("R1-3", "2019-07-17", "medium",
+                                                                                 "medium"),
+                            state("R1-4", "2019-01-16", "high", "high"),
+                            state("R1-4", "2019-02-16", "high", "high", "closed")])
+    register = paper.risk_register(history, "2019-04-17")
+    assert register["ref"].tolist() == ["R1-1", "R1-3", "R1-2"]
+    assert register["score"].tolist() == [9, 4, 2]
+    assert register["change"].tolist() == ["Likelihood up: medium → high (score 6 → 9)", "New since the last Board",
+                                           "No change"]
+    assert register.set_index("ref").loc["R1-1", "reviewed"] == "2019-07-17"
 
 
 def test_every_ask_is_listed_in_natural_order_nothing_cut():

@@ -209,3 +209,67 @@ def test_chart_text_prints_at_9_pt_or_more_in_every_document(built_db_file, tmp_
     for shape in word.inline_shapes:
         blob = word.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob  # noqa: SLF001
         assert _printed_pt(blob, shape.width / 12700) >= MIN_CHART_PT - 0.1
+
+
+# -- the packs for two Boards: October 2019 (one year of diversity figures) and the latest --------------
+
+BOARDS = ("2019-10-16", "2026-10-21")
+# The least height of a chart's plotting area in the PDF, in inches.
+MIN_PLOT_IN = 2.0
+
+
+@pytest.fixture(scope="module")
+def board_figures(built_db_file) -> dict[str, list[documents.Figure]]:
+    """Every chart of the PDF pack for each Board in BOARDS, sized for the PDF as the pack sizes them."""
+    found = {}
+    for board in BOARDS:
+        sections = pack.board_sections(pack.read_snapshot(built_db_file, None, 10, board=board))
+        documents.size_figures(sections, "pdf")
+        found[board] = documents.figures_of(sections)
+    return found
+
+
+def test_no_chart_of_one_or_two_dates_has_a_time_axis(board_figures):
+    """A chart whose series cover one or two dates has those dates as labelled categories (a year or month), never
+    a time axis spread over milliseconds."""
+    few = 0
+    for figures in board_figures.values():
+        for figure in figures:
+            chart = figure.chart.figure
+            dates = {str(x)[:10] for trace in chart.data if trace.x is not None for x in trace.x}
+            if len(dates) <= 2 and all(re.fullmatch(r"\d{4}-\d\d-\d\d", d) for d in dates):
+                few += 1
+                assert chart.layout.xaxis.type == "category", figure.chart.title
+                assert all(re.fullmatch(r"(\w{3} )?\d{4}", str(t)) for t in chart.layout.xaxis.ticktext)
+    chart = builders.indicator_chart(pd.DataFrame({"period": ["2015-03-31"], "value": [5.0]}),
+                                     pd.DataFrame(columns=["period", "value"]), name="X", unit="count",
+                                     population="all", as_at=AS_AT, source="s").figure
+    assert chart.layout.xaxis.type == "category" and list(chart.layout.xaxis.ticktext) == ["2015"]
+
+
+def test_no_one_year_diversity_chart_is_drawn(board_figures):
+    """In October 2019 only 2015 is published: its shares are a table, not five single-point charts."""
+    titles = [f.chart.title for f in board_figures["2019-10-16"]]
+    assert not [t for t in titles if "in the Civil Service in" in t]
+    assert [t for t in (f.chart.title for f in board_figures["2026-10-21"]) if "in the Civil Service in" in t]
+
+
+def test_every_pdf_chart_has_a_plot_area_at_least_two_inches_tall(board_figures):
+    """Drawn at its printed size, no chart's plotting area is under two inches tall and its text is 9 pt or more."""
+    for figures in board_figures.values():
+        for figure in figures:
+            static = documents.images.static_figure(figure.chart, figure.width_px, figure.max_height_px)
+            assert style.plot_height_px(static) >= MIN_PLOT_IN * documents.PX_PER_INCH, figure.chart.title
+            assert style.smallest_font_px(static) >= style.MIN_FONT_PX, figure.chart.title
+
+
+def test_trajectory_labels_sit_beyond_the_lines(board_figures):
+    """Each delivery chart's direct labels sit at the axis's end, beyond every line, so none prints over a line."""
+    for figures in board_figures.values():
+        for figure in figures:
+            chart = figure.chart.figure
+            if not figure.chart.title.count("of commitments complete against"):
+                continue
+            end = max(str(x)[:10] for trace in chart.data for x in trace.x)
+            labels = [a for a in chart.layout.annotations if a.xref in (None, "x")]
+            assert labels and all(str(a.x)[:10] == end and a.xanchor == "left" for a in labels), figure.chart.title

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..charts import tables
 from ..config import load_settings
 from ..documents import (
+    PX_PER_INCH,
     ChromiumMissing,
     Progress,
     Section,
@@ -41,7 +42,7 @@ from ..strategy.vocabulary import LAUNCH_DATE
 from ..views.screens import BoardPack
 from ..views.screens import board_pack as board_pack_view
 from . import pack_words
-from .brief import brief_cover, brief_sections
+from .brief import BRIEF_CHART_MAX_H_IN, BRIEF_CHART_SHARE, brief_cover, brief_sections
 from .pack_paper import actions_section, board_cover, exceptions_section, paper_section, risks_section
 from .pack_sections import (
     changes_section,
@@ -53,8 +54,6 @@ from .pack_sections import (
 )
 
 PACK_FORMATS = ("pdf", "pptx")
-# On every page and slide of a document made from a database holding made-up figures.
-ILLUSTRATIVE_FOOTER = "Illustrative figures, not real"
 
 
 # -- what was known at the as-at date ---------------------------------------------------------
@@ -139,9 +138,9 @@ def board_pack(db_path: str | Path, as_at: str | None, fmt: str, *, generated_at
     cover, sections = board_cover(snap, generated_at), board_sections(snap)
     size_figures(sections, fmt)
     draw(figures_of(sections), report, 0.15, 0.8)
+    # No "not real" line on every page: pages of real figures carry them, so each illustrative figure is marked
+    # where it is given (pack_words.marked) and the cover says what the mark means.
     footer = f"GSE Profession Board pack, {pack_words.pack_for_words(snap)}"
-    if snap.illustrative:
-        footer += f"\n{ILLUSTRATIVE_FOOTER}"
     if fmt == "pdf":
         report(0.85, "Printing the PDF")
         data = print_pdf(html_document(cover, sections), footer)
@@ -161,11 +160,12 @@ def gcsa_brief(db_path: str | Path, as_at: str | None, *, generated_at: dt.datet
     snap = read_snapshot(db_path, as_at, threshold, board=board)
     report(0.2, "Laying out the brief")
     cover, sections = brief_cover(snap, generated_at), brief_sections(snap)
-    size_figures(sections, "docx")
+    size_figures(sections, "docx", share=BRIEF_CHART_SHARE)
+    for figure in figures_of(sections):  # one small chart: the page has room for no more
+        figure.max_height_px = int(BRIEF_CHART_MAX_H_IN * PX_PER_INCH)
     draw(figures_of(sections), report, 0.3, 0.8)
     report(0.85, "Writing the Word document")
-    data = docx_document(cover, sections, generated_at,
-                         footer_note=ILLUSTRATIVE_FOOTER if snap.illustrative else "")
+    data = docx_document(cover, sections, generated_at, figure_width=BRIEF_CHART_SHARE)
     report(1.0, "Done")
     return data
 

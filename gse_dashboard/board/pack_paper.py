@@ -13,10 +13,18 @@ import pandas as pd
 
 from ..charts import tables
 from ..documents import MARKING, Bullets, Cover, Section, Subheading, Text
-from ..strategy import metrics
+from ..strategy import metrics, timescales
 from ..views.screens import BoardPack
 from . import paper, records
-from .pack_words import as_at_words, generated_words, illustrative_line, pack_for_words, signed_text, text_table
+from .pack_words import (
+    as_at_words,
+    generated_words,
+    illustrative_line,
+    marked,
+    pack_for_words,
+    signed_text,
+    text_table,
+)
 
 
 def board_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
@@ -35,12 +43,14 @@ def board_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
                  lines=lines, warning=illustrative_line(snap))
 
 
-def _people_messages(snap: BoardPack) -> list[str]:
+def people_messages(snap: BoardPack) -> list[str]:
     """What the people figures say, for the key messages: members against the target, and the diversity gaps."""
     messages = []
     value, change, period = metrics.change_since(snap.members, snap.as_at, snap.previous)
     if value is not None:
-        text = f"The profession had {value:,.0f} members at {tables.format_date(period)}"
+        row = snap.members[snap.members["period"] == period].iloc[-1]
+        members = marked(f"{value:,.0f}", bool(row.get("illustrative", 0)))
+        text = f"The profession had {members} registered members at {tables.format_date(period)}"
         if change is not None:
             text += f" ({signed_text(change)} since the last Board)"
         target = snap.membership.target
@@ -53,12 +63,18 @@ def _people_messages(snap: BoardPack) -> list[str]:
             text += f", {word} the{made_up} target of {aim['value']:,.0f} for {tables.format_date(aim['period'])}"
         messages.append(text + ".")
     directions = metrics.gap_directions(snap.diversity.definitions, snap.diversity.gaps)
-    widening, closing = directions["widening"], directions["closing"]
+    # Where the latest year and the long run disagree, one sentence says both; the rest are listed together.
+    stories = {row.name: paper.gap_story(row.name, metrics.gap_trend(snap.diversity.gaps, row.code))
+               for row in snap.diversity.definitions.itertuples()}
+    widening = [n for n in directions["widening"] if not stories.get(n)]
+    closing = [n for n in directions["closing"] if not stories.get(n)]
     if widening or closing:
         messages.append("Against the Civil Service, the gap is "
                         + "; ".join(part for part in (
                             f"widening for {paper.join_words(widening)}" if widening else "",
-                            f"closing for {paper.join_words(closing)}" if closing else "") if part) + ".")
+                            f"closing for {paper.join_words(closing)}" if closing else "") if part)
+                        + " since the previous year.")
+    messages.extend(story for story in stories.values() if story)
     return messages
 
 
@@ -66,7 +82,7 @@ def key_messages(snap: BoardPack) -> list[str]:
     """The paper's three to five key messages, from the figures."""
     return paper.key_messages(headline=snap.headline, headline_before=snap.headline_before,
                                     changes=snap.changes, summary=snap.summary, exceptions_frame=snap.exceptions,
-                                    people=_people_messages(snap), previous=snap.previous)
+                                    people=people_messages(snap), previous=snap.previous)
 
 
 def asks(snap: BoardPack) -> list[str]:
@@ -93,44 +109,81 @@ def paper_section(snap: BoardPack) -> Section:
 
 
 def exceptions_section(snap: BoardPack) -> Section:
-    """Every commitment past its due date, rated Amber/Red or Red, or worsened since the last Board."""
+    """One list by severity: commitments (Red first, then the longest past their date), then Board actions open
+    past their date, then risks scored high; each once."""
     section = Section("Needs the Board's attention", new_page=False)
-    frame = snap.exceptions
+    rows = exception_rows(snap)
     since = f" since the Board of {tables.format_date(snap.previous)}" if snap.previous else ""
-    if frame.empty:
-        section.blocks.append(Text(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}."))
+    if rows.empty:
+        section.blocks.append(Text(f"No commitment is past its date, rated Amber/Red or Red, or worsened{since}; "
+                                   "no Board action is open past its date and no risk is scored high."))
         return section
-    flagged = int((frame["contradiction"] != "").sum())
+    frame = snap.exceptions
+    flagged = int((frame["contradiction"] != "").sum()) if not frame.empty else 0
+    counts = [paper.plural(len(frame), "commitment")] if not frame.empty else []
+    actions = paper.overdue_actions(records.latest(snap.actions), snap.as_at)
+    risks = high_risks(snap)
+    if not actions.empty:
+        counts.append(paper.plural(len(actions), "Board action"))
+    if not risks.empty:
+        counts.append(paper.plural(len(risks), "high risk"))
     section.blocks.append(Text(
-        f"{paper.plural(len(frame), 'commitment is', 'commitments are')} past their date (indicative "
-        f"unless set), rated Amber/Red or Red, or worsened{since}, in the strategy's order."
+        f"{paper.join_words(counts)}, most severe first: commitments rated Red, then the longest past their date "
+        f"(indicative unless set), then those rated Amber/Red or worsened{since}; then Board actions open past "
+        f"their date; then risks scored {paper.HIGH_RISK_SCORE} or more (likelihood × impact)."
         + (f" ⚠ marks commentary that contradicts the rating or due date ({flagged})." if flagged else "")))
-    section.blocks.append(text_table(exception_rows(snap),
-                                     "Commitments needing the Board's attention",
-                                     "Ratings: the owner's; the Board's; then the Board's rating at each of the last "
-                                     f"{len(snap.boards)} Boards, oldest first ({', '.join(tables.format_date(d) for d in reversed(snap.boards))}). "  # noqa: E501
-                                     "Forecast: the owner's forecast of delivery, where given."))
+    section.blocks.append(text_table(rows, "Needs the Board's attention, most severe first",
+                                     "Ratings: the owner's; the Board's; then the Board's rating (or the owner's where "
+                                     f"the Board gave none) at each of the last {len(snap.boards)} Boards, oldest "
+                                     f"first ({', '.join(tables.format_date(d) for d in reversed(snap.boards))}). "
+                                     "Forecast: the owner's forecast of delivery, where given. A commitment with no "
+                                     f"owner named is the strategy's: {timescales.STRATEGY_OWNER}."))
     return section
 
 
+def high_risks(snap: BoardPack) -> pd.DataFrame:
+    """Open risks scored high (HIGH_RISK_SCORE or more), highest first."""
+    register = paper.risk_register(snap.risks, snap.previous)
+    return register[(register["status"] == "open") & (register["score"] >= paper.HIGH_RISK_SCORE)]
+
+
 def exception_rows(snap: BoardPack) -> pd.DataFrame:
-    """The exceptions as a table of six columns that fits a portrait page."""
+    """The exceptions as one table of six columns that fits a portrait page: commitments, actions, risks."""
     frame = snap.exceptions
-    return pd.DataFrame({
-        "Commitment": [f"{r.ref} {r.title}" for r in frame.itertuples()],
-        "Owner": frame["owner"],
-        "Why it is here": frame["why"],
-        "Ratings": [f"Owner: {metrics.rating_label(r.owner_rating)}. Board: "
-                    f"{metrics.rating_label(r.board_rating) if isinstance(r.board_rating, str) else 'not rated'}. "
-                    f"Last Boards: {r.trend}" for r in frame.itertuples()],
-        "Date; forecast": [f"{r.due_text}; "
-                           + (f"forecast {tables.format_date(r.forecast_date)}" if isinstance(r.forecast_date, str)
-                              else "no forecast")
-                           for r in frame.itertuples()],
-        "Latest commentary": [(f"{tables.format_date(r.updated_as_of)}: " if isinstance(r.updated_as_of, str) else "")
-                              + r.commentary + (f" ⚠ {r.contradiction}" if r.contradiction else "")
-                              for r in frame.itertuples()],
-    })
+    rows = [{
+        "Item": f"{r.ref} {r.title}",
+        # Unassigned, a commitment is the Board's own (the strategy's owner): said once in the note, not per row.
+        "Owner": "" if r.owner == timescales.STRATEGY_OWNER else r.owner,
+        "Why it is here": r.why,
+        "Ratings": f"Owner {metrics.rating_label(r.owner_rating)}; Board "
+                   f"{metrics.rating_label(r.board_rating) if isinstance(r.board_rating, str) else 'not rated'}; "
+                   f"last Boards {r.trend}",
+        "Date; forecast": f"{r.due_text}; " + (f"forecast {tables.format_date(r.forecast_date)}"
+                                               if isinstance(r.forecast_date, str) else "no forecast"),
+        "Latest": (f"{tables.format_date(r.updated_as_of)}: " if isinstance(r.updated_as_of, str) else "")
+                  + r.commentary + (f" ⚠ {r.contradiction}" if r.contradiction else ""),
+    } for r in frame.itertuples()]
+    for r in paper.overdue_actions(records.latest(snap.actions), snap.as_at).itertuples():
+        rows.append({
+            "Item": f"{r.ref} (Board action) {r.action}",
+            "Owner": r.owner,
+            "Why it is here": f"Board action {r.status}, past its date by "
+                              f"{paper.duration(paper.days_overdue(r.due_date, snap.as_at))}",
+            "Ratings": "",
+            "Date; forecast": f"due {tables.format_date(r.due_date)} (set by the Board of "
+                              f"{tables.format_date(r.board_date)})",
+            "Latest": f"{tables.format_date(r.as_of)}: {r.status}",
+        })
+    for r in high_risks(snap).itertuples():
+        rows.append({
+            "Item": f"{r.ref} (risk) {r.risk}",
+            "Owner": r.owner,
+            "Why it is here": f"risk scored {r.score} ({r.likelihood} likelihood × {r.impact} impact)",
+            "Ratings": "",
+            "Date; forecast": f"reviewed {tables.format_date(r.reviewed)}",
+            "Latest": f"{r.change}. Mitigation: {r.mitigation}",
+        })
+    return pd.DataFrame(rows, columns=["Item", "Owner", "Why it is here", "Ratings", "Date; forecast", "Latest"])
 
 
 def _history_words(rows: pd.DataFrame) -> str:
@@ -174,24 +227,24 @@ def actions_section(snap: BoardPack) -> Section:
 
 
 def risks_section(snap: BoardPack) -> Section:
-    """A short risk register per workstream, with each risk's history."""
+    """The risk register: open risks (and any closed since the last Board), scored and highest first, each with its
+    owner, mitigation, last review and what changed since the last Board."""
     section = Section("Risks", new_page=False)
-    if snap.risks.empty:
+    register = paper.risk_register(snap.risks, snap.previous)
+    if register.empty:
         section.blocks.append(Text("No risks had been recorded by this date."))
         return section
-    latest = records.latest(snap.risks)
-    latest = latest[(latest["status"] == "open") | (latest["as_of"] > (snap.previous or snap.as_at))]
-    latest = latest.iloc[sorted(range(len(latest)), key=lambda i: (int(latest["workstream"].iloc[i]),
-                                                                     paper.natural_key(latest["ref"].iloc[i])))]
     shown = pd.DataFrame({
-        "Ref": latest["ref"],
-        "Workstream": latest["workstream"].astype(int).astype(str),
-        "Risk": latest["risk"],
-        "Owner": latest["owner"],
-        "Likelihood / impact": latest["likelihood"] + " / " + latest["impact"],
-        "Mitigation": latest["mitigation"],
-        "Status and history": [_history_words(snap.risks[snap.risks["ref"] == ref]) for ref in latest["ref"]],
+        "Ref": register["ref"],
+        "Risk": register["risk"] + register["status"].map(lambda s: "" if s == "open" else " (closed)"),
+        "Owner": register["owner"],
+        "Score": [f"{r.score} ({r.likelihood} × {r.impact})" for r in register.itertuples()],
+        "Mitigation": register["mitigation"],
+        "Reviewed": register["reviewed"].map(tables.format_date),
+        "Since the last Board": register["change"],
     })
-    section.blocks.append(text_table(shown, f"Open risks (and any closed since the last Board) by workstream, as at "
-                                            f"{tables.format_date(snap.as_at)}"))
+    section.blocks.append(text_table(shown, f"Risk register {as_at_words(snap)}, highest score first",
+                                     "Score: likelihood × impact, each low 1, medium 2, high 3 (9 is the highest). "
+                                     "Reviewed: the last Board that recorded the risk's state. Risks closed before "
+                                     "the last Board are not listed."))
     return section

@@ -21,7 +21,9 @@ from .pack_words import (
     as_at_words,
     as_text,
     count_text,
+    delivery_illustrative,
     first_sentences,
+    marked,
     signed_text,
     text_table,
 )
@@ -40,7 +42,7 @@ def people_fact(series: pd.DataFrame, as_at: str, previous: str | None) -> tuple
         return disclosure.NOT_AVAILABLE + " (no figure recorded by this date)", False
     row = series[series["period"] == period].iloc[-1]
     qualifier = f"{row['qualifier']} " if row["qualifier"] else ""
-    text = f"{qualifier}{value:,.0f} at {tables.format_date(period)}"
+    text = f"{qualifier}{marked(f'{value:,.0f}', bool(row.get('illustrative', 0)))} at {tables.format_date(period)}"
     if row["revised"]:
         text += f" {disclosure.REVISED}"
     if change is not None:
@@ -48,10 +50,11 @@ def people_fact(series: pd.DataFrame, as_at: str, previous: str | None) -> tuple
     return text, bool(row["revised"])
 
 
-def commitments_text(headline: dict, before: dict | None) -> tuple[str, str]:
-    """Commitments complete against due, and past their date, each with its change since the last Board."""
-    complete = (f"{headline['actual_share']:.0f}% ({headline['complete']} of {headline['commitments']}) "
-                f"against {headline['planned_share']:.0f}% due")
+def commitments_text(headline: dict, before: dict | None, illustrative: bool = False) -> tuple[str, str]:
+    """Commitments complete against due, and past their date, each with its change since the last Board (marked
+    when the progress records are ILLUSTRATIVE)."""
+    complete = marked(f"{headline['actual_share']:.0f}% ({headline['complete']} of {headline['commitments']})",
+                      illustrative) + f" against {headline['planned_share']:.0f}% due"
     overdue = f"{headline['overdue']}"
     if before is not None:
         moved = signed_text(headline["actual_share"] - before["actual_share"], " points")
@@ -91,27 +94,40 @@ def story_block(snap: BoardPack):
     story = snap.story
     if story is None or story.empty:
         return Text("No real diversity figures were known by this date.")
+    if len(story.years) < 2:  # one year only: nothing to compare, and the year's shares are in the table above
+        return Text(f"Only {story.years[0] if story.years else 'one year'} is published so far, so there is no "
+                    "change in the gaps to show.", "note")
     return text_table(as_text(story.summary), "Has the gap to the Civil Service closed since 2015? (real figures)",
                       "Gap: the profession's share of those who declared minus the Civil Service's, in points. "
                       + official_figures.source_note(story.sources))
+
+
+# The overview's two rating columns: the Board's judgement and the computed average, each with its own movement.
+RATING_COLUMN, AVERAGE_COLUMN = "Board's rating; how it moved", "Computed average; since the last Board"
+
+
+def _with_movement(rating: str, movement: str) -> str:
+    """A rating and, after a semicolon, how it moved, unless it did not ("No new Board rating since" is implied by
+    the date the rating gives)."""
+    return rating if movement.startswith(("No new Board rating", "No Board rating")) else f"{rating}; {movement}"
 
 
 def overview_section(snap: BoardPack) -> Section:
     """Headline figures and the grid of the ten workstreams."""
     members, _ = people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = people_fact(snap.scs, snap.as_at, snap.previous)
-    complete, overdue = commitments_text(snap.headline, snap.headline_before)
+    complete, overdue = commitments_text(snap.headline, snap.headline_before, delivery_illustrative(snap))
     facts = Facts([("GSE members", members), ("SCS members", scs), *filter(None, [headcount_fact(snap)]),
                    ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)])
     judged = snap.judged
     grid = pd.DataFrame({
         "Workstream": [f"{r.number}. {r.name}" for r in snap.summary.itertuples()],
-        "Board's rating (latest)": [paper.rating_words(r) for _, r in judged.iterrows()],
-        "Board's rating moved": [paper.judgement_movement(r, snap.previous) for _, r in judged.iterrows()],
-        "Computed average": [paper.average_words(r) for _, r in judged.iterrows()],
-        "Average since the last Board": [paper.average_movement(r, snap.previous) for _, r in judged.iterrows()],
-        "Complete (%)": snap.summary["actual_share"].round(0).astype(int),
-        "Due (planned, %)": snap.summary["planned_share"].round(0).astype(int),
+        RATING_COLUMN: [_with_movement(paper.rating_words(r), paper.judgement_movement(r, snap.previous))
+                        for _, r in judged.iterrows()],
+        AVERAGE_COLUMN: [_with_movement(paper.average_words(r), paper.average_movement(r, snap.previous))
+                         for _, r in judged.iterrows()],
+        "Complete / due (%)": [f"{a:.0f} / {p:.0f}" for a, p in zip(snap.summary["actual_share"],
+                                                                    snap.summary["planned_share"])],
         timescales.PAST_DATE_HEADING: snap.summary["overdue"].astype(int),
     })
     chart = builders.workstream_delivery_chart(snap.summary, snap.as_at, tables.source_line(snap.illustrative))
@@ -270,15 +286,16 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
     if snap.previous is not None:
         before_headline = {"complete": int(
             snap.summary_before.loc[snap.summary_before["number"] == number, "complete"].iloc[0])}
-    complete = (f"{headline['complete']} of {headline['commitments']} ({headline['actual_share']:.0f}%) against "
-                f"{headline['planned_share']:.0f}% due; {headline['closed']} closed without completion")
+    complete = (marked(f"{headline['complete']} of {headline['commitments']} ({headline['actual_share']:.0f}%)",
+                       delivery_illustrative(snap))
+                + f" against {headline['planned_share']:.0f}% due; {headline['closed']} closed without completion")
     if before_headline is not None:
         complete += f"; {signed_text(headline['complete'] - before_headline['complete'])} since the last Board"
     blocks = [
         Text(f"What good looks like (our summary; the strategy's words are in {ws['strategy_ref']}): "
              f"{first_sentences(ws['aspiration'], ASPIRATION_CHARS)}", "lead"),
         Facts(_rating_facts(judged, snap.previous)
-              + [("Commitments complete", complete),               ("Commitments complete", complete),
+              + [("Commitments complete", complete),
                  (timescales.PAST_DATE_HEADING, str(headline["overdue"]))]),
     ]
     if not data.indicators.empty:
@@ -377,21 +394,28 @@ def diversity_section(snap: BoardPack) -> Section:
     threshold_note = (f"[c]: fewer than {snap.threshold} people, or a share that would disclose such a count. "
                       "†: under 50% of the group declared, so the share is unreliable. "
                       "[x]: not available. Declaration rates by characteristic are in the table above.")
+    missing = []
     for by in ("grade", "department"):
         combined, year = diversity_breakdowns(snap, by)
         if combined.empty:
-            section.blocks.append(Text(f"No diversity figures by {by} had been recorded by this date."))
+            missing.append(by)
             continue
         section.blocks.append(Table(combined.astype(str), f"GSE members by {by}, {year}: % of those who declared",
                                     threshold_note))
+    if missing:
+        section.blocks.append(Text(f"No diversity figures by {' or by '.join(missing)} had been recorded by this date.",
+                                   "note"))
     figures = []
     for row in snap.diversity.definitions.itertuples():
         gaps = snap.diversity.gaps[snap.diversity.gaps["indicator"] == row.code]
+        if gaps["period"].nunique() < 2:  # one year is a row of the table above, not a chart
+            continue
         series = snap.diversity.series[snap.diversity.series["indicator"] == row.code]
         trend = metrics.gap_trend(snap.diversity.gaps, row.code)
         figures.append(Figure(builders.benchmark_chart(gaps, trend, name=row.name, as_at=snap.as_at,
                                                      source=tables.observation_source(series))))
-    section.blocks.append(FigureRow(figures))
+    if figures:
+        section.blocks.append(FigureRow(figures))
     return section
 
 

@@ -77,6 +77,21 @@ def pack_for_words(snap: BoardPack) -> str:
     return f"as at {tables.format_date(snap.as_at)}"
 
 
+# Put after an illustrative figure wherever it is written, so a reader can tell it from a real one.
+ILLUSTRATIVE_MARK = "(illustrative)"
+
+
+def marked(text: str, illustrative: bool) -> str:
+    """TEXT with the illustrative mark after it when the figure it gives is ILLUSTRATIVE: the one place the pack
+    and the brief mark a figure (the cover says what the mark means; no page footer does)."""
+    return f"{text} {ILLUSTRATIVE_MARK}" if illustrative else text
+
+
+def delivery_illustrative(snap: BoardPack) -> bool:
+    """Whether the delivery figures (commitments' progress and ratings) rest on the illustrative history."""
+    return bool(snap.status["illustrative"].fillna(0).astype(bool).any()) if "illustrative" in snap.status else False
+
+
 def illustrative_line(snap: BoardPack) -> str:
     """The warning printed on the cover when the database holds illustrative figures."""
     if not snap.illustrative:

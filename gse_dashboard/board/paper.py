@@ -70,6 +70,11 @@ def contradiction(commentary: str | None, rating: str | None, overdue: bool, due
     return f"The commentary says “{said}” but the commitment is {' and '.join(reasons)}."
 
 
+def duration(days: int) -> str:
+    """A length of time in words: '3 months', 'a year', '2 years'."""
+    return _duration(days)
+
+
 def _duration(days: int) -> str:
     if days >= 365:
         years = days / 365
@@ -87,7 +92,8 @@ def exceptions(status: pd.DataFrame, before: pd.DataFrame | None, history: dict[
     (flagged). One row per commitment, in natural order, with why it is listed and any
     contradiction between its commentary and its state.
     """
-    previous = dict(zip(before["ref"], before["effective_rating"])) if before is not None else {}
+    previous = ({r.ref: (r.rating, r.board_rating) for r in before.itertuples(index=False)}
+                if before is not None else {})
     boards = list(history)[:RATING_BOARDS]
     at_board = {date: dict(zip(frame["ref"], frame["effective_rating"])) for date, frame in history.items()}
     rows = []
@@ -100,7 +106,7 @@ def exceptions(status: pd.DataFrame, before: pd.DataFrame | None, history: dict[
             reasons.append(f"{timescales.past_date_text(basis)} by {_duration(days_overdue(row.due_date, as_at))}")
         if row.effective_rating in POOR_RATINGS:
             reasons.append(f"rated {row.effective_rating}")
-        old = previous.get(row.ref)
+        old = _like_for_like(row, previous.get(row.ref))
         new_score, old_score = metrics.rating_score(row.effective_rating), metrics.rating_score(old)
         if new_score is not None and old_score is not None and new_score < old_score:
             reasons.append(f"worsened from {old}")
@@ -126,14 +132,94 @@ def exceptions(status: pd.DataFrame, before: pd.DataFrame | None, history: dict[
             "updated_as_of": row.updated_as_of if isinstance(row.updated_as_of, str) else None,
             "contradiction": contradiction(row.commentary, row.effective_rating, bool(row.overdue), row.due_date,
                                            as_at),
+            "rating": row.effective_rating if isinstance(row.effective_rating, str) else None,
+            "days_late": days_overdue(row.due_date, as_at) if row.overdue and isinstance(row.due_date, str) else 0,
         })
     columns = ["ref", "workstream", "title", "owner", "why", "owner_rating", "board_rating", "trend", "due_date",
-               "due_text", "forecast_date", "commentary", "updated_as_of", "contradiction"]
+               "due_text", "forecast_date", "commentary", "updated_as_of", "contradiction", "rating", "days_late"]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
-    return frame.iloc[sorted(range(len(frame)), key=lambda i: natural_key(frame["ref"].iloc[i]))].reset_index(
-        drop=True)
+    return frame.iloc[sorted(range(len(frame)), key=lambda i: severity_key(frame.iloc[i]))].reset_index(drop=True)
+
+
+def severity_key(row) -> tuple:
+    """Most severe first: rated Red, then the longest past its date, then the worse rating, then natural order."""
+    score = metrics.rating_score(row["rating"])
+    return (row["rating"] != "Red", -int(row["days_late"]), score if score is not None else 6.0,
+            natural_key(row["ref"]))
+
+
+def _like_for_like(row, before: tuple | None) -> str | None:
+    """The rating at the last Board of the same kind as ROW's now: the Board's if both have one, the owner's if
+    neither has; None when the kinds differ, so no movement is read across an owner's and the Board's rating."""
+    if before is None:
+        return None
+    owner_then, board_then = before
+    board_now = row.board_rating if isinstance(row.board_rating, str) else None
+    board_then = board_then if isinstance(board_then, str) else None
+    if board_now and board_then:
+        return board_then
+    if not board_now and not board_then:
+        return owner_then if isinstance(owner_then, str) else None
+    return None
+
+
+# Likelihood and impact as scores, multiplied for a risk's score (1 to 9); this score or more is a high risk.
+RISK_POINTS = {"low": 1, "medium": 2, "high": 3}
+HIGH_RISK_SCORE = 6
+
+
+def risk_register(history: pd.DataFrame, previous: str | None) -> pd.DataFrame:
+    """Open risks (and any closed since the PREVIOUS Board), scored likelihood × impact, highest first, each with
+    what changed since that Board. HISTORY is board_records.risk_history (every state, oldest first per ref)."""
+    columns = ["ref", "workstream", "risk", "owner", "likelihood", "impact", "score", "mitigation", "status",
+               "reviewed", "change"]
+    if history is None or history.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for ref, states in history.sort_values(["ref", "as_of"]).groupby("ref", sort=False):
+        now = states.iloc[-1]
+        then = states[states["as_of"] <= previous] if previous else states.iloc[0:0]
+        if now["status"] != "open" and (previous is None or now["as_of"] <= previous):
+            continue
+        score = RISK_POINTS[now["likelihood"]] * RISK_POINTS[now["impact"]]
+        rows.append({"ref": ref, "workstream": int(now["workstream"]), "risk": now["risk"], "owner": now["owner"],
+                     "likelihood": now["likelihood"], "impact": now["impact"], "score": score,
+                     "mitigation": now["mitigation"], "status": now["status"], "reviewed": now["as_of"],
+                     "change": _risk_change(then.iloc[-1] if not then.empty else None, now, previous)})
+    frame = pd.DataFrame(rows, columns=columns)
+    order = sorted(range(len(frame)), key=lambda i: (-frame["score"].iloc[i], natural_key(frame["ref"].iloc[i])))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _risk_change(then, now, previous: str | None) -> str:
+    """What changed in a risk since the last Board: new, closed, likelihood or impact up or down, or nothing."""
+    if previous is None:
+        return "No earlier Board"
+    if then is None:
+        return "New since the last Board"
+    if now["status"] == "closed" and then["status"] != "closed":
+        return "Closed since the last Board"
+    changes = []
+    for part in ("likelihood", "impact"):
+        old, new = RISK_POINTS[then[part]], RISK_POINTS[now[part]]
+        if new != old:
+            changes.append(f"{part.capitalize()} {'up' if new > old else 'down'}: {then[part]} → {now[part]}")
+    if not changes:
+        return "No change"
+    old_score = RISK_POINTS[then["likelihood"]] * RISK_POINTS[then["impact"]]
+    new_score = RISK_POINTS[now["likelihood"]] * RISK_POINTS[now["impact"]]
+    return "; ".join(changes) + f" (score {old_score} → {new_score})"
+
+
+def overdue_actions(latest_actions: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """Board actions still open or in progress past the date set, the longest past first."""
+    if latest_actions is None or latest_actions.empty:
+        return pd.DataFrame(columns=["ref", "action", "owner", "due_date", "status", "board_date", "as_of"])
+    late = latest_actions[latest_actions["status"].isin(("open", "in progress"))
+                          & (latest_actions["due_date"] < as_at)]
+    return late.sort_values(["due_date", "ref"]).reset_index(drop=True)
 
 
 def exception_table(frame: pd.DataFrame, boards: list[str]) -> pd.DataFrame:
@@ -311,6 +397,7 @@ def board_asks(*, status: pd.DataFrame, judged: pd.DataFrame, exceptions_frame: 
     unjudged = judged[~judged["judged"] | (judged["judged_on"].fillna("") < review_by)]
     if not unjudged.empty:
         names = [f"{r.number}. {r.name}" for r in unjudged.sort_values("number").itertuples()]
+        names = [f"all {len(names)} workstreams"] if len(names) == len(judged) > 2 else names
         asks.append(f"Agree a delivery confidence rating, with its rationale, for {join_words(names)}: the Board "
                     "has not rated them in the last year (their computed averages are shown for reference, not as "
                     "a rating).")
@@ -325,12 +412,16 @@ def board_asks(*, status: pd.DataFrame, judged: pd.DataFrame, exceptions_frame: 
         refs = ref_order(stale["ref"])
         asks.append(f"Decide whether to re-plan or close the {plural(len(refs), 'commitment')} more than a year "
                     f"past their date (indicative unless set): {join_words(refs)}.")
+    asked = set(stale["ref"])  # each commitment is in one ask only, the first that fits it
     red = exceptions_frame[exceptions_frame["why"].str.contains("rated Red")] if not exceptions_frame.empty else \
         exceptions_frame
+    red = red[~red["ref"].isin(asked)] if not red.empty else red
     if not red.empty:
         asks.append(f"Agree recovery plans for the commitments rated Red: {join_words(ref_order(red['ref']))}.")
+        asked |= set(red["ref"])
     contradicted = exceptions_frame[exceptions_frame["contradiction"] != ""] if not exceptions_frame.empty else \
         exceptions_frame
+    contradicted = contradicted[~contradicted["ref"].isin(asked)] if not contradicted.empty else contradicted
     if not contradicted.empty:
         asks.append("Ask the owners of " + join_words(ref_order(contradicted["ref"])) + " for commentary that matches "
                     "their rating and due date: it says they are on track when they are not.")
@@ -340,10 +431,31 @@ def board_asks(*, status: pd.DataFrame, judged: pd.DataFrame, exceptions_frame: 
             asks.append(f"Review the {plural(len(late), 'Board action', 'Board actions')} open past the date set: "
                         f"{join_words(ref_order(late['ref']))}.")
     if widening:
-        asks.append(f"Note that the gap with the Civil Service is widening for {join_words(widening)}.")
+        asks.append(f"Note that the gap with the Civil Service widened in the latest year for {join_words(widening)}.")
     if not asks:
         asks.append("Note the report: no decision is needed on the figures alone.")
     return asks
+
+
+def _points(value: float) -> str:
+    return f"{value:+.1f}".replace("-", "−")
+
+
+def gap_story(name: str, trend: dict) -> str | None:
+    """One sentence giving both directions of a gap when the latest year's and the since-the-first-year's differ
+    ('widened from 2021 to 2022 ... but has narrowed since 2015 ...'); None when they agree or cannot be compared.
+    TREND is metrics.gap_trend's."""
+    latest, previous, first = trend["latest"], trend["previous"], trend["first"]
+    if trend["direction"] not in ("closing", "widening") or previous is None or first["period"] == previous["period"]:
+        return None
+    change = abs(latest["gap"]) - abs(first["gap"])
+    since = "narrowed" if change <= -0.1 else "widened" if change >= 0.1 else "not changed"
+    recent = "widened" if trend["direction"] == "widening" else "narrowed"
+    if since == recent:
+        return None
+    return (f"For {name} the gap with the Civil Service {recent} from {previous['period'][:4]} to "
+            f"{latest['period'][:4]} ({_points(previous['gap'])} to {_points(latest['gap'])} points) but has {since} "
+            f"since {first['period'][:4]} ({_points(first['gap'])} points then).")
 
 
 def change_count_words(kind: str, count: int) -> str:

@@ -53,6 +53,25 @@ def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None
                         zerolinecolor=TEXT_COLOUR, range=y_range, rangemode="tozero")
 
 
+def few_points_axis(figure: go.Figure) -> None:
+    """Give a chart of one or two dates an axis of those dates only, as categories labelled by year ('2015') or
+    month ('Mar 2015'): a time axis over one point spreads it over milliseconds."""
+    dates = sorted({str(x)[:10] for trace in figure.data if trace.x is not None for x in trace.x
+                    if x is not None and not pd.isna(x)})
+    if not 0 < len(dates) <= 2:
+        return
+    years = [d[:4] for d in dates]
+    labels = years if len(set(years)) == len(years) else [f"{pd.Timestamp(d):%b %Y}" for d in dates]
+    for trace in figure.data:
+        if trace.x is not None:
+            trace.x = [str(x)[:10] for x in trace.x]
+    for annotation in figure.layout.annotations:
+        if annotation.xref in (None, "x") and annotation.x is not None:
+            annotation.x = str(annotation.x)[:10]
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=dates, tickvals=dates,
+                        ticktext=labels, tickformat=None)
+
+
 def _label_line_end(figure: go.Figure, x, y, text: str, colour: str) -> None:
     """Label a series at its last point, as the guidance prefers to a legend."""
     figure.add_annotation(x=x, y=y, text=f"<b>{plotly_text(text, LABEL_MAX)}</b>", showarrow=False, xanchor="left",
@@ -116,7 +135,9 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
             marker={"symbol": symbol, "size": 7, "color": colour},
             hovertemplate=f"{name}: %{{y:.0f}}%<extra></extra>",
         ))
-        _label_line_end(figure, data["date"].iloc[-1], data[column].iloc[-1], name, colour)
+        # Labelled at the axis's end, in the margin, at the series' latest value: a line that stops at the as-at
+        # date, labelled where it stops, would have its label printed over the planned line running on.
+        _label_line_end(figure, trajectory["date"].iloc[-1], data[column].iloc[-1], name, colour)
     _base_layout(figure, y_title="% of commitments", y_range=[0, 105])
     _spread_line_labels(figure, 0, 105)
     figure.update_xaxes(tickformat="%Y")
@@ -215,12 +236,15 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
         inside = [p for p in gaps if series["period"].iloc[0] < p < series["period"].iloc[-1]]
         drawn = pd.concat([series[["period", "value"]], pd.DataFrame({"period": inside, "value": None})],
                           ignore_index=True).sort_values("period") if inside else series
+        # A line of made-up figures is not called "Actual": it says what it is.
+        made_up = "illustrative" in series and bool(series["illustrative"].fillna(0).astype(bool).iloc[-1])
+        actual = "Illustrative" if made_up else "Actual"
         figure.add_trace(go.Scatter(
-            x=drawn["period"], y=drawn["value"], name="Actual", mode="lines+markers", connectgaps=False,
+            x=drawn["period"], y=drawn["value"], name=actual, mode="lines+markers", connectgaps=False,
             line={"color": TWO_SERIES[0], "width": 3}, marker={"symbol": "circle", "size": 7},
-            hovertemplate=f"Actual: %{{y:,.1f}}{suffix}<extra></extra>",
+            hovertemplate=f"{actual}: %{{y:,.1f}}{suffix}<extra></extra>",
         ))
-        _label_line_end(figure, series["period"].iloc[-1], series["value"].iloc[-1], "Actual", TWO_SERIES[0])
+        _label_line_end(figure, series["period"].iloc[-1], series["value"].iloc[-1], actual, TWO_SERIES[0])
     if not target.empty:
         figure.add_trace(go.Scatter(
             x=target["period"], y=target["value"], name=target_label, mode="lines+markers",
@@ -231,6 +255,7 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
     y_range = _data_range(figure, floor_zero=True)
     _base_layout(figure, y_title=f"{name} ({'%' if unit == 'percent' else 'number'})", y_range=y_range)
     _spread_line_labels(figure, *y_range)
+    few_points_axis(figure)
     periods = pd.concat([series.get("period", pd.Series(dtype=str)), target.get("period", pd.Series(dtype=str))])
     span = f"{format_date(periods.min())} to {format_date(periods.max())}" if not periods.empty else "no period"
     subtitle = f"{name}, {population}, {span}, as known at {format_date(as_at)}"
@@ -287,6 +312,7 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
     _base_layout(figure, y_title=y_title, y_range=y_range)
     figure.update_yaxes(rangemode="normal")
     _spread_line_labels(figure, *y_range)
+    few_points_axis(figure)
     table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)}).round(1)
     table = table if percent else whole_numbers(table)  # a count reads '403', not '403.0'
     return Chart(figure, title, subtitle, source, alt_text, table.reset_index(drop=True))

@@ -29,6 +29,8 @@ from .pdf import PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN, chromium_pa
 from .powerpoint import BODY_BOTTOM, BODY_TOP, BODY_W, GAP, SIDE_FIGURE_MAX_H, SIDE_TEXT_W
 from .word import DOCX_BODY_IN, DOCX_CHART_MAX_H_IN
 
+# The least height of a chart's plotting area, in pixels at its printed size: two inches.
+MIN_PLOT_PX = 2 * PX_PER_INCH
 # Chart images already drawn, by their figure's content: PDF and PowerPoint of one date share them.
 _IMAGE_CACHE_SIZE = 128
 # A chart downloaded for a slide: a 16:9 slide's body at 96 px to the inch (13.33 x 7.5 in), drawn at
@@ -60,12 +62,16 @@ def static_figure(chart: Chart, width: int = CHART_WIDTH, max_height: int | None
     if figure.layout.showlegend:  # a legend above the plot needs its own line under the subtitle
         figure.update_layout(margin={"t": figure.layout.margin.t + 30})
     height = (chart.figure.layout.height or 380) + style.title_room(figure, chart)
-    figure.update_layout(height=min(height, max_height) if max_height else height)
+    height = min(height, max_height) if max_height else height
+    # Never squeezed below a readable plot: long titles and sources take their room from the page, not the plot.
+    margins = (figure.layout.margin.t or 0) + (figure.layout.margin.b or 0)
+    figure.update_layout(height=max(height, margins + MIN_PLOT_PX))
     return figure
 
 
-def size_figures(sections: list[Section], fmt: str) -> None:
-    """Set each chart's drawing size to the space it takes in a FMT document ("pdf", "pptx", "docx").
+def size_figures(sections: list[Section], fmt: str, share: float = 1.0) -> None:
+    """Set each chart's drawing size to the space it takes in a FMT document ("pdf", "pptx", "docx"); in Word,
+    SHARE of the text's width.
 
     Drawn at its printed size, a chart's text prints at the size it was set in (12 px = 9 pt).
     """
@@ -82,7 +88,8 @@ def size_figures(sections: list[Section], fmt: str) -> None:
                         tallest = PDF_CHART_MAX_H_IN if isinstance(block, Figure) else PDF_PAIR_MAX_H_IN
                         figure.width_px, figure.max_height_px = inches(PDF_BODY_IN), inches(tallest)
                     elif fmt == "docx":
-                        figure.width_px, figure.max_height_px = inches(DOCX_BODY_IN), inches(DOCX_CHART_MAX_H_IN)
+                        figure.width_px = inches(DOCX_BODY_IN * share)
+                        figure.max_height_px = inches(DOCX_CHART_MAX_H_IN * share)
                     else:
                         tallest = BODY_BOTTOM - BODY_TOP
                         if isinstance(block, FigureRow) and len(figures) > 1:

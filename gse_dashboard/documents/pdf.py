@@ -65,6 +65,12 @@ caption {{ caption-side: top; text-align: left; font-weight: bold; font-size: 11
 th, td {{ border-bottom: 1px solid #B1B4B6; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }}
 thead th {{ border-bottom: 2px solid #0B0C0C; background: #F3F2F1; }}
 tr {{ break-inside: avoid; }}
+caption, thead {{ break-after: avoid; }}
+/* Keep-with-next: a table's caption, head and first two rows stay together, as do its last three rows and
+   the note under it, so no heading is stranded at the foot of a page and no page carries one row. */
+tbody tr:nth-child(-n+2), tbody tr:nth-last-child(-n+2) {{ break-before: avoid; }}
+table.short {{ break-inside: avoid; }}
+table + p.note {{ break-before: avoid; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 .figure {{ margin: 2mm 0 3mm; break-inside: avoid; }}
 .figure img {{ width: 100%; display: block; margin: 0 auto; }}
@@ -82,6 +88,10 @@ _MARK = f"font-family: {FONT_STACK}; font-size: 9pt; font-weight: bold; letter-s
 NOWRAP_CHARS = 12
 
 
+# A table this short is never split over two pages.
+SHORT_TABLE_ROWS = 6
+
+
 def _cell_class(text: str) -> str:
     return ' class="num"' if is_numeric(text) else ' class="nw"' if len(text) <= NOWRAP_CHARS else ""
 
@@ -95,7 +105,8 @@ def _html_table(table: Table) -> str:
         cells += [f"<td{_cell_class(v)}>{esc(v)}</td>" for v in map(str, values[1:])]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     note = f'<p class="note">{esc(table.note)}</p>' if table.note else ""
-    return (f"<table><caption>{esc(table.caption)}</caption><thead><tr>{head}</tr></thead>"
+    short = ' class="short"' if len(rows) <= SHORT_TABLE_ROWS else ""
+    return (f"<table{short}><caption>{esc(table.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{note}")
 
 

@@ -27,27 +27,29 @@ ACTION_TEMPLATES = (
     ("Propose whether {ref} should be re-planned or closed", "GSE team"),
 )
 # Illustrative risks: (text, owner, mitigation), each its own, as a real register's would be.
-RISKS = (
-    ("Departments cannot release staff time for profession activity", "Heads of Profession",
-     "Agree a day a year of profession time in each department's people plan; report take-up to the Board."),
-    ("Funding for the programme is not agreed in the spending round", "GSE team",
-     "Bid prepared with the Government Office for Science finance team; a scaled-back plan is ready."),
-    ("Key people leave and what they know is lost", "Workstream lead",
-     "Deputies named for each workstream; handover notes kept with the workstream's papers."),
-    ("Departments send membership data late or incomplete", "GSE team",
-     "Quarterly return deadline agreed with analysts in each department; missing returns chased at week two."),
+RISKS = (  # the first ten in workstream order: each workstream's own risk
     ("Senior sponsors lose interest once the launch is past", "Head of the GSE Profession",
      "Sponsors report in turn at each Board; the GCSA writes to any who miss two Boards."),
+    ("Funding for the programme is not agreed in the spending round", "GSE team",
+     "Bid prepared with the Government Office for Science finance team; a scaled-back plan is ready."),
+    ("Departments cannot release staff time for profession activity", "Heads of Profession",
+     "Agree a day a year of profession time in each department's people plan; report take-up to the Board."),
     ("The learning platform changes and course records are lost", "Capability lead",
      "Export of course records each quarter; migration plan checked with the platform's supplier."),
-    ("Too few mentors volunteer for the demand", "Mentoring lead",
-     "Mentoring counted in objectives for Grade 6 and above; a mentors' network launched to keep them."),
-    ("Diversity data is too sparse to publish without disclosure", "Diversity lead",
-     "Declaration campaign with departments; figures grouped where small numbers would show."),
+    ("Key people leave and what they know is lost", "Workstream lead",
+     "Deputies named for each workstream; handover notes kept with the workstream's papers."),
     ("Secondment hosts withdraw when budgets tighten", "Interchange lead",
      "Memoranda of understanding with three standing hosts; costs shared with the home department."),
+    ("Diversity data is too sparse to publish without disclosure", "Diversity lead",
+     "Declaration campaign with departments; figures grouped where small numbers would show."),
+    ("Too few mentors volunteer for the demand", "Mentoring lead",
+     "Mentoring counted in objectives for Grade 6 and above; a mentors' network launched to keep them."),
     ("Events clash with departments' own, and attendance falls", "Networking lead",
      "One shared calendar with departmental networks; dates fixed a quarter ahead."),
+    ("Volunteers for schools and careers events cannot be released", "Outreach lead",
+     "Outreach counted as development time; a pool of volunteers shared across departments."),
+    ("Departments send membership data late or incomplete", "GSE team",
+     "Quarterly return deadline agreed with analysts in each department; missing returns chased at week two."),
 )
 
 
@@ -198,12 +200,10 @@ def board_rows(db: sqlite_utils.Database) -> dict[str, list[dict]]:
             impact = rng.choice(RISK_LEVELS[1:])
             raised = meetings.index(first) + rng.randint(0, 3)
             closed_at = raised + rng.randint(4, 12) if rng.random() < 0.4 else None
-            for step, meeting in enumerate(meetings[raised:], start=0):
-                if step % 2 and meetings.index(meeting) != closed_at:
-                    continue  # reviewed at every other Board, and when it closes
+            for step, meeting in enumerate(meetings[raised:], start=0):  # reviewed at every Board
                 day = meeting.isoformat()
                 state = "closed" if closed_at is not None and meetings.index(meeting) >= closed_at else "open"
-                if step and rng.random() < 0.3:  # a review moves the likelihood a step, either way
+                if step and rng.random() < 0.2:  # a review moves the likelihood a step, either way
                     index = RISK_LEVELS.index(likelihood) + rng.choice((-1, 1))
                     likelihood = RISK_LEVELS[min(max(index, 0), len(RISK_LEVELS) - 1)]
                 risks.append({**base, "as_of": day, "likelihood": likelihood, "impact": impact,
