@@ -83,3 +83,69 @@ def record(db: sqlite_utils.Database, user: auth.User, kind: str, fields: dict, 
         store.audit(conn, at=stamp, actor=actor, action="correct" if replaced else "add", table=spec.table,
                     key=" / ".join(str(v) for v in key.values()), detail={"id": new_id, "replaces": replaced, **values})
     return new_id
+
+
+def record_meeting(db: sqlite_utils.Database, user: auth.User, date: str, title: str) -> str:
+    """Add a Board meeting on DATE, or retitle the one there; return what was done, in words."""
+    actor = auth.require_editor(user).actor
+    validation = importers.validate(db, "meetings", pd.DataFrame([{"date": date or "", "title": title or ""}]),
+                                    filename=FORM)
+    if not validation.ok:
+        raise EditRejected([f"{p.column or 'form'}: {p.message}" for p in validation.problems])
+    date, title = validation.records[0]
+    stamp = store.now()
+    with store.write_transaction(db):
+        conn = db.conn
+        current = conn.execute("SELECT id, title FROM board_meetings WHERE date = ?", [date]).fetchone()
+        if current and current[1] == title:
+            raise EditRejected([f"date: the Board of {date} is already called {title!r}: nothing to change"])
+        if current:
+            conn.execute("UPDATE board_meetings SET title = ? WHERE id = ?", [title, current[0]])
+            store.audit(conn, at=stamp, actor=actor, action="change", table="board_meetings", key=date,
+                        detail={"id": current[0], "changes": {"title": [current[1], title]}})
+            return f"The Board of {date} is renamed {title!r} (was {current[1]!r})."
+        new_id = db["board_meetings"].insert({"date": date, "title": title, "recorded_at": stamp,
+                                              "recorded_by": actor}).last_pk
+        store.audit(conn, at=stamp, actor=actor, action="add", table="board_meetings", key=date,
+                    detail={"id": new_id, "title": title})
+    return f"The Board of {date} is added."
+
+
+def move_meeting(db: sqlite_utils.Database, user: auth.User, date: str, new_date: str, *, title: str) -> str:
+    """Move the Board meeting on DATE to NEW_DATE, taking its workstream ratings and the actions it set along.
+
+    Each rating and action state that names the meeting is corrected to the new date (the old
+    version kept, marked replaced), so no Board's judgement is lost or left at a date with no meeting.
+    """
+    actor = auth.require_editor(user).actor
+    validation = importers.validate(db, "meetings", pd.DataFrame([{"date": new_date or "", "title": title or ""}]),
+                                    filename=FORM)
+    if not validation.ok:
+        raise EditRejected([f"{p.column or 'form'}: {p.message}" for p in validation.problems])
+    new_date, title = validation.records[0]
+    stamp = store.now()
+    with store.write_transaction(db):
+        conn = db.conn
+        current = conn.execute("SELECT id, title FROM board_meetings WHERE date = ?", [date]).fetchone()
+        if current is None:
+            raise EditRejected([f"date: there is no Board meeting on {date} to move"])
+        if new_date == date:
+            raise EditRejected(["new date: it is the meeting's date already"])
+        if conn.execute("SELECT 1 FROM board_meetings WHERE date = ?", [new_date]).fetchone():
+            raise EditRejected([f"new date: there is already a Board meeting on {new_date}"])
+        conn.execute("UPDATE board_meetings SET date = ?, title = ? WHERE id = ?", [new_date, title, current[0]])
+        moved = {}
+        for kind in ("ratings", "actions"):
+            spec = importers.kind_of(kind)
+            rows = conn.execute(f"SELECT id, {', '.join(spec.fields)} FROM {spec.table} "
+                                "WHERE board_date = ? AND superseded_at IS NULL", [date]).fetchall()
+            conn.executemany(f"UPDATE {spec.table} SET superseded_at = ? WHERE id = ?", [(stamp, r[0]) for r in rows])
+            for row in rows:
+                values = {**dict(zip(spec.fields, row[1:], strict=True)), "board_date": new_date}
+                db[spec.table].insert({**values, "recorded_at": stamp, "recorded_by": actor, "revision_of": row[0]})
+            moved[spec.table] = len(rows)
+        store.audit(conn, at=stamp, actor=actor, action="move", table="board_meetings", key=new_date,
+                    detail={"id": current[0], "changes": {"date": [date, new_date], "title": [current[1], title]},
+                            "moved": moved})
+    return (f"The Board of {date} is moved to {new_date}, with its {moved['workstream_ratings']} workstream "
+            f"rating(s) and the {moved['board_actions']} action state(s) it set.")

@@ -16,6 +16,7 @@ from .checking import validate
 from .formats import (
     ADD,
     CHANGE,
+    CLEAR,
     EXCEL_SUFFIXES,
     KINDS,
     MAX_PROBLEMS,
@@ -43,8 +44,9 @@ from .undoing import undo_batch
 from .writing import ImportResult, UndoResult, apply_import
 
 __all__ = [
-    "ADD", "CHANGE", "EXCEL_SUFFIXES", "KINDS", "MAX_PROBLEMS", "MAX_ROWS", "MAX_TEXT_CHARS", "MAX_UNZIPPED_BYTES",
-    "MAX_UPLOAD_BYTES", "TEXT_SUFFIXES", "UNCHANGED", "XLSM_MAIN_TYPE", "XLSX_MAIN_TYPE", "Column", "ImportFileError",
+    "ADD", "CHANGE", "CLEAR", "EXCEL_SUFFIXES", "KINDS", "MAX_PROBLEMS", "MAX_ROWS", "MAX_TEXT_CHARS",
+    "MAX_UNZIPPED_BYTES", "MAX_UPLOAD_BYTES", "TEXT_SUFFIXES", "UNCHANGED", "XLSM_MAIN_TYPE", "XLSX_MAIN_TYPE",
+    "Column", "ImportFileError",
     "ImportRejected", "ImportResult", "Kind", "Problem", "UndoRefused", "UndoResult", "Validation", "apply_import",
     "kind_of", "preview", "read_path", "read_upload", "template_bytes", "undo_batch", "validate",
 ]

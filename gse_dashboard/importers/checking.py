@@ -18,6 +18,7 @@ from ..rules import text_rules
 from ..storage import store
 from ..strategy import vocabulary
 from .formats import (
+    CLEAR,
     EARLIEST_YEAR,
     KINDS,
     LATEST_YEAR,
@@ -302,7 +303,10 @@ def _status(value: str) -> str:
 
 
 def _optional_rating(value: str) -> str | None:
-    return _rating(value) if value.strip() else None
+    """A rating, None for blank (the stored one is kept) or for CLEAR (the stored one is removed)."""
+    if not value.strip() or value.strip().lower() == CLEAR:
+        return None
+    return _rating(value)
 
 
 def _population(value: str) -> str:
@@ -552,6 +556,7 @@ def validate(conn: sqlite_utils.Database | sqlite3.Connection, kind: str, frame:
             continue
         validation.records.append(record)
         validation.rows.append(row_number)
+        validation.kept.append(frozenset(name for name in spec.keep if not values[name][index].strip()))
         _row_warnings(kind, record, row_number, collect)
     validation.refs = frozenset(ctx.used_refs)
     validation.units = dict(ctx.used_units)

@@ -39,6 +39,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 ADD, CHANGE, UNCHANGED = "add", "change", "unchanged"
+# Written in an optional cell that keeps its stored value when blank (Kind.keep), removes that value.
+CLEAR = "clear"
 
 
 # -- what a user can be told ------------------------------------------------------------------
@@ -104,7 +106,9 @@ class Kind:
     fields: tuple[str, ...]  # the table's columns a record fills, in record order
     key: tuple[str, ...]  # the fields that name one fact; a second row with them is a correction
     compare: tuple[str, ...]  # the fields whose difference makes a row a change
-    keep: tuple[str, ...] = ()  # optional fields that, left out of the file, keep the current value
+    # Fields that, blank or left out, keep the value stored for the same key: an empty cell never
+    # means "remove it" (writing CLEAR does, where a field may be empty).
+    keep: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[str]:
@@ -131,8 +135,9 @@ KINDS: dict[str, Kind] = {
                    "Example: pilot course run with 20 members; evaluation due next quarter."),
             Column("evidence_url", False, "a link to evidence, starting http:// or https://",
                    "https://www.gov.uk/government/organisations/government-office-for-science"),
-            Column("board_rating", False, f"the Board's own rating, {_RATING_HELP}; "
-                   "if the column is left out, a correction keeps the current one", ""),
+            Column("board_rating", False, f"the Board's own rating, {_RATING_HELP}; left blank (or the column "
+                   f"left out), an update for a date already recorded keeps the Board's rating it has; write "
+                   f"{CLEAR} to remove it", ""),
         ),
         fields=("ref", "as_of", "status", "rating", "board_rating", "percent_complete", "commentary",
                 "evidence_url"),
@@ -156,7 +161,7 @@ KINDS: dict[str, Kind] = {
             Column("qualifier", False, "words that go with the figure, e.g. 'more than'", ""),
             Column("provisional", False, "yes if the figure may still be revised, else no or blank", "no"),
             Column("source", True, "where the figure comes from (a default may be given when importing; "
-                   "if the column is left out, a correction keeps the current source)",
+                   "left out, a correction keeps the current source)",
                    "Example: Civil Service HR data, March 2024"),
             Column("note", False, "anything a reader should know about the figure", ""),
         ),
@@ -174,8 +179,8 @@ KINDS: dict[str, Kind] = {
             Column("period", True, "the date the target is for, YYYY-MM-DD", "2027-03-31"),
             Column("value", True, "the target: a whole number for counts, 0 to 100 for percentages", "16000"),
             Column("population", False, "GSE (the default) or Civil Service", "GSE"),
-            Column("source", False, "who set the target (if left out: the file's name, or the current "
-                   "source on a correction)", "Example: GSE Profession Board"),
+            Column("source", False, "who set the target (if blank or left out: the file's name, or the "
+                   "current source on a correction)", "Example: GSE Profession Board"),
         ),
         fields=("indicator", "period", "population", "value", "source"),
         key=("indicator", "population", "period"),
@@ -262,6 +267,7 @@ class Validation:
     problem_count: int = 0
     warnings: list[Problem] = field(default_factory=list)
     supplied: frozenset[str] = frozenset()
+    kept: list[frozenset[str]] = field(default_factory=list)  # per record: Kind.keep fields left blank
     refs: frozenset[str] = frozenset()  # commitment references the records rely on
     units: dict[str, str] = field(default_factory=dict)  # indicator units the checks relied on
     plan: list[tuple[str, tuple | None]] | None = None  # (action, current row) per record

@@ -83,15 +83,14 @@ def _current_rows(conn: sqlite3.Connection, spec: Kind, records: list[tuple]) ->
     return {tuple(row[p] for p in key_positions): row for row in rows}
 
 
-def merged_record(spec: Kind, supplied: frozenset, record: tuple, current: tuple | None) -> tuple:
-    """RECORD with the fields the file left out taken from the CURRENT row (see Kind.keep)."""
+def merged_record(spec: Kind, kept: frozenset, record: tuple, current: tuple | None) -> tuple:
+    """RECORD with the fields its row left blank (KEPT, from Kind.keep) taken from the CURRENT row."""
     if current is None:
         return record
     merged = list(record)
-    for name in spec.keep:
-        if name not in supplied:
-            position = spec.fields.index(name)
-            merged[position] = current[position + 1]
+    for name in kept:
+        position = spec.fields.index(name)
+        merged[position] = current[position + 1]
     return tuple(merged)
 
 
@@ -109,11 +108,11 @@ def plan_rows(conn: sqlite3.Connection, spec: Kind, validation: Validation) -> l
     current = _current_rows(conn, spec, validation.records)
     key_of = key_getter(spec)
     plan = []
-    for record in validation.records:
+    for record, kept in zip(validation.records, validation.kept, strict=True):
         row = current.get(key_of(record))
         if row is None:
             plan.append((ADD, None))
-        elif changed_fields(spec, merged_record(spec, validation.supplied, record, row), row):
+        elif changed_fields(spec, merged_record(spec, kept, record, row), row):
             plan.append((CHANGE, row))
         else:
             plan.append((UNCHANGED, row))
@@ -146,11 +145,11 @@ def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Valida
     validation.plan = plan_rows(raw_connection(conn), spec, validation)
     key_positions = [spec.fields.index(k) for k in spec.key]
     out = []
-    for row_number, record, (action, current) in zip(validation.rows, validation.records, validation.plan,
-                                                     strict=True):
+    for row_number, record, kept, (action, current) in zip(validation.rows, validation.records, validation.kept,
+                                                           validation.plan, strict=True):
         changes = ""
         if action == CHANGE:
-            differences = changed_fields(spec, merged_record(spec, validation.supplied, record, current), current)
+            differences = changed_fields(spec, merged_record(spec, kept, record, current), current)
             changes = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in differences.items())
         out.append({
             "row": row_number,

@@ -165,12 +165,13 @@ def _write(conn: sqlite3.Connection, spec: Kind, validation: Validation, *, acto
         # Ids are given out here, under the write lock, so audit rows and corrections can name them.
         next_id = conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {spec.table}").fetchone()[0]
         inserts, supersede = [], []
-        for row_number, record, (action, current) in zip(validation.rows, validation.records, plan, strict=True):
+        for row_number, record, kept, (action, current) in zip(validation.rows, validation.records, validation.kept,
+                                                               plan, strict=True):
             if action == UNCHANGED:
                 continue
             key = key_text(key_of(record))
             if action == CHANGE:
-                merged = merged_record(spec, validation.supplied, record, current)
+                merged = merged_record(spec, kept, record, current)
                 supersede.append((stamp, current[0]))
                 detail = json.dumps({"id": next_id, "replaces": current[0], "file_row": row_number,
                                      "changes": changed_fields(spec, merged, current)})

@@ -51,6 +51,30 @@ def current_version(conn: sqlite3.Connection, ref: str) -> Version:
     return Version(update[0] if update else None, change[0])
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What saving a form would do, worked out before it is saved: add, correct (old → new) or nothing."""
+
+    action: str  # importers.ADD, CHANGE or UNCHANGED
+    changes: str  # "status: in progress → complete; …" for a correction
+    recorded_by: str  # who recorded the version a correction replaces, and when
+    recorded_at: str
+
+    @property
+    def correction(self) -> bool:
+        return self.action == importers.CHANGE
+
+
+def outcome(conn: sqlite3.Connection, kind: str, fields: dict) -> Outcome:
+    """What saving FIELDS (a form's row of import KIND) would do now; EditRejected names every mistake."""
+    row = {k: "" if v is None else str(v) for k, v in fields.items()}
+    validation = importers.validate(conn, kind, pd.DataFrame([row]), filename=FORM)
+    if not validation.ok:
+        raise EditRejected([f"{p.column or 'form'}: {p.message}" for p in validation.problems])
+    shown = importers.preview(conn, validation).iloc[0]
+    return Outcome(shown["action"], shown["changes"], shown["current_recorded_by"], shown["current_recorded_at"])
+
+
 def _describe_update(conn: sqlite3.Connection, update_id: int) -> str:
     row = conn.execute("SELECT as_of, status, rating, percent_complete, recorded_by, recorded_at "
                        "FROM progress_updates WHERE id = ?", [update_id]).fetchone()
@@ -65,7 +89,8 @@ def record_update(db: sqlite_utils.Database, user: auth.User, ref: str, fields: 
 
     FIELDS holds as_of, status, rating, percent_complete, commentary and optionally
     evidence_url and board_rating, as text or values. An update for a date that already has
-    one is a correction: the old one is kept and marked as replaced.
+    one is a correction: the old one is kept and marked as replaced, and a Board's rating left
+    blank keeps the one it had (importers.CLEAR removes it).
     """
     actor = auth.require_editor(user).actor
     row = {"ref": ref, **{k: "" if v is None else str(v) for k, v in fields.items()}}
@@ -85,6 +110,10 @@ def record_update(db: sqlite_utils.Database, user: auth.User, ref: str, fields: 
             "SELECT id FROM progress_updates WHERE ref = ? AND as_of = ? AND superseded_at IS NULL",
             [record["ref"], record["as_of"]]).fetchone()
         if replaced:
+            # A field left blank keeps what the replaced update says (clearing one is explicit).
+            for name in validation.kept[0]:
+                record[name] = conn.execute(f"SELECT {name} FROM progress_updates WHERE id = ?",
+                                            [replaced[0]]).fetchone()[0]
             conn.execute("UPDATE progress_updates SET superseded_at = ? WHERE id = ?", [stamp, replaced[0]])
         new_id = db["progress_updates"].insert({
             **record, "recorded_at": stamp, "recorded_by": actor,

@@ -19,6 +19,7 @@ from ..rules.safe_text import escape_md
 from ..storage import queries, store
 from ..strategy import edits, metrics
 from ..strategy.vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES
+from . import manage as manage_ui
 from .session import db_path, revision
 from .widgets import table_ui
 
@@ -56,8 +57,7 @@ def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | 
     try:
         board_edits.record(database, user, kind, fields, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
-                 icon=":material/error:")
+        manage_ui.rejected_ui(rejected)
         return
     except (edits.StaleEdit, auth.PermissionDenied) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
@@ -66,6 +66,7 @@ def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | 
     finally:
         database.close()
     _forget(kind, key)
+    st.session_state.pop(manage_ui.PENDING_KEY, None)
     st.session_state["_manage_flash"] = ("success", done)
     st.rerun()
 
@@ -76,45 +77,156 @@ def board_records_ui(user: auth.User) -> None:
     data = load_board_records(db_path(), revision(), today)
     names = dict(zip(data["workstreams"]["number"], data["workstreams"]["name"]))
     meetings = data["meetings"]["date"].tolist()[::-1]
-    rating_tab, action_tab, risk_tab = st.tabs(["Workstream rating", "Board action", "Risk"])
-    with rating_tab:
-        _rating_form(user, data, names, meetings)
-    with action_tab:
-        _action_form(user, data, names, meetings, today)
-    with risk_tab:
-        _risk_form(user, data, names, today)
+    # Keyed and in the link, so the tab in use stays open after a save (issue 25).
+    meeting_tab, rating_tab, action_tab, risk_tab = st.tabs(
+        ["Board meeting", "Workstream ratings", "Board action", "Risk"], key="board", bind="query-params",
+        default="Workstream ratings")
+    if meeting_tab.open:
+        with meeting_tab:
+            _meeting_form(user, data)
+    if rating_tab.open:
+        with rating_tab:
+            _rating_form(user, data, names, meetings)
+    if action_tab.open:
+        with action_tab:
+            _action_form(user, data, names, meetings, today)
+    if risk_tab.open:
+        with risk_tab:
+            _risk_form(user, data, names, today)
+
+
+def _meeting_form(user, data) -> None:
+    """Add a Board meeting, rename one, or move one to another date (its ratings and actions move with it)."""
+    meetings = data["meetings"]
+    known = meetings["date"].tolist()[::-1]
+    new = "A new meeting"
+    choice = st.selectbox("Meeting", [new, *known], key="meeting_date",
+                          format_func=lambda d: d if d == new else f"{format_date(d)}: {titles[d]}"
+                          if (titles := dict(zip(meetings["date"], meetings["title"]))) else d)
+    with st.form("board_meeting", enter_to_submit=False):
+        columns = st.columns(2)
+        date = columns[0].date_input("Date" if choice == new else "Date (change it to move the meeting)",
+                                     value=None if choice == new else dt.date.fromisoformat(choice),
+                                     format="DD/MM/YYYY")
+        title = columns[1].text_input("Title", max_chars=500, placeholder="GSE Profession Board, January 2027",
+                                      value="" if choice == new else
+                                      meetings.set_index("date").loc[choice, "title"])
+        submitted = st.form_submit_button("Save the meeting", type="primary")
+    if not submitted:
+        return
+    database = store.connect(db_path())
+    try:
+        target = date.isoformat() if date else ""
+        if choice != new and target and target != choice:
+            done = board_edits.move_meeting(database, user, choice, target, title=title)
+        else:
+            done = board_edits.record_meeting(database, user, target, title)
+    except edits.EditRejected as rejected:
+        manage_ui.rejected_ui(rejected)
+        return
+    except auth.PermissionDenied as refused:
+        st.error(escape_md(str(refused)), icon=":material/lock:")
+        return
+    finally:
+        database.close()
+    st.session_state["_manage_flash"] = ("success", done)
+    st.rerun()
 
 
 def _rating_form(user, data, names, meetings) -> None:
+    """The Board's ratings of all ten workstreams at one meeting, on one form, saved together as one batch."""
     if not meetings:
-        st.info("Import the Board meetings first: a rating is the Board's judgement at a meeting.")
+        st.info("Add the Board meeting first (the Board meeting tab): a rating is the Board's judgement at a meeting.")
         return
-    columns = st.columns(2)
-    number = columns[0].selectbox("Workstream", list(names), format_func=lambda n: f"{n}. {names[n]}",
-                                  key="rating_ws")
-    board = columns[1].selectbox("Board meeting", meetings, format_func=format_date, key="rating_board")
-    key = (int(number), board)
-    based_on = _based_on("ratings", key, lambda conn: board_edits.current_id(
-        conn, "ratings", {"workstream": key[0], "board_date": board}))
+    board = st.selectbox("Board meeting", meetings, format_func=format_date, key="rating_board")
     ratings = data["ratings"]
-    current = ratings[(ratings["workstream"] == number) & (ratings["board_date"] == board)]
-    if not current.empty:
-        st.markdown(f"Recorded: **{escape_md(metrics.rating_label(current.iloc[0]['rating']))}**, by "
-                    f"{escape_md(current.iloc[0]['recorded_by'])}: {escape_md(current.iloc[0]['rationale'])}")
-    else:
-        st.caption("No rating recorded for this Board: the pages and the pack show a computed indication, "
-                   "labelled as computed.")
-    with st.form("board_rating", enter_to_submit=False):
-        start = RATINGS.index(current.iloc[0]["rating"]) if not current.empty else 2
-        rating = st.selectbox("The Board's delivery confidence", RATINGS, index=start,
-                              format_func=metrics.rating_label)
-        rationale = st.text_area("Rationale", value=current.iloc[0]["rationale"] if not current.empty else "",
-                                 max_chars=500, help="Why the Board judged it so. Shown to the Board as plain text.")
-        submitted = st.form_submit_button("Record the rating", type="primary")
+    current = ratings[ratings["board_date"] == board].set_index("workstream")
+    st.caption("Each workstream's delivery confidence as the Board judged it, with why. A workstream left "
+               "\"Not rated\" keeps what is recorded for it (the pages then show a computed indication, "
+               "labelled as computed).")
+    with st.form(f"board_ratings_{board}", enter_to_submit=False):
+        chosen = {}
+        for number, name in names.items():
+            now = current.loc[number] if number in current.index else None
+            st.markdown(f"**{number}. {escape_md(name)}**" + (
+                f" · recorded: {escape_md(metrics.rating_label(now['rating']))}, by {escape_md(now['recorded_by'])}"
+                if now is not None else " · not rated yet"))
+            columns = st.columns([3, 4])
+            options = [NOT_RATED, *RATINGS]
+            rating = columns[0].radio(f"Rating of workstream {number}", options, horizontal=True,
+                                      index=options.index(now["rating"]) if now is not None else 0,
+                                      format_func=lambda r: "Not rated" if r == NOT_RATED else metrics.rating_label(r),
+                                      key=f"rating_{board}_{number}", label_visibility="collapsed")
+            rationale = columns[1].text_input(f"Rationale for workstream {number}", max_chars=500,
+                                              value=now["rationale"] if now is not None else "",
+                                              key=f"rationale_{board}_{number}", label_visibility="collapsed",
+                                              placeholder="Why the Board judged it so")
+            if rating != NOT_RATED:
+                chosen[number] = {"workstream": number, "board_date": board, "rating": rating, "rationale": rationale}
+        submitted = st.form_submit_button("Record the ratings", type="primary")
+    form = f"ratings:{board}"
     if submitted:
-        _save(user, "ratings", {"workstream": number, "board_date": board, "rating": rating,
-                                "rationale": rationale}, key, based_on,
-              f"The Board's rating of workstream {number} at {format_date(board)} recorded.")
+        rows = list(chosen.values())
+        if not rows:
+            st.info("No workstream is rated on the form: nothing to save.")
+        else:
+            _check_ratings(user, form, board, rows)
+    pending = st.session_state.get(manage_ui.PENDING_KEY)
+    if pending and pending["form"] == form:
+        st.warning("**These ratings correct what is recorded** (old → new); the versions they replace stay in "
+                   "the history. Nothing is saved until you confirm.", icon=":material/edit_note:")
+        table_ui(pending["outcome"])
+        columns = st.columns([1, 1, 4])
+        if columns[0].button("Save the ratings", type="primary", key=f"confirm_{form}"):
+            _save_ratings(user, form, board)
+        if columns[1].button("Cancel", key=f"cancel_{form}"):
+            st.session_state.pop(manage_ui.PENDING_KEY, None)
+            st.rerun()
+
+
+# The choice that leaves a workstream's rating as recorded on the ratings form.
+NOT_RATED = "not rated"
+
+
+def _check_ratings(user, form: str, board: str, rows: list[dict]) -> None:
+    """Check the form's ratings; save at once if they only add, else hold them with what they correct."""
+    st.session_state.pop(manage_ui.PENDING_KEY, None)
+    with store.reading(db_path()) as conn:
+        validation = importers.validate(conn, "ratings", pd.DataFrame([{k: str(v) for k, v in r.items()}
+                                                                       for r in rows]), filename=edits.FORM)
+        if not validation.ok:
+            manage_ui.rejected_ui(edits.EditRejected([
+                f"workstream {rows[p.row]['workstream']}, {p.column}: {p.message}"
+                if p.row is not None and p.row < len(rows) else p.message for p in validation.problems]))
+            return
+        shown = importers.preview(conn, validation)
+    counts = validation.counts()
+    if counts["add"] + counts["change"] == 0:
+        st.info("Nothing to save: what is recorded already says exactly this.", icon=":material/info:")
+        return
+    st.session_state[manage_ui.PENDING_KEY] = {"form": form, "fields": rows, "outcome": shown[
+        shown["action"] != importers.UNCHANGED].rename(columns={
+            "action": "Action", "key": "Workstream / Board", "changes": "Changes (old → new)",
+            "current_recorded_by": "Recorded by", "current_recorded_at": "Recorded at"}).drop(columns=["row"]),
+        "validation": validation}
+    if counts["change"] == 0:
+        _save_ratings(user, form, board)
+
+
+def _save_ratings(user, form: str, board: str) -> None:
+    pending = st.session_state.pop(manage_ui.PENDING_KEY)
+    try:
+        result = importers.apply_import(db_path(), "ratings", pending["validation"], user=user,
+                                        filename=f"Board ratings form, {board}")
+    except (importers.ImportRejected, auth.PermissionDenied, store.StoreError) as refused:
+        problems = getattr(refused, "problems", [refused])
+        st.error("Not saved:\n\n" + "\n".join(f"- {escape_md(str(p))}" for p in problems[:20]),
+                 icon=":material/sync_problem:")
+        return
+    st.session_state["_manage_flash"] = (
+        "success", f"The Board's ratings at {format_date(board)} recorded: {result.added} added, "
+                   f"{result.changed} corrected (batch {result.batch_id}).")
+    st.rerun()
 
 
 def _latest(history: pd.DataFrame) -> pd.DataFrame:
@@ -162,10 +274,14 @@ def _action_form(user, data, names, meetings, today) -> None:
         submitted = st.form_submit_button("Record the action", type="primary")
     if submitted:
         name = choice if current is not None else ref
-        _save(user, "actions", {"ref": name, "as_of": as_of.isoformat() if as_of else "", "board_date": set_by,
-                                "workstream": workstream, "action": action, "owner": owner,
-                                "due_date": due.isoformat() if due else "", "status": status, "note": note},
-              key, based_on, f"Action {name} recorded.")
+        fields = {"ref": name, "as_of": as_of.isoformat() if as_of else "", "board_date": set_by,
+                  "workstream": workstream, "action": action, "owner": owner,
+                  "due_date": due.isoformat() if due else "", "status": status, "note": note}
+        manage_ui.save_or_confirm(f"actions:{choice}", "actions", fields,
+                                  lambda: _save(user, "actions", fields, key, based_on, f"Action {name} recorded."))
+    manage_ui.pending_ui(f"actions:{choice}", lambda f: f"action {f['ref']} as of {format_date(f['as_of'])}",
+                         lambda: _save(user, "actions", manage_ui.pending_fields(f"actions:{choice}"), key, based_on,
+                                       f"Action {choice} corrected."))
 
 
 def _risk_form(user, data, names, today) -> None:
@@ -194,6 +310,11 @@ def _risk_form(user, data, names, today) -> None:
         submitted = st.form_submit_button("Record the risk", type="primary")
     if submitted:
         name = choice if current is not None else ref
-        _save(user, "risks", {"ref": name, "as_of": as_of.isoformat() if as_of else "", "workstream": workstream,
-                              "risk": risk, "owner": owner, "likelihood": likelihood, "impact": impact,
-                              "mitigation": mitigation, "status": status}, key, based_on, f"Risk {name} recorded.")
+        fields = {"ref": name, "as_of": as_of.isoformat() if as_of else "", "workstream": workstream,
+                  "risk": risk, "owner": owner, "likelihood": likelihood, "impact": impact,
+                  "mitigation": mitigation, "status": status}
+        manage_ui.save_or_confirm(f"risks:{choice}", "risks", fields,
+                                  lambda: _save(user, "risks", fields, key, based_on, f"Risk {name} recorded."))
+    manage_ui.pending_ui(f"risks:{choice}", lambda f: f"risk {f['ref']} as assessed on {format_date(f['as_of'])}",
+                         lambda: _save(user, "risks", manage_ui.pending_fields(f"risks:{choice}"), key, based_on,
+                                       f"Risk {choice} corrected."))

@@ -25,6 +25,16 @@ from .widgets import download_ui, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
 BASED_ON_KEY = "_manage_based_on"
+# The Board's rating on the progress form: keep what is recorded (the default), a rating, or remove it.
+KEEP = "keep"
+BOARD_CHOICES = [KEEP, *RATINGS, importers.CLEAR]
+
+
+def board_choice_label(choice: str) -> str:
+    """How the progress form names each choice of the Board's rating."""
+    return {KEEP: "Leave as recorded", importers.CLEAR: "Remove it"}.get(choice) or metrics.rating_label(choice)
+
+
 # The most an upload may be; importers enforces it again on the bytes.
 MAX_UPLOAD_MB = importers.MAX_UPLOAD_BYTES // (1024 * 1024)
 
@@ -114,29 +124,36 @@ def record_update_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
                                       format="DD/MM/YYYY", help="Usually the end of the quarter it reports on.")
         status_index = STATUSES.index(latest["status"]) if latest["status"] in STATUSES else 0
         status = columns[1].selectbox("Status", STATUSES, index=status_index)
-        rating_index = RATINGS.index(latest["rating"]) if latest["rating"] in RATINGS else 0
-        rating = columns[2].selectbox("Delivery confidence (owner's)", RATINGS, index=rating_index,
-                                      format_func=metrics.rating_label)
-        columns = st.columns(3)
-        percent = columns[0].number_input("Percent complete", min_value=0, max_value=100,
+        percent = columns[2].number_input("Percent complete", min_value=0, max_value=100,
                                           value=int(latest["percent_complete"]), step=5)
-        board = columns[1].selectbox("Board's rating (optional)", ["", *RATINGS],
-                                     format_func=lambda r: metrics.rating_label(r) if r else "None given")
-        evidence = columns[2].text_input("Evidence link (optional)", placeholder="https://…", max_chars=2000)
+        # Radios, not select boxes: typing "Green" into a select box picked Amber/Green (issue 25).
+        rating_index = RATINGS.index(latest["rating"]) if latest["rating"] in RATINGS else 0
+        rating = st.radio("Delivery confidence (owner's)", RATINGS, index=rating_index, horizontal=True,
+                          format_func=metrics.rating_label)
+        board = st.radio("Board's rating", BOARD_CHOICES, horizontal=True, format_func=board_choice_label,
+                         help="Left as it is, an update for a date that already has one keeps the Board's rating "
+                              "recorded for that date (none for a new date). Removing it is a choice of its own.")
+        evidence = st.text_input("Evidence link (optional)", placeholder="https://…", max_chars=2000)
         commentary = st.text_area("Commentary", max_chars=importers.MAX_TEXT_CHARS,
                                   help="Shown to the Board as plain text.")
         submitted = st.form_submit_button("Record update", type="primary")
-    if not submitted:
-        return
+    form = f"progress:{ref}"
+    if submitted:
+        fields = {"as_of": as_of.isoformat() if as_of else "", "status": status, "rating": rating,
+                  "board_rating": "" if board == KEEP else board, "percent_complete": percent,
+                  "commentary": commentary, "evidence_url": evidence}
+        save_or_confirm(form, "progress", {"ref": ref, **fields},
+                        lambda: _record_update(user, ref, fields, based_on))
+    pending_ui(form, lambda fields: f"the update of {ref} for {format_date(fields['as_of'])}",
+               lambda: _record_update(user, ref, pending_fields(form), based_on))
+
+
+def _record_update(user: auth.User, ref: str, fields: dict, based_on: edits.Version) -> None:
     database = _open()
     try:
-        edits.record_update(database, user, ref, {
-            "as_of": as_of.isoformat() if as_of else "", "status": status, "rating": rating,
-            "board_rating": board, "percent_complete": percent, "commentary": commentary,
-            "evidence_url": evidence}, based_on=based_on)
+        edits.record_update(database, user, ref, fields, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
-                 icon=":material/error:")
+        rejected_ui(rejected)
         return
     except (edits.StaleEdit, auth.PermissionDenied) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
@@ -147,8 +164,61 @@ def record_update_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
     finally:
         database.close()
     _based_on(ref, refresh=True)
-    _flash("success", f"Update for {ref} recorded for {format_date(as_of.isoformat())}.")
+    _flash("success", f"Update for {ref} recorded for {format_date(fields['as_of'])}.")
     st.rerun()
+
+
+def rejected_ui(rejected: edits.EditRejected) -> None:
+    """A form's mistakes, each naming its field."""
+    st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
+             icon=":material/error:")
+
+
+# A form whose save would correct a record, waiting for the editor to confirm: {form, fields, outcome}.
+PENDING_KEY = "_manage_pending"
+
+
+def save_or_confirm(form: str, kind: str, fields: dict, save) -> None:
+    """After FORM is submitted: SAVE at once if it adds a record; if it corrects one, hold it for confirmation."""
+    st.session_state.pop(PENDING_KEY, None)
+    try:
+        with store.reading(db_path()) as conn:
+            outcome = edits.outcome(conn, kind, fields)
+    except edits.EditRejected as rejected:
+        rejected_ui(rejected)
+        return
+    if outcome.action == importers.UNCHANGED:
+        st.info("Nothing to save: what is recorded already says exactly this.", icon=":material/info:")
+        return
+    if outcome.correction:
+        st.session_state[PENDING_KEY] = {"form": form, "fields": fields, "outcome": outcome}
+        return
+    save()
+
+
+def pending_fields(form: str) -> dict:
+    """The fields FORM is waiting to save."""
+    return st.session_state[PENDING_KEY]["fields"]
+
+
+def pending_ui(form: str, what, save) -> None:
+    """A correction FORM holds: what (WHAT(fields) names the record) it changes, old → new, to save or cancel."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending or pending["form"] != form:
+        return
+    outcome = pending["outcome"]
+    st.warning(f"**This corrects {escape_md(what(pending['fields']))}**, recorded by "
+               f"{escape_md(outcome.recorded_by)} at "
+               f"{escape_md(outcome.recorded_at.replace('T', ' '))} UTC:\n\n"
+               + "\n".join(f"- {escape_md(change)}" for change in outcome.changes.split("; "))
+               + "\n\nThe version it replaces stays in the history. Nothing is saved until you confirm.",
+               icon=":material/edit_note:")
+    columns = st.columns([1, 1, 4])
+    if columns[0].button("Save the correction", type="primary", key=f"confirm_{form}"):
+        save()
+    if columns[1].button("Cancel", key=f"cancel_{form}"):
+        st.session_state.pop(PENDING_KEY, None)
+        st.rerun()
 
 
 def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
