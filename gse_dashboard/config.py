@@ -27,6 +27,8 @@ DEFAULT_PROFESSION = "Science and Engineering"
 # Board papers go out this many working days (Monday to Friday) before the meeting (GSE_PAPERS_DEADLINE_DAYS):
 # a pack for a Board is as known at the end of that day.
 DEFAULT_PAPERS_DEADLINE_DAYS = 5
+# Backups kept beside the database (GSE_KEEP_BACKUPS): the oldest beyond this are removed.
+DEFAULT_KEEP_BACKUPS = 20
 # Where the accessibility statement sends people who cannot use part of the dashboard.
 DEFAULT_ACCESSIBILITY_CONTACT = "the GSE Profession team at the Government Office for Science"
 
@@ -51,6 +53,8 @@ class Settings:
     chromium: str = ""
     # Working days between the Board papers' deadline and the meeting.
     papers_deadline_days: int = DEFAULT_PAPERS_DEADLINE_DAYS
+    # How many backups to keep in backups/ beside the database; older ones are removed.
+    keep_backups: int = DEFAULT_KEEP_BACKUPS
 
 
 def _setting(name: str, secrets: dict | None) -> str | None:
@@ -102,4 +106,5 @@ def load_settings(secrets: dict | None = None) -> Settings:
         profession=(_setting("GSE_PROFESSION", secrets) or "").strip() or DEFAULT_PROFESSION,
         papers_deadline_days=_number("GSE_PAPERS_DEADLINE_DAYS", secrets, DEFAULT_PAPERS_DEADLINE_DAYS, int, 0, 60),
         chromium=(_setting("GSE_CHROMIUM", secrets) or "").strip(),
+        keep_backups=_number("GSE_KEEP_BACKUPS", secrets, DEFAULT_KEEP_BACKUPS, int, 1),
     )

@@ -52,7 +52,7 @@ def build_database(path: str | Path, *, sample: bool = True, force: bool = False
         database.conn.execute("ANALYZE")
         database.close()
         backups.remove_sidecars(temporary)
-        saved = backups.backup(path) if path.exists() else None
+        saved = backups.backup(path, reason=backups.BEFORE_INIT) if path.exists() else None
         backups.remove_sidecars(path)
         os.replace(temporary, path)
     finally:

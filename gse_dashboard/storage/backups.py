@@ -1,8 +1,13 @@
 """Backups of the database and restoring one: consistent copies, never a half-written file.
 
-A backup is SQLite's online backup written to a temporary name and renamed when complete; a
-restore checks the file is a dashboard database, keeps a safety backup of the current one and
-replaces the contents in place, so open connections see the restored data.
+A backup is SQLite's online backup written to a temporary name and renamed when complete, as one
+file (no -wal or -shm beside it) readable by its owner only (0600: it holds unsuppressed counts),
+named with why it was taken (by hand, before an import, an undo, a restore or a rebuild); the
+oldest beyond the GSE_KEEP_BACKUPS setting are removed. A restore checks the file is a dashboard
+database, keeps a safety backup of the current one and replaces the contents in place, so open
+connections see the restored data; the live audit log is kept and the restore appended to it, and
+import batches made since the backup stay listed (as removed by the restore), so a batch number is
+never given out twice.
 """
 
 from __future__ import annotations
@@ -13,35 +18,63 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from ..config import load_settings
 from . import store
 from .migrations import MIGRATIONS, migration_names
 
+# Why a backup was taken, as its file name says it (after the time stamp) and as the page says it.
+BY_HAND, BEFORE_IMPORT, BEFORE_UNDO, BEFORE_RESTORE, BEFORE_INIT = (
+    "by-hand", "before-import", "before-undo", "before-restore", "before-init")
+REASONS = {BY_HAND: "taken by hand", BEFORE_IMPORT: "before an import", BEFORE_UNDO: "before an undo",
+           BEFORE_RESTORE: "before a restore (what the restore replaced)",
+           BEFORE_INIT: "before a rebuild (init --force)"}
+# Owner only: a backup holds every count unsuppressed.
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
-def backup_path(path: Path) -> Path:
-    """Where a backup of PATH taken now goes: a backups/ folder beside it, time-stamped."""
+
+def backup_path(path: Path, reason: str = BY_HAND) -> Path:
+    """Where a backup of PATH taken now for REASON goes: a backups/ folder beside it, time-stamped."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown reason for a backup {reason!r}: use one of {', '.join(REASONS)}")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    return path.parent / "backups" / f"{path.stem}-{stamp}{path.suffix}"
+    return path.parent / "backups" / f"{path.stem}-{stamp}-{reason}{path.suffix}"
 
 
-def backup(path: Path, target: Path | None = None) -> Path:
+def _private_file(path: Path) -> None:
+    """Create PATH empty, readable and writable by its owner only, for SQLite to write into."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+
+
+def _folder(folder: Path) -> None:
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def backup(path: Path, target: Path | None = None, *, reason: str = BY_HAND, actor: str | None = None,
+           keep: int | None = None) -> Path:
     """Copy the database at PATH consistently (SQLite's online backup) to TARGET; return where.
 
-    The default TARGET is a new time-stamped file in backups/ beside the database; an existing
-    TARGET is refused rather than overwritten. The copy is written to a temporary name and renamed
-    only when complete, so a full disk leaves no partial or empty backup behind (StoreError, one line).
+    The default TARGET is a new time-stamped file in backups/ beside the database, named with
+    REASON; an existing TARGET is refused rather than overwritten. The copy is written to a
+    temporary name (mode 0600) and renamed only when complete, so a full disk leaves no partial or
+    empty backup behind (StoreError, one line). With ACTOR, the backup is recorded in the audit
+    log with who and why. Then only the newest KEEP backups are kept (default: the
+    GSE_KEEP_BACKUPS setting); a TARGET chosen elsewhere is never removed.
     """
-    target = Path(target) if target else backup_path(Path(path))
+    target = Path(target) if target else backup_path(Path(path), reason)
     if target.exists() or target.is_symlink():
         raise store.StoreError(f"{target} already exists: choose another file")
     temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _folder(target.parent)
+        _private_file(temporary)
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             destination = sqlite3.connect(temporary)
             try:
                 with destination:
                     source.backup(destination)
+                # One file: a backup in WAL mode leaves -wal and -shm files beside it when it is read.
+                destination.execute("PRAGMA journal_mode = DELETE")
             finally:
                 destination.close()
         finally:
@@ -52,9 +85,33 @@ def backup(path: Path, target: Path | None = None) -> Path:
     except OSError as error:
         raise store.StoreError(f"could not back up to {target}: {error.strerror or error}") from None
     finally:
-        for leftover in (temporary, Path(f"{temporary}-journal"), Path(f"{temporary}-wal")):
+        for leftover in (temporary, Path(f"{temporary}-journal"), Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             leftover.unlink(missing_ok=True)
+    if actor:
+        _audit_backup(Path(path), target, reason, actor)
+    rotate(path, keep)
     return target
+
+
+def _audit_backup(path: Path, target: Path, reason: str, actor: str) -> None:
+    database = store.connect(path)
+    try:
+        with store.write_transaction(database):
+            store.audit(database.conn, at=store.now(), actor=actor, action="backup", table="backups", key=target.name,
+                        detail={"file": str(target), "reason": REASONS[reason], "bytes": target.stat().st_size})
+    finally:
+        database.close()
+
+
+def rotate(path: str | Path, keep: int | None = None) -> list[Path]:
+    """Remove the oldest backups of PATH beyond the newest KEEP (default: the setting); return those removed."""
+    keep = load_settings().keep_backups if keep is None else keep
+    removed = []
+    for old in list_backups(path, include_unreadable=True)[keep:]:
+        Path(old["path"]).unlink(missing_ok=True)
+        remove_sidecars(Path(old["path"]))
+        removed.append(Path(old["path"]))
+    return removed
 
 
 def remove_sidecars(path: Path) -> None:
@@ -62,8 +119,8 @@ def remove_sidecars(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def list_backups(path: str | Path) -> list[dict]:
-    """The backups kept beside the database at PATH, newest first, with size and time."""
+def list_backups(path: str | Path, *, include_unreadable: bool = False) -> list[dict]:
+    """The backups kept beside the database at PATH, newest first, with size, time and why it was taken."""
     path = Path(path)
     folder = path.parent / "backups"
     if not folder.exists():
@@ -71,11 +128,15 @@ def list_backups(path: str | Path) -> list[dict]:
     found = []
     for item in folder.glob(f"{path.stem}-*{path.suffix}"):
         stat = item.stat()
-        if not _looks_like_sqlite(item, stat.st_size):  # an empty or cut-off file is not a backup to offer
+        # An empty or cut-off file is not a backup to offer.
+        if not include_unreadable and not _looks_like_sqlite(item, stat.st_size):
             continue
-        found.append({"file": item.name, "path": str(item), "bytes": stat.st_size,
+        name = item.name.removeprefix(f"{path.stem}-").removesuffix(path.suffix)
+        stamp, _, reason = name.partition("-")
+        found.append({"file": item.name, "path": str(item), "bytes": stat.st_size, "stamp": stamp,
+                      "reason": REASONS.get(reason, "not recorded (an older backup)"),
                       "taken_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")})
-    return sorted(found, key=lambda b: b["file"], reverse=True)
+    return sorted(found, key=lambda b: b["stamp"], reverse=True)
 
 
 def _looks_like_sqlite(item: Path, size: int) -> bool:
@@ -111,7 +172,7 @@ def check_restorable(candidate: store.sqlite_utils.Database, name: str) -> None:
         raise store.StoreError(f"{name} fails its integrity check: {problems[0]}; nothing changed")
 
 
-def restore(path: str | Path, source: str | Path) -> Path | None:
+def restore(path: str | Path, source: str | Path, *, actor: str = "command line") -> Path | None:
     """Replace the contents of the database at PATH with the backup SOURCE; return the safety backup.
 
     Nothing changes unless SOURCE is this application's database at this or an older schema and
@@ -131,6 +192,7 @@ def restore(path: str | Path, source: str | Path) -> Path | None:
     staging = path.with_name(f".{path.name}.restoring-{os.getpid()}")
     staging.unlink(missing_ok=True)
     try:
+        _private_file(staging)
         _stage(source, staging)
         candidate = store.connect(staging)
         try:
@@ -142,12 +204,14 @@ def restore(path: str | Path, source: str | Path) -> Path | None:
                                        f"{str(error).splitlines()[0] if str(error) else type(error).__name__}; "
                                        "nothing changed") from None
             candidate.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            candidate.conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             candidate.close()
         if not path.exists():
             shutil.copyfile(staging, path)
             return None
-        return _replace_contents(path, staging)
+        lost = _lost(path, staging)
+        return _replace_contents(path, staging, source, actor, lost)
     finally:
         for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm"), Path(f"{staging}-journal")):
             leftover.unlink(missing_ok=True)
@@ -162,6 +226,7 @@ def _stage(source: Path, staging: Path) -> None:
             writer = sqlite3.connect(staging)
             try:
                 reader.backup(writer)
+                writer.execute("PRAGMA journal_mode = DELETE")
             finally:
                 writer.close()
         finally:
@@ -170,7 +235,7 @@ def _stage(source: Path, staging: Path) -> None:
         raise store.StoreError(f"{source.name}: {store.plain_sqlite_error(error)}; nothing changed") from None
 
 
-def _replace_contents(path: Path, staging: Path) -> Path:
+def _replace_contents(path: Path, staging: Path, source: Path, actor: str, lost: list[dict]) -> Path:
     """Under one write transaction on PATH: back it up, then copy every table of STAGING into it."""
     live = store.connect(path)
     conn = live.conn
@@ -182,8 +247,8 @@ def _replace_contents(path: Path, staging: Path) -> Path:
         try:
             conn.execute("BEGIN IMMEDIATE")  # the write lock, held to the end
             try:
-                safety = backup_path(path)
-                safety.parent.mkdir(parents=True, exist_ok=True)
+                safety = backup_path(path, BEFORE_RESTORE)
+                _folder(safety.parent)
                 # A second connection reads the last committed state (WAL lets it while we hold the
                 # write lock, and nothing can commit in between); SQLite's backup cannot read from
                 # a connection in a write transaction.
@@ -194,12 +259,23 @@ def _replace_contents(path: Path, staging: Path) -> Path:
                 if set(mine) != set(theirs):
                     raise store.StoreError("the backup's tables differ from this database's after migration: "
                                            "nothing changed")
+                stamp = store.now()
                 for table, columns in mine.items():
                     if set(columns) != set(theirs[table]):
                         raise store.StoreError(f"the backup's {table} table has other columns: nothing changed")
+                    if table == "audit_log":
+                        continue  # the live log is kept whole: it is the record of what happened
                     quoted = '"' + table.replace('"', '""') + '"'
                     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-                    conn.execute(f"DELETE FROM main.{quoted}")
+                    if table == "import_batches":
+                        # Batches made since the backup stay, marked as removed by this restore: their
+                        # numbers are in the audit log and are never given to another batch.
+                        conn.execute("DELETE FROM main.import_batches "
+                                     "WHERE id IN (SELECT id FROM incoming.import_batches)")
+                        conn.execute("UPDATE main.import_batches SET undone_at = ?, undone_by = ? "
+                                     "WHERE undone_at IS NULL", [stamp, f"{actor} (restore of {source.name})"])
+                    else:
+                        conn.execute(f"DELETE FROM main.{quoted}")
                     conn.execute(f"INSERT INTO main.{quoted} ({names}) SELECT {names} FROM incoming.{quoted}")
                 if conn.execute("SELECT 1 FROM incoming.sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
                     conn.execute("DELETE FROM main.sqlite_sequence")
@@ -208,6 +284,9 @@ def _replace_contents(path: Path, staging: Path) -> Path:
                 if broken:
                     raise store.StoreError(f"the backup's {broken[0]} table refers to missing {broken[2]} rows: "
                                            "nothing changed")
+                store.audit(conn, at=stamp, actor=actor, action="restore", table="backups", key=source.name,
+                            detail={"restored": str(source), "replaced_kept_in": str(safety),
+                                    "lost": {item["table"]: item["rows"] for item in lost}})
                 # Revisions only go forward, so no cached view of the replaced contents is reused.
                 restored = store.revision(live)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'revision'", [str(max(previous, restored) + 1)])
@@ -237,10 +316,12 @@ def _backup_connection(path: Path, target: Path) -> None:
     """Copy the committed state of PATH to TARGET through a new reading connection, via a temporary name."""
     temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
+        _private_file(temporary)
         reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         destination = sqlite3.connect(temporary)
         try:
             reader.backup(destination)
+            destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
             reader.close()
@@ -250,3 +331,52 @@ def _backup_connection(path: Path, target: Path) -> None:
         raise store.StoreError(f"could not take the safety backup {target}: {text}; nothing changed") from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+# The records a restore can lose, as a person names them: table → what its rows are.
+RECORDS = {
+    "progress_updates": "progress updates", "commitment_changes": "dates set and owners assigned",
+    "workstream_ratings": "Board ratings of workstreams", "board_actions": "Board action states",
+    "risks": "risk assessments", "board_meetings": "Board meetings", "observations": "figures",
+    "targets": "targets", "official_cells": "published Civil Service Statistics cells",
+    "import_batches": "import batches", "saved_views": "saved views", "saved_queries": "saved queries",
+}
+
+
+def _lost(path: Path, backup_file: Path) -> list[dict]:
+    """Records in the database at PATH that the (staged, one-file) BACKUP_FILE does not have, by table."""
+    conn = sqlite3.connect(path)  # only read; a read-only open of a WAL file fails when no reader has it open
+    try:
+        conn.execute("ATTACH DATABASE ? AS backup", [str(backup_file)])
+        theirs = {row[0] for row in conn.execute("SELECT name FROM backup.sqlite_master WHERE type = 'table'")}
+        mine = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+        lost = []
+        for table, label in RECORDS.items():
+            if table not in mine:
+                continue
+            if table in theirs:
+                count = conn.execute(f"SELECT COUNT(*) FROM main.{table} WHERE id NOT IN "
+                                     f"(SELECT id FROM backup.{table})").fetchone()[0]
+            else:
+                count = conn.execute(f"SELECT COUNT(*) FROM main.{table}").fetchone()[0]
+            newest = conn.execute(f"SELECT MAX(recorded_at) FROM main.{table}").fetchone()[0] \
+                if count and "recorded_at" in _tables(conn, "main")[table] else None
+            if count:
+                lost.append({"table": table, "what": label, "rows": count, "newest": newest})
+        return lost
+    finally:
+        conn.close()
+
+
+def restore_preview(path: str | Path, source: str | Path) -> list[dict]:
+    """What restoring SOURCE into the database at PATH would lose: records made since, by table (none: [])."""
+    path, source = Path(path), Path(source)
+    staging = path.with_name(f".{path.name}.previewing-{os.getpid()}")
+    staging.unlink(missing_ok=True)
+    try:
+        _private_file(staging)
+        _stage(source, staging)
+        return _lost(path, staging)
+    finally:
+        for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm"), Path(f"{staging}-journal")):
+            leftover.unlink(missing_ok=True)

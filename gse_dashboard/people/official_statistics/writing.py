@@ -58,7 +58,8 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
     actor = auth.require_editor(user).actor
     database, close, path = store.writable(db)
     try:
-        saved = backups.backup(path) if (path and backup and not plan.nothing_to_do) else None
+        saved = (backups.backup(path, reason=backups.BEFORE_IMPORT, actor=actor)
+                 if (path and backup and not plan.nothing_to_do) else None)
         try:
             with store.busy_refused("imported"), store.write_transaction(database):
                 fresh = Plan(plan.profession, plan.tables, plan_cells(database.conn, [c for _, c, _ in plan.cells]),
