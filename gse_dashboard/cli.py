@@ -18,7 +18,7 @@ from .explore import sql_runner
 from .people import official_statistics, period_returns, published
 from .rules import auth, text_rules
 from .seed.build import build_database
-from .storage import backups, outputs, store
+from .storage import backups, outputs, queries, store
 from .storage.exports import EXPORTS, neutralise_formulas, table_bytes
 from .strategy.reading import DataFileError
 
@@ -148,7 +148,8 @@ def cmd_import(args) -> int:
                   f"{counts['unchanged']} unchanged (dry run: nothing written).")
             shown = changes[changes["action"] != importers.UNCHANGED]
             for row in shown.head(PREVIEW_LINES).itertuples(index=False):
-                print(f"  row {row.row}: {row.action} {row.key}" + (f": {row.changes}" if row.changes else ""))
+                print(f"  row {row.row}: {row.action} {row.key}" + (f": {row.changes}" if row.changes else "")
+                      + (f" [check: {row.flag}]" if row.flag else ""))
             if len(shown) > PREVIEW_LINES:
                 print(f"  … and {len(shown) - PREVIEW_LINES} more rows to add or change.")
             return 0
@@ -214,7 +215,12 @@ def cmd_import_official(args) -> int:
 def cmd_template(args) -> int:
     out = outputs.check_target(args.out, suffixes=(".csv", ".xlsx"), what="template", force=args.force,
                                database=args.db)
-    outputs.write_bytes(out, importers.template_bytes(args.kind, out.suffix.lower().lstrip(".")))
+    commitments = None
+    if Path(args.db).exists():  # the workbook lists every commitment when there is a database to read
+        with store.reading(args.db) as conn:
+            choices = queries.commitment_choices(conn)
+        commitments = list(zip(choices["ref"], choices["title"]))
+    outputs.write_bytes(out, importers.template_bytes(args.kind, out.suffix.lower().lstrip("."), commitments))
     print(f"Wrote the {args.kind} template to {args.out}.")
     return 0
 
@@ -230,12 +236,12 @@ def cmd_undo_import(args) -> int:
 
 def cmd_backup(args) -> int:
     _database(args.db, readonly=True).close()
-    print(f"Backed up {args.db} to {backups.backup(args.db, args.out)}.")
+    print(f"Backed up {args.db} to {backups.backup(args.db, args.out, actor=_user(args).actor)}.")
     return 0
 
 
 def cmd_restore(args) -> int:
-    safety = backups.restore(args.db, args.file)
+    safety = backups.restore(args.db, args.file, actor=_user(args).actor)
     _protect_people_counts(args.db)
     print(f"Restored {args.db} from {args.file}." + (f" The database it replaced is in {safety}." if safety else ""))
     return 0
@@ -358,10 +364,12 @@ def parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="copy the database with SQLite's backup API (safe while in use)")
     backup.add_argument("--out", type=Path, help="where to write it (default: backups/ beside the database)")
+    backup.add_argument("--actor", help="who the audit log names (default: your user name)")
     backup.set_defaults(run=cmd_backup)
 
     restore = commands.add_parser("restore", help="replace the database with a backup (the current one is kept)")
     restore.add_argument("file", type=Path, help="the backup file to restore")
+    restore.add_argument("--actor", help="who the audit log names (default: your user name)")
     restore.set_defaults(run=cmd_restore)
 
     query = commands.add_parser("query", help="run one read-only SQL query and write CSV to standard output")

@@ -41,7 +41,7 @@ def test_an_editor_imports_a_release_and_the_diversity_page_shows_it(strategy_on
         page.get_by_role("tab", name="Civil Service Statistics").click()
         # The other tab's uploader takes one file; this one takes several.
         page.locator("[data-testid='stFileUploaderDropzoneInput'][multiple]").set_input_files(files)
-        page.get_by_text("2 file(s) are valid").wait_for(timeout=60_000)
+        page.get_by_text("2 table(s) are valid").wait_for(timeout=60_000)
         assert page.get_by_text("(dry run").count() == 0
         page.screenshot(path=ARTIFACTS / "page-manage-official-preview.png", full_page=True)
         page.get_by_role("button", name="Import").filter(has_text="figures").click()

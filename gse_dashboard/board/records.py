@@ -54,3 +54,15 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     if history.empty:
         return history
     return history.sort_values(["ref", "as_of"]).groupby("ref", sort=False).tail(1).reset_index(drop=True)
+
+
+def versions(conn: sqlite3.Connection, kind: str, ref: str) -> pd.DataFrame:
+    """Every version ever recorded of an action or risk REF (kind "actions" or "risks"), corrections and the
+    versions they replaced alike, oldest first: what the Manage data page shows as the record's history."""
+    table, columns = {"actions": ("board_actions", ACTION_COLUMNS), "risks": ("risks", RISK_COLUMNS)}[kind]
+    return pd.read_sql_query(
+        f"""
+        SELECT ref, as_of, {columns}, recorded_by, recorded_at, superseded_at
+        FROM {table} WHERE ref = :ref
+        ORDER BY as_of, recorded_at, id
+        """, conn, params={"ref": ref})

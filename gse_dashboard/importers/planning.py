@@ -133,16 +133,50 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Validation) -> pd.DataFrame:
-    """What each row will do against the database now: add, change (old → new) or unchanged.
+# How far along each status is: a row that goes back down this order is flagged as a drop.
+_STATUS_ORDER = {"not started": 0, "in progress": 1, "complete": 2}
 
-    The result is remembered on VALIDATION: apply_import refuses if a row it showed has been
-    changed by someone else before the import is applied.
+
+def _earlier_progress(conn: sqlite3.Connection, validation: Validation) -> dict[str, list[tuple]]:
+    """Each ref's current updates as (as_of, status, percent), oldest first, for the refs in VALIDATION."""
+    refs = sorted({record[0] for record in validation.records})
+    rows = conn.execute("SELECT ref, as_of, status, percent_complete FROM progress_updates WHERE superseded_at IS NULL "
+                        "AND ref IN (SELECT value FROM json_each(?)) ORDER BY ref, as_of", [json.dumps(refs)])
+    found: dict[str, list[tuple]] = {}
+    for ref, as_of, status, percent in rows:
+        found.setdefault(ref, []).append((as_of, status, percent))
+    return found
+
+
+def _drop(record: tuple, earlier: list[tuple]) -> str:
+    """Words flagging a progress RECORD that goes back from the update before it (status or percent), or ''."""
+    _, as_of, status, _, _, percent, *_ = record
+    before = [e for e in earlier if e[0] < as_of]
+    if not before:
+        return ""
+    then, old_status, old_percent = before[-1]
+    flags = []
+    if _STATUS_ORDER.get(status, 3) < _STATUS_ORDER.get(old_status, -1):
+        flags.append(f"status goes back: {old_status} → {status}")
+    if percent < old_percent:
+        flags.append(f"percent complete drops: {_shown(old_percent)} → {_shown(percent)}")
+    return f"{'; '.join(flags)} (since the update for {then})" if flags else ""
+
+
+def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Validation) -> pd.DataFrame:
+    """What each row will do against the database now: add (with its values), change (old → new) or unchanged.
+
+    A progress row whose status or percent goes back from the update before it is flagged (a drop
+    from complete to not started, or 88% to 0%, is usually a mistake in the file). The result is
+    remembered on VALIDATION: apply_import refuses if a row it showed has been changed by someone
+    else before the import is applied.
     """
     if not validation.ok:
         raise ImportRejected(validation.problems, validation.problem_count)
     spec = kind_of(validation.kind)
-    validation.plan = plan_rows(raw_connection(conn), spec, validation)
+    conn = raw_connection(conn)
+    validation.plan = plan_rows(conn, spec, validation)
+    earlier = _earlier_progress(conn, validation) if spec.name == "progress" else {}
     key_positions = [spec.fields.index(k) for k in spec.key]
     out = []
     for row_number, record, kept, (action, current) in zip(validation.rows, validation.records, validation.kept,
@@ -151,13 +185,17 @@ def preview(conn: sqlite_utils.Database | sqlite3.Connection, validation: Valida
         if action == CHANGE:
             differences = changed_fields(spec, merged_record(spec, kept, record, current), current)
             changes = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in differences.items())
+        elif action == ADD:
+            changes = "; ".join(f"{name}: {_shown(record[spec.fields.index(name)])}" for name in spec.compare
+                                if record[spec.fields.index(name)] not in (None, ""))
         out.append({
             "row": row_number,
             "action": action,
             "key": key_text(record[p] for p in key_positions),
             "changes": changes,
+            "flag": _drop(record, earlier.get(record[0], [])) if spec.name == "progress" else "",
             "current_recorded_by": recorded_by(spec, current)[0] if current else "",
             "current_recorded_at": recorded_by(spec, current)[1] if current else "",
         })
-    return pd.DataFrame(out, columns=["row", "action", "key", "changes", "current_recorded_by",
+    return pd.DataFrame(out, columns=["row", "action", "key", "changes", "flag", "current_recorded_by",
                                       "current_recorded_at"])

@@ -242,8 +242,13 @@ def _chosen_record(kind: str, data, label: str, history_columns: dict[str, str],
     current = latest[latest["ref"] == choice].iloc[0] if choice != new else None
     if current is None:
         return choice, None, (choice,), None
-    history = data[kind][data[kind]["ref"] == choice][list(history_columns)]
-    table_ui(history.rename(columns=history_columns))
+    # Every version, corrected ones too: a correction never makes the earlier version disappear (issue 25).
+    with store.reading(db_path()) as conn:
+        history = records.versions(conn, kind, choice)
+    history["superseded_at"] = history["superseded_at"].map(
+        lambda at: f"corrected at {at.replace('T', ' ')} UTC" if isinstance(at, str) else "current")
+    table_ui(history[[*history_columns, "superseded_at"]].rename(columns={**history_columns,
+                                                                          "superseded_at": "Version"}))
     based_on = _based_on(kind, (choice,), lambda conn: board_edits.latest_id(conn, kind, choice))
     return choice, current, (choice,), based_on
 

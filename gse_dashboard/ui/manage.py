@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import importers
+from ..charts import downloads
 from ..charts.tables import format_date
 from ..people import period_returns
 from ..rules import auth
@@ -20,7 +21,7 @@ from ..rules.safe_text import escape_md
 from ..storage import backups, queries, store
 from ..strategy import edits, metrics, timescales, vocabulary
 from ..strategy.vocabulary import LAUNCH, RATINGS, STATUSES
-from .session import db_path, revision
+from .session import db_path, revision, settings
 from .widgets import download_ui, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
@@ -37,6 +38,13 @@ def board_choice_label(choice: str) -> str:
 
 # The most an upload may be; importers enforces it again on the bytes.
 MAX_UPLOAD_MB = importers.MAX_UPLOAD_BYTES // (1024 * 1024)
+
+
+def file_meta(title: str, filename: str) -> downloads.TableMeta:
+    """What a download about an uploaded file is: the dashboard's check of that file, never illustrative figures."""
+    return downloads.TableMeta(title=title, source=f"{downloads.PRODUCER}: its check of the file {filename}",
+                               description="Each row of the file as the dashboard checked it, before anything was "
+                                           "imported.")
 
 
 def _flash(kind: str, message: str) -> None:
@@ -283,8 +291,10 @@ def import_ui(user: auth.User) -> None:
         template[0].download_button("Template (CSV)", importers.template_bytes(kind, "csv"),
                                     file_name=f"{kind}-template.csv", mime="text/csv", on_click="ignore",
                                     icon=":material/download:")
+        choices = load_commitment_choices(db_path(), revision())
         template[1].download_button(
-            "Template (Excel)", importers.template_bytes(kind, "xlsx"), file_name=f"{kind}-template.xlsx",
+            "Template (Excel)", importers.template_bytes(kind, "xlsx", list(zip(choices["ref"], choices["title"]))),
+            file_name=f"{kind}-template.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
             icon=":material/download:")
     upload = st.file_uploader(f"CSV or Excel file (up to {MAX_UPLOAD_MB} MB)", type=["csv", "xlsx"],
@@ -310,19 +320,28 @@ def import_ui(user: auth.User) -> None:
         problems = pd.DataFrame([{"Row": p.row or "", "Column": p.column or "", "Problem": p.message}
                                  for p in validation.problems])
         table_ui(problems)
-        download_ui(problems, f"problems-{Path(upload.name).stem}.csv", label="Download the problems (CSV)")
+        download_ui(problems, f"problems-{Path(upload.name).stem}.csv", label="Download the problems (CSV)",
+                    meta=file_meta(f"Problems found in {upload.name}", upload.name))
         return
     counts = validation.counts()
     st.success(f"{escape_md(upload.name)} is valid: {counts['add']} to add, {counts['change']} to change, "
                f"{counts['unchanged']} unchanged. Nothing is written until you import it.",
                icon=":material/fact_check:")
-    shown = changes.rename(columns={"row": "Row", "action": "Action", "key": "What", "changes": "Changes",
+    shown = changes.rename(columns={"row": "Row", "action": "Action", "key": "What",
+                                    "changes": "Values (a change: old → new)", "flag": "Check",
                                     "current_recorded_by": "Current recorded by",
                                     "current_recorded_at": "Current recorded at"})
+    drops = int((shown["Check"] != "").sum())
+    if drops:
+        st.warning(f"{drops} row(s) go back from the update before them (status or percent complete): see "
+                   "**Check** below. Import them only if that is right.", icon=":material/trending_down:")
+    if not shown["Check"].any():
+        shown = shown.drop(columns=["Check"])
     table_ui(shown[shown["Action"] != importers.UNCHANGED].head(200))
     if counts["add"] + counts["change"] > 200:
         st.caption("The first 200 rows to add or change are shown; download the preview for them all.")
-    download_ui(shown, f"preview-{Path(upload.name).stem}.csv", label="Download the preview (CSV)")
+    download_ui(shown, f"preview-{Path(upload.name).stem}.csv", label="Download the preview (CSV)",
+                meta=file_meta(f"What importing {upload.name} would do", upload.name))
     if counts["add"] + counts["change"] == 0:
         st.info("Everything in this file is already in the dashboard: there is nothing to import.")
         return
@@ -384,17 +403,21 @@ def batches_ui(user: auth.User) -> None:
     live = batches[batches["undone_at"].isna()]["id"].tolist()
     if not live:
         return
+    kinds, files = dict(zip(batches["id"], batches["kind"])), dict(zip(batches["id"], batches["filename"]))
     with st.form("undo_batch"):
-        batch = st.selectbox("Undo an import batch", live, format_func=lambda b: f"Batch {b}")
-        sure = st.checkbox("I understand this removes every row the batch added and brings back what it replaced")
+        batch = st.selectbox("Undo an import batch", live, format_func=lambda b: f"Batch {b}: {kinds[b]}, {files[b]}")
+        typed = st.text_input("To undo it, type the batch number", max_chars=12,
+                              help="Undo removes every row the batch added and brings back what it replaced. "
+                                   "A backup is taken first.")
         submitted = st.form_submit_button("Undo batch")
     if submitted:
-        if not sure:
-            st.error("Tick the box to confirm the undo.")
+        if typed.strip() != str(batch):
+            st.error(f"Nothing was undone: type {batch}, the batch's number, to confirm.", icon=":material/error:")
             return
         try:
-            result = importers.undo_batch(db_path(), int(batch), user)
-        except (importers.UndoRefused, auth.PermissionDenied) as refused:
+            with st.spinner(f"Backing up, then undoing batch {batch}…"):
+                result = importers.undo_batch(db_path(), int(batch), user)
+        except (importers.UndoRefused, auth.PermissionDenied, store.StoreError) as refused:
             st.error(escape_md(str(refused)), icon=":material/error:")
             return
         _flash("success", f"Batch {result.batch_id} undone: {result.removed} rows removed, "
@@ -428,35 +451,66 @@ def audit_ui() -> None:
     download_ui(shown, "audit-log.csv", label="Download these entries with details (CSV)")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_restore_preview(path: str, rev: str, source: str) -> list[dict]:
+    """What restoring SOURCE would lose: records made since it, by table; REV keys the cache to the data."""
+    return backups.restore_preview(path, source)
+
+
 def backups_ui(user: auth.User) -> None:
-    """Backups beside the database: take one now, or restore one (the current one is kept)."""
+    """Backups beside the database, each with why it was taken: take one now, or restore one after a preview."""
     path = db_path()
     if st.button("Back up now", icon=":material/backup:"):
         auth.require_editor(user)
-        _flash("success", f"Backed up to {Path(backups.backup(Path(path))).name}.")
+        with st.spinner("Backing up…"):
+            saved = backups.backup(Path(path), actor=user.actor)
+        _flash("success", f"Backed up to {saved.name}; recorded in the audit log.")
         st.rerun()
     kept = backups.list_backups(path)
+    st.caption(f"One is taken automatically before every import, undo and restore; the newest "
+               f"{settings().keep_backups} are kept (the GSE_KEEP_BACKUPS setting). Each file is readable by the "
+               "dashboard's own account only: it holds every count unsuppressed.")
     if not kept:
-        st.info("No backups yet. One is taken automatically before every import, undo and restore.")
+        st.info("No backups yet.")
         return
     frame = pd.DataFrame(kept)
-    table_ui(frame.assign(size=(frame["bytes"] / 1e6).round(1))[["file", "taken_at", "size"]].rename(
-        columns={"file": "Backup", "taken_at": "Taken (UTC)", "size": "Size (MB)"}))
+    table_ui(frame.assign(size=(frame["bytes"] / 1e6).round(1))[["file", "reason", "taken_at", "size"]].rename(
+        columns={"file": "Backup", "reason": "Why", "taken_at": "Taken (UTC)", "size": "Size (MB)"}))
+    names = {b["file"]: b for b in kept}
+    chosen = st.selectbox("Restore a backup", list(names), index=None, placeholder="Choose a backup to see what "
+                          "restoring it would lose", format_func=lambda f: f"{f} ({names[f]['reason']})",
+                          key="restore_choice")
+    if chosen is None:
+        return
+    with st.spinner("Comparing the backup with the database…"):
+        try:
+            lost = load_restore_preview(path, revision(), names[chosen]["path"])
+        except store.StoreError as error:
+            st.error(escape_md(str(error)), icon=":material/error:")
+            return
+    if lost:
+        st.warning("**Restoring it loses what was recorded since it was taken:**\n\n" + "\n".join(
+            f"- {item['rows']:,} {escape_md(item['what'])}"
+            + (f" (the newest at {escape_md(item['newest'].replace('T', ' '))} UTC)" if item["newest"] else "")
+            for item in lost) + "\n\nThe current database is backed up first, and the audit log is kept.",
+                   icon=":material/warning:")
+    else:
+        st.info("Nothing recorded since this backup would be lost: the database holds nothing it lacks.")
     with st.form("restore"):
-        chosen = st.selectbox("Restore a backup", [b["file"] for b in backups])
-        sure = st.checkbox("I understand this replaces the whole database (the current one is backed up first)")
-        submitted = st.form_submit_button("Restore")
+        typed = st.text_input("To restore it, type RESTORE", max_chars=20, key="restore_typed")
+        submitted = st.form_submit_button("Restore this backup")
     if submitted:
-        if not sure:
-            st.error("Tick the box to confirm the restore.")
+        if typed.strip() != "RESTORE":
+            st.error("Nothing was restored: type RESTORE in capitals to confirm.", icon=":material/error:")
             return
         auth.require_editor(user)
-        source = next(b["path"] for b in backups if b["file"] == chosen)
         try:
-            safety = backups.restore(path, source)
+            with st.spinner("Backing up the current database, then restoring…"):
+                safety = backups.restore(path, names[chosen]["path"], actor=user.actor)
         except store.StoreError as error:
             st.error(escape_md(str(error)), icon=":material/error:")
             return
         _flash("success", f"Restored {chosen}. The database it replaced was kept as "
-                          f"{Path(safety).name if safety else 'nothing (there was none)'}.")
+                          f"{Path(safety).name if safety else 'nothing (there was none)'}; the restore is in the "
+                          "audit log.")
         st.rerun()

@@ -19,6 +19,7 @@ from ..people import official_statistics as official
 from ..rules import auth
 from ..rules.safe_text import escape_md
 from ..storage import store
+from . import manage as manage_ui
 from .session import db_path, settings
 from .widgets import download_ui, table_ui
 
@@ -27,7 +28,11 @@ BROWSER_URL = "https://www.gov.uk/government/collections/civil-service-statistic
 
 
 def _named(uploads: list) -> list[tuple[str, bytes]]:
-    """Each upload with a name problems can point at: the browser names every table data.csv."""
+    """Each upload (a zip opened into its tables) with a name problems can point at.
+
+    A zip's tables are named by their folders; loose files that share a name (the browser names
+    every table data.csv) are numbered, and the preview names each by the breakdown its header gives.
+    """
     counts = Counter(upload.name for upload in uploads)
     seen: Counter = Counter()
     named = []
@@ -35,7 +40,7 @@ def _named(uploads: list) -> list[tuple[str, bytes]]:
         seen[upload.name] += 1
         name = upload.name if counts[upload.name] == 1 else f"{upload.name} (file {seen[upload.name]})"
         named.append((name, upload.getvalue()))
-    return named
+    return official.expand_zips(named)
 
 
 def _flash(message: str) -> None:
@@ -47,23 +52,26 @@ def official_import_ui(user: auth.User) -> None:
     profession = settings().profession
     st.markdown(
         "Civil Service Statistics (Cabinet Office, from the Annual Civil Service Employment Survey) as the data "
-        "browser publishes them: download each table as CSV and upload them here, several at once. The "
+        "browser publishes them: upload the release as one zip (its folders of `data.csv` files as downloaded), "
+        "or the tables' CSV files, several at once. The "
         f"profession's rows are those of **{escape_md(profession)}** (the `GSE_PROFESSION` setting); tables without a "
         "profession column give the Civil Service benchmark. Suppressed cells (`[c]`) stay suppressed.")
     st.caption(f"Where to find next year's files: {BROWSER_URL} → the year's data browser → each table → "
                "download CSV. The breakdown is read from each file's header, so file names do not matter.")
-    uploads = st.file_uploader(f"Data-browser CSV files (up to {MAX_UPLOAD_MB} MB each)", type=["csv"],
+    uploads = st.file_uploader(f"The release as a zip, or its CSV files (up to {MAX_UPLOAD_MB} MB each)",
+                               type=["csv", "zip"],
                                accept_multiple_files=True, key="upload_official",
                                max_upload_size=MAX_UPLOAD_MB)
     if not uploads:
         return
-    files = _named(uploads)
-    digest = hashlib.sha256(b"".join(hashlib.sha256(data).digest() for _, data in files)).hexdigest()
-    with st.spinner("Checking every file…"):
-        tables, problems = official.read_tables(files, profession)
+    digest = hashlib.sha256(b"".join(hashlib.sha256(u.getvalue()).digest() for u in uploads)).hexdigest()
+    with st.spinner("Checking every table…"):
         try:
+            files = _named(uploads)
+            tables, problems = official.read_tables(files, profession)
             with store.reading(db_path()) as conn:
                 plan = official.plan_import(conn, tables, problems, profession=profession)
+                headlines = official.headlines(conn, plan)
         except official.OfficialImportError as refused:
             problems, plan = refused.problems, None
     if plan is None:
@@ -72,19 +80,25 @@ def official_import_ui(user: auth.User) -> None:
         shown = pd.DataFrame([{"File": p.filename, "Row": p.row or "", "Column": p.column or "",
                                "Problem": p.message} for p in problems])
         table_ui(shown)
-        download_ui(shown, "problems-civil-service-statistics.csv", label="Download the problems (CSV)")
+        download_ui(shown, "problems-civil-service-statistics.csv", label="Download the problems (CSV)",
+                    meta=manage_ui.file_meta("Problems found in the Civil Service Statistics files", "uploaded"))
         return
     for warning in plan.warnings:
         st.warning(escape_md(str(warning)))
-    st.success(f"{len(plan.tables)} file(s) are valid: {escape_md(plan.summary())}. Nothing is written until you "
+    st.success(f"{len(plan.tables)} table(s) are valid: {escape_md(plan.summary())}. Nothing is written until you "
                "import them.", icon=":material/fact_check:")
+    headline_ui(headlines)
+    st.markdown("**The tables read**")
+    table_ui(pd.DataFrame([{"Table (breakdown)": t.shape, "Population": t.population, "File": t.filename,
+                            "Rows": len(t.rows)} for t in plan.tables]))
     changes = pd.DataFrame(plan.changes(), columns=["action", "what", "file", "row", "key", "value"]).rename(
         columns={"action": "Action", "what": "What", "file": "File", "row": "Row", "key": "Figure",
                  "value": "Value"})
     table_ui(changes.head(200))
     if len(changes) > 200:
         st.caption("The first 200 figures to add or revise are shown; download the preview for them all.")
-    download_ui(changes, "preview-civil-service-statistics.csv", label="Download the preview (CSV)")
+    download_ui(changes, "preview-civil-service-statistics.csv", label="Download the preview (CSV)",
+                meta=manage_ui.file_meta("What importing the Civil Service Statistics files would do", "uploaded"))
     if plan.nothing_to_do:
         st.info("Everything in these files is already in the dashboard: there is nothing to import.")
         return
@@ -103,6 +117,31 @@ def official_import_ui(user: auth.User) -> None:
         _flash(f"Imported {official.batch_name(plan)} as batch {result.batch_id}: {result.added} added, "
                f"{result.revised} revised. A backup was taken first; the batch can be undone under Import history.")
         st.rerun()
+
+
+def headline_ui(headlines: list[dict]) -> None:
+    """The release's headline figures for the profession beside the previous release's, to check before importing."""
+    if not headlines:
+        return
+    release, previous = headlines[0]["release"], headlines[0]["previous_release"]
+
+    def shown(value, indicator):
+        if value is None:
+            return "not in these files"
+        return f"{value:,.0f}" if indicator == "acses_in_post" else f"{value:.1f}%"
+
+    def change(row):
+        if row["change"] is None:
+            return ""
+        if row["indicator"] == "acses_in_post":
+            return f"{row['change']:+,.0f}"
+        return f"{row['change']:+.1f} points"
+
+    st.markdown(f"**Headline figures for {escape_md(settings().profession)}: the {release} release"
+                + (f" against the {previous} release already loaded**" if previous else "** (no earlier release)"))
+    table_ui(pd.DataFrame([{"Figure": row["figure"], str(release): shown(row["value"], row["indicator"]),
+                            str(previous or "Previous"): shown(row["previous"], row["indicator"]),
+                            "Change": change(row)} for row in headlines]))
 
 
 # -- the published figures on the pages ---------------------------------------------------------

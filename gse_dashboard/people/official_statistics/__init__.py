@@ -46,8 +46,19 @@ from .formats import (
     YEAR_COLUMN,
     OfficialImportError,
 )
-from .planning import ADD, CHANGE, UNCHANGED, Plan, plan_import
-from .reading import DataRow, Table, Value, decode, find_files, read_paths, read_table, read_tables
+from .planning import ADD, CHANGE, HEADLINES, UNCHANGED, Plan, headlines, plan_import
+from .reading import (
+    DataRow,
+    Table,
+    Value,
+    decode,
+    expand_zips,
+    find_files,
+    read_paths,
+    read_table,
+    read_tables,
+    unzip_release,
+)
 from .records import (
     DEPARTMENT_DIMENSIONS,
     GRADE_DIMENSIONS,
@@ -69,7 +80,8 @@ from .undoing import UndoRefused, undo_rows
 from .writing import ImportResult, apply_import, batch_name, write_plan
 
 __all__ = [
-    "ADD", "CHANGE", "DEPARTMENT_DIMENSIONS", "GRADES", "GRADE_DIMENSIONS", "KIND", "LICENCE", "MAX_FILE_BYTES",
+    "ADD", "CHANGE", "DEPARTMENT_DIMENSIONS", "HEADLINES", "expand_zips", "headlines", "unzip_release",
+    "GRADES", "GRADE_DIMENSIONS", "KIND", "LICENCE", "MAX_FILE_BYTES",
     "MAX_PROBLEMS", "MEASURES", "METADATA_STARTS", "NOT_DECLARED", "OFFICIAL_INDICATORS", "POPULATION_CIVIL_SERVICE",
     "POPULATION_PROFESSION", "PROFESSION_COLUMN", "PUBLISHER", "RECORDER", "SHARES", "SHARE_BY_DIMENSION", "STATUSES",
     "STATUS_COLUMN", "STATUS_INDICATORS", "SUPPRESSED", "UNCHANGED", "YEAR_COLUMN", "CellRecord", "DataRow",

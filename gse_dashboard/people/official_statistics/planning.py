@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from ...config import DEFAULT_PROFESSION
 from ...importers.formats import Problem
-from .formats import SUPPRESSED, OfficialImportError
+from ...storage.store import ALL
+from .formats import POPULATION_PROFESSION, SUPPRESSED, OfficialImportError
 from .reading import Table
 from .records import OFFICIAL_INDICATORS, CellRecord, ObservationRecord, cell_records, observation_records
 
@@ -162,3 +163,38 @@ class _Stored:
     numerator: int | None
     denominator: int | None
     declaration_rate: float | None
+
+
+# The release's headline figures for the profession, as the preview compares them with the previous release:
+# (indicator, grade, what it is).
+HEADLINES = (
+    ("acses_in_post", "All", "Civil servants in the profession's posts (headcount)"),
+    ("acses_in_post", "SCS", "of whom in the Senior Civil Service"),
+    ("women", "All", "Women (% of those with a known sex)"),
+    ("bame", "All", "Ethnic minority (% of those declared)"),
+    ("disabled", "All", "Declared disabled (% of those declared)"),
+    ("lgbo", "All", "LGBO (% of those declared)"),
+    ("age_50_plus", "All", "Aged 50 or over (% of those with a known age)"),
+)
+
+
+def headlines(conn: sqlite3.Connection, plan: Plan) -> list[dict]:
+    """The newest year's headline figures in PLAN beside the previous release's as stored: one dict per figure."""
+    new = {(r.indicator, r.grade, r.period): r.value for _, r, _ in plan.observations
+           if r.population == POPULATION_PROFESSION and r.department == ALL}
+    periods = sorted({period for _, _, period in new})
+    if not periods:
+        return []
+    latest = periods[-1]
+    out = []
+    for indicator, grade, label in HEADLINES:
+        value = new.get((indicator, grade, latest))
+        previous = conn.execute(
+            "SELECT period, value FROM observations WHERE indicator = ? AND population = ? AND department = ? "
+            "AND grade = ? AND role_type = ? AND superseded_at IS NULL AND period < ? ORDER BY period DESC LIMIT 1",
+            [indicator, POPULATION_PROFESSION, ALL, grade, ALL, latest]).fetchone()
+        out.append({"figure": label, "indicator": indicator, "release": int(latest[:4]), "value": value,
+                    "previous_release": int(previous[0][:4]) if previous else None,
+                    "previous": previous[1] if previous else None,
+                    "change": value - previous[1] if previous and value is not None else None})
+    return out

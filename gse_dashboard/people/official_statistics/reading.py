@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,14 +267,68 @@ def read_table(data: bytes, filename: str, profession: str = DEFAULT_PROFESSION)
 # -- finding the files ------------------------------------------------------------------------
 
 
+# A release downloaded whole is a zip of folders, one table (data.csv) in each: at most this many
+# tables, and this much once unzipped (past that it is a zip bomb, not a release).
+MAX_ZIP_TABLES = 200
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+
+
+def unzip_release(data: bytes, name: str) -> list[tuple[str, bytes]]:
+    """Every CSV in the zip DATA (folders and all) as (NAME: path inside it, bytes); OfficialImportError if unreadable.
+
+    Each table is named by its folders, as the release names it (`2023/Sex/Profession_of_post/data.csv`),
+    never as one of fifteen `data.csv`. Files other than CSV (and the Mac's `__MACOSX` copies) are
+    left out; limits on the number of tables and the unzipped size are checked before reading.
+    """
+    def refused(message: str) -> OfficialImportError:
+        return OfficialImportError([Problem(name, None, None, message)])
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        raise refused("is not a zip file that can be read (a download cut short?)") from None
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()
+                   and info.filename.lower().endswith(".csv") and "__MACOSX" not in info.filename
+                   and not Path(info.filename).name.startswith("._")]
+        if not members:
+            raise refused("holds no .csv files: the release's tables are CSV files named data.csv")
+        if len(members) > MAX_ZIP_TABLES:
+            raise refused(f"holds {len(members):,} CSV files; a release has a few dozen at most")
+        if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+            raise refused(f"unzips to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB: not a release")
+        files = []
+        for info in sorted(members, key=lambda i: i.filename):
+            try:
+                with archive.open(info) as handle:
+                    content = handle.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+                raise refused(f"{info.filename} cannot be unzipped ({error})") from None
+            if len(content) > MAX_FILE_BYTES:
+                raise refused(f"{info.filename} is over {MAX_FILE_BYTES // (1024 * 1024)} MB unzipped")
+            files.append((f"{name}: {info.filename}", content))
+    return files
+
+
+def expand_zips(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """FILES with every zip among them replaced by the CSV tables inside it."""
+    out = []
+    for name, data in files:
+        if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+            out.extend(unzip_release(data, name))
+        else:
+            out.append((name, data))
+    return out
+
+
 def find_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """Each CSV named in PATHS (folders searched recursively), with the name problems will use."""
+    """Each CSV or zip named in PATHS (folders searched recursively), with the name problems will use."""
     found = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for item in sorted(path.rglob("*")):
-                if item.is_file() and item.suffix.lower() == ".csv":
+                if item.is_file() and item.suffix.lower() in (".csv", ".zip"):
                     found.append((item, str(item)))
             continue
         if not path.exists():
@@ -298,5 +353,5 @@ def read_tables(files: Iterable[tuple[str, bytes]], profession: str = DEFAULT_PR
 
 
 def read_paths(paths: Iterable[str | Path], profession: str = DEFAULT_PROFESSION) -> tuple[list[Table], list[Problem]]:
-    """Read every CSV in PATHS (files, or folders searched recursively)."""
-    return read_tables(((name, path.read_bytes()) for path, name in find_files(paths)), profession)
+    """Read every CSV in PATHS (files, zips of the release, or folders searched recursively)."""
+    return read_tables(expand_zips((name, path.read_bytes()) for path, name in find_files(paths)), profession)
