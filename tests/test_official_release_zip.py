@@ -61,14 +61,20 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"PK\x03\x04 not really a zip", "is not a zip file that can be read"),
-    (_zip({"notes.txt": b"hello"}), "holds no .csv files"),
-    (_zip({f"t{i}/data.csv": b"x" for i in range(201)}), "holds 201 CSV files"),
-    (_zip({"big/data.csv": b"0" * (official.MAX_FILE_BYTES + 1)}), "is over 25 MB unzipped"),
-])
-def test_a_bad_zip_is_refused_in_one_line_naming_it(data, message):
+BAD_ZIPS = {
+    "cut short": (lambda: b"PK\x03\x04 not really a zip", "is not a zip file that can be read"),
+    "no tables": (lambda: _zip({"notes.txt": b"hello"}), "holds no .csv files"),
+    "too many tables": (lambda: _zip({f"t{i}/data.csv": b"x" for i in range(201)}), "holds 201 CSV files"),
+    "a table too large": (lambda: _zip({"big/data.csv": b"0" * (official.MAX_FILE_BYTES + 1)}),
+                          "is over 25 MB unzipped"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ZIPS))
+def test_a_bad_zip_is_refused_in_one_line_naming_it(case):
     """A cut-off zip, one with no tables, too many or one too large unzipped is refused, naming the zip."""
+    build, message = BAD_ZIPS[case]
+    data = build()
     with pytest.raises(official.OfficialImportError) as refused:
         official.unzip_release(data, "release.zip")
     (problem,) = refused.value.problems
