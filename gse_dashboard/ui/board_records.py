@@ -100,17 +100,16 @@ def _meeting_form(user, data) -> None:
     meetings = data["meetings"]
     known = meetings["date"].tolist()[::-1]
     new = "A new meeting"
+    titles = dict(zip(meetings["date"], meetings["title"]))
     choice = st.selectbox("Meeting", [new, *known], key="meeting_date",
-                          format_func=lambda d: d if d == new else f"{format_date(d)}: {titles[d]}"
-                          if (titles := dict(zip(meetings["date"], meetings["title"]))) else d)
+                          format_func=lambda d: d if d == new else f"{format_date(d)}: {titles[d]}")
     with st.form("board_meeting", enter_to_submit=False):
         columns = st.columns(2)
         date = columns[0].date_input("Date" if choice == new else "Date (change it to move the meeting)",
                                      value=None if choice == new else dt.date.fromisoformat(choice),
                                      format="DD/MM/YYYY")
         title = columns[1].text_input("Title", max_chars=500, placeholder="GSE Profession Board, January 2027",
-                                      value="" if choice == new else
-                                      meetings.set_index("date").loc[choice, "title"])
+                                      value="" if choice == new else titles[choice])
         submitted = st.form_submit_button("Save the meeting", type="primary")
     if not submitted:
         return
