@@ -101,8 +101,10 @@ def test_backups_are_listed_with_size_and_why_and_leave_no_stray_files(db_copy, 
         "before a restore (what the restore replaced)", "before an import", "taken by hand"]
     assert sorted(p.name for p in by_hand.parent.iterdir()) == sorted(listed)
     audit = _one(db_copy, "SELECT actor, action, row_key FROM audit_log WHERE table_name = 'backups' ORDER BY id")
-    assert audit[0] == ("Ada Analyst", "backup", by_hand.name)
-    assert ("Ada Analyst", "backup") in {a[:2] for a in audit[1:-1]}  # the one before the import, in its name
+    assert audit == [("Ada Analyst", "backup", by_hand.name), ("command line", "restore", by_hand.name)]
+    before_import = next(b["path"] for b in listed.values() if b["reason"] == "before an import")
+    details = [d for (d,) in _one(db_copy, "SELECT detail FROM audit_log WHERE action = 'import'")]
+    assert any(before_import in detail for detail in details)  # named in the import's own entry
 
 
 def test_a_restore_preview_lists_what_was_recorded_after_the_backup(db_copy):

@@ -27,7 +27,7 @@ def undo_batch(db: str | Path | sqlite_utils.Database, batch_id: int, user: auth
     actor = auth.require_editor(user).actor
     database, close, path = store.writable(db)
     try:
-        backup = backups.backup(path, reason=backups.BEFORE_UNDO, actor=actor) if path else None
+        backup = backups.backup(path, reason=backups.BEFORE_UNDO) if path else None
         with store.busy_refused("undone"), store.write_transaction(database):
             kind, removed, restored = _undo(database.conn, batch_id, actor, backup)
     finally:

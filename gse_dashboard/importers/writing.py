@@ -122,7 +122,7 @@ def apply_import(db: str | Path | sqlite_utils.Database, kind: str, validation: 
         return ImportResult(kind, filename, None, 0, 0, counts[UNCHANGED], None)
     database, close, path = store.writable(db)
     try:
-        backup = backups.backup(path, reason=backups.BEFORE_IMPORT, actor=actor) if path else None
+        backup = backups.backup(path, reason=backups.BEFORE_IMPORT) if path else None
         try:
             with store.busy_refused("imported"), store.write_transaction(database):
                 batch_id, counts = _write(database.conn, spec, validation, actor=actor, filename=filename,

@@ -56,8 +56,10 @@ def backup(path: Path, target: Path | None = None, *, reason: str = BY_HAND, act
     The default TARGET is a new time-stamped file in backups/ beside the database, named with
     REASON; an existing TARGET is refused rather than overwritten. The copy is written to a
     temporary name (mode 0600) and renamed only when complete, so a full disk leaves no partial or
-    empty backup behind (StoreError, one line). With ACTOR, the backup is recorded in the audit
-    log with who and why. Then only the newest KEEP backups are kept (default: the
+    empty backup behind (StoreError, one line). With ACTOR (a backup taken by hand), the backup
+    is recorded in the audit log with who and why; one taken before an import, undo or restore is
+    named in that operation's own audit entry, written in its transaction, so a refused import
+    leaves the log as it was. Then only the newest KEEP backups are kept (default: the
     GSE_KEEP_BACKUPS setting); a TARGET chosen elsewhere is never removed.
     """
     target = Path(target) if target else backup_path(Path(path), reason)
@@ -82,6 +84,9 @@ def backup(path: Path, target: Path | None = None, *, reason: str = BY_HAND, act
         os.replace(temporary, target)
     except sqlite3.Error as error:
         raise store.StoreError(f"could not back up to {target}: {store.plain_sqlite_error(error)}") from None
+    except (FileNotFoundError, PermissionError):
+        raise store.StoreError(f"could not back up to {target}: cannot be opened: check the path and its "
+                               "permissions") from None
     except OSError as error:
         raise store.StoreError(f"could not back up to {target}: {error.strerror or error}") from None
     finally:

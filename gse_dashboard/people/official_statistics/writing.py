@@ -58,7 +58,7 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
     actor = auth.require_editor(user).actor
     database, close, path = store.writable(db)
     try:
-        saved = (backups.backup(path, reason=backups.BEFORE_IMPORT, actor=actor)
+        saved = (backups.backup(path, reason=backups.BEFORE_IMPORT)
                  if (path and backup and not plan.nothing_to_do) else None)
         try:
             with store.busy_refused("imported"), store.write_transaction(database):
