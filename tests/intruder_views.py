@@ -389,3 +389,76 @@ def harvest_diversity_pack(path, as_at, threshold, published, code="women", peri
             for label, share in zip(frame[first], frame[name]):
                 published.add({by: (label,)}, share=_number_or_none(share), where=f"pack by {by} at {as_at}")
 
+
+
+# -- every count of people: joiners and leavers, Explore's notes ------------------------------------------
+
+def harvest_flows(path, as_at, threshold, joiners, leavers) -> None:
+    """The Membership page's joiners and leavers: the headline and every point of the chart (and its table)."""
+    from gse_dashboard.strategy import metrics
+
+    data = _load_membership(path, as_at, dict.fromkeys(DIMENSIONS, store.ALL), threshold)
+    for series, collector, name in ((data.joiners, joiners, "joined"), (data.leavers, leavers, "left")):
+        if series.empty:
+            continue
+        if "hidden" in series.columns:
+            value, _, period = figures.change_since(series, as_at, None)
+            points = series[~series["hidden"].astype(bool)]
+        else:
+            value, _, period = metrics.change_since(series, as_at, None)
+            points = series
+        if value is not None:
+            collector.add(period, as_at, {}, value, f"Membership headline {name} at {as_at}")
+        for period_, value_ in zip(points["period"], points["value"]):
+            collector.add(period_, as_at, {}, value_, f"Membership chart {name} at {as_at}")
+
+
+def harvest_explore_source(path, as_at, threshold, collector, source, departments, grades, roles) -> list:
+    """Explore's results for SOURCE (a count of people) for every link a viewer can make; the notes too.
+
+    Returns (period, selection, notes) for each single-figure view, so a test can read what the notes say.
+    """
+    database = store.connect(path, readonly=True)
+    noted = []
+    try:
+        choices = explore.load_choices(database.conn)
+        for params in explore_links(departments, grades, roles):
+            state = explore.from_query_params({"source": source, "as_at": as_at, **params}, choices)
+            result = explore.answer(database.conn, state, threshold)
+            for period, selection, value in explore_figures(result):
+                if period is None:
+                    continue
+                collector.add(period, as_at, selection, value, f"Explore {source} {params} at {as_at}")
+            if not state.group_by:
+                filters = {k: tuple(v) for k, v in state.filters.items() if k in DIMENSIONS}
+                noted.append((filters, list(result.notes)))
+    finally:
+        database.close()
+    return noted
+
+
+def harvest_changes(path, dates, threshold, collectors: dict) -> None:
+    """The Overview's "what changed" indicator table between every two of DATES: the figure then and now.
+
+    COLLECTORS maps an indicator code (members, joiners, leavers) to where its figures go.
+    """
+    from gse_dashboard.storage import queries
+    from gse_dashboard.views import screens
+
+    database = store.connect(path, readonly=True)
+    try:
+        names = dict(zip(queries.indicators(database.conn)["name"], queries.indicators(database.conn)["code"]))
+        for since, until in itertools.combinations(sorted(dates), 2):
+            try:
+                found = screens.changes(database.conn, since, until, threshold=threshold)
+            except TypeError:  # the code before people counts were read as published took no threshold
+                found = screens.changes(database.conn, since, until)
+            for row in found.indicators.itertuples():
+                collector = collectors.get(names.get(row.indicator))
+                if collector is None:
+                    continue
+                if isinstance(row.from_period, str):
+                    collector.add(row.from_period, since, {}, getattr(row, "_3"), f"changes {since}-{until} then")
+                collector.add(row.to_period, until, {}, row.to, f"changes {since}-{until} now")
+    finally:
+        database.close()

@@ -45,7 +45,7 @@ def _forget():
 
 
 def _fields(table: protection.ProtectedTable) -> tuple:
-    return (table.threshold, table.labels, table.values, table.hidden, table.moves, table.certificates)
+    return (table.threshold, table.labels, table.values, table.hidden, table.moves, table.certificates, table.revised)
 
 
 def _kept_rows(conn) -> int:
@@ -123,7 +123,7 @@ def test_a_chart_over_time_from_kept_tables_equals_one_protected_afresh(fresh_co
 
 
 def test_a_changed_cell_gives_a_newly_protected_table(fresh_copy, tmp_path):
-    """Correcting one cell of the latest period to 3 hides it in a newly protected table; the old one is not read."""
+    """Correcting one cell of the latest period to 3 hides it in a newly protected table (with all hidden before)."""
     database = store.connect(fresh_copy)
     try:
         conn = database.conn
@@ -156,8 +156,9 @@ def test_a_changed_cell_gives_a_newly_protected_table(fresh_copy, tmp_path):
         after = published.table(conn, now, period, THRESHOLD)
         assert after.values[key] == 3 and after.is_hidden(key) and not before.is_hidden(key)
         assert _kept_rows(conn) == rows_before + 1
-        fresh = protection.protect(published.cells(conn, now, period), THRESHOLD)
-        assert _fields(after) == _fields(fresh)
+        # A correction is protected with the version shown before it: what was hidden then stays hidden.
+        fresh = protection.protect_revision(published.cells(conn, now, period), THRESHOLD, [before])
+        assert _fields(after) == _fields(fresh) and before.hidden <= after.hidden
         # As at the earlier date the earlier cells, and their kept table, still hold.
         assert _fields(published.table(conn, as_at, period, THRESHOLD)) == _fields(before)
     finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..people import official_figures
+from ..people.disclosure import CONFIDENTIAL
 from ..storage.store import ALL
 from ..strategy import metrics
 from ..views.screens import Diversity, Membership
@@ -99,29 +100,44 @@ def breakdown_chart(view: Membership, by: str) -> Chart:
 
 
 def joiners_leavers_title(joiners: pd.DataFrame, leavers: pd.DataFrame) -> str:
-    """The message title: joiners, leavers and the net change over the last four quarters."""
+    """The message title: joiners, leavers and the net change over the last four quarters.
+
+    Only when all eight figures are published: a sum over a hidden quarter would give it away.
+    """
     frame = _joiners_leavers(joiners, leavers)
     recent = frame.tail(4)
+    if recent[["joiners", "leavers"]].isna().to_numpy().any():
+        return "Joiners and leavers per quarter; [c] where a figure is too small to show"
     net = recent["joiners"].sum() - recent["leavers"].sum()
     return (f"Over the last four quarters {recent['joiners'].sum():,.0f} joined and "
             f"{recent['leavers'].sum():,.0f} left: a net {'gain' if net >= 0 else 'loss'} of {abs(net):,.0f}")
 
 
 def _joiners_leavers(joiners: pd.DataFrame, leavers: pd.DataFrame) -> pd.DataFrame:
-    return joiners[["period", "value"]].rename(columns={"value": "joiners"}).merge(
-        leavers[["period", "value"]].rename(columns={"value": "leavers"}), on="period", how="outer")
+    """Joined and left per period, NaN where a figure is not published (published.series marks it hidden)."""
+    def shown(series: pd.DataFrame, name: str) -> pd.DataFrame:
+        values = series["value"].where(~series["hidden"].astype(bool)) if "hidden" in series else series["value"]
+        return pd.DataFrame({"period": series["period"], name: values.astype(float)})
+
+    return shown(joiners, "joiners").merge(shown(leavers, "leavers"), on="period", how="outer")
 
 
 def joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: str) -> Chart:
-    """Joiners and leavers per quarter for the whole profession."""
+    """Joiners and leavers per quarter, whole profession: a hidden figure is [c] in the table, a gap in the line."""
     frame = _joiners_leavers(joiners, leavers)
     title = joiners_leavers_title(joiners, leavers)
-    return builders.lines_chart(
+    chart = builders.lines_chart(
         frame, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title=title,
         subtitle=f"Members joining and leaving the GSE profession per quarter, whole profession, as known at {as_at}",
         source=observation_source(joiners), y_title="Members per quarter",
         alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
                  f"{frame['period'].iloc[-1]}. {title}.")
+    table = chart.table.astype(object)
+    for series, label in ((joiners, "Joined"), (leavers, "Left")):
+        hidden = set(series.loc[series["hidden"].astype(bool), "period"]) if "hidden" in series else set()
+        table.loc[frame["period"].isin(hidden).to_numpy(), label] = CONFIDENTIAL
+    chart.table = table
+    return chart
 
 
 # -- Diversity & inclusion ----------------------------------------------------------------------------

@@ -138,11 +138,11 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
         return _refused(state, as_at, name, unions)
     protected = None
     period_to = state.period_to
-    if people and state.source == published.INDICATOR:
-        # Members come from the protected table of each complete period, and only from there.
-        protected = _protected_lookup(conn, as_at, threshold, filters)
+    if people and state.source in published.PROTECTED:
+        # Members, joiners and leavers come from the protected table of each complete period, and only from there.
+        protected = _protected_lookup(conn, as_at, threshold, filters, state.source)
         if "period" not in state.group_by:
-            latest = published.latest_period(conn, as_at)
+            latest = queries.latest_cell_period(conn, state.source, as_at)
             period_to = min(filter(None, [latest, state.period_to])) if latest else period_to
     official = state.source in STATUS_INDICATORS.values()
     if official:
@@ -184,7 +184,7 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
     else:
         display, chart, notes = count_result(raw, raw["value"], context, threshold if people else None)
     if not raw.empty:
-        notes += _observation_notes(raw, state)
+        notes += _observation_notes(raw, state, protected)
     chosen = [d for d in protected_diversity.BREAKDOWNS if len(filters.get(d, ())) > 1]
     if diverse and chosen and not raw.empty and raw.loc[raw["published"], "share"].isna().any():
         note = DIVERSITY_UNION_NOTE.format(plural=_PLURALS[chosen[0]], what=LABELS[chosen[0]].lower())
@@ -262,20 +262,21 @@ def _refused(state: ExploreState, as_at: str, measure: str, unions: list[str], r
                          chart=chart, people=True, notes=[message])
 
 
-def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
-                      filters: Mapping[str, Sequence]) -> Callable[[str, dict], tuple[float, bool]]:
-    """(period, selection) -> (figure, hidden) for members, from each complete period's protected table.
+def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int, filters: Mapping[str, Sequence],
+                      indicator: str = published.INDICATOR) -> Callable[[str, dict], tuple[float, bool]]:
+    """(period, selection) -> (figure, hidden) for INDICATOR, from each complete period's protected table.
 
     A period without cells (a total published on its own) shows its stored total, hidden when small.
+    ``lookup.revised(period, selection)`` says whether a published figure was revised since first shown.
     """
     fixed = {name: values[0] for name, values in filters.items() if name in queries.BREAKDOWNS and values}
-    complete = set(queries.complete_cell_periods(conn, published.INDICATOR, as_at, published.POPULATION))
+    complete = set(queries.complete_cell_periods(conn, indicator, as_at, published.POPULATION))
     totals: dict[str, float] = {}
     tables: dict[str, protection.ProtectedTable] = {}
 
     def table_of(period: str) -> protection.ProtectedTable:
         if period not in tables:
-            tables[period] = published.table(conn, as_at, period, threshold)
+            tables[period] = published.table(conn, as_at, period, threshold, indicator)
         return tables[period]
 
     def lookup(period: str, selection: dict) -> tuple[float, bool]:
@@ -287,7 +288,7 @@ def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
                 return 0.0, True
             return float(table.values[key]), table.is_hidden(key)
         if period not in totals:
-            series = queries.observation_series(conn, published.INDICATOR, as_at, population=published.POPULATION,
+            series = queries.observation_series(conn, indicator, as_at, population=published.POPULATION,
                                                 **{d: chosen.get(d, store.ALL) for d in protection.DIMENSIONS})
             totals.update(zip(series["period"], series["value"]))
         value = float(totals.get(period, 0.0))
@@ -296,7 +297,17 @@ def _protected_lookup(conn: sqlite3.Connection, as_at: str, threshold: int,
     def labels(period: str, dimension: str) -> tuple[str, ...]:
         """Every value of DIMENSION in PERIOD's table: a group of nobody is listed too, as [c]."""
         return table_of(period).labels[dimension] if period in complete else ()
+
+    def revised(period: str, selection: dict) -> bool | None:
+        """Whether the figure is published and was revised since first shown; None for a period of totals only."""
+        if period not in complete:
+            return None
+        table = table_of(period)
+        chosen = {**fixed, **selection}
+        key = table.key(**{d: chosen.get(d, store.ALL) for d in protection.DIMENSIONS})
+        return key is not None and key in table.revised
     lookup.labels = labels  # type: ignore[attr-defined]
+    lookup.revised = revised  # type: ignore[attr-defined]
     return lookup
 
 
@@ -338,14 +349,37 @@ def _published_shares(conn: sqlite3.Connection, raw: pd.DataFrame, code: str, fi
     return frame
 
 
-def _observation_notes(raw: pd.DataFrame, state: ExploreState) -> list[str]:
+def _observation_notes(raw: pd.DataFrame, state: ExploreState,
+                       protected: Callable[[str, dict], tuple[float, bool]] | None = None) -> list[str]:
+    """Notes on the figures shown: revised, provisional, and any qualifier with its figure.
+
+    For a protected count of people (PROTECTED) a note is about published figures only: a hidden
+    figure's qualifier, revision or provisional mark is not mentioned (a note saying "about 3" under
+    [c] would print it), and [r] marks a published figure whose value changed since first shown.
+    """
+    rows = raw
+    revised = bool(raw["revised"].any())
+    if protected is not None:
+        def selection(row) -> tuple[str, dict]:
+            period = row["period"] if "period" in raw else row["latest_period"]
+            return period, {g: row[g] for g in state.group_by if g in queries.BREAKDOWNS}
+
+        shown, revised = [], False
+        for _, row in raw.iterrows():
+            period, chosen = selection(row)
+            _, hidden = protected(period, chosen)
+            shown.append(not hidden)
+            if not hidden:
+                marked = protected.revised(period, chosen)  # type: ignore[attr-defined]
+                revised |= bool(row["revised"]) if marked is None else marked
+        rows = raw[pd.Series(shown, index=raw.index, dtype=bool)]
     notes = []
-    if raw["revised"].any():
+    if revised:
         notes.append("Some figures have been revised since first published [r].")
-    if raw["provisional"].any():
+    if rows["provisional"].any():
         notes.append("Some figures are provisional.")
-    for row in raw[raw["qualifier"].fillna("") != ""].itertuples():
-        where = row.period if "period" in raw else row.latest_period
+    for row in rows[rows["qualifier"].fillna("") != ""].itertuples():
+        where = row.period if "period" in rows else row.latest_period
         notes.append(f"The figure for {where} is '{row.qualifier} {row.value:,.0f}'.")
     return notes
 

@@ -48,7 +48,7 @@ import pandas as pd
 
 from ..storage import queries
 from ..storage.store import ALL
-from . import disclosure, protection
+from . import disclosure, protection, published
 from .protection import Key, ProtectedTable
 
 POPULATION = "GSE"
@@ -171,8 +171,17 @@ def rows(conn: sqlite3.Connection, indicator: str, as_at: str, period: str) -> p
                       "cutoff": f"{as_at}T23:59:59"})
 
 
-def build(frame: pd.DataFrame, threshold: int) -> DiversityTable | None:
-    """Protect one period's rows (queries as `rows` reads them); None when no row has counts."""
+def build(frame: pd.DataFrame, threshold: int, members: ProtectedTable | None = None) -> DiversityTable | None:
+    """Protect one period's rows (queries as `rows` reads them); None when no row has counts.
+
+    MEMBERS, when given, is the members table of the same period as published: the return's
+    headcounts are (normally) its figures, so the two are protected together. A headcount the
+    members table hides is hidden here too (a declaration rate with its declared count would show
+    it); one it publishes is published here too (a viewer has it anyway), so the search knows it;
+    and then those who did not declare are counts like the others, hidden below the threshold and
+    given room (else a department's headcount less its declared count would pin them, and with
+    them the declared count of each of its grades).
+    """
     frame = frame[frame["numerator"].notna() & frame["denominator"].notna()]
     if frame.empty:
         return None
@@ -190,23 +199,52 @@ def build(frame: pd.DataFrame, threshold: int) -> DiversityTable | None:
     else:
         cube, groups = _from_margins(counts, statuses)
     listed = {by: set(groups[by]) for by in BREAKDOWNS}
+    joint = rated and members is not None
+    public, secret = (_headcounts(cube, members) if joint else (frozenset(), frozenset()))
 
     def primary(values: dict[Key, int]) -> set[Key]:
-        hidden = set()
+        hidden = set(secret)
         for key, value in values.items():
             department, grade, status = key
+            if key in public:
+                continue  # the members table publishes it
             if department != ALL and grade != ALL:
                 hidden.add(key)  # department by grade: no view shows it
             elif (department != ALL and department not in listed["department"]) or (
                     grade != ALL and grade not in listed["grade"]):
                 hidden.add(key)  # a group no view lists
-            elif value < threshold and status != UNDECLARED:
+            elif value < threshold and (status != UNDECLARED or joint):
                 hidden.add(key)
         return hidden
 
     protected = _protect_cached(cube, threshold, primary, tuple(sorted(listed["department"])),
-                                tuple(sorted(listed["grade"])))
+                                tuple(sorted(listed["grade"])), public, secret, joint)
+    if public & protected.hidden:
+        # The search hid a headcount the members table shows: its room here is not real. Publish
+        # only the whole profession's figures, each a sum of everything.
+        everything = frozenset(key for key in protected.values if key[:2] != (ALL, ALL))
+        protected = ProtectedTable(threshold=threshold, labels=protected.labels, values=protected.values,
+                                   hidden=protected.hidden | everything)
     return DiversityTable(protected=protected, rated=rated, groups=groups)
+
+
+def _headcounts(cube: pd.DataFrame, members: ProtectedTable) -> tuple[frozenset[Key], frozenset[Key]]:
+    """The headcounts (status summed) of CUBE the MEMBERS table publishes with the same value, and those it hides."""
+    heads = cube.groupby(["department", "grade"])["value"].sum()
+    values: dict[Key, int] = {}
+    for (department, grade), value in heads.items():
+        for key in ((department, grade, ALL), (department, ALL, ALL), (ALL, grade, ALL), (ALL, ALL, ALL)):
+            values[key] = values.get(key, 0) + int(value)
+    public, secret = set(), set()
+    for key, value in values.items():
+        found = members.key(key[0], key[1])
+        if found is None:
+            continue
+        if found in members.hidden:
+            secret.add(key)
+        elif members.values[found] == value:
+            public.add(key)
+    return frozenset(public), frozenset(secret)
 
 
 def _from_cells(wide: pd.DataFrame, statuses: Sequence[str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
@@ -302,10 +340,12 @@ _CACHE_SIZE = 1024
 
 
 def _protect_cached(cube: pd.DataFrame, threshold: int, primary, *listed) -> ProtectedTable:
+    """protection.protect with PRIMARY, remembered by the cube and LISTED (whatever else PRIMARY depends on)."""
     key = (protection.fingerprint(cube, threshold), listed)
     found = _CACHE.get(key)
     if found is None:
-        found = protection.protect(cube, threshold, primary=primary, exempt=_undeclared)
+        joint = bool(listed[-1])
+        found = protection.protect(cube, threshold, primary=primary, exempt=None if joint else _undeclared)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
@@ -331,8 +371,17 @@ def publishable_periods(conn: sqlite3.Connection, indicator: str, as_at: str) ->
 
 
 def table(conn: sqlite3.Connection, indicator: str, as_at: str, period: str, threshold: int) -> DiversityTable | None:
-    """INDICATOR's protected table for PERIOD as known at AS_AT (None: no counts recorded for it)."""
-    return build(rows(conn, indicator, as_at, period), threshold)
+    """INDICATOR's protected table for PERIOD as known at AS_AT (None: no counts recorded for it).
+
+    Protected together with the members table of the same period, where that is complete (build).
+    """
+    found = rows(conn, indicator, as_at, period)
+    if found.empty:
+        return None
+    members = None
+    if period in queries.complete_cell_periods(conn, published.INDICATOR, as_at, published.POPULATION):
+        members = published.table(conn, as_at, period, threshold)
+    return build(found, threshold, members)
 
 
 def published_series(conn: sqlite3.Connection, series: pd.DataFrame, as_at: str, threshold: int) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import functools
 import hashlib
 import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +91,9 @@ class ProtectedTable:
     moves: tuple[Move, ...] = field(default=(), repr=False)
     # Each hidden figure's certificate of room, where one was found without the linear programme.
     certificates: dict[Key, Certificate] = field(default_factory=dict, repr=False)
+    # Published figures whose value differs from the one published for them at an earlier as-at date:
+    # the only figures marked [r] (protect_revision).
+    revised: frozenset[Key] = field(default=frozenset(), repr=False)
 
     def key(self, department: str = ALL, grade: str = ALL, role_type: str = ALL) -> Key | None:
         """The table's key for this selection, letter case ignored; None if a value is not in the table."""
@@ -202,7 +205,7 @@ def _margins(labels: Mapping[str, tuple[str, ...]], cube: np.ndarray) -> dict[Ke
 
 
 def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, int]], Iterable[Key]] | None = None,
-            exempt: Callable[[Key], bool] | None = None) -> ProtectedTable:
+            exempt: Callable[[Key], bool] | None = None, also: Iterable[Key] = ()) -> ProtectedTable:
     """Protect one period's CELLS (department, grade, role_type, value) with every margin, as described above.
 
     PRIMARY, when given, chooses the figures hidden before secondary suppression instead of "every
@@ -211,7 +214,9 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
     view shows at all (their values then still bound the others, as unknowns of the check).
     EXEMPT, when given, names figures that need no room of their own (counts that disclose nothing
     about anyone, such as those who did not answer a question): hidden ones are unknowns of the
-    check, but nothing more is hidden for their sake.
+    check, but nothing more is hidden for their sake. ALSO: figures hidden from the start whatever
+    their value (those an earlier version of the table hid: see protect_revision); they need room
+    like any other hidden figure.
     """
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"the suppression threshold must be a whole number of at least 1, not {threshold!r}")
@@ -226,6 +231,11 @@ def protect(cells: pd.DataFrame, threshold: int, primary: Callable[[dict[Key, in
     else:
         hidden = {key for key, value in values.items() if value < threshold}
         sparse = _sparse_detail(labels, values, hidden)
+    also = set(also) & set(values)
+    if also:
+        hidden |= also
+        # The sparse rule's argument needs every one-way margin shown: else search as usual.
+        sparse = None if sparse is None or any(k.count(ALL) >= 2 for k in also) else sparse | also
     if sparse is not None:
         return ProtectedTable(threshold=threshold, labels=labels, values=values, hidden=frozenset(sparse))
     moves: list[Move] = []
@@ -572,6 +582,160 @@ class _Solver:
         raise RuntimeError(f"the disclosure check's linear programme failed: {status}")
 
 
+def protect_revision(cells: pd.DataFrame, threshold: int, earlier: Sequence[ProtectedTable]) -> ProtectedTable:
+    """Protect a corrected version of a period's table so that, with every EARLIER version published, nothing narrows.
+
+    EARLIER are the tables a viewer could see for the period at earlier as-at dates, oldest
+    first. A viewer who looks before and after a correction holds both versions' published
+    figures, and may be told (the strongest case: assumed here) exactly which cells changed; a
+    cell a correction did not touch is then one unknown in both. So:
+
+    1. every figure hidden in an earlier version stays hidden (a pattern, once shown, only grows);
+    2. the published figures of every version are put together in one linear programme (a cell
+       unchanged between versions is one unknown), and every hidden figure of every version
+       must still take THRESHOLD whole values;
+    3. where one does not, the figures the correction changed are hidden as well; and if that is
+       not enough, the new version publishes only what the previous one published, unchanged.
+
+    The third step always holds: the earlier versions' figures with the changed cells as they
+    were are then a solution of everything published, so no range is narrower than before.
+    ``revised`` is the published figures whose value differs from one published earlier: the
+    figures to mark [r], never a hidden one.
+    """
+    if not earlier:
+        return protect(cells, threshold)
+    prior = frozenset().union(*(table.hidden for table in earlier))
+    table = protect(cells, threshold, also=prior)
+    if _joint_narrow([*earlier, table], threshold):
+        previous = earlier[-1]
+        changed = {key for key, value in table.values.items() if previous.values.get(key) != value}
+        table = protect(cells, threshold, also=prior | changed)
+        if _joint_narrow([*earlier, table], threshold):
+            kept = {key for key, value in table.values.items() if key in previous.values
+                    and key not in previous.hidden and previous.values[key] == value}
+            table = ProtectedTable(threshold=threshold, labels=table.labels, values=table.values,
+                                   hidden=frozenset(set(table.values) - kept))
+    revised = frozenset(key for key, value in table.values.items() if key not in table.hidden and any(
+        key in old.values and key not in old.hidden and old.values[key] != value for old in earlier))
+    return ProtectedTable(threshold=table.threshold, labels=table.labels, values=table.values, hidden=table.hidden,
+                          moves=table.moves, certificates=table.certificates, revised=revised)
+
+
+def _cells_of(table: ProtectedTable) -> dict[Key, list[Key]]:
+    """Each figure of TABLE -> the cells it sums."""
+    inside: dict[Key, list[Key]] = {}
+    for cell in (k for k in _all_keys(table.labels) if ALL not in k):
+        for subset in itertools.product((False, True), repeat=3):
+            inside.setdefault(tuple(ALL if subset[i] else cell[i] for i in range(3)), []).append(cell)
+    return inside
+
+
+def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
+                 ) -> dict[tuple[int, Key], tuple[float, float]]:
+    """The interval of every hidden figure of every version in TABLES, given all their published figures together.
+
+    TABLES are one period's versions, oldest first. A cell's unknown is shared by consecutive
+    versions in which it has the same value (the viewer is assumed to know which cells a
+    correction changed); where any of those versions publishes the cell, it is known. A figure
+    published in some version with the same value is left out (it is public). ENOUGH as for
+    `lp_ranges`.
+    """
+    from scipy.sparse import csr_matrix
+
+    inside = [_cells_of(table) for table in tables]
+    unknown: dict[tuple[int, Key], int] = {}
+    known: dict[tuple[int, Key], float] = {}
+
+    def term(version: int, cell: Key) -> tuple[int | None, float]:
+        """(the unknown's column, or None) and the constant for CELL in VERSION."""
+        if (version, cell) in unknown:
+            return unknown[(version, cell)], 0.0
+        if (version, cell) in known:
+            return None, known[(version, cell)]
+        value = tables[version].values.get(cell, 0)
+        first = last = version
+        while first > 0 and tables[first - 1].values.get(cell) == value:
+            first -= 1
+        while last + 1 < len(tables) and tables[last + 1].values.get(cell) == value:
+            last += 1
+        run = range(first, last + 1)
+        if any(cell in tables[v].values and cell not in tables[v].hidden for v in run):
+            for v in run:
+                known[(v, cell)] = float(value)
+            return None, float(value)
+        column = len(set(unknown.values()))
+        for v in run:
+            unknown[(v, cell)] = column
+        return column, 0.0
+
+    rows, cols, rhs = [], [], []
+    for version, table in enumerate(tables):
+        for key, cells_ in inside[version].items():
+            if key in table.hidden or ALL not in key:
+                continue
+            constant, mine = 0.0, []
+            for cell in cells_:
+                column, value = term(version, cell)
+                if column is None:
+                    constant += value
+                else:
+                    mine.append(column)
+            if mine:
+                rows += [len(rhs)] * len(mine)
+                cols += mine
+                rhs.append(table.values[key] - constant)
+    targets: dict[tuple[int, Key], tuple[np.ndarray, float]] = {}
+    objectives = []
+    for version, table in enumerate(tables):
+        for key in sorted(table.hidden):
+            value = table.values[key]
+            if any(key in other.values and key not in other.hidden and other.values[key] == value
+                   for other in tables):
+                continue
+            pairs = [term(version, cell) for cell in inside[version].get(key, [])]
+            objectives.append(((version, key), pairs))
+    columns = len(set(unknown.values()))
+    for target, pairs in objectives:
+        objective = np.zeros(columns)
+        constant = 0.0
+        for column, value in pairs:
+            if column is None:
+                constant += value
+            else:
+                objective[column] += 1
+        targets[target] = (objective, constant)
+    a_eq = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(rhs), columns)) if rhs else None
+    solver = _Solver(a_eq, np.array(rhs, dtype=float) if rhs else None, columns)
+    truth = np.zeros(columns)
+    for (version, cell), column in unknown.items():
+        truth[column] = tables[version].values.get(cell, 0)
+    points = [truth]
+    result = {}
+    for target, (objective, constant) in targets.items():
+        if not objective.any():
+            result[target] = (constant, constant)
+            continue
+        bounds = {}
+        for sign in (-1, 1):
+            if enough is not None:
+                seen = [float(objective @ p) for p in points]
+                if _whole_values(min(seen), max(seen)) >= enough:
+                    bounds = {1: min(seen), -1: max(seen)}
+                    break
+            value, point = solver.minimise(sign * objective)
+            if point is not None:
+                points.append(point)
+            bounds[sign] = sign * value
+        result[target] = (constant + bounds[1], constant + bounds[-1])
+    return result
+
+
+def _joint_narrow(tables: Sequence[ProtectedTable], threshold: int) -> list[tuple[int, Key]]:
+    """The (version, key) of hidden figures that the versions' published figures together narrow below THRESHOLD."""
+    ranges = joint_ranges(tables, enough=threshold)
+    return [target for target, (low, high) in ranges.items() if _whole_values(low, high) < threshold]
+
+
 def fingerprint(cells: pd.DataFrame, threshold: int) -> str:
     """A hash of CELLS' contents and THRESHOLD: the protection depends on nothing else."""
     ordered = cells[list(DIMENSIONS) + ["value"]].sort_values(list(DIMENSIONS), kind="stable")
@@ -593,6 +757,8 @@ def margin_hidden_without_protecting(cells: pd.DataFrame, threshold: int, key: K
         return None
     if cells.empty:
         return True
+    if any(cells[d].nunique() < 2 for d in DIMENSIONS):
+        return None  # a breakdown of one value: its line's margins can be hidden with a cell (Search._line_of)
     if all(summed):
         return float(cells["value"].sum()) < threshold
     dimension = DIMENSIONS[summed.index(False)]

@@ -38,7 +38,7 @@ from . import protection
 from .protection import Certificate, Key, Move, ProtectedTable
 
 # Bump when the stored layout changes (protection.py's own changes are hashed in automatically).
-FORMAT = 1
+FORMAT = 2
 # Rows kept in the database: about a hundred periods at a few thresholds, with room for edits.
 KEPT_ROWS = 2000
 # How long a page waits for the write lock to keep a table before giving up (it has the table).
@@ -94,10 +94,11 @@ def kept(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, ProtectedTa
 
 
 def protected(conn: sqlite3.Connection, key: str, threshold: int,
-              cells: Callable[[], pd.DataFrame]) -> ProtectedTable:
+              cells: Callable[[], pd.DataFrame], make: Callable[[], ProtectedTable] | None = None) -> ProtectedTable:
     """The table kept under KEY (`content_key` of the CELLS), in this process or the database; else CELLS() protected.
 
-    For members' tables under protection.protect's own rule (no PRIMARY or EXEMPT): a table
+    For people-count tables under protection.protect's own rule (no PRIMARY or EXEMPT), or MAKE's
+    (a corrected version protected with its earlier ones: KEY then hashes every version): a table
     protected under another rule must be kept under a key that says so. Two sessions asking
     for the same table at once protect it once (the second waits for the first).
     """
@@ -111,7 +112,7 @@ def protected(conn: sqlite3.Connection, key: str, threshold: int,
         if found is None:
             found = load(conn, key)
             if found is None:
-                found = protection.protect(cells(), threshold)
+                found = make() if make is not None else protection.protect(cells(), threshold)
                 save(conn, key, found)
             _remember(key, found)
     with _GUARD:
@@ -211,6 +212,7 @@ def dumps(table: ProtectedTable) -> bytes:
         "moves": [[[position[k] for k in m.plus], [position[k] for k in m.minus],
                    sorted(position[k] for k in m.changed), number(m.capacity)] for m in moves],
         "certificates": certificates,
+        "revised": sorted(position[key] for key in table.revised),
     }
     return zlib.compress(json.dumps(contents, separators=(",", ":")).encode(), 6)
 
@@ -232,5 +234,6 @@ def loads(blob: bytes) -> ProtectedTable:
     return ProtectedTable(threshold=int(contents["threshold"]), labels=labels,
                           values=dict(zip(keys, contents["values"], strict=True)),
                           hidden=frozenset(keys[n] for n in contents["hidden"]),
-                          moves=tuple(moves[:contents["listed"]]), certificates=certificates)
+                          moves=tuple(moves[:contents["listed"]]), certificates=certificates,
+                          revised=frozenset(keys[n] for n in contents.get("revised", ())))
 

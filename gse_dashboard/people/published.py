@@ -19,6 +19,9 @@ from . import protection, protection_store
 from .protection import ProtectedTable
 
 INDICATOR = "members"
+# Every count of people the profession's own returns give by department, grade and role type: each
+# period's table of each is protected as a whole, and every view of it reads the protected table.
+PROTECTED = ("members", "joiners", "leavers")
 POPULATION = "GSE"
 DIMENSIONS = protection.DIMENSIONS
 
@@ -58,48 +61,106 @@ def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indi
     return found
 
 
-def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], threshold: int) -> dict[str, ProtectedTable]:
+def versions(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
+             population: str = POPULATION) -> dict[str, list[tuple[str, str]]]:
+    """Each of PERIODS' versions a viewer could see up to AS_AT: (first as-at day, cell_contents' text), oldest first.
+
+    A version is the period's cells as known at the end of a day on which its return was complete
+    and something in it changed (a cell recorded or corrected); the last is the one at AS_AT.
+    One query finds the days; only a period with more than one is read again, day by day.
+    """
+    found = {period: [] for period in periods}
+    days: dict[str, list[str]] = {period: [] for period in periods}
+    rows = conn.execute(
+        f"SELECT period, day FROM (SELECT DISTINCT period, substr(t, 1, 10) AS day FROM ("
+        f"  SELECT period, recorded_at AS t FROM observations WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {_CELL} "
+        f"  UNION ALL SELECT period, superseded_at FROM observations WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {_CELL} "
+        f"  AND superseded_at IS NOT NULL "
+        f"  UNION ALL SELECT period, recorded_at FROM period_returns WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods))) "
+        f"WHERE t <= :cutoff) ORDER BY period, day",
+        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+         "cutoff": f"{as_at}T23:59:59"})
+    for period, day in rows:
+        days[period].append(day)
+    single = [period for period in periods if len(days[period]) <= 1]
+    for period, text in cell_contents(conn, as_at, single, indicator, population).items():
+        found[period] = [(days[period][0] if days[period] else as_at, text)]
+    for period in periods:
+        if period in single:
+            continue
+        complete = conn.execute("SELECT MIN(recorded_at) FROM period_returns WHERE indicator = ? AND population = ? "
+                                "AND period = ?", [indicator, population, period]).fetchone()[0]
+        for day in days[period]:
+            if complete is None or complete > f"{day}T23:59:59":
+                continue
+            text = cell_contents(conn, day, [period], indicator, population)[period]
+            if not found[period] or found[period][-1][1] != text:
+                found[period].append((day, text))
+        if not found[period]:
+            found[period] = [(as_at, cell_contents(conn, as_at, [period], indicator, population)[period])]
+    return found
+
+
+def _content_key(history: list[tuple[str, str]], threshold: int) -> str:
+    """The kept table's key: the period's cells, and every earlier version's, since those shape its protection."""
+    return protection_store.content_key(VERSION_SEPARATOR.join(text for _, text in history), threshold)
+
+
+# Between versions' texts in a kept table's key (cell_contents separates cells by char(30)).
+VERSION_SEPARATOR = chr(29)
+_CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
+
+
+def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], threshold: int,
+                indicator: str = INDICATOR) -> dict[str, ProtectedTable]:
     """The protected tables of PERIODS already made (in this process or kept in the database), without protecting.
 
     What `table` would give for each period found; a period whose table was never made is left out.
     """
     base = (_database_file(conn), _revision(conn), as_at)
-    found = {period: _TABLES[(*base, period, threshold)] for period in periods
-             if (*base, period, threshold) in _TABLES}
+    found = {period: _TABLES[(*base, period, threshold, indicator)] for period in periods
+             if (*base, period, threshold, indicator) in _TABLES}
     missing = [period for period in periods if period not in found]
     if not missing:
         return found
-    keys = {period: protection_store.content_key(text, threshold)
-            for period, text in cell_contents(conn, as_at, missing).items()}
+    keys = {period: _content_key(history, threshold)
+            for period, history in versions(conn, as_at, missing, indicator).items()}
     tables = protection_store.kept(conn, keys.values())
     for period, key in keys.items():
         if key in tables:
             found[period] = tables[key]
             if not base[0].startswith("memory:"):
-                _keep(base + (period, threshold), tables[key])
+                _keep(base + (period, threshold, indicator), tables[key])
     return found
 
 
 def protect_complete_periods(conn: sqlite3.Connection, threshold: int, as_at: str | None = None) -> int:
-    """Protect (and keep) every complete period's table as known at AS_AT (default: the latest date); how many.
+    """Protect (and keep) every complete period's table of every count of people as known at AS_AT; how many.
 
-    Run after data changes (a changed period gets a newly protected table; the others are found
-    kept), so pages, charts over time and the Board pack only read kept tables.
+    AS_AT defaults to the latest date. Run after data changes (a changed period gets a newly
+    protected table; the others are found kept), so pages, charts over time and the Board pack
+    only read kept tables.
     """
     as_at = as_at or queries.latest_data_date(conn)
     if not as_at:
         return 0
-    periods = queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION)
-    if periods:
-        table(conn, as_at, periods[-1], threshold)  # every page starts from the latest
-    keys = {period: protection_store.content_key(text, threshold)
-            for period, text in cell_contents(conn, as_at, periods[:-1]).items()}
-    made = protection_store.kept_keys(conn, keys.values())
-    # Only what is not kept yet is protected; kept tables are left for the pages to read.
-    for period in reversed(periods[:-1]):
-        if keys[period] not in made:
-            table(conn, as_at, period, threshold)
-    return len(periods)
+    count = 0
+    for indicator in PROTECTED:
+        periods = queries.complete_cell_periods(conn, indicator, as_at, POPULATION)
+        count += len(periods)
+        if periods:
+            table(conn, as_at, periods[-1], threshold, indicator)  # every page starts from the latest
+        keys = {period: _content_key(history, threshold)
+                for period, history in versions(conn, as_at, periods[:-1], indicator).items()}
+        made = protection_store.kept_keys(conn, keys.values())
+        # Only what is not kept yet is protected; kept tables are left for the pages to read.
+        for period in reversed(periods[:-1]):
+            if keys[period] not in made:
+                table(conn, as_at, period, threshold, indicator)
+    return count
 
 
 def _keep(key: tuple, table: ProtectedTable) -> None:
@@ -108,18 +169,27 @@ def _keep(key: tuple, table: ProtectedTable) -> None:
     _TABLES[key] = table
 
 
-def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int) -> ProtectedTable:
-    """PERIOD's protected master table as known at AS_AT.
+def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int,
+          indicator: str = INDICATOR) -> ProtectedTable:
+    """PERIOD's protected table of INDICATOR (members, joiners or leavers) as known at AS_AT.
 
-    Kept per (database file, revision, as-at date, period, threshold), so a page reads it from
-    memory; and protected once per content of its cells whatever the key, kept in this process
-    and in the database (protection_store).
+    Kept per (database file, revision, as-at date, period, threshold, indicator), so a page
+    reads it from memory; and protected once per content of its cells (and of its earlier
+    versions) whatever the key, kept in this process and in the database (protection_store).
+    A period corrected after it was first shown is protected with every earlier version
+    (protection.protect_revision), so what it shows now adds nothing to what it showed then.
     """
-    key = (_database_file(conn), _revision(conn), as_at, period, threshold)
+    key = (_database_file(conn), _revision(conn), as_at, period, threshold, indicator)
     found = None if key[0].startswith("memory:") else _TABLES.get(key)
     if found is None:
-        content = protection_store.content_key(cell_contents(conn, as_at, [period])[period], threshold)
-        found = protection_store.protected(conn, content, threshold, lambda: cells(conn, as_at, period))
+        history = versions(conn, as_at, [period], indicator)[period]
+        make = None
+        if len(history) > 1:
+            def make() -> ProtectedTable:
+                earlier = [table(conn, day, period, threshold, indicator) for day, _ in history[:-1]]
+                return protection.protect_revision(cells(conn, as_at, period, indicator), threshold, earlier)
+        found = protection_store.protected(conn, _content_key(history, threshold), threshold,
+                                           lambda: cells(conn, as_at, period, indicator), make)
         # An in-memory database has no name, and id(conn) is reused once a connection is gone:
         # a key from it could find another database's table. Found by its cells' contents only.
         if not key[0].startswith("memory:"):
@@ -156,43 +226,57 @@ def selection_key(department: str = ALL, grade: str = ALL, role_type: str = ALL)
 
 
 def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: str = ALL, grade: str = ALL,
-           role_type: str = ALL) -> pd.DataFrame:
-    """Members over time for one selection (ALL, or one value of each breakdown), as published.
+           role_type: str = ALL, indicator: str = INDICATOR) -> pd.DataFrame:
+    """INDICATOR (members, joiners or leavers) over time for one selection (ALL, or one value of each), as published.
 
     queries.observation_series's columns plus ``hidden``: where the figure is not published its
     value is NaN (a chart leaves the point out, a table shows [c]). Periods with a complete
-    return take the figure from that period's protected table; periods published only as a
-    total (no cells) show the stored figure, hidden below THRESHOLD.
+    return take the figure from that period's protected table, the whole profession's too (so
+    the headline is the table's total, hidden with it), and ``revised`` marks a figure published
+    at an earlier date with another value; periods published only as a total (no cells) show
+    the stored figure, hidden below THRESHOLD.
     """
-    frame = queries.observation_series(conn, INDICATOR, as_at, population=POPULATION, department=department,
+    frame = queries.observation_series(conn, indicator, as_at, population=POPULATION, department=department,
                                        grade=grade, role_type=role_type)
     frame = frame.copy()
-    complete = set(queries.complete_cell_periods(conn, INDICATOR, as_at, POPULATION))
-    whole = department == ALL and grade == ALL and role_type == ALL
-    values, hidden = [], []
-    made = {} if whole else kept_tables(conn, as_at, [p for p in frame["period"] if p in complete], threshold)
-    for period, value in zip(frame["period"], frame["value"]):
-        if period in complete and not whole:
-            if period not in made:
-                known = cells(conn, as_at, period)
-                shortcut = protection.margin_hidden_without_protecting(known, threshold,
-                                                                       (department, grade, role_type))
+    complete = set(queries.complete_cell_periods(conn, indicator, as_at, POPULATION))
+    selection = (department, grade, role_type)
+    values, hidden, revised = [], [], []
+    made = kept_tables(conn, as_at, [p for p in frame["period"] if p in complete], threshold, indicator)
+    for period, value, was_revised in zip(frame["period"], frame["value"], frame["revised"]):
+        if period in complete:
+            if period not in made and len(versions(conn, as_at, [period], indicator)[period]) == 1:
+                known = cells(conn, as_at, period, indicator)
+                shortcut = protection.margin_hidden_without_protecting(known, threshold, selection)
                 if shortcut is not None:
-                    values.append(float("nan") if shortcut else float(value))
+                    total = _sum_within(known, selection)
+                    values.append(float("nan") if shortcut else total)
                     hidden.append(shortcut)
+                    revised.append(False)
                     continue
-            protected = made.get(period) or table(conn, as_at, period, threshold)
+            protected = made.get(period) or table(conn, as_at, period, threshold, indicator)
             figure = protected.figure(department, grade, role_type)
             values.append(float("nan") if figure is None else float(figure))
             hidden.append(figure is None)
+            revised.append(figure is not None and protected.key(*selection) in protected.revised)
         else:
-            # The total is never hidden to protect another figure (protection.py), only when small.
             small = value < threshold
             values.append(float("nan") if small else float(value))
             hidden.append(bool(small))
+            revised.append(bool(was_revised) and not small)
     frame["value"] = pd.Series(values, index=frame.index, dtype=float)
     frame["hidden"] = pd.Series(hidden, index=frame.index, dtype=bool)
+    frame["revised"] = pd.Series(revised, index=frame.index, dtype=bool)
     return frame
+
+
+def _sum_within(known: pd.DataFrame, selection: tuple[str, str, str]) -> float:
+    """The sum of the cells KNOWN within SELECTION (ALL, or one value of each breakdown, letter case ignored)."""
+    inside = pd.Series(True, index=known.index)
+    for dimension, value in zip(DIMENSIONS, selection):
+        if value != ALL:
+            inside &= known[dimension].astype(str).str.casefold() == str(value).casefold()
+    return float(known.loc[inside, "value"].sum())
 
 
 def change_since(frame: pd.DataFrame, as_at: str, since: str | None) -> tuple[float | None, float | None, str | None]:
@@ -281,8 +365,8 @@ def membership(conn: sqlite3.Connection, as_at: str, threshold: int, department:
         "series": series(conn, as_at, threshold, **filters),
         "scs": series(conn, as_at, threshold, department=department, grade="SCS", role_type=role_type),
         "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
-        "joiners": queries.observation_series(conn, "joiners", as_at, population="GSE"),
-        "leavers": queries.observation_series(conn, "leavers", as_at, population="GSE"),
+        "joiners": series(conn, as_at, threshold, indicator="joiners"),
+        "leavers": series(conn, as_at, threshold, indicator="leavers"),
         "breakdowns": breakdowns,
         "breakdown_totals": totals,
         "crosstab": crosstab_,

@@ -41,10 +41,10 @@ def load_overview(path: str, rev: str, as_at: str, threshold: int) -> screens.Ov
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_changes(path: str, rev: str, since: str, until: str) -> screens.Changes:
-    """views.changes between two dates, each side as known on its own date."""
+def load_changes(path: str, rev: str, since: str, until: str, threshold: int) -> screens.Changes:
+    """views.changes between two dates, each side as known on its own date; counts of people as published."""
     with _read(path) as conn:
-        return screens.changes(conn, since, until, status_at=_cached_status(path, rev))
+        return screens.changes(conn, since, until, status_at=_cached_status(path, rev), threshold=threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

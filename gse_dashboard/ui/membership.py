@@ -43,17 +43,20 @@ def membership_headlines_ui(view: Membership, as_at: str, threshold: int) -> Non
             else:
                 people_metric_ui(label, series, (value, change, period))
     with columns[2]:
-        joined, _, period = metrics.change_since(view.joiners, as_at, None)
-        left, _, _ = metrics.change_since(view.leavers, as_at, None)
-        if joined is None:
+        joined, _, period = published.change_since(view.joiners, as_at, None)
+        left, _, left_period = published.change_since(view.leavers, as_at, None)
+        period = period or left_period
+        if period is None:
             st.metric("Joiners and leavers", disclosure.NOT_AVAILABLE, border=True,
                       help="No joiner or leaver figures recorded by this date.")
         else:
             filtered = any(value != store.ALL for value in view.filters.values())
             # Under a filter the figure is still the whole profession's: the label says so, not only the help.
-            st.metric("Whole profession: joined / left" if filtered else "Joined / left in the quarter",
-                      f"{joined:,.0f} / {left:,.0f}", border=True,
-                      help="Whole profession; the data has no breakdown of joiners and leavers.")
+            shown = " / ".join(disclosure.CONFIDENTIAL if value is None else f"{value:,.0f}"
+                               for value in (joined, left))
+            st.metric("Whole profession: joined / left" if filtered else "Joined / left in the quarter", shown,
+                      border=True, help=f"Whole profession. [c]: fewer than {threshold}, or hidden so that a small "
+                                        "number cannot be worked out from the other figures.")
             st.caption(f"Quarter to {format_date(period)}" + (", whole profession (not the filters above)"
                                                                 if filtered else ""))
 

@@ -12,7 +12,7 @@ from ..strategy import metrics, timescales
 from ..views import attention as board_view
 from ..views import screens
 from .loaders import load_changes
-from .session import AS_AT_KEY, db_path, revision
+from .session import AS_AT_KEY, db_path, revision, settings
 from .widgets import download_ui, table_ui
 
 
@@ -90,7 +90,7 @@ def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
     if compared is None:
         st.info("There is no Board meeting before this date to compare with.")
     else:
-        changes_ui(load_changes(db_path(), revision(), *compared), *compared)
+        changes_ui(load_changes(db_path(), revision(), *compared, settings().suppression_threshold), *compared)
 
 
 def changes_ui(changes: screens.Changes, since: str, until: str) -> None:
@@ -110,8 +110,14 @@ def changes_ui(changes: screens.Changes, since: str, until: str) -> None:
     movements = changes.indicators
     if not movements.empty:
         st.markdown("**Indicators**")
+        hidden = "[c]"  # a count of people not published at that date (published.series)
         shown = movements.assign(
-            change=[paper.signed_change(v) for v in movements["change"]],
+            change=[hidden if isinstance(p, str) and (pd.isna(f) or pd.isna(t)) else paper.signed_change(v)
+                    for v, f, t, p in zip(movements["change"], movements["from"], movements["to"],
+                                          movements["from_period"])],
+            to=[hidden if pd.isna(v) else v for v in movements["to"]],
+            **{"from": [hidden if isinstance(p, str) and pd.isna(v) else v
+                        for v, p in zip(movements["from"], movements["from_period"])]},
             from_period=movements["from_period"].map(lambda d: format_date(d) if isinstance(d, str) else ""),
             to_period=movements["to_period"].map(format_date),
         ).rename(columns={"indicator": "Indicator", "from_period": "Figure for", "from": "Then",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..board import records
+from ..config import DEFAULT_SUPPRESSION_THRESHOLD
 from ..people import official_figures, protected_diversity, published
 from ..storage import queries
 from ..storage.store import ALL
@@ -100,14 +101,24 @@ class Changes:
     indicators: pd.DataFrame
 
 
-def changes(conn: sqlite3.Connection, since: str, until: str, *, status_at: StatusAt | None = None) -> Changes:
-    """Commitments that changed status or rating or became overdue, and how the count indicators moved."""
+def changes(conn: sqlite3.Connection, since: str, until: str, *, status_at: StatusAt | None = None,
+            threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> Changes:
+    """Commitments that changed status or rating or became overdue, and how the count indicators moved.
+
+    Members, joiners and leavers are as published at each date (published.series: from the
+    protected table, NaN where hidden below THRESHOLD or to protect another figure).
+    """
     status_at = status_at or _status_reader(conn)
     before, after = status_at(since), status_at(until)
     counts = queries.indicators(conn)
     counts = counts[(counts["unit"] == "count") & (counts["category"] != "diversity")]
-    series = {when: {code: queries.observation_series(conn, code, when, population="GSE") for code in counts["code"]}
-              for when in (since, until)}
+
+    def read(code: str, when: str) -> pd.DataFrame:
+        if code in published.PROTECTED:
+            return published.series(conn, when, threshold, indicator=code)
+        return queries.observation_series(conn, code, when, population="GSE")
+
+    series = {when: {code: read(code, when) for code in counts["code"]} for when in (since, until)}
     return Changes(
         commitments=metrics.changes_between(before, after, since, until),
         indicators=metrics.indicator_movements(series[since], series[until],
