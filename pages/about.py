@@ -103,28 +103,46 @@ which they could be worked out. The shorthand follows the Government Statistical
 Diversity shares are the percentage **of those who declared**, shown with the declaration
 rate.
 
-**One protected table behind every view.** For each period, members by department, grade
-and role type, with every total any page shows (each department, grade and role type, each
-pair of them, and the whole profession), is protected once, as a whole: beyond the counts
-below {settings.suppression_threshold}, further figures are hidden until no hidden figure can
-be narrowed to fewer than {settings.suppression_threshold} possible values from everything
-shown together. Every page, chart, download, change since the last Board and Board pack
-table takes its figures from that one table, so putting views together gives nothing away.
-A change since the last Board is shown only when both figures are shown.
+**One protected table per period for every count of people.** For each period, members by
+department, grade and role type, with every total any page shows (each department, grade and
+role type, each pair of them, and the whole profession), is protected once, as a whole: beyond
+the counts below {settings.suppression_threshold}, further figures are hidden until no hidden
+figure can be narrowed to fewer than {settings.suppression_threshold} possible values from
+everything shown together (counts being whole and never negative). Joiners and leavers have a
+table of their own per period, protected the same way. Every figure a viewer sees, the
+headlines included, comes from these tables: the Membership page, its charts and downloads,
+the joiners and leavers, the changes since the last Board, Explore and the Board pack. The
+whole-profession headline is the table's own total, or `[c]` with it. A change since the last
+Board is shown only when both figures are shown.
 
-**Asking Explore a question that needs several departments.** Counts of people are shown for
-one department, grade and role type at a time, or for all of them: a total over a choice of
-several is not one of the protected table's figures, and two such totals could reveal a small
-number by difference, so Explore says so and shows nothing. Group by the breakdown instead:
-for "Ministry of Defence and Dstl, AA/AO" choose grade AA/AO and group by department; each
-department's figure and the total for all departments are shown, and Explore's download has
-them all. Diversity shares are protected the same way, one table per characteristic and
-period (department × grade × in the group, declared otherwise, did not declare): a share is
-shown where its numerator and the rest of its declared count are published, a declaration
-rate where its declared count and headcount are. A share for several departments (or grades)
-together is shown where each one's own figures are published, since it is then a sum of
-published figures; where one of them is `[c]`, so is the total, and grouping by department shows
-each one. Diversity is published by department and by grade, not by role type.
+**Corrections.** Once a period's figures have been shown, a correction cannot undo what was
+hidden: every figure hidden at an earlier date stays hidden, and the corrected table is checked
+together with every earlier version (as if a viewer knew exactly which cells were corrected)
+before it is shown; where that is not enough, the figures the correction changed are hidden as
+well. `[r]` marks a published figure whose value changed since it was first shown, never a
+hidden one. Notes never carry a hidden figure: a qualifier ("about"), a revision or a
+provisional mark is given only for figures that are shown.
+
+**What you can and cannot put together.** Anything shown can be combined with anything else
+shown, at any as-at date: every figure is a published figure of one protected table, so sums
+and differences of them give nothing away. What is not shown cannot be asked for: Explore
+shows counts of people for one department, grade and role type at a time, or for all of them;
+a total over a choice of several is not one of the protected table's figures, and two such
+totals could reveal a small number by difference, so Explore says so and shows nothing. Group
+by the breakdown instead: for "Ministry of Defence and Dstl, AA/AO" choose grade AA/AO and
+group by department; each department's figure and the total for all departments are shown, and
+Explore's download has them all.
+
+**Diversity.** Shares are protected the same way, one table per characteristic and period
+(department × grade × in the group, declared otherwise, did not declare): a share is shown where
+its numerator and the rest of its declared count are published, a declaration rate where its
+declared count and headcount are. The return's headcounts are normally the members table's, so
+the two are protected together: a headcount the members table hides is hidden here too, one it
+shows counts as shown, and then those who did not declare are protected like any other count
+(otherwise a headcount less a declared count would give them away). A share for several
+departments (or grades) together is shown where each one's own figures are published, since it
+is then a sum of published figures; where one of them is `[c]`, so is the total, and grouping by
+department shows each one. Diversity is published by department and by grade, not by role type.
 
 **Only complete periods.** A quarter's return by department, grade and role type is shown
 once it is complete: when a whole file is imported, or, for a return loaded in parts

@@ -458,7 +458,7 @@ def harvest_changes(path, dates, threshold, collectors: dict) -> None:
                 if collector is None:
                     continue
                 if isinstance(row.from_period, str):
-                    collector.add(row.from_period, since, {}, getattr(row, "_3"), f"changes {since}-{until} then")
+                    collector.add(row.from_period, since, {}, row[3], f"changes {since}-{until} then")
                 collector.add(row.to_period, until, {}, row.to, f"changes {since}-{until} now")
     finally:
         database.close()

@@ -117,6 +117,18 @@ def test_about_page_lists_the_real_figures_with_sources(built_db_file, monkeypat
     assert scs["Figure"].tolist() == ["235"]
 
 
+def test_about_page_says_what_is_protected_and_what_can_be_combined(built_db_file, monkeypatch):
+    """About the data's rules name every protected count, how corrections are handled, and what can be combined."""
+    at = _app(built_db_file, monkeypatch)
+    at.switch_page("pages/about.py").run()
+    text = " ".join(" ".join(block.value.split()) for block in at.markdown)
+    for rule in ("Joiners and leavers have a", "every figure hidden at an earlier date stays hidden",
+                 "`[r]` marks a published figure whose value changed", "Notes never carry a hidden figure",
+                 "Anything shown can be combined with anything else", "a total over a choice of several",
+                 "protected together"):
+        assert rule in text, rule
+
+
 def test_overview_compares_any_two_board_meetings(built_db_file, monkeypatch):
     """Choosing an earlier Board to compare from lists more changes, each as known on its date."""
     at = _app(built_db_file, monkeypatch, as_at="2018-10-17")

@@ -205,7 +205,7 @@ def test_route_5_no_note_prints_a_hidden_value(routes_db, capsys):
 
 
 def test_the_headline_after_a_correction_is_the_tables_total(routes_db):
-    """After a correction (9 to 10) the whole-profession headline is the table's published total, not the stored old one."""
+    """After a correction (9 to 10) the whole-profession headline is the table's published total, not the stored one."""
     from gse_dashboard.people import published
     from gse_dashboard.storage import store
 

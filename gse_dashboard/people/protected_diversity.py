@@ -174,8 +174,8 @@ def rows(conn: sqlite3.Connection, indicator: str, as_at: str, period: str) -> p
 def build(frame: pd.DataFrame, threshold: int, members: ProtectedTable | None = None) -> DiversityTable | None:
     """Protect one period's rows (queries as `rows` reads them); None when no row has counts.
 
-    MEMBERS, when given, is the members table of the same period as published: the return's
-    headcounts are (normally) its figures, so the two are protected together. A headcount the
+    MEMBERS, when given, is the members table of the same period as published: where the return's
+    headcounts are its figures (the normal case), the two are protected together. A headcount the
     members table hides is hidden here too (a declaration rate with its declared count would show
     it); one it publishes is published here too (a viewer has it anyway), so the search knows it;
     and then those who did not declare are counts like the others, hidden below the threshold and
@@ -199,8 +199,8 @@ def build(frame: pd.DataFrame, threshold: int, members: ProtectedTable | None = 
     else:
         cube, groups = _from_margins(counts, statuses)
     listed = {by: set(groups[by]) for by in BREAKDOWNS}
-    joint = rated and members is not None
-    public, secret = (_headcounts(cube, members) if joint else (frozenset(), frozenset()))
+    public, secret = _headcounts(cube, members) if rated and members is not None else (frozenset(), frozenset())
+    joint = bool(public)
 
     def primary(values: dict[Key, int]) -> set[Key]:
         hidden = set(secret)
@@ -229,7 +229,10 @@ def build(frame: pd.DataFrame, threshold: int, members: ProtectedTable | None = 
 
 
 def _headcounts(cube: pd.DataFrame, members: ProtectedTable) -> tuple[frozenset[Key], frozenset[Key]]:
-    """The headcounts (status summed) of CUBE the MEMBERS table publishes with the same value, and those it hides."""
+    """The headcounts (status summed) of CUBE that are MEMBERS figures (the same value): those it shows, those it hides.
+
+    A return whose headcounts are not the members table's (another count date, say) shares nothing with it.
+    """
     heads = cube.groupby(["department", "grade"])["value"].sum()
     values: dict[Key, int] = {}
     for (department, grade), value in heads.items():
@@ -238,12 +241,9 @@ def _headcounts(cube: pd.DataFrame, members: ProtectedTable) -> tuple[frozenset[
     public, secret = set(), set()
     for key, value in values.items():
         found = members.key(key[0], key[1])
-        if found is None:
+        if found is None or members.values[found] != value:
             continue
-        if found in members.hidden:
-            secret.add(key)
-        elif members.values[found] == value:
-            public.add(key)
+        (secret if found in members.hidden else public).add(key)
     return frozenset(public), frozenset(secret)
 
 
