@@ -640,8 +640,6 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
     published in some version with the same value is left out (it is public). ENOUGH as for
     `lp_ranges`.
     """
-    from scipy.sparse import csr_matrix
-
     inside = [_cells_of(table) for table in tables]
     unknown: dict[tuple[int, Key], int] = {}
     known: dict[tuple[int, Key], float] = {}
@@ -668,7 +666,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
             unknown[(v, cell)] = column
         return column, 0.0
 
-    rows, cols, rhs = [], [], []
+    rows, rhs = [], []
     for version, table in enumerate(tables):
         for key, cells_ in inside[version].items():
             if key in table.hidden or ALL not in key:
@@ -681,8 +679,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
                 else:
                     mine.append(column)
             if mine:
-                rows += [len(rhs)] * len(mine)
-                cols += mine
+                rows.append(mine)
                 rhs.append(table.values[key] - constant)
     targets: dict[tuple[int, Key], tuple[np.ndarray, float]] = {}
     objectives = []
@@ -704,8 +701,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
             else:
                 objective[column] += 1
         targets[target] = (objective, constant)
-    a_eq = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(rhs), columns)) if rhs else None
-    solver = _Solver(a_eq, np.array(rhs, dtype=float) if rhs else None, columns)
+    solver = _Solver(rows, rhs, columns)
     truth = np.zeros(columns)
     for (version, cell), column in unknown.items():
         truth[column] = tables[version].values.get(cell, 0)
@@ -719,7 +715,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
         for sign in (-1, 1):
             if enough is not None:
                 seen = [float(objective @ p) for p in points]
-                if _whole_values(min(seen), max(seen)) >= enough:
+                if whole_values(min(seen), max(seen)) >= enough:
                     bounds = {1: min(seen), -1: max(seen)}
                     break
             value, point = solver.minimise(sign * objective)
@@ -733,7 +729,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
 def _joint_narrow(tables: Sequence[ProtectedTable], threshold: int) -> list[tuple[int, Key]]:
     """The (version, key) of hidden figures that the versions' published figures together narrow below THRESHOLD."""
     ranges = joint_ranges(tables, enough=threshold)
-    return [target for target, (low, high) in ranges.items() if _whole_values(low, high) < threshold]
+    return [target for target, (low, high) in ranges.items() if whole_values(low, high) < threshold]
 
 
 def fingerprint(cells: pd.DataFrame, threshold: int) -> str:
