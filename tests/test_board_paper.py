@@ -176,7 +176,7 @@ def test_the_risk_register_is_scored_sorted_and_shows_a_rise_since_the_last_boar
                                                                                  "medium"),
                             state("R1-4", "2019-01-16", "high", "high"),
                             state("R1-4", "2019-02-16", "high", "high", "closed")])
-    register = paper.risk_register(history, "2019-04-17")
+    register = paper.risk_register(history, "2019-07-17")
     assert register["ref"].tolist() == ["R1-1", "R1-3", "R1-2"]
     assert register["score"].tolist() == [9, 4, 2]
     assert register["change"].tolist() == ["Likelihood up: medium → high (score 6 → 9)", "New since the last Board",

@@ -27,6 +27,7 @@ from ..documents import (
     ChromiumMissing,
     Progress,
     Section,
+    Text,
     chromium_path,
     docx_document,
     draw,
@@ -109,11 +110,28 @@ def check_as_at(as_at: str) -> None:
 
 
 def board_sections(snap: BoardPack) -> list[Section]:
-    """The pack after its cover: overview, changes, each workstream, membership, diversity, sources."""
-    return [paper_section(snap), exceptions_section(snap), overview_section(snap), changes_section(snap),
-            actions_section(snap), risks_section(snap),
-            *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
-            membership_section(snap), diversity_section(snap), closing_section(snap)]
+    """The pack after its cover: overview, changes, each workstream, membership, diversity, sources.
+
+    A section with nothing to report (one line, "No ...") gets no page or slide: its line goes in the
+    covering paper instead.
+    """
+    paper = paper_section(snap)
+    sections = [paper]
+    for section in [exceptions_section(snap), overview_section(snap), changes_section(snap),
+                    actions_section(snap), risks_section(snap),
+                    *[workstream_section(snap, int(n)) for n in snap.workstreams["number"]],
+                    membership_section(snap), diversity_section(snap), closing_section(snap)]:
+        if empty_section(section):
+            paper.blocks.append(Text(f"{section.title}: {section.blocks[0].text}", "note"))
+        else:
+            sections.append(section)
+    return sections
+
+
+def empty_section(section: Section) -> bool:
+    """Whether SECTION only says it has nothing: one line beginning "No " or "There is no"."""
+    return (len(section.blocks) == 1 and isinstance(section.blocks[0], Text)
+            and section.blocks[0].text.startswith(("No ", "There is no")))
 
 
 # -- entry points ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .pack_words import (
     delivery_illustrative,
     first_sentences,
     marked,
+    short_source,
     signed_text,
     text_table,
 )
@@ -302,13 +303,13 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
         # Its indicators as lines beside the chart (not a table under it): a workstream then fits one slide.
         blocks += [Subheading("Its indicators"), Bullets(_indicator_lines(_indicator_rows(data, snap.as_at,
                                                                                           snap.previous)))]
-    blocks.append(Figure(builders.trajectory_chart(data.trajectory, ws["name"], snap.as_at,
-                                                 tables.source_line(snap.illustrative))))
     chosen = metrics.due_or_overdue(status, snap.as_at)
     caption = f"Commitments past their date or due by {tables.format_date(metrics.due_soon_by(snap.as_at))}"
-    if chosen.empty:
-        blocks.append(Text(f"{caption}: none.", "p"))
-    else:
+    if chosen.empty:  # one line among the facts, not a line on a page of its own after the chart
+        blocks[1].items.append((caption, "none"))
+    blocks.append(Figure(builders.trajectory_chart(data.trajectory, ws["name"], snap.as_at,
+                                                 tables.source_line(snap.illustrative))))
+    if not chosen.empty:
         shown = tables.commitment_table(chosen).drop(columns="In the strategy")
         note = (f"Our summaries; the strategy's words are in {ws['strategy_ref']}. "
                 "Dates are indicative (end of horizon) unless shown as set.")
@@ -413,7 +414,7 @@ def diversity_section(snap: BoardPack) -> Section:
         series = snap.diversity.series[snap.diversity.series["indicator"] == row.code]
         trend = metrics.gap_trend(snap.diversity.gaps, row.code)
         figures.append(Figure(builders.benchmark_chart(gaps, trend, name=row.name, as_at=snap.as_at,
-                                                     source=tables.observation_source(series))))
+                                                     source=short_source(series))))
     if figures:
         section.blocks.append(FigureRow(figures))
     return section

@@ -50,6 +50,15 @@ def signed_text(change: float | None, unit: str = "") -> str:
     return f"{change:+,.0f}{unit}".replace("-", "−")
 
 
+def short_source(series: pd.DataFrame) -> str:
+    """The publications behind a series without their tables, versions and addresses, for the line under a chart:
+    those are given once, in the pack's Sources."""
+    if series.empty:
+        return "No figures recorded"
+    firsts = dict.fromkeys(str(source).split("; ")[0] for source in series["source"])
+    return "; ".join(firsts) + " (tables, versions and addresses: see Sources)"
+
+
 def text_table(frame: pd.DataFrame, caption: str, note: str = "") -> Table:
     """A Table of FRAME with every cell as text, numbers written as the screen writes them."""
     shown = tables.formatted(frame.reset_index(drop=True)).astype(str).replace({"nan": "", "None": ""})

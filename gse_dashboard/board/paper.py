@@ -171,8 +171,9 @@ HIGH_RISK_SCORE = 6
 
 
 def risk_register(history: pd.DataFrame, previous: str | None) -> pd.DataFrame:
-    """Open risks (and any closed since the PREVIOUS Board), scored likelihood × impact, highest first, each with
-    what changed since that Board. HISTORY is board_records.risk_history (every state, oldest first per ref)."""
+    """Open risks (and any closed at or since the PREVIOUS Board), scored likelihood × impact, highest first, each
+    with what changed since the register that Board was sent (its states before the meeting: a review recorded at
+    the meeting is a change). HISTORY is board_records.risk_history (every state, oldest first per ref)."""
     columns = ["ref", "workstream", "risk", "owner", "likelihood", "impact", "score", "mitigation", "status",
                "reviewed", "change"]
     if history is None or history.empty:
@@ -180,8 +181,8 @@ def risk_register(history: pd.DataFrame, previous: str | None) -> pd.DataFrame:
     rows = []
     for ref, states in history.sort_values(["ref", "as_of"]).groupby("ref", sort=False):
         now = states.iloc[-1]
-        then = states[states["as_of"] <= previous] if previous else states.iloc[0:0]
-        if now["status"] != "open" and (previous is None or now["as_of"] <= previous):
+        then = states[states["as_of"] < previous] if previous else states.iloc[0:0]
+        if now["status"] != "open" and (previous is None or now["as_of"] < previous):
             continue
         score = RISK_POINTS[now["likelihood"]] * RISK_POINTS[now["impact"]]
         rows.append({"ref": ref, "workstream": int(now["workstream"]), "risk": now["risk"], "owner": now["owner"],
