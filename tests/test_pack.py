@@ -207,7 +207,7 @@ def test_brief_is_five_messages_one_chart_and_the_sources_with_the_marking(docx_
     section = document.sections[0]
     assert section.header.paragraphs[0].text == "OFFICIAL" and section.footer.paragraphs[0].text == "OFFICIAL"
     text = "\n".join(p.text for p in document.paragraphs)
-    assert f"As known at the end of {AS_AT_WORDS}" in text or f"As known at {AS_AT_WORDS}" in text
+    assert f"Delivery of the GSE Strategy as at {AS_AT_WORDS}." in text
     assert "(illustrative)" in bullets[0] and document.core_properties.language == "en-GB"
     shapes = list(document.inline_shapes)
     assert len(shapes) == 1 and shapes[0]._inline.docPr.get("descr").startswith("Line chart of delivery")

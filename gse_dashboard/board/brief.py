@@ -113,7 +113,7 @@ def brief_sections(snap: BoardPack) -> list[Section]:
 
 def brief_cover(snap: BoardPack, generated_at: dt.datetime | None) -> Cover:
     """The brief's heading lines: what it is for, as at when, and what the mark (illustrative) means."""
-    when = f"As known at {tables.format_date(snap.as_at)}"
+    when = f"Delivery of the GSE Strategy as at {tables.format_date(snap.as_at)}"
     if snap.board:
         when += f", the papers' deadline for the Board of {tables.format_date(snap.board)}"
     lines = [f"{when}. {generated_words(generated_at)}. {MARKING}."]
