@@ -10,6 +10,7 @@ step is written to test-artifacts/steward-round.txt (measured, never asserted).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gse_dashboard.storage import store
+from gse_dashboard.strategy import metrics
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,7 +70,7 @@ def test_the_stewards_round(db_copy, tmp_path):
         wait_until_drawn(page)
         _choose(page, "manage_ref", ref)
         page.get_by_label("Percent complete").fill(str(int(percent) + 10))
-        page.get_by_label("Commentary").fill("Second look at the quarter: further on than reported.")
+        page.get_by_role("textbox", name="Commentary").fill("Second look at the quarter: further on than reported.")
         page.get_by_role("button", name="Record update").click()
         page.get_by_text("This corrects the update of").wait_for(timeout=60_000)
         shown = page.locator("[data-testid='stAlertContentWarning']").inner_text()
@@ -91,7 +93,7 @@ def test_the_stewards_round(db_copy, tmp_path):
         (old,) = _rows(db_copy, "SELECT rating FROM workstream_ratings WHERE workstream = 6 AND board_date = ? "
                                 "AND superseded_at IS NULL", meeting)[0]
         new = "Green" if old != "Green" else "Amber"
-        page.locator(f".st-key-rating_{meeting}_6").get_by_text(new, exact=True).click()
+        page.locator(f".st-key-rating_{meeting}_6").get_by_text(metrics.rating_label(new), exact=True).click()
         page.get_by_role("button", name="Record the ratings").click()
         page.get_by_text("These ratings correct what is recorded").wait_for(timeout=60_000)
         assert f"rating: {old} → {new}" in page.locator("[data-testid='stTable']").last.inner_text().replace("\\", "")
@@ -109,13 +111,13 @@ def test_the_stewards_round(db_copy, tmp_path):
         page.get_by_role("tab", name="Risk", exact=True).click()
         wait_until_drawn(page)
         form = page.locator("[data-testid='stForm']")
-        form.get_by_label("Reference").fill("R9-7")
-        form.get_by_label("Risk", exact=True).fill("Departments cannot release staff time")
-        form.get_by_label("Owner").fill("Heads of Profession")
+        form.get_by_role("textbox", name="Reference").fill("R9-7")
+        form.get_by_role("textbox", name="Risk", exact=True).fill("Departments cannot release staff time")
+        form.get_by_role("textbox", name="Owner").fill("Heads of Profession")
         page.get_by_role("button", name="Record the risk").click()
         page.get_by_text("Risk R9-7 recorded").wait_for(timeout=60_000)
         _choose(page, "risk_ref", "R9-7")
-        form.get_by_label("Likelihood").click()
+        form.locator("[data-testid='stSelectbox']").filter(has_text="Likelihood").click()
         page.get_by_role("option", name="high", exact=True).click()
         page.get_by_role("button", name="Record the risk").click()
         page.get_by_text("This corrects risk R9-7").wait_for(timeout=60_000)
@@ -158,12 +160,13 @@ def test_the_stewards_round(db_copy, tmp_path):
         for what in ("progress updates", "Board ratings of workstreams", "risk assessments", "import batches"):
             assert what in lost, what
         page.screenshot(path=ARTIFACTS / "page-manage-restore-preview.png", full_page=True)
-        page.get_by_label("To restore it, type RESTORE").fill("restore")
+        page.get_by_role("textbox", name="To restore it, type RESTORE").fill("restore")
         page.get_by_role("button", name="Restore this backup").click()
         page.get_by_text("Nothing was restored").wait_for(timeout=60_000)
-        page.get_by_label("To restore it, type RESTORE").fill("RESTORE")
+        page.get_by_role("textbox", name="To restore it, type RESTORE").fill("RESTORE")
         page.get_by_role("button", name="Restore this backup").click()
-        page.get_by_text("Restored").first.wait_for(timeout=120_000)
+        page.get_by_text(re.compile(r"^Restored gse-")).wait_for(timeout=120_000)
+        wait_until_drawn(page)
         times["restore previewed, confirmed and done"] = time.monotonic() - step
         times["whole round"] = time.monotonic() - started
         assert page.locator(ERRORS).count() == 0
