@@ -29,6 +29,8 @@ from .pack_words import (
     text_table,
 )
 
+# A workstream's delivery chart in the pack, in px before its titles: its plot stays over two inches tall.
+WORKSTREAM_CHART_PX = 300
 # Aspirations are a paragraph; a pack page has room for its first sentence or so.
 ASPIRATION_CHARS = 320
 
@@ -307,8 +309,9 @@ def workstream_section(snap: BoardPack, number: int) -> Section:
     caption = f"Commitments past their date or due by {tables.format_date(metrics.due_soon_by(snap.as_at))}"
     if chosen.empty:  # one line among the facts, not a line on a page of its own after the chart
         blocks[1].items.append((caption, "none"))
+    # Shorter than the page's own chart, so the workstream's commitments fit on its page beneath it.
     blocks.append(Figure(builders.trajectory_chart(data.trajectory, ws["name"], snap.as_at,
-                                                 tables.source_line(snap.illustrative))))
+                                                 tables.source_line(snap.illustrative), height=WORKSTREAM_CHART_PX)))
     if not chosen.empty:
         shown = tables.commitment_table(chosen).drop(columns="In the strategy")
         note = (f"Our summaries; the strategy's words are in {ws['strategy_ref']}. "

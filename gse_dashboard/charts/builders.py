@@ -102,8 +102,8 @@ def _data_range(figure: go.Figure, *, floor_zero: bool, padding: float = 0.08) -
     return [bottom, high + room]
 
 
-def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str) -> Chart:
-    """Planned against actual share of commitments complete over time, for SCOPE.
+def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str, *, height: int = 380) -> Chart:
+    """Planned against actual share of commitments complete over time, for SCOPE (HEIGHT px tall before titles).
 
     TRAJECTORY has date, planned, actual and weighted columns as made by metrics.trajectory.
     """
@@ -138,7 +138,7 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
         # Labelled at the axis's end, in the margin, at the series' latest value: a line that stops at the as-at
         # date, labelled where it stops, would have its label printed over the planned line running on.
         _label_line_end(figure, trajectory["date"].iloc[-1], data[column].iloc[-1], name, colour)
-    _base_layout(figure, y_title="% of commitments", y_range=[0, 105])
+    _base_layout(figure, y_title="% of commitments", y_range=[0, 105], height=height)
     _spread_line_labels(figure, 0, 105)
     figure.update_xaxes(tickformat="%Y")
     figure.add_vline(x=as_at, line={"color": PALETTE[4], "width": 1, "dash": "dot"})
