@@ -105,7 +105,7 @@ def test_every_department_has_one_value_on_membership_and_in_explore(built):
 def test_grades_are_in_one_order_everywhere(built):
     """Explore, Membership and the grade order constant list the published grades junior to senior, Unknown last."""
     expected = ["AA/AO", "EO", "SEO/HEO", "G6/G7", "SCS", "Unknown"]
-    assert list(official_figures.GRADE_ORDER) == expected
+    assert list(official_figures.GRADE_GROUP_ORDER) == expected
     assert sorted(reversed(expected), key=metrics.grade_sort_key) == expected
     result = _answer(built, source="acses_in_post", by="grade")
     assert list(result.display["Grade"])[:-1] == expected

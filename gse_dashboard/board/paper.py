@@ -342,11 +342,6 @@ def average_movement(row, previous: str | None) -> str:
     return f"{movement.capitalize()} from {metrics.rating_label(row['average_before'])}"
 
 
-def completion_words(complete: int, closed: int, total: int) -> str:
-    """Complete and closed-without-completion counts together: '6 of 9 complete, 2 closed without completion'."""
-    return f"{complete} of {total} complete, {closed} closed without completion"
-
-
 # -- key messages and what the Board is asked to do ------------------------------------------------
 
 def key_messages(*, headline: dict, headline_before: dict | None, changes: pd.DataFrame | None,

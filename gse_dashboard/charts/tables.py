@@ -153,17 +153,6 @@ def diversity_breakdown_table(frame: pd.DataFrame, name: str, by: str, threshold
     })
 
 
-def department_grade_table(crosstab: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Members by department (rows) and grade (columns) with totals, suppressed, as shown.
-
-    CROSSTAB is the long queries.membership_breakdown by department and grade.
-    """
-    wide = crosstab.pivot_table(index="department", columns="grade", values="members", aggfunc="sum", fill_value=0)
-    wide = wide[sorted(wide.columns, key=metrics.grade_sort_key)]
-    safe = disclosure.suppress_crosstab(wide, threshold)
-    return safe.display.reset_index().rename(columns={"index": "Department", "department": "Department"})
-
-
 def protected_line_table(frame: pd.DataFrame, by: str, label: str, total: int, total_hidden: bool) -> pd.DataFrame:
     """One line of the protected table as shown: LABEL column, Members ([c] where hidden) and a Total row.
 

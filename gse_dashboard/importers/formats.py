@@ -120,8 +120,6 @@ class Kind:
 
 
 _RATING_HELP = "one of Green, Amber/Green, Amber, Amber/Red, Red (any letter case)"
-_PROVENANCE = "who recorded it, when, and the import batch are added by the dashboard"
-
 KINDS: dict[str, Kind] = {
     "progress": Kind(
         name="progress", table="progress_updates", title="progress updates",

@@ -55,9 +55,10 @@ import pandas as pd
 
 from ..config import DEFAULT_SUPPRESSION_THRESHOLD
 from ..storage.store import ALL
+from .protection import CONFIDENTIAL
 
-# GSS shorthand for tables, so downloads read the same as any official statistics release.
-CONFIDENTIAL = "[c]"
+# GSS shorthand for tables, so downloads read the same as any official statistics release: CONFIDENTIAL
+# ([c], defined with the protection that decides it, in protection.py) and these.
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
 REVISED = "[r]"

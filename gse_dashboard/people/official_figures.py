@@ -35,7 +35,7 @@ from .official_statistics import (
 STATUS_LABELS = {"In post": "In post at 31 March", "New entrant CS": "New entrants to the Civil Service",
                  "Leaver CS": "Left the Civil Service", "Leaver Dept.": "Moved to another department"}
 # The grades the publisher groups responsibility levels into, in the one order every page uses.
-GRADE_ORDER = tuple(sorted(set(GRADES.values()), key=grade_sort_key))
+GRADE_GROUP_ORDER = tuple(sorted(set(GRADES.values()), key=grade_sort_key))
 # Said wherever a breakdown of published counts is shown with the publisher's own total.
 ROUNDING_NOTE = ("The publisher rounds each figure to the nearest 5, so a breakdown need not add up to its total: "
                  "totals are the publisher's own, never a sum of rounded figures.")
@@ -243,7 +243,7 @@ def headcount(conn: sqlite3.Connection, as_at: str, profession: str, threshold: 
         })
     by_year = pd.DataFrame(rows)
     in_post = grades[grades["status"] == "In post"]
-    grade_table = pd.DataFrame({"Grade": [g for g in GRADE_ORDER if g in set(in_post["group"])]})
+    grade_table = pd.DataFrame({"Grade": [g for g in GRADE_GROUP_ORDER if g in set(in_post["group"])]})
     for year in years:
         cells = in_post[in_post["year"] == year].set_index("group")
         known = cells[(cells.index != "Unknown") & (cells["suppressed"] == 0)]["value"].sum()

@@ -44,6 +44,7 @@ import pandas as pd
 from ..storage.store import ALL
 
 DIMENSIONS = ("department", "grade", "role_type")
+# GSS shorthand for a count hidden to protect individuals (disclosure.py has the rest of the shorthand).
 CONFIDENTIAL = "[c]"
 
 Key = tuple[str, str, str]
@@ -763,19 +764,3 @@ def margin_hidden_without_protecting(cells: pd.DataFrame, threshold: int, key: K
         return None
     match = _lookup(tuple(str(v) for v in totals.index)).get(str(key[summed.index(False)]).casefold())
     return match is None
-
-
-_CACHE: dict[str, ProtectedTable] = {}
-_CACHE_SIZE = 4096
-
-
-def protect_cached(cells: pd.DataFrame, threshold: int) -> ProtectedTable:
-    """`protect`, remembered by the cells' contents and threshold (shared by every session)."""
-    key = fingerprint(cells, threshold)
-    table = _CACHE.get(key)
-    if table is None:
-        table = protect(cells, threshold)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = table
-    return table

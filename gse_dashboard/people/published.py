@@ -8,7 +8,6 @@ whatever a viewer puts together they put together published figures of one prote
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 
 import pandas as pd
@@ -221,10 +220,6 @@ def latest_period(conn: sqlite3.Connection, as_at: str) -> str | None:
     return queries.latest_cell_period(conn, INDICATOR, as_at)
 
 
-def selection_key(department: str = ALL, grade: str = ALL, role_type: str = ALL) -> tuple[str, str, str]:
-    return (department, grade, role_type)
-
-
 def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: str = ALL, grade: str = ALL,
            role_type: str = ALL, indicator: str = INDICATOR) -> pd.DataFrame:
     """INDICATOR (members, joiners or leavers) over time for one selection (ALL, or one value of each), as published.
@@ -318,26 +313,10 @@ def line_total(conn: sqlite3.Connection, as_at: str, period: str, threshold: int
     return protected.values[key], protected.is_hidden(key)
 
 
-def shown_table(values: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
-    """VALUES as shown: the number, or [c] where HIDDEN."""
-    return values.astype(object).mask(hidden, protection.CONFIDENTIAL)
-
-
 def crosstab(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, rows: str, columns: str,
              fixed: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden), every row and column listed."""
     return table(conn, as_at, period, threshold).crosstab(rows, columns, fixed)
-
-
-def is_margin(selection: dict[str, tuple]) -> bool:
-    """Whether SELECTION (breakdown -> chosen values) is a published margin: one value or all, in each breakdown."""
-    return all(len(values) <= 1 for values in selection.values())
-
-
-def round_as_shown(value: float, decimals: int) -> float:
-    """VALUE rounded as it is displayed, so nothing finer leaves the server."""
-    return value if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value),
-                                                                                                   decimals)
 
 
 def membership(conn: sqlite3.Connection, as_at: str, threshold: int, department: str = ALL, grade: str = ALL,

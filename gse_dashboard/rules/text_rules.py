@@ -38,10 +38,6 @@ _LOOKALIKES = str.maketrans({
 })
 
 
-class TextRejected(ValueError):
-    """Text an entry point will not accept; the message names the field and the problem."""
-
-
 def _describe(char: str) -> str:
     return f"U+{ord(char):04X}"
 
@@ -65,14 +61,6 @@ def lookalike_key(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
     return " ".join(visible.translate(_LOOKALIKES).split())
-
-
-def check_text(text: str, field: str, *, one_line: bool = False) -> str:
-    """Return TEXT if acceptable; otherwise raise TextRejected naming FIELD."""
-    problem = text_problem(text, one_line=one_line)
-    if problem:
-        raise TextRejected(f"{field}: {problem}")
-    return text
 
 
 def parse_date(text: str) -> dt.date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
 
@@ -86,9 +85,3 @@ def table_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
     if suffix == ".xlsx":
         return excel_bytes(frame)
     raise ValueError(f"the output file must end in .csv or .xlsx, not {suffix or 'no suffix'}")
-
-
-def write_table(frame: pd.DataFrame, path: Path) -> int:
-    """Write FRAME to PATH as CSV or Excel, chosen by its suffix; return the row count."""
-    path.write_bytes(table_bytes(frame, path.suffix.lower()))
-    return len(frame)

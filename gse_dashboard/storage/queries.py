@@ -471,28 +471,6 @@ def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
     )
 
 
-def diversity_breakdown(conn: sqlite3.Connection, indicator: str, as_at: str, by: str) -> pd.DataFrame:
-    """The latest year's GSE figures for INDICATOR by department or grade, known at AS_AT."""
-    if by not in ("department", "grade"):
-        raise ValueError(f"diversity breakdowns are by department or grade, not {by!r}")
-    other = "grade" if by == "department" else "department"
-    return _frame(
-        conn,
-        f"""
-        WITH known AS (
-            SELECT * FROM observations
-            WHERE indicator = :indicator AND population = 'GSE' AND period <= :as_at
-              AND {by} != 'All' AND {other} = 'All' AND role_type = 'All' AND {KNOWN}
-        )
-        SELECT {by} AS "group", period, value, numerator, denominator, declaration_rate, illustrative,
-               revision_of IS NOT NULL AS revised
-        FROM known WHERE period = (SELECT MAX(period) FROM known)
-        ORDER BY {by}
-        """,
-        {**as_at_params(as_at), "indicator": indicator},
-    )
-
-
 def audit_log(conn: sqlite3.Connection, *, limit: int = 500, actor: str | None = None, action: str | None = None,
               table: str | None = None, since: str | None = None, until: str | None = None,
               batch: int | None = None) -> pd.DataFrame:

@@ -17,9 +17,6 @@ import pandas as pd
 # Where a commitment's date comes from (the `due_basis` column of commitment_status).
 INDICATIVE, SET, CONTINUING = "indicative", "set", "continuing"
 
-# Page references are to the strategy as published (its contents page).
-STRATEGY_RESPONSIBILITY = ("the GSE Profession Board is responsible for delivery and the GCSA is senior "
-                           "responsible owner (strategy, Introduction, pp. 7-9)")
 # What the owner column says until the GSE team assigns one: the strategy's own responsibility.
 STRATEGY_OWNER = "GSE Profession Board, per the strategy (GCSA is SRO)"
 HOW_DATES_ARE_DERIVED = (
@@ -95,16 +92,6 @@ def owner_text(owner: str | None, assigned_by: str | None = None, assigned_on: s
     who = f" by {assigned_by}" if isinstance(assigned_by, str) and assigned_by else ""
     when = f" on {_day(assigned_on)}" if isinstance(assigned_on, str) and assigned_on else ""
     return f"{owner} (assigned{who}{when})"
-
-
-def judged_by_text(status: pd.Series | dict) -> str:
-    """How a continuing commitment is judged at a date: its latest update and rating, or none yet."""
-    rating = status.get("effective_rating") or status.get("rating")
-    as_of = status.get("updated_as_of")
-    if not isinstance(as_of, str) or not as_of:
-        return "Continuing: no update yet"
-    rated = rating if isinstance(rating, str) and rating else "not rated"
-    return f"Continuing: {status.get('status')}, {rated} at {_day(as_of)}"
 
 
 def with_date_texts(status: pd.DataFrame) -> pd.DataFrame:

@@ -32,9 +32,6 @@ HORIZON_LABELS = {"short": "Short term (6–12 months)", "medium": "Medium term 
 STATUSES = ("not started", "in progress", "complete", "closed")
 # Best first: a rating's position is its distance from Green.
 RATINGS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
-# Ratings the Board pack and the brief call off track.
-OFF_TRACK_RATINGS = ("Amber/Red", "Red")
-
 # A Board action's state, and a risk's scoring and state, on fixed short lists (the schema checks them,
 # the import and the form offer them).
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")
