@@ -36,16 +36,20 @@ def streamlit_server(db_path: Path, *, extra_env: dict | None = None) -> Iterato
 
 
 @contextlib.contextmanager
-def streamlit_process(db_path: Path, *, app: Path = ROOT / "app.py",
-                      extra_env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run `streamlit run APP` on a free loopback port; yield its URL and process (the benchmark reads its memory)."""
+def streamlit_process(db_path: Path, *, app: Path = ROOT / "app.py", extra_env: dict | None = None,
+                      python: str = sys.executable) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `streamlit run APP` on a free loopback port; yield its URL and process (the benchmark reads its memory).
+
+    PYTHON runs it (another virtual environment's, say); a variable given as None in EXTRA_ENV is unset.
+    """
     port = free_port()
     env = {**os.environ, "GSE_DB_PATH": str(db_path), **(extra_env or {})}
+    env = {name: value for name, value in env.items() if value is not None}
     log = (ARTIFACTS / f"streamlit-{port}.log")
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
+            [python, "-m", "streamlit", "run", str(app), "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
              # Edits to the source while a test runs must not unload modules under a running script.
              "--server.fileWatcherType=none"],
