@@ -157,7 +157,7 @@ def test_route_2_explore_joiners_and_leavers_are_protected_as_one_table(routes_d
     result = routes.attack(harvest, THRESHOLD, {("joiners", SECOND), ("leavers", SECOND)})
     _report("2 (Explore joiners and leavers)", result, capsys)
     assert harvest.contradictions == []
-    assert result["figures"] > 20  # the views did show figures
+    assert result["figures"] >= 10  # the views did show figures (the one-way margins and totals; cells mostly small)
     assert _clean(result), result["details"][:5]
 
 
