@@ -10,7 +10,6 @@ st.title("Diversity and inclusion")
 as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
 data = ui.load_diversity(ui.db_path(), ui.revision(), as_at, threshold)
-ui.illustrative_notice()
 st.markdown(
     f"The strategy's aspiration is a profession that reflects society. Figures **as at "
     f"{ui.format_date(as_at)}**; shares are the percentage **of those who declared**, beside the "

@@ -15,7 +15,6 @@ st.markdown(f"Choose what to look at, how to group it and what to filter, **as k
             "The address bar keeps every choice, so the link shows a colleague the same view.")
 choices = explore_ui.load_choices(ui.db_path(), ui.revision())
 state = explore_ui.state_ui(choices, as_at)
-ui.illustrative_notice()
 result = explore_ui.load_result(ui.db_path(), ui.revision(), explore_ui.query_string(state), threshold,
                                  ui.settings().profession)
 explore_ui.result_ui(result, threshold, choices)

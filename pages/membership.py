@@ -11,7 +11,6 @@ as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
 profession = ui.settings().profession
 facts = ui.database_facts()
-ui.illustrative_notice()
 st.markdown(f"Two measures of the profession **as at {ui.format_date(as_at)}**, side by side and never added: "
             f"civil servants in {ui.escape_md(profession)} posts (real, published) and registered GSE members. "
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")
@@ -21,6 +20,7 @@ official_ui.headcount_ui(official_ui.load_headcount(ui.db_path(), ui.revision(),
                          as_at, threshold)
 
 st.header("Registered GSE members")
+ui.illustrative_notice(ui.MEMBERS_ILLUSTRATIVE)
 st.caption("Registered members of the profession (Civil Service Learning): the strategy's over 10,000 members "
            "and 235 in the SCS (September 2016) are real; later figures are illustrative unless your team has "
            "imported its own. A different measure from civil servants in the profession's posts above.")

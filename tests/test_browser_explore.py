@@ -35,7 +35,7 @@ def test_past_date_commitments_by_workstream_at_each_board_download_as_a_gss_wor
     assert book.sheetnames == ["Cover", "Contents", "Notes", "Table_1"]
     cover = " ".join(str(c) for row in book["Cover"].iter_rows(values_only=True) for c in row if c)
     for expected in ("commitments past their date at the Board of 2019-10-16", "As at: 2019-10-31",
-                     "Filters: Past its date: past its date", "Illustrative: Yes"):
+                     "Filters: Past its date: past its date", "Illustrative: each commitment's status"):
         assert expected in cover, expected
     sheet = book["Table_1"]
     assert len(sheet.tables) == 1 and not sheet.merged_cells.ranges

@@ -14,7 +14,7 @@ from gse_dashboard.storage import exports
 FRAME = pd.DataFrame({"Grade": ["SCS", "Grade 6", "=HYPERLINK(\"x\")"], "GSE members": [12, "[c]", 1959],
                       "Share (%)": [10.5, None, 3.25]})
 META = TableMeta(title="GSE members by grade", as_at="2019-10-16", filters="Department: Home Office",
-                 source="Civil Service Statistics 2019", illustrative=True,
+                 source="Civil Service Statistics 2019", illustrative="the figures for 2019 (the illustrative history)",
                  suppression="[c]: fewer than 5 people, or hidden so a small number cannot be worked out.",
                  notes=("Some figures are provisional.",), description="GSE members, GSE profession, at 2019-03-31",
                  produced="2026-12-01")
@@ -52,7 +52,8 @@ def test_the_workbook_has_cover_contents_notes_and_one_marked_up_table_without_m
         assert not sheet.merged_cells.ranges
     cover = _text(_cells(book["Cover"]))
     for expected in ("GSE members by grade", "As at: 2019-10-16", "Filters: Department: Home Office",
-                     "Source: Civil Service Statistics 2019", "Illustrative: Yes. These figures", "Suppression: [c]"):
+                     "Source: Civil Service Statistics 2019",
+                     "Illustrative: the figures for 2019 (the illustrative history) (made up", "Suppression: [c]"):
         assert expected in cover
     table = book["Table_1"]
     assert len(table.tables) == 1
@@ -144,3 +145,27 @@ def test_cells_of_only_punctuation_still_make_a_workbook():
     assert downloads.ods_bytes(frame, TableMeta(title="Comments"))[:2] == b"PK"
     export = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(frame))).active
     assert [row[0] for row in _cells(export)[1:]] == written
+
+
+REAL = TableMeta(title="Civil servants in Science and Engineering posts by grade", as_at="2022-09-30",
+                 source="Cabinet Office, Civil Service Statistics", produced="2026-12-01")
+
+
+def test_a_download_of_real_statistics_never_says_illustrative_in_any_format():
+    """A table of real figures says nothing about being illustrative: not in the CSV, the .xlsx or the .ods."""
+    frame = pd.DataFrame({"Grade": ["SCS", "G6/G7"], "Headcount": [130, 2400]})
+    csv_text = downloads.csv_bytes(frame, REAL).decode("utf-8-sig")
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(frame, REAL)))
+    xlsx_text = " ".join(_text(_cells(sheet)) for sheet in book.worksheets)
+    sheets = pd.read_excel(io.BytesIO(downloads.ods_bytes(frame, REAL)), engine="odf", sheet_name=None, header=None)
+    ods_text = " ".join(" ".join(map(str, sheet.astype(str).stack().tolist())) for sheet in sheets.values())
+    for text in (csv_text, xlsx_text, ods_text):
+        assert "illustrative" not in text.lower() and "do not quote" not in text.lower()
+
+
+def test_a_download_with_made_up_figures_says_which_in_its_metadata():
+    """The metadata line of a table with illustrative figures names which figures they are, in every format."""
+    csv_text = downloads.csv_bytes(FRAME, META).decode("utf-8-sig")
+    assert "# Illustrative: the figures for 2019 (the illustrative history)" in csv_text
+    notes = _text(_cells(openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(FRAME, META)))["Notes"]))
+    assert "Illustrative: the figures for 2019" in notes

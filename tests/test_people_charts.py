@@ -22,8 +22,9 @@ def test_the_largest_group_that_can_be_shown_titles_a_breakdown():
     frame = pd.DataFrame({"grade": ["SCS", "G6", "EO"], "members": [300, 600, 100]})
     hidden = pd.Series([False, True, False])
     title = people_charts.largest_group_title(frame, "grade", hidden, 1000)
-    assert title == "SCS has the most members: 300, 30% of the total"
-    assert people_charts.largest_group_title(frame, "grade", hidden, None) == "SCS has the most members: 300"
+    assert title == "SCS has the most registered GSE members: 300, 30% of the total"
+    only = people_charts.largest_group_title(frame, "grade", hidden, None)
+    assert only == "SCS has the most registered GSE members: 300"
     everything = pd.Series([True, True, True])
     assert people_charts.largest_group_title(frame, "grade", everything, 1000) == "Every grade is too small to show"
 
@@ -43,7 +44,8 @@ def test_declaration_title_gives_the_latest_gse_rate_or_says_what_is_shown():
     """With GSE rates the title quotes the latest; without, it names the characteristic."""
     rates = pd.DataFrame({"period": ["2017-03-31", "2018-03-31"], "GSE": [71.4, None],
                           "Civil Service": [60.0, 62.0]})
-    assert people_charts.declaration_title(rates, "Ethnicity") == "71% of GSE members declared in 2017"
+    title = people_charts.declaration_title(rates, "Ethnicity")
+    assert title == "71% of civil servants in Science and Engineering posts declared in 2017"
     assert people_charts.declaration_title(rates.drop(columns="GSE"), "Ethnicity") == "Declaration rates for ethnicity"
 
 
@@ -82,7 +84,7 @@ def test_a_breakdown_chart_shows_every_small_group_as_c_in_its_table(conn):
     assert small, "SCS by department should have small groups"
     shown = dict(zip(chart.table["Department"], chart.table["Members"]))
     assert all(shown[d] == "[c]" for d in small)
-    assert "has the most members" in chart.title and not any(d in chart.title for d in small)
+    assert "has the most registered GSE members" in chart.title and not any(d in chart.title for d in small)
 
 
 def test_a_characteristic_has_its_benchmark_declaration_rates_and_suppressed_tables(conn):

@@ -99,7 +99,7 @@ def test_membership_page_on_the_real_baseline_says_what_is_missing(baseline_db_f
     """With only the 2016 baseline the page says there is one figure and no breakdown, and does not fail."""
     at = _app(baseline_db_file, monkeypatch, "pages/membership.py")
     infos = " ".join(i.value for i in at.info)
-    assert "Only one figure for gse members" in infos
+    assert "Only one figure for registered GSE members" in infos
     assert "No breakdown of members" in infos
     assert {m.label: m.value for m in at.metric}["Members"] == "more than 10,000"
 
@@ -107,7 +107,7 @@ def test_membership_page_on_the_real_baseline_says_what_is_missing(baseline_db_f
 def test_membership_page_says_so_when_a_filter_matches_nothing(built_db_file, monkeypatch):
     """A selection with no members says so plainly instead of drawing an empty chart."""
     at = _app(built_db_file, monkeypatch, "pages/membership.py", as_at="2016-11-01", department="Met Office")
-    assert any("No figures for gse members" in i.value for i in at.info)
+    assert any("No figures for registered GSE members" in i.value for i in at.info)
 
 
 def _against_table(at):

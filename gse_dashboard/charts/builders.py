@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..strategy import vocabulary
+from ..strategy.vocabulary import DEFAULT_PROFESSION_OF_POST, ILLUSTRATIVE_COLUMN
 from .style import (
     FONT,
     GRID_COLOUR,
@@ -223,15 +225,14 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
     target_label = "Target (illustrative)" if illustrative_target else "Target"
     suffix = "%" if unit == "percent" else ""
     latest = series.iloc[-1] if not series.empty else None
+    qualifier = ""
+    if latest is not None and "qualifier" in series and isinstance(latest.get("qualifier"), str):
+        qualifier = f"{latest['qualifier']} " if latest["qualifier"] else ""
     if latest is None:
         title = f"{name}: no figures recorded by {format_date(as_at)}"
     else:
-        title = f"{name}: {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
-        due = target[target["period"] <= latest["period"]] if not target.empty else target
-        if not due.empty:
-            aim = due.iloc[-1]
-            word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
-            title += f", {word} the {target_words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])}"
+        title = f"{name}: {qualifier}{latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
+        title += target_phrase(series, target, as_at, words=target_words, suffix=suffix)
     if not series.empty:
         inside = [p for p in gaps if series["period"].iloc[0] < p < series["period"].iloc[-1]]
         drawn = pd.concat([series[["period", "value"]], pd.DataFrame({"period": inside, "value": None})],
@@ -263,26 +264,83 @@ def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, un
         alt = f"Chart of {name}: no figures recorded by {format_date(as_at)}."
     else:
         first = series.iloc[0]
-        alt = (f"Line chart of {name} for {population}: {first['value']:,.0f}{suffix} at "
+        first_words = f"{first['qualifier']} " if isinstance(first.get("qualifier"), str) and first["qualifier"] else ""
+        alt = (f"Line chart of {name} for {population}: {first_words}{first['value']:,.0f}{suffix} at "
                f"{format_date(first['period'])}, {latest['value']:,.0f}{suffix} at {format_date(latest['period'])}"
                + (f"; {target_words} line from {target['value'].iloc[0]:,.0f}{suffix} to "
                   f"{target['value'].iloc[-1]:,.0f}{suffix} by {format_date(target['period'].iloc[-1])}."
                   if not target.empty else "."))
     note = ""
     if series.empty:
-        note = f"No figures for {name.lower()} ({population}) have been recorded by {format_date(as_at)}."
+        note = f"No figures for {in_sentence(name)} ({population}) have been recorded by {format_date(as_at)}."
     elif len(series) == 1:
-        note = (f"Only one figure for {name.lower()} has been recorded so far ({format_date(latest['period'])}), "
+        note = (f"Only one figure for {in_sentence(name)} has been recorded so far ({format_date(latest['period'])}), "
                 "so there is no trend to show yet.")
     if gaps:
         note = (note + " " if note else "") + (
             f"Not shown ([c], too few people or hidden to protect a small number): "
             f"{', '.join(format_date(p) for p in sorted(gaps))}; the line is not drawn across them.")
     table = series[["period", "value"]].rename(columns={"period": "Period", "value": name})
+    if "qualifier" in series and series["qualifier"].fillna("").astype(bool).any():
+        # 'over 10,000' is a floor, not 10,000: the table says so beside the number.
+        table.insert(1, "Qualifier", series["qualifier"].fillna("").to_numpy())
     if not target.empty:
         table = table.merge(target[["period", "value"]].rename(columns={"period": "Period", "value": target_label}),
                             on="Period", how="outer").sort_values("Period")
-    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True), note)
+    which = illustrative_which(series, target, name)
+    if which:
+        made_up = set(series.loc[series["illustrative"].fillna(0).astype(bool), "period"]) \
+            if "illustrative" in series else set()
+        table[ILLUSTRATIVE_COLUMN] = ["Yes" if p in made_up else "No" for p in table["Period"]]
+    return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True), note, which)
+
+
+def in_sentence(name: str) -> str:
+    """NAME inside a sentence: 'Registered GSE members' becomes 'registered GSE members', 'GSE members' stays."""
+    first = name.split(" ", 1)[0]
+    return name if first.isupper() else name[:1].lower() + name[1:]
+
+
+def target_phrase(series: pd.DataFrame, target: pd.DataFrame, as_at: str, *, words: str = "target",
+                  suffix: str = "") -> str:
+    """How the latest figure stands against its target, for a title ("" with no target due by then).
+
+    A target whose date has passed by AS_AT is reported as met or missed at its date, with the
+    figure then (never as a live target); a target still ahead is compared with the latest figure.
+    """
+    if series.empty or target.empty:
+        return ""
+    latest = series.iloc[-1]
+    due = target[target["period"] <= latest["period"]]
+    if due.empty:
+        return ""
+    aim = due.iloc[-1]
+    later = target[target["period"] > aim["period"]]
+    expired = later.empty and aim["period"] < as_at
+    if not expired:
+        word = "above" if latest["value"] > aim["value"] else "below" if latest["value"] < aim["value"] else "at"
+        return f", {word} the {words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])}"
+    then = series[series["period"] <= aim["period"]]
+    if then.empty:
+        return ""
+    value = then.iloc[-1]
+    verdict = "met" if value["value"] >= aim["value"] else "missed"
+    return (f"; the {words} of {aim['value']:,.0f}{suffix} for {format_date(aim['period'])} was {verdict} "
+            f"({value['value']:,.0f}{suffix} at {format_date(value['period'])})")
+
+
+def illustrative_which(series: pd.DataFrame, target: pd.DataFrame, name: str) -> str:
+    """Which of an indicator chart's figures are made up, in words ("" when all are real)."""
+    parts = []
+    if "illustrative" in series:
+        made_up = series[series["illustrative"].fillna(0).astype(bool)]
+        if not made_up.empty:
+            first, last = format_date(made_up["period"].iloc[0]), format_date(made_up["period"].iloc[-1])
+            span = first if first == last else f"{first} to {last}"
+            parts.append(f"{name} for {span} (marked in the table's {ILLUSTRATIVE_COLUMN} column)")
+    if "illustrative" in target and bool(target["illustrative"].fillna(0).astype(bool).any()):
+        parts.append("the target")
+    return " and ".join(parts)
 
 
 # Series styles in palette order: colour, dash and marker differ together.
@@ -318,31 +376,38 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
     return Chart(figure, title, subtitle, source, alt_text, table.reset_index(drop=True))
 
 
-def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, source: str) -> Chart:
-    """One diversity characteristic: the GSE profession against the Civil Service over time."""
+def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, source: str,
+                    profession: str = DEFAULT_PROFESSION_OF_POST) -> Chart:
+    """One diversity characteristic: civil servants in the profession's posts against the Civil Service over time.
+
+    The figures are the Annual Civil Service Employment Survey's (the strategy's 2015 baseline and
+    Civil Service Statistics since): a measure of posts, named so in every title (never 'members').
+    """
     latest = trend["latest"]
+    posts = vocabulary.posts(profession)
+    label = f"{profession} posts"
     if latest is None:
         title = f"{name}: no comparison with the Civil Service recorded by {format_date(as_at)}"
         alt = f"Chart of {name}: no figures for both populations by {format_date(as_at)}."
     else:
         words = {"closing": "the gap is closing", "widening": "the gap is widening",
                  "unchanged": "the gap is unchanged", "no comparison": "one year only so far"}
-        title = (f"{name}: {latest['gse']:.1f}% of GSE members against {latest['civil_service']:.1f}% "
+        title = (f"{name}: {latest['gse']:.1f}% of {posts} against {latest['civil_service']:.1f}% "
                  f"in the Civil Service in {latest['period'][:4]}; {words[trend['direction']]}")
         first = trend["first"]
-        alt = (f"Line chart of {name}, GSE profession against the Civil Service, {first['period'][:4]} to "
+        alt = (f"Line chart of {name}, {posts} against the Civil Service, {first['period'][:4]} to "
                f"{latest['period'][:4]}. The gap went from {first['gap']:+.1f} to {latest['gap']:+.1f} "
                f"percentage points.")
     frame = gaps.rename(columns={"period": "period"})
     chart = lines_chart(
-        frame, x="period", series=[("gse", "GSE profession"), ("civil_service", "Civil Service")],
-        title=title, subtitle=f"{name}, % of those who declared, GSE profession and Civil Service, "
+        frame, x="period", series=[("gse", label), ("civil_service", "Civil Service")],
+        title=title, subtitle=f"{name}, % of those who declared, {posts} and the whole Civil Service, "
                               f"as known at {format_date(as_at)}",
         source=source, alt_text=alt, y_title="% of those who declared", percent=True)
     if (chart.figure.layout.yaxis.range or [0])[0] > 0:
         chart.subtitle += " (the axis does not start at zero)"
     chart.table = gaps[["period", "gse", "civil_service", "gap"]].rename(columns={
-        "period": "Period", "gse": "GSE profession (%)", "civil_service": "Civil Service (%)",
+        "period": "Period", "gse": f"{label} (%)", "civil_service": "Civil Service (%)",
         "gap": "Gap (points)"}).round(1).reset_index(drop=True)
     return chart
 

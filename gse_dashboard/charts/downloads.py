@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..storage.exports import neutralise_formulas
+from ..strategy import vocabulary
 
 PRODUCER = "GSE Strategy Dashboard"
 NOT_AVAILABLE = "[x]"
 TABLE_SHEET = "Table_1"
-ILLUSTRATIVE_WORDS = ("These figures include made-up history for demonstration and are not official statistics. "
-                      "Do not quote them.")
-ILLUSTRATIVE_TEXT = f"Illustrative: {ILLUSTRATIVE_WORDS[0].lower()}{ILLUSTRATIVE_WORDS[1:]}"
+# Said of a table only when some of its figures are made up, naming which (TableMeta.illustrative).
+ILLUSTRATIVE_WHICH = "the figures marked in the Illustrative column"
 AS_AT_TEXT = ("Figures are as known at the as-at date: corrections recorded after it are not included, "
               "so the same table made at a later date may differ.")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,7 +52,9 @@ class TableMeta:
     as_at: str | None = None
     filters: str = "no filters"
     source: str = PRODUCER
-    illustrative: bool = False
+    # Which figures of the table are made up, in words ('registered members after September 2016'),
+    # or "" when every figure is real: a table of real figures says nothing about being illustrative.
+    illustrative: str = ""
     # Said when some figures are hidden to protect individuals, e.g. "[c]: fewer than 5 …".
     suppression: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -70,12 +72,18 @@ class TableMeta:
             ("As at", f"{self.as_at} (figures as known on this date)" if self.as_at else "latest figures"),
             ("Filters", self.filters or "no filters"),
             ("Source", self.source),
-            ("Illustrative", f"Yes. {ILLUSTRATIVE_WORDS}" if self.illustrative else "No: recorded figures."),
-            ("Suppression", self.suppression or "No figure in this table is hidden."),
         ]
+        if self.illustrative:
+            rows.append(("Illustrative", self.illustrative_text.removeprefix("Illustrative: ")))
+        rows.append(("Suppression", self.suppression or "No figure in this table is hidden."))
         rows += [("Note", note) for note in self.notes]
         rows.append(("Produced", f"{PRODUCER}, {self.produced or dt.date.today().isoformat()}"))
         return rows
+
+    @property
+    def illustrative_text(self) -> str:
+        """The one line saying which figures are made up ("" for a table of real figures)."""
+        return vocabulary.illustrative_line(self.illustrative) if self.illustrative else ""
 
 
 def _one_line(text: object) -> str:
@@ -129,7 +137,7 @@ def _notes(meta: TableMeta, table: pd.DataFrame) -> list[str]:
     """The numbered notes: as-at, illustrative, suppression, [x], then the table's own notes."""
     notes = [AS_AT_TEXT]
     if meta.illustrative:
-        notes.append(ILLUSTRATIVE_TEXT)
+        notes.append(meta.illustrative_text)
     if meta.suppression:
         notes.append(meta.suppression)
     if table.isin([NOT_AVAILABLE]).to_numpy().any():
@@ -152,7 +160,7 @@ def _table_subtitles(meta: TableMeta) -> list[str]:
     lines = [meta.description] if meta.description else []
     lines += [line for line in _cover_lines(meta) if line.startswith(("As at:", "Filters:"))]
     if meta.illustrative:
-        lines.append(ILLUSTRATIVE_TEXT)
+        lines.append(meta.illustrative_text)
     return [_safe_text(line) for line in lines]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ..people import official_figures
 from ..people.disclosure import CONFIDENTIAL
 from ..storage.store import ALL
-from ..strategy import metrics
+from ..strategy import metrics, vocabulary
 from ..views.screens import Diversity, Membership
 from . import builders
 from .style import Chart
@@ -53,7 +53,7 @@ def filter_phrase(filters: dict[str, str]) -> str:
 def members_chart(view: Membership, as_at: str, threshold: int) -> Chart:
     """Members over time, against the target trajectory for the whole profession."""
     series = suppressed_series(view.series, threshold)
-    return builders.indicator_chart(series, view.target, name="GSE members", unit="count",
+    return builders.indicator_chart(series, view.target, name=vocabulary.MEMBERS_TITLE, unit="count",
                                   population=filter_phrase(view.filters), as_at=as_at,
                                   source=observation_source(view.series),
                                   gaps=hidden_periods(view.series, threshold))
@@ -68,7 +68,7 @@ def scs_chart(view: Membership, as_at: str, threshold: int) -> Chart:
     """SCS members over time for the chosen department and role type."""
     scope = scs_scope(view)
     series = suppressed_series(view.scs, threshold)
-    return builders.indicator_chart(series, pd.DataFrame(columns=list(_NO_TARGET)), name="SCS members",
+    return builders.indicator_chart(series, pd.DataFrame(columns=list(_NO_TARGET)), name=vocabulary.MEMBERS_SCS_TITLE,
                                   unit="count", population=filter_phrase(scope), as_at=as_at,
                                   source=observation_source(view.scs), gaps=hidden_periods(view.scs, threshold))
 
@@ -80,7 +80,7 @@ def largest_group_title(frame: pd.DataFrame, by: str, hidden: pd.Series, total: 
         return f"Every {BREAKDOWN_LABELS[by].lower()} is too small to show"
     top = shown.sort_values("members", ascending=False).iloc[0]
     share = f", {100 * top['members'] / total:.0f}% of the total" if total else ""
-    return f"{top[by]} has the most members: {top['members']:,.0f}{share}"
+    return f"{top[by]} has the most {vocabulary.MEMBERS}: {top['members']:,.0f}{share}"
 
 
 def breakdown_chart(view: Membership, by: str) -> Chart:
@@ -92,11 +92,22 @@ def breakdown_chart(view: Membership, by: str) -> Chart:
     chart = builders.breakdown_chart(
         frame[[by, "members"]], group=by, value="members", hidden=cells,
         title=largest_group_title(frame, by, cells, None if total_hidden else total), value_title="Members",
-        subtitle=f"GSE members by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(others)}, "
+        subtitle=f"{vocabulary.MEMBERS_TITLE} by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(others)}, "
                  f"{format_date(view.period)}",
         source=observation_source(view.series))
     chart.table = protected_line_table(frame, by, BREAKDOWN_LABELS[by], total, total_hidden)
+    chart.illustrative = period_illustrative(view)
     return chart
+
+
+def period_illustrative(view: Membership) -> str:
+    """Which figures of a breakdown of registered members at the view's period are made up ("" if real)."""
+    if not view.period or "illustrative" not in view.series:
+        return ""
+    row = view.series[view.series["period"] == view.period]
+    if row.empty or not bool(row["illustrative"].fillna(0).astype(bool).any()):
+        return ""
+    return f"every figure: {vocabulary.MEMBERS} at {format_date(view.period)} (the illustrative history)"
 
 
 def joiners_leavers_title(joiners: pd.DataFrame, leavers: pd.DataFrame) -> str:
@@ -128,8 +139,8 @@ def joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: s
     title = joiners_leavers_title(joiners, leavers)
     chart = builders.lines_chart(
         frame, x="period", series=[("joiners", "Joined"), ("leavers", "Left")], title=title,
-        subtitle=f"Members joining and leaving the GSE profession per quarter, whole profession, as known at {as_at}",
-        source=observation_source(joiners), y_title="Members per quarter",
+        subtitle=f"{vocabulary.MEMBERS_TITLE} joining and leaving per quarter, whole profession, as known at {as_at}",
+        source=observation_source(joiners), y_title="Registered members per quarter",
         alt_text=f"Line chart of joiners and leavers per quarter from {frame['period'].iloc[0]} to "
                  f"{frame['period'].iloc[-1]}. {title}.")
     table = chart.table.astype(object)
@@ -137,6 +148,9 @@ def joiners_leavers_chart(joiners: pd.DataFrame, leavers: pd.DataFrame, as_at: s
         hidden = set(series.loc[series["hidden"].astype(bool), "period"]) if "hidden" in series else set()
         table.loc[frame["period"].isin(hidden).to_numpy(), label] = CONFIDENTIAL
     chart.table = table
+    flows = pd.concat([joiners, leavers])
+    if "illustrative" in flows and bool(flows["illustrative"].fillna(0).astype(bool).any()):
+        chart.illustrative = "every figure: registered members joining and leaving (the illustrative history)"
     return chart
 
 
@@ -155,7 +169,7 @@ def declaration_title(rates: pd.DataFrame, name: str) -> str:
     """The message title of the declaration-rate chart: the latest GSE rate, or what the chart shows."""
     if "GSE" in rates and rates["GSE"].notna().any():
         latest = rates.dropna(subset=["GSE"]).iloc[-1]
-        return f"{latest['GSE']:.0f}% of GSE members declared in {latest['period'][:4]}"
+        return f"{latest['GSE']:.0f}% of {vocabulary.posts()} declared in {latest['period'][:4]}"
     return f"Declaration rates for {name.lower()}"
 
 
@@ -166,7 +180,8 @@ def characteristic(view: Diversity, code: str, name: str, as_at: str, threshold:
     benchmark = builders.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series))
     rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
                                aggfunc="last").reset_index()
-    rate_columns = [(p, p if p != "GSE" else "GSE profession") for p in ("GSE", "Civil Service") if p in rates]
+    rate_columns = [(p, p if p != "GSE" else f"{vocabulary.DEFAULT_PROFESSION_OF_POST} posts")
+                    for p in ("GSE", "Civil Service") if p in rates]
     declaration = None
     if not rates.dropna(how="all", subset=[c for c, _ in rate_columns]).empty:
         title = declaration_title(rates, name)

@@ -73,7 +73,11 @@ FIXED_VALUES = {
     "overdue": (OVERDUE, NOT_OVERDUE),
 }
 CODE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
-COMMITMENTS_SOURCE_LINE = "GSE team progress records; due dates from the GSE Strategy (2016), Annex A"
+# The strategy gives horizons, not dates: a commitment's date is the end of its horizon (indicative) unless set.
+COMMITMENTS_SOURCE_LINE = ("GSE team progress records; indicative dates are the ends of the horizons in the GSE "
+                           "Strategy (2016), Annex A, unless the GSE team has set a date")
+# What is made up in a count of commitments, in a database built with the illustrative history.
+COMMITMENTS_ILLUSTRATIVE = "each commitment's status, rating and % complete (the illustrative progress history)"
 
 
 class ViewError(ValueError):

@@ -19,6 +19,7 @@ from ..strategy import timescales
 from .choices import (
     BOARD,
     COMMITMENTS,
+    COMMITMENTS_ILLUSTRATIVE,
     COMMITMENTS_SOURCE_LINE,
     LABELS,
     MEASURES,
@@ -71,6 +72,23 @@ class ExploreResult:
     def suppressed(self) -> bool:
         """Whether any figure in the table is hidden to protect individuals."""
         return bool(self.display.isin([disclosure.CONFIDENTIAL]).to_numpy().any())
+
+    @property
+    def illustrative(self) -> str:
+        """Which of the figures are made up, in words ("" when every figure is real, as the statistics are)."""
+        if self.raw.empty or "illustrative" not in self.raw:
+            return ""
+        marked = self.raw[self.raw["illustrative"].fillna(0).astype(bool)]
+        if marked.empty:
+            return ""
+        if self.state.source == COMMITMENTS:
+            return COMMITMENTS_ILLUSTRATIVE
+        if "period" in marked:
+            periods = sorted(str(p) for p in marked["period"].dropna().unique())
+            if periods:
+                span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+                return f"the figures for {span} (the illustrative history)"
+        return "the figures from the illustrative history"
 
 
 def describe_filters(state: ExploreState, choices: Choices | None = None) -> str:

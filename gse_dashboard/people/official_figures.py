@@ -54,9 +54,16 @@ MEASURE_DEFINITIONS = {
 ILLUSTRATIVE_TEXT = (
     "Real: the strategy's own baseline (registered members and SCS in September 2016, diversity in 2015) and the "
     "published Civil Service Statistics (civil servants in the profession's posts, their grades, departments, "
-    "entrants and leavers, and diversity against the Civil Service, 2021 and 2022). Illustrative (made up to show "
-    "how the dashboard works, not real): progress on the commitments, registered members after September 2016 with "
-    "their joiners and leavers, and the workstream indicators."
+    "entrants and leavers, and diversity against the Civil Service, in every release loaded). Illustrative (made up "
+    "to show how the dashboard works, not real): progress on the commitments and their ratings, registered members "
+    "after September 2016 with their breakdowns, joiners and leavers, the targets, the workstream indicators, the "
+    "Board meetings and the Board's ratings, actions and risks. Each illustrative figure is marked where it is shown."
+)
+# What is made up among registered members, said above that section (the statistics above it are real).
+MEMBERS_ILLUSTRATIVE = (
+    "Registered members after September 2016, their breakdowns by department, grade and role type, their joiners "
+    "and leavers and the targets are made up to show how the dashboard works (not real); the strategy's own "
+    "September 2016 figures are real. Each chart says which of its figures are illustrative."
 )
 
 

@@ -8,6 +8,7 @@ imports nothing from the package: it sits under the store layer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 # -- the strategy's dates ----------------------------------------------------------------------
 
@@ -57,3 +58,72 @@ def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
 def last_quarter_end(today: dt.date) -> dt.date:
     """The most recent quarter end on or before TODAY: the usual date an update refers to."""
     return quarter_ends(dt.date(today.year - 1, 12, 31), today)[-1]
+
+
+# -- the measures of the profession: one vocabulary for every title, caption, heading, download and document --
+#
+# Two different counts, never added, never drawn as one line, and never called by each other's name:
+#
+# - registered GSE members: civil servants who have registered as members of the profession with
+#   Civil Service Learning. The strategy's "over 10,000" and "235 in the SCS" (September 2016)
+#   count these;
+# - civil servants in the profession's posts: everyone whose post is in the profession of post, as
+#   counted by the Annual Civil Service Employment Survey and published in Civil Service Statistics.
+#   The strategy's 2015 diversity figures come from the same survey, so 2015, 2021, 2022 ... is one
+#   series of this measure: it counts posts, not members.
+
+DEFAULT_PROFESSION_OF_POST = "Science and Engineering"
+
+MEMBERS = "registered GSE members"
+MEMBERS_TITLE = "Registered GSE members"
+MEMBERS_SCS = "registered GSE members in the SCS"
+MEMBERS_SCS_TITLE = "Registered GSE members in the SCS"
+MEMBERS_SOURCE = "Civil Service Learning"
+# The strategy's own words for its September 2016 count: a floor, not a figure.
+MEMBERS_2016_WORDS = "over 10,000"
+
+POSTS_SOURCE = "Civil Service Statistics (Annual Civil Service Employment Survey)"
+# Words that may never describe a statistic about posts (a test reads every title and sentence for them).
+MEMBER_WORDS = ("member", "members", "membership")
+
+
+def posts(profession: str = DEFAULT_PROFESSION_OF_POST) -> str:
+    """The measure of Civil Service Statistics: 'civil servants in Science and Engineering posts'."""
+    return f"civil servants in {profession} posts"
+
+
+def posts_title(profession: str = DEFAULT_PROFESSION_OF_POST) -> str:
+    """The same measure starting a title or heading: 'Civil servants in Science and Engineering posts'."""
+    text = posts(profession)
+    return text[:1].upper() + text[1:]
+
+
+def share_of_posts(profession: str = DEFAULT_PROFESSION_OF_POST) -> str:
+    """What a diversity share of the statistics is a share of: 'of civil servants in … posts who declared'."""
+    return f"of {posts(profession)} who declared"
+
+
+def says_members(text: str) -> bool:
+    """Whether TEXT calls something members (the test that statistics are never called so)."""
+    return re.search(r"\bmember(s|ship)?\b", text, flags=re.IGNORECASE) is not None
+
+
+# -- marking illustrative figures, at the figure ---------------------------------------------------
+#
+# A figure made up for demonstration is marked where it is shown (a value, a line, a table column, a
+# download's column or metadata line); a page, chart, table or download of real figures only says
+# nothing about being illustrative at all.
+
+ILLUSTRATIVE = "illustrative"
+ILLUSTRATIVE_COLUMN = "Illustrative"
+ILLUSTRATIVE_MEANS = "made up to show how the dashboard works: not a real figure, do not quote it"
+
+
+def marked(text: str, illustrative: bool) -> str:
+    """TEXT with '(illustrative)' after it when the figure it shows is made up; unchanged when real."""
+    return f"{text} ({ILLUSTRATIVE})" if illustrative else text
+
+
+def illustrative_line(which: str) -> str:
+    """The one line a chart, table or download carries when some of its figures are made up: says which."""
+    return f"Illustrative: {which} ({ILLUSTRATIVE_MEANS})."

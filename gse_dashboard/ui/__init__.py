@@ -62,6 +62,7 @@ from .session import (
 )
 from .widgets import (
     ILLUSTRATIVE_NOTICE,
+    MEMBERS_ILLUSTRATIVE,
     accessibility_css_ui,
     as_at_ui,
     built_once,
@@ -102,7 +103,7 @@ __all__ = [
     "load_diversity",
     "load_professions",
     "professions_ui",
-    "ILLUSTRATIVE_NOTICE",
+    "ILLUSTRATIVE_NOTICE", "MEMBERS_ILLUSTRATIVE",
     "as_at_ui",
     "accessibility_css_ui",
     "illustrative_notice",

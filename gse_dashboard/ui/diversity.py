@@ -11,10 +11,11 @@ import streamlit as st
 from ..charts import people_charts
 from ..charts.tables import format_date
 from ..people import official_figures
-from ..strategy import metrics, timescales
+from ..rules.safe_text import escape_md
+from ..strategy import metrics, timescales, vocabulary
 from ..strategy.vocabulary import DIVERSITY_WORKSTREAM
 from ..views.screens import Diversity
-from .session import AS_AT_KEY
+from .session import AS_AT_KEY, database_facts
 from .widgets import built_once, chart_ui, download_ui, query_choice_ui, table_ui
 
 # The URL key of the measure the professions are ranked by (?compare=women).
@@ -31,6 +32,10 @@ def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
                       border=True, help=f"{summary['planned_share']:.0f}% were due by {format_date(as_at)}.")
     columns[2].metric(f"D&I commitments {timescales.PAST_DATE_HEADING.lower()}", summary["overdue"], border=True,
                       help=timescales.PAST_DATE_HELP)
+    if database_facts().illustrative:
+        st.caption(escape_md(vocabulary.illustrative_line(
+            "these three figures: the workstream's rating, commitments complete and past their date come from the "
+            "illustrative progress history")))
     st.page_link("pages/workstreams.py", label="See the Diversity & Inclusion workstream",
                  query_params={"workstream": str(DIVERSITY_WORKSTREAM), AS_AT_KEY: as_at})
 

@@ -21,7 +21,7 @@ from ..charts import downloads
 from ..rules.safe_text import escape_md
 from ..storage import store
 from ..strategy.vocabulary import HORIZON_LABELS, HORIZONS
-from .session import AS_AT_KEY, database_facts
+from .session import AS_AT_KEY
 from .widgets import chart_ui, download_ui, table_ui
 
 KEY = "explore_"
@@ -225,7 +225,7 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
         st.multiselect("Groups to chart", options, key=f"{KEY}show", placeholder="All of them",
                        help="Choose the groups the chart draws; the table keeps them all. More than four lines "
                             "are drawn as small multiples, one panel each.")
-    chart_ui(result.chart, key="explore-chart")
+    chart_ui(dataclasses.replace(result.chart, illustrative=result.illustrative), key="explore-chart")
     st.subheader("The table")
     if result.people:
         st.markdown(f"Counts of people below {threshold} are shown as `[c]`, and figures that would let one "
@@ -238,8 +238,7 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
     meta = downloads.TableMeta(
         title=result.chart.title, description=explore.describe(state, choices) + f", as known at {result.as_at}",
         as_at=result.as_at, filters=explore.describe_filters(state, choices), source=result.chart.source,
-        illustrative=bool(database_facts().illustrative) or bool(
-            "illustrative" in result.raw and result.raw["illustrative"].fillna(0).astype(bool).any()),
+        illustrative=result.illustrative,
         suppression=next((n for n in result.notes if n.startswith("[c]")), None),
         notes=tuple(n for n in result.notes if not n.startswith("[c]")))
     download_ui(result.display, f"{name}-{result.as_at}.csv", label="Download the table (CSV)",

@@ -52,7 +52,7 @@ ROWS_SHOWN = 100
 def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITMENTS_SOURCE_LINE,
           description: str = "") -> downloads.TableMeta:
     return downloads.TableMeta(title=title, as_at=as_at, filters=filters, source=source, description=description,
-                               illustrative=bool(database_facts().illustrative))
+                               illustrative=explore.COMMITMENTS_ILLUSTRATIVE if database_facts().illustrative else "")
 
 def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
     """For commitments: the rows behind any figure, and what changed between two Board meetings."""

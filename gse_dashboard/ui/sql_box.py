@@ -37,6 +37,11 @@ SQL_WARNING = (
 NO_SERIES = "(none)"
 
 
+# The SQL box reads the tables as they are: a result says which rows are made up only if it selects that column.
+SQL_ILLUSTRATIVE = ("any figure read from a row whose illustrative column is 1 (select that column to see which); "
+                    "the database holds an illustrative history")
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_schema(path: str, rev: str) -> list:
     """Tables and their columns, for beside the SQL box."""
@@ -154,7 +159,7 @@ def _sql_result_ui(outcome: tuple | None, user) -> None:
     meta = downloads.TableMeta(
         title=title, as_at=None, filters="as written in the query",
         source="The dashboard's database, read through the SQL box",
-        illustrative=bool(database_facts().illustrative),
+        illustrative=(SQL_ILLUSTRATIVE if database_facts().illustrative else ""),
         suppression="NOT suppressed: the SQL box reads the database as it is, so small counts of people are "
                     "not hidden. For the GSE team only.",
         notes=("Only the first rows are included: the query returned more than the row cap.",)

@@ -16,10 +16,12 @@ from ..documents import images
 from ..people import disclosure, official_figures
 from ..rules import accessibility, text_rules
 from ..rules.safe_text import escape_md
+from ..strategy import vocabulary
 from ..strategy.vocabulary import LAUNCH
 from .session import AS_AT_KEY, current_as_at, current_user, database_facts, settings
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
+MEMBERS_ILLUSTRATIVE = official_figures.MEMBERS_ILLUSTRATIVE
 
 
 def as_at_ui() -> str:
@@ -66,10 +68,16 @@ def accessibility_css_ui() -> None:
     st.html(f"<style>{accessibility.CSS}</style>")
 
 
-def illustrative_notice() -> None:
-    """Say plainly that the figures are illustrative, when they are."""
+def illustrative_notice(what: str | None = None) -> None:
+    """Say plainly, above a page or section that shows made-up figures, which of them are made up.
+
+    WHAT names this page's illustrative figures; without it, the dashboard's whole list. A page
+    or section of real figures only does not call this: each illustrative figure is also marked
+    where it is shown (`vocabulary.marked`, a chart's `illustrative`).
+    """
     if database_facts().illustrative:
-        st.warning(ILLUSTRATIVE_NOTICE, icon=":material/info:")
+        text = f"**Illustrative data.** {what}" if what else ILLUSTRATIVE_NOTICE
+        st.warning(text, icon=":material/info:")
 
 
 def _fingerprint(part) -> object:
@@ -122,13 +130,15 @@ def chart_ui(chart: Chart, key: str, *, level: int = 3) -> None:
     # Only the precision shown leaves the server (charts.as_shown), in the data as in the labels.
     st.plotly_chart(as_shown_figure(chart.figure), config=PLOTLY_CONFIG, key=key, alt=chart.alt_text)
     st.caption(f"Source: {escape_md(chart.source)}")
+    if chart.illustrative:
+        st.caption(escape_md(vocabulary.illustrative_line(chart.illustrative)))
     chart_image_ui(chart, key)
     with st.expander("Chart as a table, and a text description"):
         st.markdown(escape_md(chart.alt_text))
         table_ui(chart.table)
         download_ui(chart.table, f"{key}.csv", label="Download this table (CSV)", key=f"{key}-download",
                     meta=downloads.TableMeta(title=chart.title, description=chart.subtitle, source=chart.source,
-                                             as_at=current_as_at(), illustrative=bool(database_facts().illustrative),
+                                             as_at=current_as_at(), illustrative=chart.illustrative,
                                              notes=(chart.note,) if chart.note else ()))
 
 
@@ -173,13 +183,27 @@ def download_ui(frame: pd.DataFrame, file_name: str, *, label: str = "Download (
 
 
 def default_meta(frame: pd.DataFrame, file_name: str) -> downloads.TableMeta:
-    """What a download is, when its page says no more: a title from FILE_NAME, the as-at date, the illustrative flag."""
+    """What a download is, when its page says no more: a title from FILE_NAME, the as-at date, which rows are made up.
+
+    A table is marked illustrative only by its own figures: when it has an Illustrative column
+    with a row marked (the column says which), never because the database holds made-up history
+    somewhere else (a list of import problems or the published statistics are not illustrative).
+    """
     stem = file_name.rsplit(".", 1)[0]
     as_at = current_as_at()
     words = stem.replace(f"-{as_at}", "").replace("-", " ").strip()
     return downloads.TableMeta(title=words[:1].upper() + words[1:] if words else "Table", as_at=as_at,
                                source=f"{downloads.PRODUCER}: the GSE team's records and published statistics",
-                               illustrative=bool(database_facts().illustrative))
+                               illustrative=downloads.ILLUSTRATIVE_WHICH if marked_rows(frame) else "")
+
+
+def marked_rows(frame: pd.DataFrame) -> bool:
+    """Whether FRAME has an illustrative column with any row marked (1, True or 'Yes')."""
+    for column in frame.columns:
+        if str(column).lower() == vocabulary.ILLUSTRATIVE:
+            values = frame[column].map(lambda v: str(v).strip().lower() in {"1", "true", "yes"})
+            return bool(values.any())
+    return False
 
 
 def change_metric_ui(label: str, value, change: float | None, change_format: str, *,
