@@ -1,4 +1,4 @@
-"""Every figure says truly what it is: the measures' names, illustrative marks at the figure, targets past their date."""
+"""Every figure says truly what it is: names of measures, illustrative marks at the figure, targets past their date."""
 
 from __future__ import annotations
 
