@@ -127,6 +127,8 @@ def cmd_complete_period(args) -> int:
 def cmd_import(args) -> int:
     if args.kind == official_statistics.KIND:
         return cmd_import_official(args)
+    if args.published_on:
+        raise UsageError(f"--published-on is for civil-service-statistics releases, not import {args.kind}")
     if len(args.file) > 1:
         raise UsageError(f"import {args.kind} takes one file, not {len(args.file)}")
     args.file = args.file[0]
@@ -181,7 +183,8 @@ def cmd_import_official(args) -> int:
         tables, problems = official_statistics.read_paths(args.file, profession)
         database = _database(args.db, readonly=args.dry_run)
         try:
-            plan = official_statistics.plan_import(database.conn, tables, problems, profession=profession)
+            plan = official_statistics.plan_import(database.conn, tables, problems, profession=profession,
+                                                   published_on=args.published_on)
             for warning in plan.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             name = official_statistics.batch_name(plan)
@@ -336,6 +339,10 @@ def parser() -> argparse.ArgumentParser:
                               "CSVs or folders searched recursively for them")
     imports.add_argument("--profession", help="civil-service-statistics: the profession of post (default: the "
                                               "GSE_PROFESSION setting, Science and Engineering)")
+    imports.add_argument("--published-on", metavar="DATE",
+                         help="civil-service-statistics: the day the release was published (YYYY-MM-DD); its "
+                              "figures are known from that day in every as-at view. Without it the import date "
+                              "is used, and the figures' source says so")
     imports.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
     imports.add_argument("--actor", help="who the audit log names (default: your user name)")
     imports.add_argument("--source", help="source for observations or targets that leave it blank")

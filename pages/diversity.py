@@ -18,7 +18,8 @@ st.markdown(
 ui.diversity_workstream_ui(data.status, as_at)
 
 st.header("The profession against the Civil Service since 2015")
-official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold))
+official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold),
+                               as_at)
 
 st.header("Against the Civil Service")
 summary = ui.diversity_summary(data)

@@ -11,9 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
-from ..charts import tables
+from ..charts import builders, tables
 from ..documents import MARKING, Bullets, Cover, Section, Subheading, Text
-from ..strategy import metrics, timescales
+from ..strategy import metrics, timescales, vocabulary
 from ..views.screens import BoardPack
 from . import paper, records
 from .pack_words import (
@@ -49,18 +49,16 @@ def people_messages(snap: BoardPack) -> list[str]:
     value, change, period = metrics.change_since(snap.members, snap.as_at, snap.previous)
     if value is not None:
         row = snap.members[snap.members["period"] == period].iloc[-1]
-        members = marked(f"{value:,.0f}", bool(row.get("illustrative", 0)))
-        text = f"The profession had {members} registered members at {tables.format_date(period)}"
+        qualifier = f"{row['qualifier']} " if isinstance(row.get("qualifier"), str) and row["qualifier"] else ""
+        members = marked(f"{qualifier}{value:,.0f}", bool(row.get("illustrative", 0)))
+        text = f"The profession had {members} {vocabulary.MEMBERS} at {tables.format_date(period)}"
         if change is not None:
             text += f" ({signed_text(change)} since the last Board)"
         target = snap.membership.target
-        due = target[target["period"] <= period] if not target.empty else \
-            target
-        if not due.empty:
-            aim = due.iloc[-1]
-            made_up = " illustrative" if bool(aim.get("illustrative", 0)) else ""
-            word = "above" if value > aim["value"] else "below" if value < aim["value"] else "at"
-            text += f", {word} the{made_up} target of {aim['value']:,.0f} for {tables.format_date(aim['period'])}"
+        made_up = "illustrative target" if "illustrative" in target and bool(
+            target["illustrative"].fillna(0).astype(bool).any()) else "target"
+        known = snap.members[snap.members["period"] <= period]
+        text += builders.target_phrase(known, target, snap.as_at, words=made_up)
         messages.append(text + ".")
     directions = metrics.gap_directions(snap.diversity.definitions, snap.diversity.gaps)
     # Where the latest year and the long run disagree, one sentence says both; the rest are listed together.

@@ -13,7 +13,7 @@ from ..charts import builders, tables
 from ..config import load_settings
 from ..documents import Bullets, Facts, Figure, FigureRow, Section, Subheading, Table, Text
 from ..people import disclosure, official_figures, published
-from ..strategy import metrics, timescales
+from ..strategy import metrics, timescales, vocabulary
 from ..strategy.vocabulary import RATINGS, STATUSES
 from ..views.screens import BoardPack
 from . import paper, records
@@ -82,7 +82,7 @@ def _headcount_blocks(snap: BoardPack) -> list:
     """The published headcount by year and grade, with its source (the Membership page's tables)."""
     data = snap.headcount
     if data is None or data.empty:
-        return [Text("No Civil Service Statistics for the profession had been imported by this date.")]
+        return [Text(official_figures.no_release_words(snap.as_at, load_settings().profession))]
     note = (official_figures.MEASURE_DEFINITIONS["acses_in_post"] + " [c]: suppressed by the publisher or, below "
             f"{snap.threshold}, by the dashboard. {official_figures.ROUNDING_NOTE} "
             + official_figures.source_note(data.sources))
@@ -96,7 +96,10 @@ def story_block(snap: BoardPack):
     """Each characteristic against the Civil Service from 2015 to the latest published year."""
     story = snap.story
     if story is None or story.empty:
-        return Text("No real diversity figures were known by this date.")
+        return Text(f"No diversity figures for {vocabulary.posts(load_settings().profession)} were known by "
+                    f"{tables.format_date(snap.as_at)}.")
+    if not story.released:
+        return Text(official_figures.no_release_words(snap.as_at, load_settings().profession))
     if len(story.years) < 2:  # one year only: nothing to compare, and the year's shares are in the table above
         return Text(f"Only {story.years[0] if story.years else 'one year'} is published so far, so there is no "
                     "change in the gaps to show.", "note")
@@ -389,7 +392,8 @@ def diversity_section(snap: BoardPack) -> Section:
         Text("Shares are the percentage of those who declared, beside the declaration rate, against the Civil "
              f"Service as a whole. Counts below {snap.threshold}, and shares resting on them, are shown as [c].",
              "lead"),
-        text_table(summary, f"The GSE profession against the Civil Service, latest year known "
+        text_table(summary, f"{vocabulary.posts_title(load_settings().profession)} against the Civil Service, "
+                            f"latest year known "
                             f"{as_at_words(snap)}",
                    "Gap: GSE share minus Civil Service share, in percentage points. [r]: revised since first "
                    "recorded. [x]: not available."),
@@ -404,7 +408,8 @@ def diversity_section(snap: BoardPack) -> Section:
         if combined.empty:
             missing.append(by)
             continue
-        section.blocks.append(Table(combined.astype(str), f"GSE members by {by}, {year}: % of those who declared",
+        section.blocks.append(Table(combined.astype(str), f"{vocabulary.posts_title(load_settings().profession)} "
+                                                          f"by {by}, {year}: % of those who declared",
                                     threshold_note))
     if missing:
         section.blocks.append(Text(f"No diversity figures by {' or by '.join(missing)} had been recorded by this date.",

@@ -11,12 +11,13 @@ Streamlit here: ui and documents draw these.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..storage import queries
 from ..storage.store import end_of_day
+from ..strategy import vocabulary
 from ..strategy.metrics import grade_sort_key
 from ..strategy.reading import STRATEGY_SOURCE
 from . import disclosure, protected_diversity
@@ -307,6 +308,8 @@ class DiversityStory:
     summary: pd.DataFrame  # Characteristic, first year's gap, latest gap, whether it closed
     years: list[str]
     sources: list[str]
+    # The years of published Civil Service Statistics known at the date (the 2015 baseline is the strategy's).
+    released: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -373,7 +376,16 @@ def diversity_story(conn: sqlite3.Connection, as_at: str, threshold: int) -> Div
         })
     by_year = pd.DataFrame(rows)
     years = sorted(set(by_year["Year"])) if not by_year.empty else []
-    return DiversityStory(by_year, pd.DataFrame(summary), years, sorted(set(real["source"])))
+    published = real[real["source"].astype(str).str.startswith(PUBLISHER)] if not real.empty else real
+    released = sorted({str(p)[:4] for p in published["period"]}) if not published.empty else []
+    return DiversityStory(by_year, pd.DataFrame(summary), years, sorted(set(real["source"])), released)
+
+
+def no_release_words(as_at: str, profession: str) -> str:
+    """What is said when no Civil Service Statistics release had been published by AS_AT."""
+    return (f"No Civil Service Statistics release had been published by {vocabulary.long_date(as_at)}, so there are no "
+            f"published figures for {vocabulary.posts(profession)} at this date; only the strategy's 2015 "
+            "figures are known, with nothing later to compare them with.")
 
 
 def _published_part(sources: list[str]) -> str:

@@ -49,6 +49,12 @@ DIVERSITY_WORKSTREAM = 7
 QUARTER_END_DAYS = ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
+def long_date(iso: str) -> str:
+    """A date written YYYY-MM-DD (or a timestamp starting so) as readers write it: '4 August 2022'."""
+    day = dt.date.fromisoformat(str(iso)[:10])
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
 def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     """Every 31 March, 30 June, 30 September and 31 December from START to END inclusive."""
     return [dt.date(year, month, day) for year in range(start.year, end.year + 1)

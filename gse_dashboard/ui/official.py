@@ -62,15 +62,20 @@ def official_import_ui(user: auth.User) -> None:
                                type=["csv", "zip"],
                                accept_multiple_files=True, key="upload_official",
                                max_upload_size=MAX_UPLOAD_MB)
+    published = st.date_input(
+        "Date the release was published (optional)", value=None, key="official_published_on", format="DD/MM/YYYY",
+        help="Its figures are known from this day in every as-at view, the Board pack and Explore. Left empty, "
+             "today's date (the import date) is used instead, and the figures' source says so.")
     if not uploads:
         return
+    published_on = published.isoformat() if published else None
     digest = hashlib.sha256(b"".join(hashlib.sha256(u.getvalue()).digest() for u in uploads)).hexdigest()
     with st.spinner("Checking every table…"):
         try:
             files = _named(uploads)
             tables, problems = official.read_tables(files, profession)
             with store.reading(db_path()) as conn:
-                plan = official.plan_import(conn, tables, problems, profession=profession)
+                plan = official.plan_import(conn, tables, problems, profession=profession, published_on=published_on)
                 headlines = official.headlines(conn, plan)
         except official.OfficialImportError as refused:
             problems, plan = refused.problems, None
@@ -87,6 +92,9 @@ def official_import_ui(user: auth.User) -> None:
         st.warning(escape_md(str(warning)))
     st.success(f"{len(plan.tables)} table(s) are valid: {escape_md(plan.summary())}. Nothing is written until you "
                "import them.", icon=":material/fact_check:")
+    st.caption(f"Known from {format_date(plan.published_on)}, the day the release was published." if published_on
+               else "No publication date given: the figures will be known from today, the import date, and their "
+                    "source will say so. Give the release's publication date above if you know it.")
     headline_ui(headlines)
     st.markdown("**The tables read**")
     table_ui(pd.DataFrame([{"Table (breakdown)": t.shape, "Population": t.population, "File": t.filename,
@@ -102,7 +110,7 @@ def official_import_ui(user: auth.User) -> None:
     if plan.nothing_to_do:
         st.info("Everything in these files is already in the dashboard: there is nothing to import.")
         return
-    if st.button(f"Import {len(changes)} figures", type="primary", key=f"apply_official_{digest}"):
+    if st.button(f"Import {len(changes)} figures", type="primary", key=f"apply_official_{digest}_{published_on}"):
         try:
             with st.spinner("Backing up, then importing in one transaction…"):
                 result = official.apply_import(db_path(), plan, user=user)
@@ -170,8 +178,8 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
     """Civil servants in the profession's posts: headline, by year, grade mix, departments, entrants and leavers."""
     profession = settings().profession
     if data.empty:
-        st.info(f"No Civil Service Statistics for {escape_md(profession)} had been published and imported by "
-                f"{format_date(as_at)}. Editors can import them under Manage data.")
+        st.info(escape_md(figures.no_release_words(as_at, profession)).split(";")[0] + ". Editors import a "
+                "release under Manage data, with the day it was published.")
         return
     latest = data.latest
     columns = st.columns(4)
@@ -195,10 +203,13 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
     st.caption(escape_md(figures.source_note(data.sources)))
 
 
-def diversity_story_ui(story: figures.DiversityStory) -> None:
+def diversity_story_ui(story: figures.DiversityStory, as_at: str) -> None:
     """Each characteristic: the profession against the Civil Service in 2015 and since, and whether the gap closed."""
     if story.empty:
         st.info("No real diversity figures are known at this date.")
+        return
+    if not story.released:
+        st.info(escape_md(figures.no_release_words(as_at, settings().profession)))
         return
     st.markdown("**Has the gap closed?** The gap is the profession's share minus the Civil Service's, in "
                 "percentage points, from the strategy's 2015 baseline to the latest published year.")

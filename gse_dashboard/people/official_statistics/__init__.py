@@ -75,7 +75,7 @@ from .records import (
     observation_records,
     period_of,
 )
-from .shipped import load_shipped, shipped_folder
+from .shipped import RELEASES_FILE, load_shipped, release_dates, shipped_folder
 from .undoing import UndoRefused, undo_rows
 from .writing import ImportResult, apply_import, batch_name, write_plan
 
@@ -86,7 +86,8 @@ __all__ = [
     "POPULATION_PROFESSION", "PROFESSION_COLUMN", "PUBLISHER", "RECORDER", "SHARES", "SHARE_BY_DIMENSION", "STATUSES",
     "STATUS_COLUMN", "STATUS_INDICATORS", "SUPPRESSED", "UNCHANGED", "YEAR_COLUMN", "CellRecord", "DataRow",
     "ImportResult", "ObservationRecord", "OfficialImportError", "Plan", "Problem", "Share", "Table", "UndoRefused",
-    "Value", "apply_import", "batch_name", "cell_records", "decode", "find_files", "load_shipped",
-    "observation_records", "period_of", "plan_import", "read_paths", "read_table", "read_tables", "shipped_folder",
+    "RELEASES_FILE", "Value", "apply_import", "batch_name", "cell_records", "decode", "find_files", "load_shipped",
+    "observation_records", "period_of", "plan_import", "read_paths", "release_dates", "read_table", "read_tables",
+    "shipped_folder",
     "undo_rows", "write_plan",
 ]

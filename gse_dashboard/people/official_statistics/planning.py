@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -25,6 +26,13 @@ class Plan:
     cells: list[tuple[str, CellRecord, int | None]]
     observations: list[tuple[str, ObservationRecord, int | None]]
     warnings: list[Problem]
+    # The release's publication date (YYYY-MM-DD), or None: then the import date stands in, and says so.
+    published_on: str | None = None
+
+    @property
+    def known_from(self) -> str | None:
+        """When the figures are recorded as known: the start of the publication day (None: the import's time)."""
+        return f"{self.published_on}T00:00:00" if self.published_on else None
 
     def counts(self) -> dict[str, dict[str, int]]:
         result = {}
@@ -92,12 +100,43 @@ def _observation_compare(record) -> tuple:
             None if record.declaration_rate is None else round(record.declaration_rate, 1))
 
 
+def publication_problems(published_on: str | None, tables: list[Table], today: str) -> list[Problem]:
+    """What is wrong with PUBLISHED_ON for these tables: not a date, after TODAY, or not after the figures' date."""
+    if published_on is None:
+        return []
+    where = "publication date"
+    try:
+        date = dt.date.fromisoformat(published_on)
+    except (TypeError, ValueError):
+        return [Problem(where, None, None, f"{published_on!r} is not a date written YYYY-MM-DD")]
+    if len(published_on) != 10:
+        return [Problem(where, None, None, f"{published_on!r} is not a date written YYYY-MM-DD")]
+    if published_on > today:
+        return [Problem(where, None, None, f"{published_on} is after today ({today}): a release is imported "
+                                           "once it has been published")]
+    years = sorted({row.year for table in tables for row in table.rows})
+    if years and date <= dt.date(years[-1], 3, 31):
+        return [Problem(where, None, None, f"{published_on} is not after 31 March {years[-1]}, the date the "
+                                           f"{years[-1]} figures describe: give the day the release was published")]
+    return []
+
+
 def plan_import(conn: sqlite3.Connection, tables: list[Table], problems: list[Problem], *,
-                profession: str = DEFAULT_PROFESSION) -> Plan:
-    """Check the tables against each other and the database; raise OfficialImportError listing every problem."""
+                profession: str = DEFAULT_PROFESSION, published_on: str | None = None,
+                today: str | None = None) -> Plan:
+    """Check the tables against each other and the database; raise OfficialImportError listing every problem.
+
+    PUBLISHED_ON (YYYY-MM-DD) is the release's publication date: its figures are known from that day
+    in every as-at view, and their source says so. Without it the import date (TODAY) stands in,
+    and the source says that instead.
+    """
     problems = list(problems)
+    today = today or dt.date.today().isoformat()
     if not tables and not problems:
         problems.append(Problem("(no files)", None, None, "no files to import"))
+    problems += publication_problems(published_on, tables, today)
+    for table in tables:
+        table.published, table.imported_on = published_on, None if published_on else today
     if problems:
         # Figures worked out from a table with a bad row would be wrong: list the rows' problems only.
         raise OfficialImportError(problems)
@@ -116,7 +155,8 @@ def plan_import(conn: sqlite3.Connection, tables: list[Table], problems: list[Pr
                                                                 "table's figures: build the database with `init`"))
     if problems:
         raise OfficialImportError(problems)
-    return Plan(profession, tables, plan_cells(conn, cells), plan_observations(conn, observations), warnings)
+    return Plan(profession, tables, plan_cells(conn, cells), plan_observations(conn, observations), warnings,
+                published_on)
 
 
 def plan_cells(conn: sqlite3.Connection, cells: list[CellRecord]) -> list[tuple[str, CellRecord, int | None]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ...config import DEFAULT_PROFESSION
 from ...importers.formats import MAX_CELLS, Problem
+from ...strategy.vocabulary import long_date
 from .formats import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -35,7 +36,6 @@ _DIMENSION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _YEAR = re.compile(r"(19|20)\d\d")
 # Numbers as the browser writes them; R's printing gives 1e+05 for 100000 now and then.
 _AMOUNT = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
-_GENERATED = re.compile(r"Generated on (\d{4}-\d{2}-\d{2})")
 _URL = re.compile(r"https?://\S+")
 
 
@@ -83,6 +83,10 @@ class Table:
     professions: list[str] = field(default_factory=list)
     # Every other profession's rows, as (profession as published, row): the comparison of professions.
     other_rows: list[tuple[str, DataRow]] = field(default_factory=list)
+    # When the release was published (YYYY-MM-DD): its figures are known from then in every as-at
+    # view. None until set (formats.known_from); then IMPORTED_ON says the import date stood in.
+    published: str | None = None
+    imported_on: str | None = None
 
     @property
     def shape(self) -> str:
@@ -93,14 +97,14 @@ class Table:
     def population(self) -> str:
         return POPULATION_PROFESSION if self.has_profession else POPULATION_CIVIL_SERVICE
 
-    @property
-    def published_on(self) -> str | None:
-        match = _GENERATED.search(self.version)
-        return match.group(1) if match else None
-
     def source(self, year: int) -> str:
-        """The source every figure of YEAR from this table carries."""
-        parts = [f"{PUBLISHER}, as at 31 March {year}", f"table {self.shape}"]
+        """The source every figure of YEAR from this table carries, with when it was published (or imported)."""
+        parts = [f"{PUBLISHER}, as at 31 March {year}"]
+        if self.published:
+            parts.append(f"published {long_date(self.published)}")
+        elif self.imported_on:
+            parts.append(f"publication date not given: known from its import on {long_date(self.imported_on)}")
+        parts.append(f"table {self.shape}")
         if self.version:
             parts.append(f"Version: {self.version}")
         if self.data_source:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import sqlite_utils
 
 from ...config import DEFAULT_PROFESSION
+from ...importers.formats import Problem
 from ...rules import auth
-from .formats import RECORDER
-from .planning import ADD, Plan, plan_import
-from .reading import Table, read_paths
+from .formats import RECORDER, OfficialImportError
+from .planning import ADD, plan_import
+from .reading import read_paths
 from .writing import write_plan
+
+# Each release folder's publication date and where that date comes from (the provenance note).
+RELEASES_FILE = "releases.toml"
 
 
 def shipped_folder(data_dir: Path) -> Path:
@@ -19,27 +24,38 @@ def shipped_folder(data_dir: Path) -> Path:
     return data_dir / "civil-service-statistics"
 
 
+def release_dates(folder: Path) -> dict[str, dict[str, str]]:
+    """Each release folder's name with its `published_on` (YYYY-MM-DD) and `date_source`, from releases.toml."""
+    path = folder / RELEASES_FILE
+    if not path.exists():
+        return {}
+    releases = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {name: {key: str(value) for key, value in entry.items()} for name, entry in releases.items()}
+
+
 def load_shipped(db: sqlite_utils.Database, data_dir: Path, profession: str = DEFAULT_PROFESSION) -> dict[str, int]:
     """Import the shipped releases inside the caller's transaction (building a database); return counts.
 
-    Each release's figures are recorded as known from the date its files were generated, so a
-    view as at an earlier date does not show figures not yet published then.
+    Each release's figures are recorded as known from the day it was published (releases.toml), so a
+    view as at an earlier date does not show figures not yet published then, and one as at any later
+    date does. A release folder without a date is refused: the build must not guess when it was known.
     """
     folder = shipped_folder(data_dir)
     if not folder.exists():
         return {"official_cells": 0}
-    tables, problems = read_paths([folder], profession)
-    plan = plan_import(db.conn, tables, problems, profession=profession)
-    by_date: dict[str | None, list[Table]] = {}
-    for table in tables:
-        by_date.setdefault(table.published_on, []).append(table)
+    dates = release_dates(folder)
     user = auth.command_line_user(RECORDER)
-    for published, group in sorted(by_date.items(), key=lambda item: item[0] or ""):
-        names = {t.filename for t in group}
-        part = Plan(profession, group, [c for c in plan.cells if c[1].filename in names],
-                    [o for o in plan.observations if o[1].filename in names], [])
-        recorded = f"{published}T00:00:00" if published else None
-        write_plan(db.conn, part, actor=user.actor, recorded_at=recorded)
-    counts = plan.counts()
-    return {"official_cells": counts["cells"][ADD], "official_figures": counts["figures"][ADD]}
-
+    counts = {"official_cells": 0, "official_figures": 0}
+    releases = sorted(path for path in folder.iterdir() if path.is_dir())
+    for release in releases:
+        entry = dates.get(release.name)
+        if entry is None or not entry.get("published_on"):
+            raise OfficialImportError([Problem(str(folder / RELEASES_FILE), None, release.name,
+                                               "gives no published_on date for this release folder")])
+        tables, problems = read_paths([release], profession)
+        plan = plan_import(db.conn, tables, problems, profession=profession, published_on=entry["published_on"])
+        write_plan(db.conn, plan, actor=user.actor)
+        planned = plan.counts()
+        counts["official_cells"] += planned["cells"][ADD]
+        counts["official_figures"] += planned["figures"][ADD]
+    return counts

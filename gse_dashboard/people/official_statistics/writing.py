@@ -44,7 +44,9 @@ def batch_name(plan: Plan) -> str:
     """How the batch is named: the years and the number of files."""
     years = plan.years()
     what = f"Civil Service Statistics {', '.join(str(y) for y in years)}" if years else "Civil Service Statistics"
-    return f"{what} ({len(plan.tables)} files, profession {plan.profession})"
+    when = (f"published {plan.published_on}" if plan.published_on
+            else "publication date not given: known from the import date")
+    return f"{what} ({len(plan.tables)} files, profession {plan.profession}, {when})"
 
 
 def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: auth.User,
@@ -52,8 +54,8 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
     """Write a planned import as one batch in one transaction, after a backup; nothing on any error.
 
     The plan is made again inside the transaction, so a change by someone else since the
-    preview is taken into account rather than overwritten. RECORDED_AT (default now) is when
-    the figures became known; building the default database passes the publication date.
+    preview is taken into account rather than overwritten. RECORDED_AT is when the figures became
+    known: by default the plan's publication date (plan_import's published_on), else now.
     """
     actor = auth.require_editor(user).actor
     database, close, path = store.writable(db)
@@ -63,7 +65,8 @@ def apply_import(db: str | Path | sqlite_utils.Database, plan: Plan, *, user: au
         try:
             with store.busy_refused("imported"), store.write_transaction(database):
                 fresh = Plan(plan.profession, plan.tables, plan_cells(database.conn, [c for _, c, _ in plan.cells]),
-                             plan_observations(database.conn, [o for _, o, _ in plan.observations]), plan.warnings)
+                             plan_observations(database.conn, [o for _, o, _ in plan.observations]), plan.warnings,
+                             plan.published_on)
                 if fresh.nothing_to_do:
                     # Rolled back, so not even the revision number moves.
                     raise _NothingToDo
@@ -84,7 +87,7 @@ def write_plan(conn: sqlite3.Connection, plan: Plan, *, actor: str, backup: Path
                recorded_at: str | None = None) -> int:
     """Write PLAN inside the caller's transaction as one import batch; return the batch id."""
     stamp = store.now()
-    known = recorded_at or stamp
+    known = recorded_at or plan.known_from or stamp
     _ensure_indicators(conn)
     counts = plan.counts()
     changed = sum(c[ADD] + c[CHANGE] for c in counts.values())
