@@ -30,14 +30,17 @@ st.markdown("""
   The commitments' titles and descriptions, and the workstreams' aspirations and challenges,
   are **our summaries**, not the strategy's words: each points to the section and page where
   its own words are (`docs/STRATEGY_FIDELITY.md` records how they were checked).
-- **Progress updates**: recorded by the GSE team and commitment owners, quarterly.
+- **Progress updates**: recorded on Manage data by the dashboard's editors (the GSE team and
+  whoever it gives editing rights), usually at each quarter end. The strategy itself names no
+  owner per commitment and sets no reporting cycle: the GSE Profession Board is responsible for
+  delivery and the GCSA is senior responsible owner.
 - **Civil Service Statistics** (Cabinet Office, official statistics from the Annual Civil
   Service Employment Survey, as at 31 March each year): civil servants in the profession's
   posts (profession of post), by grade and department, with new entrants and leavers, and
   their sex, ethnicity, disability, sexual orientation and age against the Civil Service as a
-  whole. Imported from the data browser's published CSV files (the 2021 and 2022 releases
-  ship with the dashboard). Contains public sector information licensed under the Open
-  Government Licence v3.0.
+  whole. Imported from the data browser's published CSV files (the releases in
+  `data/civil-service-statistics/` ship with the dashboard), each known from the day it was
+  published. Contains public sector information licensed under the Open Government Licence v3.0.
 - **Registered members**: the strategy's count of registered members of the profession
   (Civil Service Learning, September 2016).
 """)
@@ -47,7 +50,8 @@ st.markdown(f"""
 - {ui.escape_md(official_figures.MEASURE_DEFINITIONS["acses_in_post"])}
 
 The profession of post used is **{ui.escape_md(settings.profession)}** (the `GSE_PROFESSION` setting).
-Diversity shares follow the strategy's definitions: women of those with a known sex; ethnic
+The strategy quotes its 2015 diversity figures without defining them. The dashboard works each
+share out from the published counts as the Civil Service Statistics do: women of those with a known sex; ethnic
 minority (Asian, Black, Chinese, Mixed and Other ethnicity) of those who declared; declared
 disabled of declared disabled plus non-disabled; LGBO of LGBO plus heterosexual; aged 50 or
 over of those with a known age. Each is kept with its numerator, denominator and declaration

@@ -17,7 +17,7 @@ st.markdown(
 )
 ui.diversity_workstream_ui(data.status, as_at)
 
-st.header("The profession against the Civil Service since 2015")
+st.header(f"Civil servants in {ui.escape_md(ui.settings().profession)} posts against the Civil Service since 2015")
 official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold),
                                as_at)
 

@@ -72,8 +72,10 @@ def test_export_commitments_writes_one_row_per_commitment(tmp_path, built_db_fil
     assert rows[0]["strategy_ref"] == "Annex A, section 1 (p. 15), short term, bullet 1"
     assert {r["owner"] for r in rows} == {"GSE Profession Board, per the strategy (GCSA is SRO)"}
     continuing = {r["ref"]: r for r in rows if r["continuing"] == "yes"}
-    assert len(continuing) == 7 and all(r["due_date"] == "" and r["date_basis"] == "continuing"
+    assert len(continuing) == 9 and all(r["due_date"] == "" and r["date_basis"] == "continuing"
                                         and r["past_its_date"] == "no" for r in continuing.values())
+    # Item 6 of "every figure says truly what it is": the illustrative status and rating say so, per row.
+    assert "yes" in {r["illustrative"] for r in rows} <= {"yes", "no"}
 
 
 def test_export_observations_includes_the_real_baseline_with_source(tmp_path, baseline_db_file):

@@ -28,7 +28,8 @@ def test_migrations_keep_the_names_databases_have_recorded():
         "m001_create_strategy_and_history", "m002_mark_illustrative_commitments", "m003_indexes_for_as_at_queries",
         "m004_saved_queries", "m005_indicative_dates_continuing_commitments_assigned_owners",
         "m006_period_returns_complete", "m007_official_statistics", "m008_board_ratings_actions_and_risks",
-        "m009_forecast_dates_on_progress_updates", "m010_protected_tables", "m011_indexes_for_undo"]
+        "m009_forecast_dates_on_progress_updates", "m010_protected_tables", "m011_indexes_for_undo",
+        "m012_continue_to_commitments_are_continuing"]
 
 
 def test_every_foreign_key_a_delete_checks_is_indexed(fresh_db):

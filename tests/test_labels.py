@@ -94,3 +94,135 @@ def test_marked_and_the_illustrative_line_say_which_figure():
     assert vocabulary.marked("14,090 civil servants", False) == "14,090 civil servants"
     assert vocabulary.illustrative_line("the target").startswith("Illustrative: the target (made up")
     assert vocabulary.says_members("GSE members") and not vocabulary.says_members("civil servants in posts")
+
+
+def test_the_strategys_words_are_kept_where_the_issue_found_slips():
+    """Item 10: roles not posts (WS5-L1), 'may' identify, interdependent workstreams, workstream 10 named too."""
+    import csv  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    with (data / "commitments.csv").open(encoding="utf-8") as handle:
+        rows = {r["ref"]: r for r in csv.DictReader(handle)}
+    assert "posts" not in rows["WS5-L1"]["description"] and "specialist roles" in rows["WS5-L1"]["description"]
+    assert rows["WS1-S3"]["continuing"] == rows["WS1-S5"]["continuing"] == "yes"
+    text = (data / "strategy.md").read_text(encoding="utf-8")
+    assert "may identify strongly with the Policy Profession" in text
+    assert "interdependent" in text and "depend on each other" not in text
+    assert "and 10 (outreach)" in text
+
+
+def test_an_illustrative_breakdown_cites_its_own_source_and_names_bodies_that_existed(built):
+    """Item 7: a breakdown at a later date is not captioned with the strategy's 2016 source, and its
+    departments are ones that existed then (no Public Health England in 2026)."""
+    from gse_dashboard.charts import people_charts  # noqa: PLC0415
+    from gse_dashboard.views import screens  # noqa: PLC0415
+
+    view = screens.membership(built.conn, "2026-06-30", 10)
+    chart = people_charts.breakdown_chart(view, "department")
+    assert "Civil Service Learning" not in chart.source and "as given in the GSE Strategy" not in chart.source
+    assert chart.illustrative
+    departments = set(view.breakdowns["department"]["department"])
+    assert "Public Health England" not in departments and "UK Health Security Agency" in departments
+
+
+def _texts(blocks) -> list[str]:
+    """Every sentence, heading, caption, column heading and chart title in BLOCKS (documents' blocks)."""
+    from gse_dashboard import documents  # noqa: PLC0415
+
+    out = []
+    for block in blocks:
+        if isinstance(block, documents.Section):
+            out += [block.title, *_texts(block.blocks)]
+        elif isinstance(block, documents.Text | documents.Subheading):
+            out.append(block.text)
+        elif isinstance(block, documents.Bullets):
+            out += list(block.items)
+        elif isinstance(block, documents.Facts):
+            out += [f"{label}: {value}" for label, value in block.items]
+        elif isinstance(block, documents.Table):
+            out += [block.caption, block.note, *map(str, block.frame.columns)]
+        elif isinstance(block, documents.Figure):
+            chart = block.chart
+            out += [chart.title, chart.subtitle, chart.alt_text, chart.source, *map(str, chart.table.columns)]
+        elif isinstance(block, documents.FigureRow):
+            out += _texts(block.figures)
+    return out
+
+
+def test_no_chart_title_caption_or_pack_sentence_calls_the_statistics_members(built):
+    """Done when: the Civil Service Statistics (and the 2015 survey figures) are never called members, in the
+    Diversity page's charts, the pack's diversity section and headcount tables, or the brief's diversity section."""
+    from gse_dashboard.board import brief, pack_sections  # noqa: PLC0415
+    from gse_dashboard.charts import people_charts  # noqa: PLC0415
+    from gse_dashboard.views import screens  # noqa: PLC0415
+
+    as_at = "2022-09-30"
+    snap = screens.board_pack(built.conn, as_at, 10, "Science and Engineering")
+    membership = pack_sections.membership_section(snap).blocks
+    registered = next(i for i, b in enumerate(membership) if getattr(b, "text", "").startswith("Registered"))
+    about_statistics = [pack_sections.diversity_section(snap), pack_sections.story_block(snap),
+                        *membership[:registered]]
+    texts = _texts(about_statistics)
+    # The brief's sentences about the gaps (its people message also names registered members, as it should).
+    texts += [t for t in _texts(brief.brief_sections(snap)) if "gap" in t.lower() and "People:" not in t]
+    view = screens.diversity(built.conn, as_at, 10)
+    for row in view.definitions.itertuples():
+        shown = people_charts.characteristic(view, row.code, row.name, as_at, 10)
+        for chart in filter(None, [shown.benchmark, shown.declaration]):
+            texts += [chart.title, chart.subtitle, chart.alt_text, *map(str, chart.table.columns)]
+    assert len(texts) > 40
+    calling_members = [t for t in texts if vocabulary.says_members(t)]
+    assert calling_members == []
+    assert any("civil servants in science and engineering posts" in t.lower() for t in texts)
+
+
+def test_a_rating_beside_the_board_as_owner_is_the_latest_updates_not_the_owners(built):
+    """Item 5: where the owner is the Board (per the strategy), the exceptions call the rating the latest
+    update's, never "Owner: Red" beside "Board: not rated"."""
+    from gse_dashboard.board import pack_paper  # noqa: PLC0415
+    from gse_dashboard.strategy import timescales  # noqa: PLC0415
+    from gse_dashboard.views import screens  # noqa: PLC0415
+
+    snap = screens.board_pack(built.conn, "2019-10-31", 10, "Science and Engineering")
+    rows = pack_paper.exception_rows(snap)
+    # A row with no owner named is the strategy's (the Board's); actions and risks carry no rating.
+    board_owned = rows[(rows["Owner"] == "") & (rows["Ratings"] != "")]
+    assert not board_owned.empty and timescales.rating_giver(timescales.STRATEGY_OWNER) == "Latest update"
+    assert all(r.startswith("Latest update ") for r in board_owned["Ratings"])
+    assert not any(r.startswith("Owner ") for r in board_owned["Ratings"])
+
+
+def test_about_the_data_claims_nothing_the_strategy_does_not_say(built_db_file, monkeypatch):
+    """Item 4: About the data no longer says the shares follow the strategy's definitions or that owners record."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415
+
+    monkeypatch.setenv("GSE_DB_PATH", str(built_db_file))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.switch_page("pages/about.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "follow the strategy's definitions" not in text and "commitment owners" not in text
+    assert "without defining them" in text and "names no owner per commitment" in text
+
+
+def test_the_list_of_what_is_illustrative_names_targets_boards_actions_and_risks():
+    """Item 6: the notice of what is made up names the targets, Board meetings, actions and risks too,
+    and no release year is written into it."""
+    from gse_dashboard.people import official_figures  # noqa: PLC0415
+
+    text = official_figures.ILLUSTRATIVE_TEXT
+    for words in ("the targets", "Board meetings", "actions and risks", "ratings"):
+        assert words in text
+    assert "2021 and 2022" not in text
+
+
+def test_the_commitments_export_says_which_rows_are_illustrative(built):
+    """Item 6: `export commitments` carries an illustrative column, yes where status and rating are made up."""
+    from gse_dashboard.storage import exports  # noqa: PLC0415
+
+    frame = exports.commitments_export(built.conn)
+    assert frame.columns[-1] == "illustrative"
+    assert "yes" in set(frame["illustrative"]) and set(frame["illustrative"]) <= {"yes", "no"}

@@ -140,3 +140,15 @@ def test_a_bad_publication_date_is_refused_with_one_line_and_nothing_written(emp
     database = store.connect(empty_db_file, readonly=True)
     assert database.conn.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0] == 0
     database.close()
+
+
+def test_explore_says_when_no_release_had_been_published_and_names_posts(built_conn):
+    """Explore as at a date before the 2021 release says none had been published; after it, it does not."""
+    choices = explore.load_choices(built_conn)
+    before = explore.answer(built_conn, explore.from_query_params(
+        {"source": "women", "by": "period", "as_at": BEFORE_2021}, choices), 10)
+    assert any("No Civil Service Statistics release had been published by 30 June 2021" in n for n in before.notes)
+    after = explore.answer(built_conn, explore.from_query_params(
+        {"source": "women", "by": "period", "as_at": AFTER_BOTH}, choices), 10)
+    assert not any("No Civil Service Statistics release" in n for n in after.notes)
+    assert "Science and Engineering posts" in after.chart.subtitle and "GSE profession" not in after.chart.subtitle

@@ -54,6 +54,7 @@ def test_indicative_dates_follow_the_horizons_and_refs_are_sayable(fresh_db):
 
 # The commitments whose wording in the strategy carries on with no end.
 CONTINUING = {
+    "WS1-S3": "Continue to promote the GSE story", "WS1-S5": "Continue to improve GSE communications",
     "WS1-L1": "Continue to monitor and develop", "WS2-S2": "Continue to review critical skills gaps",
     "WS5-S3": "Continue to grow the Science and Engineering Fast Stream", "WS5-M1": "Manage and maintain",
     "WS6-L1": "Continue to embed and review", "WS9-S3": "Continue to grow the network of GSE champions",
@@ -62,7 +63,7 @@ CONTINUING = {
 
 
 def test_continuing_commitments_are_marked_in_the_csv_and_have_no_date(fresh_db):
-    """Exactly the seven commitments worded as carrying on are marked continuing, with no indicative date."""
+    """Exactly the nine commitments worded as carrying on are marked continuing, with no indicative date."""
     rows = _csv_rows("commitments.csv")
     marked = {r["ref"]: r for r in rows if r["continuing"] == "yes"}
     assert set(marked) == set(CONTINUING)

@@ -131,7 +131,9 @@ def exceptions_section(snap: BoardPack) -> Section:
         f"their date; then risks scored {paper.HIGH_RISK_SCORE} or more (likelihood × impact)."
         + (f" ⚠ marks commentary that contradicts the rating or due date ({flagged})." if flagged else "")))
     section.blocks.append(text_table(rows, "Needs the Board's attention, most severe first",
-                                     "Ratings: the owner's; the Board's; then the Board's rating (or the owner's where "
+                                     "Ratings: the owner's where one is assigned, else the latest update's; "
+                                     "the Board's; then "
+                                     "the Board's rating (or the owner's where "
                                      f"the Board gave none) at each of the last {len(snap.boards)} Boards, oldest "
                                      f"first ({', '.join(tables.format_date(d) for d in reversed(snap.boards))}). "
                                      "Forecast: the owner's forecast of delivery, where given. A commitment with no "
@@ -153,7 +155,7 @@ def exception_rows(snap: BoardPack) -> pd.DataFrame:
         # Unassigned, a commitment is the Board's own (the strategy's owner): said once in the note, not per row.
         "Owner": "" if r.owner == timescales.STRATEGY_OWNER else r.owner,
         "Why it is here": r.why,
-        "Ratings": f"Owner {metrics.rating_label(r.owner_rating)}; Board "
+        "Ratings": f"{timescales.rating_giver(r.owner)} {metrics.rating_label(r.owner_rating)}; Board "
                    f"{metrics.rating_label(r.board_rating) if isinstance(r.board_rating, str) else 'not rated'}; "
                    f"last Boards {r.trend}",
         "Date; forecast": f"{r.due_text}; " + (f"forecast {tables.format_date(r.forecast_date)}"

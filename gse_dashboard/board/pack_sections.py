@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..charts import builders, tables
+from ..charts import builders, people_charts, tables
 from ..config import load_settings
 from ..documents import Bullets, Facts, Figure, FigureRow, Section, Subheading, Table, Text
 from ..people import disclosure, official_figures, published
@@ -123,7 +123,8 @@ def overview_section(snap: BoardPack) -> Section:
     members, _ = people_fact(snap.members, snap.as_at, snap.previous)
     scs, _ = people_fact(snap.scs, snap.as_at, snap.previous)
     complete, overdue = commitments_text(snap.headline, snap.headline_before, delivery_illustrative(snap))
-    facts = Facts([("GSE members", members), ("SCS members", scs), *filter(None, [headcount_fact(snap)]),
+    facts = Facts([(vocabulary.MEMBERS_TITLE, members), (vocabulary.MEMBERS_SCS_TITLE, scs),
+                   *filter(None, [headcount_fact(snap)]),
                    ("Commitments complete", complete), (timescales.PAST_DATE_FACT, overdue)])
     judged = snap.judged
     grid = pd.DataFrame({
@@ -201,7 +202,7 @@ def changes_section(snap: BoardPack) -> Section:
         section.blocks.append(text_table(shown, f"Changes to commitments since the Board of "
                                                 f"{tables.format_date(snap.previous)}"))
     rows = []
-    named = [("GSE members", snap.members), ("SCS members", snap.scs)]
+    named = [(vocabulary.MEMBERS_TITLE, snap.members), (vocabulary.MEMBERS_SCS_TITLE, snap.scs)]
     for number, data in snap.by_workstream.items():
         for row in data.indicators.itertuples():
             named.append((f"{row.name} (workstream {number})", data.indicator_data[row.code][0]))
@@ -338,8 +339,9 @@ def membership_section(snap: BoardPack) -> Section:
         *_headcount_blocks(snap),
         Text("Registered GSE members (Civil Service Learning): real in September 2016, illustrative after unless "
              "imported; a different measure from the published headcount above.", "note"),
-        Facts([("GSE members", members), ("SCS members", scs)]),
-        Figure(builders.indicator_chart(snap.members, snap.membership.target, name="GSE members", unit="count",
+        Facts([(vocabulary.MEMBERS_TITLE, members), (vocabulary.MEMBERS_SCS_TITLE, scs)]),
+        Figure(builders.indicator_chart(snap.members, snap.membership.target, name=vocabulary.MEMBERS_TITLE,
+                                        unit="count",
                                       population="the whole profession", as_at=snap.as_at,
                                       source=tables.observation_source(snap.members))),
     ])
@@ -352,9 +354,14 @@ def membership_section(snap: BoardPack) -> Section:
             "totals.")
     total, total_hidden = snap.membership.breakdown_totals["grade"]
     shown = tables.protected_line_table(snap.membership.breakdowns["grade"], "grade", "Grade", total, total_hidden)
-    section.blocks.append(text_table(shown, f"Members by grade, {tables.format_date(period)}", rule))
+    section.blocks.append(text_table(shown, f"{vocabulary.MEMBERS_TITLE} by grade, {tables.format_date(period)}"
+                                           + (" (illustrative)" if people_charts.period_illustrative(snap.membership)
+                                              else ""), rule))
     crosstab = tables.protected_crosstab_table(*snap.membership.crosstab)
-    section.blocks.append(text_table(crosstab, f"Members by department and grade, {tables.format_date(period)}", rule))
+    section.blocks.append(text_table(crosstab, f"{vocabulary.MEMBERS_TITLE} by department and grade, "
+                                           f"{tables.format_date(period)}"
+                                           + (" (illustrative)" if people_charts.period_illustrative(snap.membership)
+                                              else ""), rule))
     return section
 
 
@@ -434,7 +441,7 @@ def revisions(snap: BoardPack) -> list[str]:
     for row in snap.status[snap.status["revised"].astype(bool)].itertuples():
         items.append(f"{disclosure.REVISED} {row.ref} ({row.title}): the progress update for "
                      f"{tables.format_date(row.updated_as_of)} was corrected after it was first recorded.")
-    named = [("GSE members", snap.members), ("SCS members", snap.scs)]
+    named = [(vocabulary.MEMBERS_TITLE, snap.members), (vocabulary.MEMBERS_SCS_TITLE, snap.scs)]
     for data in snap.by_workstream.values():
         for row in data.indicators.itertuples():
             named.append((row.name, data.indicator_data[row.code][0]))

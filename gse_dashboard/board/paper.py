@@ -232,7 +232,7 @@ def exception_table(frame: pd.DataFrame, boards: list[str]) -> pd.DataFrame:
         "Commitment": frame["title"],
         "Owner": frame["owner"],
         "Why it is here": frame["why"],
-        "Owner's rating": frame["owner_rating"].map(metrics.rating_label),
+        timescales.UPDATE_RATING_HEADING: frame["owner_rating"].map(metrics.rating_label),
         "Board's rating": frame["board_rating"].map(metrics.rating_label),
         trend_title: frame["trend"],
         "Date": frame["due_text"],

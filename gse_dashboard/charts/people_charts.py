@@ -94,10 +94,16 @@ def breakdown_chart(view: Membership, by: str) -> Chart:
         title=largest_group_title(frame, by, cells, None if total_hidden else total), value_title="Members",
         subtitle=f"{vocabulary.MEMBERS_TITLE} by {BREAKDOWN_LABELS[by].lower()}, {filter_phrase(others)}, "
                  f"{format_date(view.period)}",
-        source=observation_source(view.series))
+        source=period_source(view))
     chart.table = protected_line_table(frame, by, BREAKDOWN_LABELS[by], total, total_hidden)
     chart.illustrative = period_illustrative(view)
     return chart
+
+
+def period_source(view: Membership) -> str:
+    """The source of the figures at the view's period only: a breakdown at a later date never cites the
+    strategy's September 2016 count (the strategy gives no breakdown at all)."""
+    return observation_source(view.series[view.series["period"] == view.period])
 
 
 def period_illustrative(view: Membership) -> str:

@@ -12,7 +12,7 @@ from ..charts import people_charts
 from ..charts.style import Chart
 from ..config import DEFAULT_PROFESSION
 from ..people import disclosure, official_figures, protected_diversity, protection, published
-from ..people.official_statistics import STATUS_INDICATORS
+from ..people.official_statistics import OFFICIAL_INDICATORS, PUBLISHER, STATUS_INDICATORS
 from ..storage import queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
@@ -185,8 +185,10 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
         raw = raw[~raw["period"].isin(unfinished)].reset_index(drop=True)
     period = None if "period" in state.group_by or raw.empty else str(raw["latest_period"].max())
     sources = raw["sources"].iloc[0].split(chr(31)) if not raw.empty and raw["sources"].iloc[0] else []
-    population = " and ".join({PROFESSION: "GSE profession"}.get(p, p)
-                              for p in filters.get("population", store.POPULATIONS))
+    # Diversity and the published headcounts count civil servants in the profession's posts, not members.
+    statistics = category == "diversity" or state.source in OFFICIAL_INDICATORS
+    ours = f"{DEFAULT_PROFESSION} posts" if statistics else "GSE profession"
+    population = " and ".join({PROFESSION: ours}.get(p, p) for p in filters.get("population", store.POPULATIONS))
     when = f"at {period}" if period else (f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty
                                           else "no period")
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
@@ -203,6 +205,9 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
         display, chart, notes = count_result(raw, raw["value"], context, threshold if people else None)
     if not raw.empty:
         notes += _observation_notes(raw, state, protected)
+    released = not raw.empty and bool(raw["sources"].fillna("").astype(str).str.contains(PUBLISHER, regex=False).any())
+    if statistics and not released:
+        notes.append(official_figures.no_release_words(as_at, DEFAULT_PROFESSION))
     chosen = [d for d in protected_diversity.BREAKDOWNS if len(filters.get(d, ())) > 1]
     if diverse and chosen and not raw.empty and raw.loc[raw["published"], "share"].isna().any():
         note = DIVERSITY_UNION_NOTE.format(plural=_PLURALS[chosen[0]], what=LABELS[chosen[0]].lower())

@@ -48,7 +48,8 @@ MEASURE_DEFINITIONS = {
                "Learning). The strategy's 'over 10,000 members' and '235 in the SCS' (September 2016) count these.",
     "acses_in_post": "Civil servants in the profession's posts: everyone whose post is in the profession of post, "
                      "from the Annual Civil Service Employment Survey (Civil Service Statistics, as at 31 March). "
-                     "A different measure from registered members: the two are never added or drawn as one line.",
+                     "Not the same as registration with the profession (Civil Service Learning): the two counts are "
+                     "never added or drawn as one line.",
 }
 
 # What is real and what is made up in a database built with the illustrative history.

@@ -47,6 +47,22 @@ DEPARTMENTS = {
     "Ministry of Justice": 1,
     "Other departments": 5,
 }
+# Departments renamed or replaced during the history, with the day the new body took over, so an
+# illustrative count at a date names a body that existed then (no "Public Health England" in 2026).
+RENAMED = {
+    "Department of Health": (dt.date(2018, 1, 9), "Department of Health and Social Care"),
+    "Public Health England": (dt.date(2021, 10, 1), "UK Health Security Agency"),
+    "Department for Business, Energy & Industrial Strategy": (
+        dt.date(2023, 2, 7), "Department for Science, Innovation and Technology"),
+}
+
+
+def department_at(name: str, period: dt.date) -> str:
+    """The department's name at PERIOD: the body that held the work then (RENAMED), else NAME."""
+    renamed = RENAMED.get(name)
+    return renamed[1] if renamed and period >= renamed[0] else name
+
+
 # Grades with their share of the profession at launch (SCS from the strategy: 235 of 10,000).
 GRADES = {
     "AA/AO": 4.0, "EO": 14.0, "HEO": 22.0, "SEO": 24.0, "Grade 7": 24.0, "Grade 6": 9.65,
@@ -276,7 +292,7 @@ def membership_cells(periods: list[dt.date], departments: dict[str, float] = DEP
             weights = [departments[d] * mix[ROLE_TYPES.index(r)] * drift[(d, g, r)]
                        for d, g, r in within[grade]]
             counts.update(zip(within[grade], _largest_remainder(grade_total, weights)))
-        result[period] = counts
+        result[period] = {(department_at(d, period), g, r): n for (d, g, r), n in counts.items()}
     return result
 
 

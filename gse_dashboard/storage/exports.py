@@ -26,6 +26,8 @@ def commitments_export(conn) -> pd.DataFrame:
     today = max(pd.Timestamp.today().date().isoformat(), queries.LAUNCH_DATE)
     frame["past_its_date"] = metrics.past_date(frame, today).map({True: "yes", False: "no"})
     frame["continuing"] = frame["continuing"].map({1: "yes", 0: "no"})
+    # Which rows' status, rating and percent complete are made up (the illustrative history): said per row.
+    frame["illustrative"] = frame["illustrative"].fillna(0).astype(int).map({1: "yes", 0: "no"})
     frame = frame.rename(columns={"title": "title_summary", "description": "description_summary",
                                   "due_basis": "date_basis", "due_set_by": "date_set_by", "due_set_on": "date_set_on",
                                   "indicative_due_date": "indicative_date", "owner": "assigned_owner"})
@@ -34,7 +36,7 @@ def commitments_export(conn) -> pd.DataFrame:
     return frame[["ref", "workstream", "workstream_name", "horizon", "seq", "title_summary", "description_summary",
                   "strategy_ref", "continuing", "due_date", "date_basis", "date_set_by", "date_set_on",
                   "indicative_date", "past_its_date", "owner", "assigned_owner", "owner_assigned_by",
-                  "owner_assigned_on", "status", "rating", "percent_complete", "updated_as_of"]]
+                  "owner_assigned_on", "status", "rating", "percent_complete", "updated_as_of", "illustrative"]]
 
 
 # Named exports shaped for people; any stored table can also be exported whole.

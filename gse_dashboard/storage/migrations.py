@@ -519,3 +519,16 @@ def m011_indexes_for_undo(db: sqlite_utils.Database) -> None:
     for name, (table, column) in indexes.items():
         db.execute(f"CREATE INDEX {name} ON {table} ({column})")
         db.execute(f"ANALYZE {name}")
+
+
+@MIGRATIONS()
+def m012_continue_to_commitments_are_continuing(db: sqlite_utils.Database) -> None:
+    """WS1-S3 and WS1-S5 begin "Continue to", like the seven already marked continuing: no date, never past it.
+
+    Only where no one has set a date for them (a set date is the GSE team's decision and stays).
+    """
+    db.execute("""
+        UPDATE commitments SET continuing = 1, due_date = NULL
+        WHERE ref IN ('WS1-S3', 'WS1-S5') AND continuing = 0
+          AND NOT EXISTS (SELECT 1 FROM commitment_changes c WHERE c.ref = commitments.ref AND c.sets_due_date = 1)
+    """)

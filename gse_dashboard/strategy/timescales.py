@@ -84,6 +84,16 @@ def due_text(due_date: str | None, basis: str | None, set_by: str | None = None,
     return f"{_day(due_date)} (indicative)"
 
 
+# The rating recorded with a progress update: the owner's only when an owner has been assigned. Until then
+# the owner is the Board, per the strategy, and a rating beside it is the update's, not "the owner's".
+UPDATE_RATING_HEADING = "Rating with the latest update"
+
+
+def rating_giver(owner_shown: str) -> str:
+    """Who gave the rating recorded with the latest update, for a line of ratings: 'Owner' or 'Latest update'."""
+    return "Latest update" if owner_shown == STRATEGY_OWNER else "Owner"
+
+
 def owner_text(owner: str | None, assigned_by: str | None = None, assigned_on: str | None = None) -> str:
     """The owner with its provenance: 'Jane Smith (assigned by alice on 2 March 2026)', or, until one is
     assigned, the strategy's own: the GSE Profession Board, with the GCSA as SRO."""

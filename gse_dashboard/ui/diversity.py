@@ -34,7 +34,7 @@ def diversity_workstream_ui(status: pd.DataFrame, as_at: str) -> None:
                       help=timescales.PAST_DATE_HELP)
     if database_facts().illustrative:
         st.caption(escape_md(vocabulary.illustrative_line(
-            "these three figures: the workstream's rating, commitments complete and past their date come from the "
+            "the workstream's rating, commitments complete and commitments past their date above, from the "
             "illustrative progress history")))
     st.page_link("pages/workstreams.py", label="See the Diversity & Inclusion workstream",
                  query_params={"workstream": str(DIVERSITY_WORKSTREAM), AS_AT_KEY: as_at})

@@ -234,5 +234,5 @@ def overview_headcount_ui(data: figures.Headcount) -> None:
     shown = value if isinstance(value, str) else f"{value:,}"
     shown_scs = scs if isinstance(scs, str) else f"{scs:,}"
     st.caption(f"**Civil servants in {escape_md(settings().profession)} posts (Civil Service Statistics, 31 March "
-               f"{latest['Year']}): {shown}, of whom {shown_scs} at SCS level** (real). A different measure from "
-               "registered GSE members above. " + escape_md(figures.source_note(data.sources)))
+               f"{latest['Year']}): {shown}, of whom {shown_scs} at SCS level** (real). Not the same measure as "
+               "registration with the profession (above). " + escape_md(figures.source_note(data.sources)))
