@@ -158,7 +158,13 @@ def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: s
     table = trajectory.rename(columns={
         "date": "Date", "planned": "Planned (% due)", "actual": "Actual (% complete)",
         "weighted": "Work done (% weighted)"}).round(1)
-    return Chart(figure, title, subtitle, source, alt, table)
+    return Chart(figure, title, subtitle, source, alt, table, illustrative=delivery_illustrative(source))
+
+
+def delivery_illustrative(source: str) -> str:
+    """Which figures of a delivery chart are made up: all of them when its source is the illustrative history."""
+    return ("every figure: delivery from the illustrative progress history" if "illustrative history" in source
+            else "")
 
 
 def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) -> Chart:
@@ -208,7 +214,7 @@ def workstream_delivery_chart(summary: pd.DataFrame, as_at: str, source: str) ->
     table = summary[["number", "name", "planned_share", "actual_share", "overdue"]].rename(columns={
         "number": "Workstream", "name": "Name", "planned_share": "Planned (% due)",
         "actual_share": "Actual (% complete)", "overdue": "Past their date"}).round(1)
-    return Chart(figure, title, subtitle, source, alt, table)
+    return Chart(figure, title, subtitle, source, alt, table, illustrative=delivery_illustrative(source))
 
 
 def indicator_chart(series: pd.DataFrame, target: pd.DataFrame, *, name: str, unit: str,
