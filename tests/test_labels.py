@@ -203,7 +203,7 @@ def test_about_the_data_claims_nothing_the_strategy_does_not_say(built_db_file, 
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
     at.switch_page("pages/about.py").run()
     assert not at.exception
-    text = " ".join(m.value for m in at.markdown)
+    text = " ".join(" ".join(m.value for m in at.markdown).split())
     assert "follow the strategy's definitions" not in text and "commitment owners" not in text
     assert "without defining them" in text and "names no owner per commitment" in text
 

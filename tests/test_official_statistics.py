@@ -192,7 +192,8 @@ def test_build_imports_the_shipped_releases_with_or_without_the_sample(baseline_
         rows = current(database, "SELECT illustrative, recorded_at FROM observations WHERE indicator = 'acses_in_post' "
                                  "AND population = 'GSE' AND department = 'All' AND grade = 'All' ORDER BY period")
         assert rows == [(0, "2021-08-05T00:00:00"), (0, "2022-08-04T00:00:00")]
-        assert current(database, "SELECT kind FROM import_batches") == [(official.KIND,)]
+        # One batch per release, each known from its own publication day.
+        assert current(database, "SELECT kind FROM import_batches") == [(official.KIND,), (official.KIND,)]
     finally:
         database.close()
 
