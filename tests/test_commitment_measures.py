@@ -72,3 +72,26 @@ def test_a_saved_querys_chart_names_its_axis_in_words():
     chart = saved_queries.chart_result(frame, spec, title="t", source="s")
     assert chart.figure.layout.xaxis.title.text == "Past their date"
     assert chart.subtitle.startswith("Past their date by workstream")
+
+
+def test_the_rows_behind_a_figure_and_the_boards_compared_open_from_the_link(built_db_file, monkeypatch):
+    """A link naming the figure (a workstream) and the two Boards compared opens with them chosen, and the page's
+    own link to the view carries them."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GSE_DB_PATH", str(built_db_file))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    for key, value in {"source": "commitments", "by": "workstream", "as_at": AS_AT,
+                       "explore_cell_workstream": "3", "explore_board_from": "2018-10-17",
+                       "explore_board_to": "2019-07-17"}.items():
+        at.query_params[key] = value
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="explore_cell_workstream").value == 3
+    assert (at.selectbox(key="explore_board_from").value, at.selectbox(key="explore_board_to").value) == (
+        "2018-10-17", "2019-07-17")
+    assert any("Boards of 17 October 2018 and 17 July 2019" in m.value for m in at.markdown)
+    link = at.code[0].value
+    assert "explore_cell_workstream=3" in link and "explore_board_from=2018-10-17" in link

@@ -135,3 +135,19 @@ def test_the_explore_page_shows_the_published_total(built_db_file, monkeypatch, 
     table = next(frame.value for frame in at.table if "Total" in set(frame.value.iloc[:, 0].astype(str)))
     assert str(_total(table, table.columns[1])).replace(",", "") == "13945"
     assert any("rounds each figure to the nearest 5" in c.value for c in at.caption)
+
+
+def test_a_wide_table_over_time_is_turned_to_fit_the_page(built_db_file, monkeypatch):
+    """By period and department, the page lists departments down the side and years across (it ran off the
+    right edge), with each year's published total; the download keeps periods down the side."""
+    monkeypatch.setenv("GSE_DB_PATH", str(built_db_file))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["source"] = "acses_in_post"
+    at.query_params["by"] = ["period", "department"]
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(frame.value for frame in at.table if frame.value.columns[0] == "Department")
+    assert list(table.columns) == ["Department", "2021-03-31", "2022-03-31"]
+    total = table[table["Department"] == "Total"].iloc[0]
+    assert (total["2021-03-31"].replace(",", ""), total["2022-03-31"].replace(",", "")) == ("14090", "13945")
+    assert DCMS in set(table["Department"])

@@ -32,12 +32,39 @@ from .style import (
     plot_height_px,
     plotly_text,
     spread_positions,
+    wrap_px,
 )
 from .tables import format_date, whole_numbers
 
 
 def _percent(value: float | None) -> str:
     return "no data" if value is None or pd.isna(value) else f"{value:.0f}%"
+
+
+def _wrapped(text: str, length_px: float, size_px: float = 14, lines: int = 3) -> str:
+    """TEXT in at most LINES lines that fit LENGTH_PX (an axis title along a short axis), joined for plotly."""
+    wrapped = wrap_px(text, length_px, size_px)
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[:lines - 1], " ".join(wrapped[lines - 1:])]
+    return "<br>".join(plotly_text(line) for line in wrapped)
+
+
+# Dates along an axis with this many distinct points or fewer are each a tick of their own: two annual
+# figures are not drawn on a monthly axis, and a single one has no axis in milliseconds.
+FEW_DATES = 12
+
+
+def _period_axis(figure: go.Figure, values, *, row: int | None = None, col: int | None = None) -> None:
+    """Ticks at the periods themselves when X holds a few ISO dates; one date gets a month's room either side."""
+    found = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    if not found or len(found) > FEW_DATES or not all(len(v) == 10 and v[4] == "-" and v[7] == "-" for v in found):
+        return
+    where = {"row": row, "col": col} if row else {}
+    figure.update_xaxes(tickmode="array", tickvals=found, ticktext=found, **where)
+    if len(found) == 1:
+        day = pd.Timestamp(found[0])
+        figure.update_xaxes(type="date", range=[str((day - pd.Timedelta(days=45)).date()),
+                                                str((day + pd.Timedelta(days=45)).date())], **where)
 
 
 def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None, height: int = 380) -> None:
@@ -51,8 +78,9 @@ def _base_layout(figure: go.Figure, *, y_title: str, y_range: list | None = None
         hovermode="x unified",
     )
     figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside")
-    figure.update_yaxes(title_text=y_title, gridcolor=GRID_COLOUR, zeroline=True,
-                        zerolinecolor=TEXT_COLOUR, range=y_range, rangemode="tozero")
+    # A long axis title wraps to the plot's height and the margin makes room, so it is never clipped.
+    figure.update_yaxes(title_text=_wrapped(y_title, height - 70) if y_title else y_title, gridcolor=GRID_COLOUR,
+                        zeroline=True, zerolinecolor=TEXT_COLOUR, range=y_range, rangemode="tozero", automargin=True)
 
 
 def few_points_axis(figure: go.Figure) -> None:
@@ -92,16 +120,25 @@ def _spread_line_labels(figure: go.Figure, low: float, high: float) -> None:
         annotation.y = y
 
 
-def _data_range(figure: go.Figure, *, floor_zero: bool, padding: float = 0.08) -> list[float]:
-    """A y range that fits the traces' values with a little room, from zero if FLOOR_ZERO."""
+def _data_range(figure: go.Figure, *, floor_zero: bool, padding: float = 0.08, percent: bool = False) -> list[float]:
+    """A y range that fits the traces' values with a little room, from zero if FLOOR_ZERO.
+
+    A PERCENT axis never runs past 100% when no value does (a flat 100% is not drawn on 98 to 102%),
+    and a flat line near 100% gets ten points of room below it.
+    """
     values = [float(v) for trace in figure.data for v in (() if trace.y is None else list(trace.y))
               if v is not None and not pd.isna(v)]
     if not values:
         return [0.0, 1.0]
     low, high = min(values), max(values)
     room = max((high - low) * padding, abs(high) * 0.02, 1.0)
+    if percent and high - low < 1 and high >= 90:
+        room = max(room, 10.0)  # a flat line near 100%: room below it, not a few points either side
     bottom = 0.0 if floor_zero or low - room < 0 else low - room
-    return [bottom, high + room]
+    top = high + room
+    if percent and high <= 100:
+        top = min(top, 100.0) if high < 100 else 100.5  # room for the marker on 100%, no more
+    return [bottom, top]
 
 
 def trajectory_chart(trajectory: pd.DataFrame, scope: str, as_at: str, source: str, *, height: int = 380) -> Chart:
@@ -372,9 +409,10 @@ def lines_chart(frame: pd.DataFrame, *, x: str, series: list[tuple[str, str]], t
         _label_line_end(figure, data[x].iloc[-1], data[column].iloc[-1], label, colour)
     # Scaled to the data (a line chart need not start at zero): on a 0 to 100 axis, shares of 2%
     # and 3% print as one line and their labels over each other. The axis title says where it starts.
-    y_range = _data_range(figure, floor_zero=not percent)
+    y_range = _data_range(figure, floor_zero=not percent, percent=percent)
     _base_layout(figure, y_title=y_title, y_range=y_range)
     figure.update_yaxes(rangemode="normal")
+    _period_axis(figure, frame[x])
     _spread_line_labels(figure, *y_range)
     few_points_axis(figure)
     table = frame[[x, *[c for c, _ in series]]].rename(columns={x: x.capitalize(), **dict(series)}).round(1)
@@ -416,6 +454,26 @@ def benchmark_chart(gaps: pd.DataFrame, trend: dict, *, name: str, as_at: str, s
         "period": "Period", "gse": f"{label} (%)", "civil_service": "Civil Service (%)",
         "gap": "Gap (points)"}).round(1).reset_index(drop=True)
     return chart
+
+
+def mark_source_changes(chart: Chart, sources: list[tuple[str, str]]) -> None:
+    """A dotted line and a label on CHART where its figures' source changes along the dates.
+
+    SOURCES is (period, the source in a few words) for each period drawn, in date order. The
+    label names both sides ('2015: the strategy's survey figures | from 2021-03-31: Civil
+    Service Statistics'), so a reader does not take a change of source for a change in the profession.
+    """
+    for (before, was), (after, now) in zip(sources, sources[1:]):
+        if was == now:
+            continue
+        middle = pd.Timestamp(before) + (pd.Timestamp(after) - pd.Timestamp(before)) / 2
+        chart.figure.add_vline(x=str(middle.date()), line={"color": TEXT_COLOUR, "dash": "dot", "width": 1.5})
+        chart.figure.add_annotation(x=str(middle.date()), y=1, yref="paper", yanchor="bottom", showarrow=False,
+                                    text=plotly_text(f"Source changes: to {before}, {was}; from {after}, {now}"),
+                                    font={"size": MIN_FONT_PX, "color": TEXT_COLOUR})
+        chart.figure.update_layout(margin={"t": max(chart.figure.layout.margin.t or 0, 40)})
+        chart.note = " ".join(filter(None, [chart.note, f"The source changes after {before}: to then, {was}; "
+                                                        f"from {after}, {now}."]))
 
 
 def breakdown_chart(frame: pd.DataFrame, *, group: str, value: str, hidden: pd.Series, title: str,
@@ -539,9 +597,13 @@ def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: 
     from plotly.subplots import make_subplots  # noqa: PLC0415 - only small multiples need it
 
     rows = -(-len(columns) // PANEL_COLUMNS)
+    # Each panel's title wraps to two lines within its own width rather than being cut or running into the next.
+    titles = [_wrapped(c, 270, 13, lines=2) for c in columns]
+    height = max(320, 250 * rows + 60)
+    # About 80 px between rows whatever their number: room for the dates below a panel and a two-line title.
     figure = make_subplots(rows=rows, cols=PANEL_COLUMNS, shared_xaxes=True, shared_yaxes=True,
-                           subplot_titles=[plotly_text(c, 40) for c in columns],
-                           vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.04)
+                           subplot_titles=titles, vertical_spacing=min(0.3, 80 / (height - 100)),
+                           horizontal_spacing=0.05)
     top = float(frame.max().max()) if frame.notna().any().any() else 0.0
     x_values = [str(v) for v in frame.index]
     for position, column in enumerate(columns):
@@ -562,12 +624,15 @@ def panel_lines_chart(wide: pd.DataFrame, *, x_title: str, y_title: str, title: 
             hovertemplate=f"{plotly_text(column, LABEL_MAX)}: %{{y:,.1f}}{suffix}<extra></extra>"),
             row=row, col=col)
     figure.update_layout(font={"family": FONT, "size": 13, "color": TEXT_COLOUR}, paper_bgcolor="white",
-                         plot_bgcolor="white", height=max(320, 230 * rows + 60), showlegend=False,
-                         margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest")
+                         plot_bgcolor="white", height=height, showlegend=False,
+                         margin={"l": 90, "r": 20, "t": 50, "b": 50}, hovermode="closest")
     figure.update_annotations(font={"size": 13, "color": TEXT_COLOUR})
     figure.update_xaxes(showgrid=False, linecolor=TEXT_COLOUR, ticks="outside", nticks=6, showticklabels=True)
+    for position in range(len(columns)):
+        _period_axis(figure, x_values, row=position // PANEL_COLUMNS + 1, col=position % PANEL_COLUMNS + 1)
     figure.update_yaxes(gridcolor=GRID_COLOUR, range=scaled_range(top, percent=percent), rangemode="tozero")
-    figure.update_yaxes(title_text=y_title, col=1)
+    # One axis title for the shared axis, beside the middle row, not one per row printed over each other.
+    figure.update_yaxes(title_text=_wrapped(y_title, height / rows * 0.9, 13), row=(rows + 1) // 2, col=1)
     table = long_frame.round(1) if percent else whole_numbers(long_frame.round(1))
     return Chart(figure, title, subtitle, source, alt, table.reset_index(drop=True))
 

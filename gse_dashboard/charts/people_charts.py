@@ -179,11 +179,29 @@ def declaration_title(rates: pd.DataFrame, name: str) -> str:
     return f"Declaration rates for {name.lower()}"
 
 
+def source_kinds(series: pd.DataFrame) -> list[tuple[str, str]]:
+    """(period, where its figures come from in a few words) for each period of a diversity SERIES, in order."""
+    kinds = []
+    for period, rows in series.sort_values("period").groupby("period", sort=True):
+        sources = " ".join(str(s) for s in rows["source"])
+        if "illustrative" in rows and rows["illustrative"].fillna(0).astype(bool).any():
+            kind = "illustrative figures"
+        elif "Civil Service Statistics" in sources:
+            kind = "Civil Service Statistics"
+        elif "GSE Strategy" in sources:
+            kind = "the strategy's survey figures"
+        else:
+            kind = "the dashboard's returns"
+        kinds.append((str(period), kind))
+    return kinds
+
+
 def characteristic(view: Diversity, code: str, name: str, as_at: str, threshold: int) -> Characteristic:
     """The charts and suppressed tables of one characteristic."""
     series, gaps = view.of(code)
     trend = metrics.gap_trend(view.gaps, code)
     benchmark = builders.benchmark_chart(gaps, trend, name=name, as_at=as_at, source=observation_source(series))
+    builders.mark_source_changes(benchmark, source_kinds(series))
     rates = series.pivot_table(index="period", columns="population", values="declaration_rate",
                                aggfunc="last").reset_index()
     rate_columns = [(p, p if p != "GSE" else f"{vocabulary.DEFAULT_PROFESSION_OF_POST} posts")

@@ -181,6 +181,8 @@ def with_titles(chart: Chart, width: int = 1000, *, marked: bool = False) -> go.
     source = wrap_px(f"Source: {chart.source}", usable, SOURCE_PX)
     marks = wrap_px(marking(chart), usable, SOURCE_PX, bold=True) if marked else []
     top = 24 + len(title) * TITLE_PX * 1.3 + len(subtitle) * SUBTITLE_PX * 1.35
+    if "xaxis2" in figure.layout and figure.layout.annotations:
+        top += 36  # small multiples: the first row's panel titles sit above the plot, under the subtitle
     bottom = 62 + (len(source) + len(marks)) * SOURCE_PX * 1.35
     figure.update_layout(
         width=width,

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..people import disclosure, protected_diversity
+from ..people import disclosure, official_figures, protected_diversity
 from ..storage.store import ALL
 from ..strategy import metrics, timescales
 
@@ -64,7 +64,7 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
 def observation_source(series: pd.DataFrame) -> str:
     """The sources behind an indicator series, for the line under its chart."""
     sources = sorted(set(series["source"])) if not series.empty else []
-    return "; ".join(sources) if sources else "No figures recorded"
+    return official_figures.sources_line(sources) if sources else "No figures recorded"
 
 
 def source_line(illustrative: bool) -> str:

@@ -152,13 +152,16 @@ def slide_image(chart: Chart, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"a chart image is PNG or SVG, not {fmt!r}")
     static = static_figure(chart, SLIDE_WIDTH_PX, marked=True)
-    static.update_layout(height=SLIDE_HEIGHT_PX)
+    # Small multiples keep the height their panels need (a tall image still pastes at the slide's width).
+    panels = any(name.startswith("xaxis") and name != "xaxis" for name in static.layout.to_plotly_json())
+    height = max(SLIDE_HEIGHT_PX, int(static.layout.height)) if panels else SLIDE_HEIGHT_PX
+    static.update_layout(height=height)
     key = hashlib.sha256(static.to_json().encode() + f"|slide|{fmt}".encode()).hexdigest()
     with _image_lock:
         if key not in _image_cache:
             with _kaleido() as render:
                 _image_cache[key] = render(static.to_plotly_json(), {
-                    "format": fmt, "width": SLIDE_WIDTH_PX, "height": SLIDE_HEIGHT_PX,
+                    "format": fmt, "width": SLIDE_WIDTH_PX, "height": height,
                     "scale": SLIDE_SCALE if fmt == "png" else 1})
             while len(_image_cache) > _IMAGE_CACHE_SIZE:
                 _image_cache.popitem(last=False)

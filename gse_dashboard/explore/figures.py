@@ -48,6 +48,8 @@ class FigureContext:
     show: tuple[str, ...] = ()
     # Figures the publisher rounded (published statistics): a breakdown need not add up to its total.
     rounded: bool = False
+    # A flow over the year to each period (entrants, leavers), not a count at its date.
+    flow: bool = False
 
     @property
     def named(self) -> str:
@@ -423,7 +425,7 @@ def _bars(values: pd.Series, hidden: pd.Series, context: FigureContext, group: s
     unit = "%" if percent else ""
     shown = frame[~mask.to_numpy()]
     measure = context.named
-    at = f" at {context.period}" if context.period else ""
+    at = f" {_when('period', context.period, context.flow)}" if context.period else ""
     gap = _population_gap(dict(zip(shown[group], shown["value"]))) if percent and dimension == "population" else None
     if shown.empty:
         title = f"{measure}: every group here is too small to show"
@@ -476,9 +478,11 @@ def _gap_words(points: float) -> str:
     return f"{abs(points):.1f} percentage points {'below' if points < 0 else 'above'} the Civil Service"
 
 
-def _when(dimension: str, value: str) -> str:
-    """'at 2019-03-31', or 'at the Board of 2019-10-16': when a figure over time refers to."""
-    return f"at the Board of {value}" if dimension == BOARD else f"at {value}"
+def _when(dimension: str, value: str, flow: bool = False) -> str:
+    """'at 2019-03-31', 'in the year to 2022-03-31' (a FLOW), or 'at the Board of 2019-10-16': a figure's when."""
+    if dimension == BOARD:
+        return f"at the Board of {value}"
+    return f"in the year to {value}" if flow else f"at {value}"
 
 
 def _lines(wide: pd.DataFrame, context: FigureContext, *, percent: bool) -> Chart:
@@ -489,6 +493,10 @@ def _lines(wide: pd.DataFrame, context: FigureContext, *, percent: bool) -> Char
     gap and how it has moved.
     """
     time = next((g for g in context.groups if g in TIME_DIMENSIONS), "period")
+
+    def when(value: str) -> str:
+        return _when(time, value, context.flow)
+
     table = wide
     note = ""
     if context.show:
@@ -516,19 +524,19 @@ def _lines(wide: pd.DataFrame, context: FigureContext, *, percent: bool) -> Char
             first, last = gap.iloc[0], gap.iloc[-1]
             now = last[PROFESSION] - last["Civil Service"]
             then = first[PROFESSION] - first["Civil Service"]
-            title = (f"{measure} {_when(time, last['period'])}: GSE profession {last[PROFESSION]:.1f}% against the "
+            title = (f"{measure} {when(last['period'])}: GSE profession {last[PROFESSION]:.1f}% against the "
                      f"Civil Service {last['Civil Service']:.1f}%, {_gap_words(now)}")
             if len(gap) > 1:
                 moved = ("narrowed" if abs(now) < abs(then) else "widened" if abs(now) > abs(then) else "held")
-                title += f"; the gap has {moved} from {abs(then):.1f} points {_when(time, first['period'])}"
+                title += f"; the gap has {moved} from {abs(then):.1f} points {when(first['period'])}"
         elif len(series) == 1:
             points = frame.dropna(subset=[drawn[0]])
             first, last = points.iloc[0], points.iloc[-1]
-            title = f"{measure}: {_number(last[drawn[0]], percent)}{unit} {_when(time, last['period'])}"
+            title = f"{measure}: {_number(last[drawn[0]], percent)}{unit} {when(last['period'])}"
             if len(points) > 1:
                 move = ("up from" if last[drawn[0]] > first[drawn[0]] else
                         "down from" if last[drawn[0]] < first[drawn[0]] else "the same as")
-                title += f", {move} {_number(first[drawn[0]], percent)}{unit} {_when(time, first['period'])}"
+                title += f", {move} {_number(first[drawn[0]], percent)}{unit} {when(first['period'])}"
         else:
             last = frame.dropna(subset=drawn, how="all").iloc[-1]
             values = last[drawn].dropna().astype(float)
@@ -536,12 +544,12 @@ def _lines(wide: pd.DataFrame, context: FigureContext, *, percent: bool) -> Char
             leaders = [c for c in values.index if values[c] == values[top]]
             who = top if len(leaders) == 1 else f"{len(leaders)} groups tie"
             if percent:
-                title = f"{measure} {_when(time, last['period'])}: highest for {who}, {_number(values[top], percent)}%"
+                title = f"{measure} {when(last['period'])}: highest for {who}, {_number(values[top], percent)}%"
             elif len(leaders) == 1:
-                title = (f"{top} has the most {_lower(measure)} {_when(time, last['period'])}: "
+                title = (f"{top} has the most {_lower(measure)} {when(last['period'])}: "
                          f"{_number(values[top], percent)}")
             else:
-                title = (f"{_upper(measure)} {_when(time, last['period'])}: {who} for the most, "
+                title = (f"{_upper(measure)} {when(last['period'])}: {who} for the most, "
                          f"{_number(values[top], percent)} each")
         ends = "; ".join(f"{c}: {_number(frame[c].dropna().iloc[-1], percent)}{unit} at "
                          f"{frame.loc[frame[c].notna(), 'period'].iloc[-1]}" for c in drawn)

@@ -189,14 +189,16 @@ def answer(conn: sqlite3.Connection, state: ExploreState, threshold: int,
     statistics = category == "diversity" or state.source in OFFICIAL_INDICATORS
     ours = f"{DEFAULT_PROFESSION} posts" if statistics else "GSE profession"
     population = " and ".join({PROFESSION: ours}.get(p, p) for p in filters.get("population", store.POPULATIONS))
-    when = f"at {period}" if period else (f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty
-                                          else "no period")
+    flow = official and state.source != STATUS_INDICATORS["In post"]
+    when = (f"{'in the year to' if flow else 'at'} {period}" if period else
+            f"{raw['period'].min()} to {raw['period'].max()}" if not raw.empty else "no period")
     measure = f"{name} (% of those who declared)" if category == "diversity" else name
     context = FigureContext(measure=name, groups=state.group_by, people=people, period=period,
                        subtitle=f"{measure}, {population}, {describe_filters(state)}, {when}, as known at {as_at}",
                        source=official_figures.sources_line(sources) if sources else "No figures recorded",
                        protected=protected,
-                       subject=_subject(name, state), show=state.show, rounded=official)
+                       subject=_subject(name, state), show=state.show, rounded=official,
+                       flow=flow)
     if raw.empty:
         display, chart, notes = empty_result(context)
     elif unit == "percent":

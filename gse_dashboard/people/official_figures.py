@@ -22,6 +22,7 @@ from ..strategy.metrics import grade_sort_key
 from ..strategy.reading import STRATEGY_SOURCE
 from . import disclosure, protected_diversity
 from .official_statistics import (
+    DEPARTMENT_DIMENSIONS,
     GRADE_DIMENSIONS,
     GRADES,
     KIND,
@@ -538,6 +539,7 @@ def profession_comparison(conn: sqlite3.Connection, as_at: str, profession: str,
     is [c], as everywhere else.
     """
     cells = queries.headcount_cells(conn, as_at)
+    cells = cells[~cells["dimension"].isin(DEPARTMENT_DIMENSIONS)]  # no comparison is by department
     cells = cells[cells["population"] == "Civil Service"].assign(profession=CIVIL_SERVICE).pipe(
         lambda service: pd.concat([cells[cells["population"] != "Civil Service"], service], ignore_index=True))
     years = sorted(set(cells.loc[cells["profession"] != CIVIL_SERVICE, "year"]))

@@ -43,6 +43,8 @@ html, [data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"] {{ sc
 /* 1.4.10 Reflow: long words and links in text wrap instead of widening the page. */
 [data-testid="stMarkdownContainer"], [data-testid="stTable"] td, [data-testid="stTable"] th,
 [data-testid="stText"] {{ overflow-wrap: anywhere; }}
+/* 1.4.10 Reflow: a table wider than the page scrolls sideways in its own box instead of being cut off. */
+[data-testid="stTable"] {{ overflow-x: auto !important; max-width: 100%; }}
 /* 1.4.10 Reflow: a metric's label and value wrap in a narrow column instead of being cut off
    with an ellipsis ("Amber/…" hid the rating's word). */
 :is([data-testid="stMetricValue"], [data-testid="stMetricLabel"]) :is(.stMarkdownEllipsis, p) {{

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from urllib.parse import parse_qs, urlencode
 
+import pandas as pd
 import streamlit as st
 
 from .. import explore
@@ -31,6 +32,9 @@ _LAST = "_explore_last_params"
 _MESSAGES = "_explore_url_messages"
 # The URL key that opens a saved query in the SQL box (explore?query=NAME): not part of the view.
 QUERY_KEY = "query"
+# Choices below the result kept in the URL by their widgets (the figure whose commitments are listed, the two
+# Boards compared): in the link, but not part of the view's state.
+DETAIL_PREFIXES = (f"{KEY}cell_", f"{KEY}board_")
 # The date pickers' range: wide enough for any period the profession will record.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2040, 12, 31)
 
@@ -67,7 +71,8 @@ def _canonical(params: dict) -> str:
 
 def _url_params() -> dict[str, list[str]]:
     # The SQL box's ?query= is not part of the view: it is read by the SQL box.
-    return {key: st.query_params.get_all(key) for key in st.query_params if key not in (AS_AT_KEY, QUERY_KEY)}
+    return {key: st.query_params.get_all(key) for key in st.query_params
+            if key not in (AS_AT_KEY, QUERY_KEY) and not key.startswith(DETAIL_PREFIXES)}
 
 
 def _to_widgets(state: explore.ExploreState) -> list[str]:
@@ -108,7 +113,7 @@ def _write_url(state: explore.ExploreState) -> None:
     """Make the URL say STATE (the as-at date is the sidebar's, which keeps it in the URL itself)."""
     params = explore.to_query_params(dataclasses.replace(state, as_at=None))
     for key in list(st.query_params):
-        if key not in (AS_AT_KEY, QUERY_KEY) and key not in params:
+        if key not in (AS_AT_KEY, QUERY_KEY) and key not in params and not key.startswith(DETAIL_PREFIXES):
             del st.query_params[key]
     for key, value in params.items():
         wanted = [value] if isinstance(value, str) else value
@@ -230,7 +235,7 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
     if result.people:
         st.markdown(f"Counts of people below {threshold} are shown as `[c]`, and figures that would let one "
                     "be worked out are hidden too; downloads are suppressed in the same way.")
-    table_ui(result.display)
+    table_ui(page_table(result.display, result.state))
     for note in result.notes:
         st.caption(escape_md(note))
     state = result.state
@@ -245,9 +250,30 @@ def result_ui(result: explore.ExploreResult, threshold: int, choices: explore.Ch
                    key="explore-download-csv", meta=meta)
 
 
+# More columns than this do not fit the page: a table over time is then shown with its dates across instead.
+WIDEST_TABLE = 8
+
+
+def page_table(display: pd.DataFrame, state: explore.ExploreState) -> pd.DataFrame:
+    """DISPLAY as the page shows it: a table with dates down the side and more groups than fit across the page
+    (departments, say) is turned so the groups run down the side and the dates across. Downloads keep DISPLAY."""
+    first = display.columns[0] if len(display.columns) else None
+    times = {explore.LABELS[d] for d in explore.TIME_DIMENSIONS}
+    if first not in times or len(display.columns) <= WIDEST_TABLE:
+        return display
+    turned = display.set_index(first).T
+    turned.columns = [str(c) for c in turned.columns]
+    other = next((g for g in state.group_by if g not in explore.TIME_DIMENSIONS), None)
+    return turned.rename_axis(explore.LABELS[other] if other else "Group").reset_index()
+
+
 def link_ui(state: explore.ExploreState) -> None:
     """The link to this view, with its date pinned, to copy into an e-mail."""
     relative = explore.view_link(state)
+    # The figure whose commitments are listed and the Boards compared, as their widgets keep them in the URL.
+    details = {key: st.query_params.get_all(key) for key in st.query_params if key.startswith(DETAIL_PREFIXES)}
+    if details:
+        relative += "&" + urlencode(details, doseq=True)
     base = st.context.url
     link = f"{base.rsplit('/', 1)[0]}/{relative}" if base else relative
     st.markdown("**Link to this view**, with its as-at date fixed, for a colleague (copy it with the button "

@@ -21,7 +21,7 @@ from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
 from .explore import KEY
 from .session import database_facts, db_path, revision
-from .widgets import download_ui, table_ui
+from .widgets import download_ui, query_choice_ui, table_ui
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -76,14 +76,14 @@ def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) 
             dates = sorted(set(raw[group])) if group in raw else []
             if dates:
                 label = "Board meeting" if group == over_time.BOARD else "Quarter end"
-                as_at = column.selectbox(label, dates, index=len(dates) - 1, key=f"{KEY}cell_{group}",
-                                         format_func=format_date)
+                as_at = query_choice_ui(label, dates, f"{KEY}cell_{group}", format_date, where=column,
+                                        index=len(dates) - 1)
             continue
         values = list(dict.fromkeys(raw[group])) if group in raw else []
         shown = {v: (explore.workstream_label(int(v), choices.workstreams.get(int(v), "")) if group == "workstream"
                      else str(v)) for v in values}
-        chosen = column.selectbox(explore.LABELS[group], ["All", *values], key=f"{KEY}cell_{group}",
-                                  format_func=lambda v, shown=shown: "All" if v == "All" else shown[v])
+        chosen = query_choice_ui(explore.LABELS[group], ["All", *values], f"{KEY}cell_{group}",
+                                 lambda v, shown=shown: "All" if v == "All" else shown[v], where=column)
         if chosen != "All":
             picks[group] = (int(chosen) if group == "workstream" else chosen,)
     filters = {**{k: list(v) for k, v in state.filters.items()}, **{k: list(v) for k, v in picks.items()}}
@@ -111,10 +111,11 @@ def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choi
         st.caption("Fewer than two Board meetings are recorded by this date.")
         return
     columns = st.columns(2)
-    earlier = columns[0].selectbox("From the Board of", boards, index=len(boards) - 2, key=f"{KEY}board_from",
-                                   format_func=format_date)
-    later = columns[1].selectbox("To the Board of", boards, index=len(boards) - 1, key=f"{KEY}board_to",
-                                 format_func=format_date)
+    # Both Boards are in the link (bound to the URL), so a colleague opens the same comparison.
+    earlier = query_choice_ui("From the Board of", boards, f"{KEY}board_from", format_date, where=columns[0],
+                              index=len(boards) - 2)
+    later = query_choice_ui("To the Board of", boards, f"{KEY}board_to", format_date, where=columns[1],
+                            index=len(boards) - 1)
     if earlier == later:
         st.info("Choose two different Board meetings.")
         return

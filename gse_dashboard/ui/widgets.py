@@ -233,7 +233,7 @@ def people_metric_ui(label: str, series: pd.DataFrame, change: tuple) -> None:
     st.caption(f"At {format_date(period)}{marks}" + (" · illustrative" if row["illustrative"] else ""))
 
 
-def query_choice_ui(label: str, options: list, key: str, format_func=str, *, where=st) -> object:
+def query_choice_ui(label: str, options: list, key: str, format_func=str, *, where=st, index: int = 0) -> object:
     """A selectbox whose choice is kept in the URL as ?KEY=<option>, so a link reproduces it.
 
     Streamlit's own binding would put the displayed label in the URL; this keeps the short
@@ -245,7 +245,7 @@ def query_choice_ui(label: str, options: list, key: str, format_func=str, *, whe
     if requested in by_text and requested != st.session_state.get(written_key):
         st.session_state[key] = by_text[requested]
     if st.session_state.get(key) not in options:
-        st.session_state[key] = options[0]
+        st.session_state[key] = options[index]
     chosen = where.selectbox(label, options, format_func=format_func, key=key)
     st.query_params[key] = str(chosen)
     st.session_state[written_key] = str(chosen)
