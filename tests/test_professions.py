@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import explore
 from gse_dashboard.charts import people_charts
 from gse_dashboard.config import DEFAULT_PROFESSION
 from gse_dashboard.people import official_figures
+from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 AS_AT = "2026-01-01"
@@ -106,3 +108,23 @@ def test_the_diversity_page_ranks_the_profession_among_every_other(built_db_file
     assert not at.exception, [e.value for e in at.exception]
     assert "The profession against every other" in [h.value for h in at.header]
     assert any("ranks 29th of 30 professions for women" in m.value for m in at.markdown)
+
+
+@pytest.mark.browser
+def test_where_the_profession_ranks_for_womens_share_is_a_few_clicks_in_a_browser(built_db_file):
+    """On the Diversity page, choosing 'Women' under 'Rank the professions by' answers where Science and
+    Engineering ranks among professions for women's share in 2022: 29th of 30, 31.3% against 54.5%; the
+    choice goes into the link."""
+    with streamlit_server(built_db_file) as url, chromium(1400, 2400) as page:
+        page.goto(f"{url}/diversity")
+        wait_until_drawn(page, charts=2)
+        page.get_by_text("The profession against every other").first.scroll_into_view_if_needed()
+        page.get_by_label("Rank the professions by").click()
+        page.get_by_role("option", name="Women (% of known sex)", exact=True).click()
+        heading = page.get_by_text("Science and Engineering ranks 29th of 30 professions for women")
+        heading.first.wait_for(timeout=90_000)
+        text = heading.first.inner_text()
+        assert page.locator(ERRORS).count() == 0
+        assert "compare=women" in page.url
+        page.screenshot(path=ARTIFACTS / "page-diversity-professions-women.png", full_page=True)
+    assert "31.3%" in text and "54.5%" in text
