@@ -105,12 +105,26 @@ def built_once(build, *inputs) -> object:
     return _built(tuple(_fingerprint(part) for part in inputs), build)
 
 
+def _may_be_made_up(source: str) -> bool:
+    """Whether a chart with SOURCE may show illustrative figures: its source says so, or the database holds the
+    illustrative history and the source is not the publisher's statistics or the strategy's survey figures."""
+    if "illustrative" in source.lower():
+        return True
+    real = official_figures.PUBLISHER in source or "Annual Civil Service Employment Survey" in source
+    return bool(database_facts().illustrative) and not real
+
+
 def chart_image_ui(chart: Chart, key: str) -> None:
     """PNG and SVG of CHART at a slide's size, its title, source and whether it is real drawn in (made on click)."""
     stem = downloads.file_stem(chart.title, current_as_at())
+    marked = chart
+    if not chart.illustrative and _may_be_made_up(chart.source):
+        # A chart not (yet) told which of its figures are made up, in a database with the illustrative history:
+        # its image says so rather than claim to be real.
+        marked = dataclasses.replace(chart, illustrative="it may include figures from the illustrative history")
     with st.container(horizontal=True, gap="small"):
         for fmt, words in (("png", "PNG, for a slide"), ("svg", "SVG, to scale")):
-            st.download_button(f"Download the chart ({words})", data=lambda f=fmt: images.slide_image(chart, f),
+            st.download_button(f"Download the chart ({words})", data=lambda f=fmt: images.slide_image(marked, f),
                                file_name=f"{stem}.{fmt}", mime=images.IMAGE_FORMATS[fmt], key=f"{key}-{fmt}",
                                on_click="ignore", icon=":material/image:",
                                help="The chart at a slide's size (13.3 by 7.5 inches) with its title, subtitle, "
