@@ -180,7 +180,19 @@ def cell_lookup(conn: sqlite3.Connection, as_at: str, indicator: str, profession
         found = set(frame.loc[frame["year"] == int(period[:4]), "group"])
         return tuple(sorted(found, key=grade_sort_key if dimension == "grade" else str))
 
+    def revised(period: str, selection: dict) -> bool | None:
+        """Whether the publisher revised the cell a figure is ([r]); None when no one cell is the figure."""
+        chosen = {**fixed, **selection}
+        narrowed = [d for d in _CELL_DIMENSIONS if chosen.get(d, "All") != "All"]
+        if len(narrowed) > 1:
+            return None
+        dimension = narrowed[0] if narrowed else None
+        row = _cell(cells(chosen.get("population", "GSE"), dimension), status, int(period[:4]),
+                    chosen.get(dimension, "All") if dimension else "All")
+        return None if row is None else bool(row["revised"])
+
     lookup.labels = labels  # type: ignore[attr-defined]
+    lookup.revised = revised  # type: ignore[attr-defined]
     return lookup
 
 
