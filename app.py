@@ -6,6 +6,9 @@ from gse_dashboard import ui
 
 st.set_page_config(page_title="GSE Strategy Dashboard", page_icon=":material/science:", layout="wide")
 
+# Uploads only from a page that offers them, within a per-session cap (ui/uploads.py).
+ui.guard_uploads()
+ui.forget_uploads()
 page = st.navigation(ui.app_pages())
 # The browser tab says where you are, then what the service is.
 st.set_page_config(page_title=f"{page.title} – GSE Strategy Dashboard")
