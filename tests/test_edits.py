@@ -152,3 +152,43 @@ def test_concurrent_writers_wait_instead_of_failing(db_copy):
     written = connection.conn.execute("SELECT COUNT(*) FROM progress_updates WHERE recorded_by = 'Ada Analyst'")
     assert written.fetchone()[0] == 24
     connection.close()
+
+
+def test_every_editor_action_on_a_busy_database_says_busy_try_again_and_changes_nothing(db_copy, monkeypatch):
+    """While another connection holds the write lock, recording an update, saving a view or a query, importing
+    and undoing each raise StoreError "busy ... try again" (the line every editor page shows), and nothing changes.
+
+    The attack: a busy database crashed the editor pages (import, undo, record, save view) with a traceback.
+    """
+    from gse_dashboard import explore, importers
+    from gse_dashboard.explore import saved_queries
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    database = store.connect(db_copy)
+    frame = importers.read_upload(b"indicator,period,population,value,source\n"
+                                  b"members,2026-09-30,GSE,12,Busy test\n", "f.csv")
+    validation = importers.validate(database, "observations", frame, filename="f.csv")
+    batch = importers.apply_import(database, "observations", validation, user=ADA, filename="f.csv").batch_id
+    revision = store.revision(database)
+    holder = sqlite3.connect(db_copy, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        actions = {
+            "record": lambda: edits.record_update(database, ADA, "WS4-L1", UPDATE,
+                                                  based_on=edits.current_version(database.conn, "WS4-L1")),
+            "save view": lambda: explore.save_view(database, "Busy view", explore.ExploreState(), ADA),
+            "save query": lambda: saved_queries.save_query(database, "Busy query", "SELECT 1",
+                                                           saved_queries.ChartSpec(), ADA),
+            "import": lambda: importers.apply_import(database, "observations", validation, user=ADA,
+                                                     filename="f.csv"),
+            "undo": lambda: importers.undo_batch(database, batch, ADA),
+        }
+        for action, run in actions.items():
+            with pytest.raises(store.StoreError, match=r"busy with another change and nothing was \w+: try again"):
+                run()
+            assert not database.conn.in_transaction, action
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.revision(database) == revision
+    database.close()

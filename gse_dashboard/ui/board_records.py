@@ -59,7 +59,7 @@ def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | 
     except edits.EditRejected as rejected:
         manage_ui.rejected_ui(rejected)
         return
-    except (edits.StaleEdit, auth.PermissionDenied) as refused:
+    except (edits.StaleEdit, auth.PermissionDenied, store.StoreError) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         _forget(kind, key)
         return

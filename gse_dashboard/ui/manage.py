@@ -164,7 +164,7 @@ def _record_update(user: auth.User, ref: str, fields: dict, based_on: edits.Vers
     except edits.EditRejected as rejected:
         rejected_ui(rejected)
         return
-    except (edits.StaleEdit, auth.PermissionDenied) as refused:
+    except (edits.StaleEdit, auth.PermissionDenied, store.StoreError) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         if st.button("Load the latest and try again", key="reload_update"):
             _based_on(ref, refresh=True)
@@ -268,7 +268,7 @@ def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
         st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
                  icon=":material/error:")
         return
-    except (edits.StaleEdit, auth.PermissionDenied) as refused:
+    except (edits.StaleEdit, auth.PermissionDenied, store.StoreError) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
         return
     finally:
@@ -356,7 +356,8 @@ def import_ui(user: auth.User) -> None:
             with st.spinner("Backing up, then importing in one transaction…"):
                 result = importers.apply_import(db_path(), kind, validation, user=user, filename=upload.name,
                                                 sha256=digest, in_parts=in_parts)
-        except (importers.ImportRejected, auth.PermissionDenied, importers.ImportFileError) as refused:
+        except (importers.ImportRejected, auth.PermissionDenied, importers.ImportFileError,
+                store.StoreError) as refused:
             problems = getattr(refused, "problems", [refused])
             st.error("Not imported:\n\n" + "\n".join(f"- {escape_md(p)}" for p in problems[:20]),
                      icon=":material/error:")
@@ -383,7 +384,7 @@ def incomplete_returns_ui(user: auth.User) -> None:
         try:
             message = period_returns.mark_period_complete(
                 db_path(), indicator, period, user=user, population=population)
-        except (period_returns.ReturnError, auth.PermissionDenied) as refused:
+        except (period_returns.ReturnError, auth.PermissionDenied, store.StoreError) as refused:
             st.error(escape_md(str(refused)), icon=":material/error:")
             return
         _flash("success", message)

@@ -123,7 +123,7 @@ def _write_view(write, success: str) -> None:
     database = store.connect(db_path())
     try:
         write(database)
-    except (explore.ViewError, PermissionDenied) as error:
+    except (explore.ViewError, PermissionDenied, store.StoreError) as error:
         st.error(escape_md(str(error)))
         return
     finally:

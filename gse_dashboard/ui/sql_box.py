@@ -213,7 +213,7 @@ def _save_query_ui(spec: saved_queries.ChartSpec) -> None:
             database = store.connect(db_path())
             try:
                 stored = write(database)
-            except (saved_queries.QueryError, PermissionDenied) as error:
+            except (saved_queries.QueryError, PermissionDenied, store.StoreError) as error:
                 st.error(escape_md(str(error)))
                 return
             finally:
