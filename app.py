@@ -4,7 +4,9 @@ import streamlit as st
 
 from gse_dashboard import ui
 
-st.set_page_config(page_title="GSE Strategy Dashboard", page_icon=":material/science:", layout="wide")
+# The favicon is an emoji, drawn in the browser: a ":material/..." favicon is fetched from a Google font
+# host, and no page may make a request to any host but the app's own.
+st.set_page_config(page_title="GSE Strategy Dashboard", page_icon="🔬", layout="wide")
 
 # Uploads only from a page that offers them, within a per-session cap (ui/uploads.py).
 ui.guard_uploads()

@@ -202,3 +202,26 @@ def test_a_page_on_another_origin_cannot_frame_the_dashboard(db_copy):
             page.goto(f"{url}/manage")
             page.wait_for_selector(READY, timeout=90_000)
             assert page.locator("[data-testid='stApp']").count() == 1
+
+
+PAGES = ["", "workstreams", "membership", "diversity", "explore", "manage", "board-pack", "strategy", "about"]
+
+
+def test_no_page_asks_any_host_but_the_apps_own(db_copy):
+    """Every page, drawn in Chromium, requests nothing from any host but the app's (fonts, icons and the favicon
+    are served by the app or drawn in the browser).
+
+    The attack: every page loaded its favicon from a Google font host, which a government network may block
+    or log.
+    """
+    with streamlit_process(db_copy) as (url, _), chromium() as page:
+        own = url.split("://", 1)[1]
+        elsewhere = []
+        page.on("request", lambda request: elsewhere.append(request.url)
+                if request.url.split("://", 1)[0] in ("http", "https", "ws", "wss")
+                and request.url.split("://", 1)[1].split("/", 1)[0] != own else None)
+        for path in PAGES:
+            page.goto(f"{url}/{path}")
+            page.wait_for_selector(READY, timeout=120_000)
+            page.wait_for_timeout(1_000)
+        assert elsewhere == []

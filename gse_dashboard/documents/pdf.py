@@ -35,9 +35,17 @@ PDF_PAIR_MAX_H_IN = 4.6
 
 CHROMIUM = "/usr/bin/chromium"
 NEEDS_CHROMIUM = "The Board pack and the brief need Chromium to draw their charts and print the PDF"
-# Headless Chromium for printing: no sandbox (containers), no GPU, no calls home.
+# Headless Chromium for printing: no sandbox (containers), no GPU, and no network at all: the
+# document is set as content, so no name needs looking up; every host resolves to nothing, and the
+# background services that call Google (safe browsing, component and variations updates, domain
+# reliability, translate, time queries, metrics) are off.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pings",
+                 "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                 "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
+                 "--dns-prefetch-disable", "--host-resolver-rules=MAP * ~NOTFOUND",
+                 "--disable-features=OptimizationHints,MediaRouter,Translate,NetworkTimeServiceQuerying,"
+                 "AutofillServerCommunication,CertificateTransparencyComponentUpdater"]
 
 
 # -- PDF: HTML printed by headless Chromium ------------------------------------------------------
