@@ -434,3 +434,44 @@ def test_pdf_text_prints_at_its_set_size_never_shrunk(pdf_bytes):
     assert min(sizes.values()) >= 9.0
     purpose = next(v for k, v in sizes.items() if k.startswith("Purpose: to report delivery"))
     assert purpose >= 11.0
+
+
+def test_pack_builds_take_turns_and_the_waiting_are_told_their_place():
+    """Three builds at once run one at a time, in the order they asked, and each waiting one is told how many
+    are ahead of it.
+
+    The attack: four viewers building packs at once took 81–94 s each and doubled another viewer's page time.
+    """
+    import threading
+
+    from gse_dashboard.ui.board_pack import OneAtATime
+
+    queue = OneAtATime(poll_s=0.01)
+    running, order, told = [], [], {0: [], 1: [], 2: []}
+    release = threading.Event()
+    first_in = threading.Event()
+
+    def build(number: int) -> None:
+        with queue.turn(told[number].append):
+            running.append(number)
+            assert len(running) == 1  # never two at once
+            order.append(number)
+            if number == 0:
+                first_in.set()
+                release.wait(10)
+            running.remove(number)
+
+    threads = [threading.Thread(target=build, args=(0,))]
+    threads[0].start()
+    first_in.wait(10)
+    for number in (1, 2):
+        threads.append(threading.Thread(target=build, args=(number,)))
+        threads[-1].start()
+        while queue.ahead_of(number) == 0 and not told[number]:
+            threading.Event().wait(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == [0, 1, 2]
+    # The third is told 2 when it asks, then 1 if it looks while the second is building (a race it may lose).
+    assert told[0] == [] and told[1] == [1] and told[2] in ([2], [2, 1])

@@ -6,8 +6,12 @@ a rerun, or another user asking for the same pack, does not build it again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import streamlit as st
@@ -95,6 +99,47 @@ def cached_document(path: str, rev: str, as_at: str, fmt: str, board: bool = Fal
         return None
 
 
+class OneAtATime:
+    """A first-come queue of builds, one running at a time in this server; the others wait their turn.
+
+    A pack build drives Chromium and kaleido for a minute or more on a two-core machine: several at
+    once slowed each other and every reader's page. `turn(waiting)` blocks until it is this build's
+    turn, calling WAITING(ahead) whenever the number of builds ahead of it changes.
+    """
+
+    def __init__(self, poll_s: float = 0.5) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[int] = []
+        self._tickets = itertools.count()
+        self._poll_s = poll_s
+
+    def ahead_of(self, ticket: int) -> int:
+        """How many builds are before TICKET in the queue."""
+        with self._lock:
+            return self._queue.index(ticket) if ticket in self._queue else 0
+
+    @contextlib.contextmanager
+    def turn(self, waiting: Callable[[int], None]) -> Iterator[None]:
+        with self._lock:
+            ticket = next(self._tickets)
+            self._queue.append(ticket)
+        try:
+            told = None
+            while (ahead := self.ahead_of(ticket)) > 0:
+                if ahead != told:
+                    waiting(ahead)
+                    told = ahead
+                time.sleep(self._poll_s)
+            yield
+        finally:  # also when the visitor leaves while waiting (Streamlit stops the run)
+            with self._lock:
+                self._queue.remove(ticket)
+
+
+# Every session of this server builds through this one queue.
+BUILDS = OneAtATime()
+
+
 def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int, board: bool = False) -> bytes:
     """Build one file (for the Board on AS_AT when BOARD) with a progress bar, then keep it in the cache."""
     label = pack.DOCUMENTS[fmt][0]
@@ -125,7 +170,13 @@ def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int
             try:
                 for fmt in formats:
                     if cached_document(path, rev, as_at, fmt, board) is None:
-                        build_document(path, rev, as_at, fmt, threshold, board)
+                        place = st.empty()
+                        with BUILDS.turn(lambda ahead, place=place: place.info(
+                                f"Waiting: {ahead} build{'s' if ahead > 1 else ''} ahead of yours (one is built "
+                                "at a time, so every page stays quick).", icon=":material/hourglass_top:")):
+                            place.empty()
+                            if cached_document(path, rev, as_at, fmt, board) is None:
+                                build_document(path, rev, as_at, fmt, threshold, board)
                     st.write(f"{pack.DOCUMENTS[fmt][0]}: ready.")
             except RuntimeError as error:  # Chromium or kaleido missing: a set-up problem to explain
                 status.update(label="Could not build", state="error", expanded=True)
