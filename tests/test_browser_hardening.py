@@ -135,6 +135,7 @@ async def _uploads(url: str, page: str, sizes: list[int]) -> dict:
     return statuses
 
 
+@pytest.mark.timeout(900)
 def test_uploads_are_refused_where_the_page_has_no_uploader_and_capped_per_session(db_copy):
     """A session on a page with no upload widget gets no upload address and its PUTs are refused (403); on
     Manage data only addresses given to it are accepted, up to the per-session cap (then 413).
@@ -142,14 +143,15 @@ def test_uploads_are_refused_where_the_page_has_no_uploader_and_capped_per_sessi
     The attack: any visitor's session could PUT 25 MB files to /_stcore/upload_file/... although its page
     had no uploader, and each stayed in memory (447 MB to 2,473 MB in a minute).
     """
-    megabytes = 1024 * 1024
-    with streamlit_process(db_copy) as (url, _):
+    kilobytes = 1024
+    # A 1 MB cap for the session here (100 MB by default), so the test sends little.
+    with streamlit_process(db_copy, extra_env={"GSE_SESSION_UPLOAD_MB": "1"}) as (url, _):
         overview = asyncio.run(_uploads(url, "", [1000]))
         assert overview == {"unissued": 403, "given": 0, "issued": []}
-        manage = asyncio.run(_uploads(url, "manage", [1000] + [24 * megabytes] * 5))
-        assert manage["unissued"] == 403 and manage["given"] == 6
-        # Four files at the import limit fit the cap (MAX_SESSION_UPLOAD_BYTES); the fifth does not.
-        assert manage["issued"] == [204, 204, 204, 204, 413, 413], manage
+        manage = asyncio.run(_uploads(url, "manage", [300 * kilobytes] * 5))
+        assert manage["unissued"] == 403 and manage["given"] == 5
+        # Three files of 300 KB fit the 1 MB cap; the fourth and fifth do not.
+        assert manage["issued"] == [204, 204, 204, 413, 413], manage
 
 
 @contextlib.contextmanager

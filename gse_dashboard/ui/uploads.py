@@ -15,6 +15,7 @@ Anything else is refused with 403 or 413 before it is stored.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 
@@ -25,8 +26,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..importers.formats import MAX_UPLOAD_BYTES
 
-# Four files at the import limit: the Civil Service Statistics form takes several tables at once.
-MAX_SESSION_UPLOAD_BYTES = 4 * MAX_UPLOAD_BYTES
+# Four files at the import limit by default (the Civil Service Statistics form takes several tables at
+# once); GSE_SESSION_UPLOAD_MB sets another cap in MB.
+MAX_SESSION_UPLOAD_BYTES = int(os.environ.get("GSE_SESSION_UPLOAD_MB", "0") or 0) * 1024 * 1024 or 4 * MAX_UPLOAD_BYTES
 
 _LOCK = threading.Lock()
 # Sessions whose page drew an upload widget in its latest run, and the file ids each was given.
