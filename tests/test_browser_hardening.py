@@ -211,6 +211,7 @@ def test_a_page_on_another_origin_cannot_frame_the_dashboard(db_copy):
 PAGES = ["", "workstreams", "membership", "diversity", "explore", "manage", "board-pack", "strategy", "about"]
 
 
+@pytest.mark.timeout(900)
 def test_no_page_asks_any_host_but_the_apps_own(db_copy):
     """Every page, drawn in Chromium, requests nothing from any host but the app's (fonts, icons and the favicon
     are served by the app or drawn in the browser).
