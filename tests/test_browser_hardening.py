@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import textwrap
 import threading
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
-import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser import READY, ROOT, chromium, free_port, streamlit_process
 from tests.load import view_as
@@ -72,88 +67,6 @@ def test_a_proxy_that_adds_no_header_gets_a_viewer_over_a_real_websocket(db_copy
             assert seen.pages and "Manage data" not in seen.pages, (headers, origin, seen.pages)
             assert not any(t.startswith("[text_area] SQL") for t in seen.texts)
             assert any(t.startswith("**Read only.**") for t in seen.texts), seen.texts
-
-
-def _xsrf_token() -> str:
-    """An XSRF token as Streamlit makes them: its check is a double submit (the same token as cookie and header),
-    so any client can send one, as an attacker's script would."""
-    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
-
-    return generate_xsrf_token_string()
-
-
-def _put(url: str, session: str, file_id: str, size: int, xsrf: str) -> int:
-    """PUT a SIZE-byte file to Streamlit's upload endpoint for SESSION and FILE_ID, as the browser does; the status."""
-    boundary = "gse-upload-test"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(  # noqa: S310 - the test server on loopback
-        f"{url}/_stcore/upload_file/{session}/{file_id}", data=body, method="PUT",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": xsrf,
-                 "Cookie": f"_streamlit_xsrf={xsrf}"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
-            return response.status
-    except urllib.error.HTTPError as error:
-        # 403 from the app's guard says so (Streamlit's own XSRF refusal is a 403 too).
-        return 4030 if error.code == 403 and b"does not accept uploads" in error.read() else error.code
-
-
-async def _uploads(url: str, page: str, sizes: list[int]) -> dict:
-    """Open a session on PAGE, then PUT files: one with an id never issued, then SIZES with ids asked for."""
-    port = int(url.rsplit(":", 1)[1])
-    xsrf = _xsrf_token()
-    statuses: dict = {"issued": []}
-    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", origin=f"http://127.0.0.1:{port}",
-                                  additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"},
-                                  subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                  ping_interval=None) as socket:
-        request = BackMsg()
-        request.rerun_script.page_name = page
-        await socket.send(request.SerializeToString())
-        session = None
-        while True:
-            message = ForwardMsg()
-            message.ParseFromString(await asyncio.wait_for(socket.recv(), 120))
-            if message.WhichOneof("type") == "new_session":
-                session = message.new_session.initialize.session_id
-            if message.WhichOneof("type") == "script_finished":
-                break
-        statuses["unissued"] = await asyncio.to_thread(_put, url, session, str(uuid.uuid4()), 1000, xsrf)
-        ask = BackMsg()
-        ask.file_urls_request.request_id = "r1"
-        ask.file_urls_request.session_id = session
-        ask.file_urls_request.file_names.extend([f"f{i}.csv" for i in range(len(sizes))])
-        await socket.send(ask.SerializeToString())
-        while True:
-            message = ForwardMsg()
-            message.ParseFromString(await asyncio.wait_for(socket.recv(), 120))
-            if message.WhichOneof("type") == "file_urls_response":
-                ids = [urls.file_id for urls in message.file_urls_response.file_urls]
-                break
-        statuses["given"] = len(ids)
-        for file_id, size in zip(ids, sizes, strict=False):
-            statuses["issued"].append(await asyncio.to_thread(_put, url, session, file_id, size, xsrf))
-    return statuses
-
-
-@pytest.mark.timeout(900)
-def test_uploads_are_refused_where_the_page_has_no_uploader_and_capped_per_session(db_copy):
-    """A session on a page with no upload widget gets no upload address and its PUTs are refused (403); on
-    Manage data only addresses given to it are accepted, up to the per-session cap (then 413).
-
-    The attack: any visitor's session could PUT 25 MB files to /_stcore/upload_file/... although its page
-    had no uploader, and each stayed in memory (447 MB to 2,473 MB in a minute).
-    """
-    kilobytes = 1024
-    # A 1 MB cap for the session here (100 MB by default), so the test sends little.
-    with streamlit_process(db_copy, extra_env={"GSE_SESSION_UPLOAD_MB": "1"}) as (url, _):
-        overview = asyncio.run(_uploads(url, "", [1000]))
-        assert overview == {"unissued": 4030, "given": 0, "issued": []}  # 4030: 403 from the upload guard
-        manage = asyncio.run(_uploads(url, "manage", [300 * kilobytes] * 5))
-        assert manage["unissued"] == 4030 and manage["given"] == 5
-        # Three files of 300 KB fit the 1 MB cap; the fourth and fifth do not.
-        assert manage["issued"] == [204, 204, 204, 413, 413], manage
 
 
 @contextlib.contextmanager

@@ -4,8 +4,7 @@
 `widgets` (what every page shares), then one module per page for its own widgets: `overview`,
 `workstreams`, `membership`, `diversity`, `manage` (with `board_records`), `board_pack`, `official`
 (Civil Service Statistics on the pages, and their upload), and Explore's four: `explore` (the
-view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`;
-`uploads` (upload widgets, and the server's upload endpoint guarded). The
+view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`. The
 names pages use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...)` works.
 """
 
@@ -61,7 +60,6 @@ from .session import (
     settings,
     user_ui,
 )
-from .uploads import forget_uploads, guard_uploads
 from .widgets import (
     ILLUSTRATIVE_NOTICE,
     MEMBERS_ILLUSTRATIVE,
@@ -79,8 +77,6 @@ from .widgets import (
 from .workstreams import COMMITMENT_ROWS_SHOWN, commitments_ui, update_history_ui, workstream_ui
 
 __all__ = [
-    "forget_uploads",
-    "guard_uploads",
     "AS_AT_KEY",
     "APP_RAN_KEY",
     "page_guard",
