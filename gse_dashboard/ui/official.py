@@ -21,7 +21,6 @@ from ..rules.safe_text import escape_md
 from ..storage import store
 from . import manage as manage_ui
 from .session import db_path, settings
-from .uploads import file_uploader
 from .widgets import download_ui, table_ui
 
 MAX_UPLOAD_MB = official.MAX_FILE_BYTES // (1024 * 1024)
