@@ -84,11 +84,12 @@ def test_init_builds_the_database_from_requirements_txt_alone(initialised):
 
 
 def test_every_page_serves_without_error_from_the_fresh_environment(initialised):
-    """`streamlit run app.py` with the fresh environment's Python: every page opens in Chromium with no error."""
+    """The README's run command (`streamlit run serve.py`, which serves app.py) with the fresh environment's Python:
+    every page opens in Chromium with no error."""
     venv, db_path, _ = initialised
     unset = dict.fromkeys(("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE"))
-    with streamlit_process(db_path, python=venv.python, extra_env={**venv.env, **unset}) as (url, _), \
-            chromium() as page:
+    served = streamlit_process(db_path, app=ROOT / "serve.py", python=venv.python, extra_env={**venv.env, **unset})
+    with served as (url, _), chromium() as page:
         for path, title in PAGES:
             page.goto(f"{url}/{path}")
             wait_until_drawn(page, timeout_ms=240_000)  # a first page on a busy machine can take a minute or more
