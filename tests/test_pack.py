@@ -116,7 +116,8 @@ def test_pdf_is_tagged_with_title_language_and_alt_text_on_every_image(pdf_bytes
     assert reader.metadata.title == f"GSE Profession Board pack, as at {AS_AT_WORDS}"
     figures = _struct_elements(root["/StructTreeRoot"], "/Figure")
     expected = [f.chart.alt_text for f in documents.figures_of(pack.board_sections(snap))]
-    assert len(expected) == 17 and [str(f["/Alt"]) for f in figures] == expected
+    # 12 charts: in 2019 only the 2015 diversity figures exist, so they are a table, not five one-point charts.
+    assert len(expected) == 12 and [str(f["/Alt"]) for f in figures] == expected
 
 
 @pytest.mark.slow
