@@ -512,38 +512,53 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
             continue
         rows.append(mine)
         rhs.append(values[key] - sum(values[c] for c in members if c not in column))
-    objectives, constants = {}, {}
+    targets = {}
     for key in (sorted(hidden) if keys is None else list(keys)):
-        objective = np.zeros(len(unknown))
-        constant = 0.0
-        for c in inside.get(key, []):
-            if c in column:
-                objective[column[c]] = 1
-            else:
-                constant += values[c]
-        objectives[key], constants[key] = objective, constant
+        mine = [column[c] for c in inside.get(key, []) if c in column]
+        constant = float(sum(values[c] for c in inside.get(key, []) if c not in column))
+        targets[key] = (np.asarray(mine, dtype=np.intp), constant)
     solver = _Solver(rows, rhs, len(unknown))
-    # The true table is one solution; every solve adds another. A figure seen to take ENOUGH
-    # values across them needs no solve of its own.
-    points: list[np.ndarray] = [np.array([float(values[k]) for k in unknown])]
+    return _ranges(solver, targets, np.array([float(values[k]) for k in unknown]), enough=enough)
+
+
+def _ranges(solver: "_Solver", targets: Mapping, truth: np.ndarray, *, enough: int | None = None,
+            stop_below: int | None = None) -> dict:
+    """The interval (LP min, max) of each of TARGETS: key -> (its unknowns' columns, a constant added).
+
+    The true table (TRUTH) is one solution; every solve adds another. With ENOUGH, a figure seen
+    to take ENOUGH whole values across the solutions found so far gets that observed interval (a
+    lower bound on its range) instead of its own two solves. With STOP_BELOW, stop at the first
+    figure taking fewer whole values than that. The solutions are kept as rows of one array and
+    each figure as its columns, so checking a figure against them costs what its columns do.
+    """
+    points = np.empty((64, solver.columns), dtype=np.float32)
+    points[0] = truth
+    found = 1
     result = {}
-    for key, objective in objectives.items():
-        constant = constants[key]
-        if not objective.any():
+    for key, (columns, constant) in targets.items():
+        if not len(columns):
             result[key] = (constant, constant)
-            continue
-        bounds = {}
-        for sign in (-1, 1):  # the maximum first: a small count usually has its room above
-            if enough is not None:
-                seen = [float(objective @ p) for p in points]
-                if whole_values(min(seen), max(seen)) >= enough:
-                    bounds = {1: min(seen), -1: max(seen)}
-                    break
-            value, point = solver.minimise(sign * objective)
-            if point is not None:
-                points.append(point)
-            bounds[sign] = sign * value
-        result[key] = (constant + bounds[1], constant + bounds[-1])
+        else:
+            bounds = {}
+            for sign in (-1, 1):  # the maximum first: a small count usually has its room above
+                if enough is not None:
+                    seen = points[:found, columns].sum(axis=1)
+                    low, high = float(seen.min()), float(seen.max())
+                    if whole_values(low, high) >= enough:
+                        bounds = {1: low, -1: high}
+                        break
+                cost = np.zeros(solver.columns)
+                cost[columns] = sign
+                value, point = solver.minimise(cost)
+                if point is not None:
+                    if found == len(points):
+                        points = np.concatenate([points, np.empty_like(points)])
+                    points[found] = point
+                    found += 1
+                bounds[sign] = sign * value
+            result[key] = (constant + bounds[1], constant + bounds[-1])
+        if stop_below is not None and whole_values(*result[key]) < stop_below:
+            break
     return result
 
 
@@ -595,11 +610,13 @@ def protect_revision(cells: pd.DataFrame, threshold: int, earlier: Sequence[Prot
     2. the published figures of every version are put together in one linear programme (a cell
        unchanged between versions is one unknown), and every hidden figure of every version
        must still take THRESHOLD whole values;
-    3. where one does not, the figures the correction changed are hidden as well; and if that is
-       not enough, the new version publishes only what the previous one published, unchanged.
+    3. where one does not, the new version publishes only what the previous one published,
+       unchanged (the figures a correction changed are all hidden).
 
     The third step always holds: the earlier versions' figures with the changed cells as they
-    were are then a solution of everything published, so no range is narrower than before.
+    were are then a solution of everything published, so no range is narrower than before. (It
+    also publishes at least what hiding the changed figures on top of the first step would, so
+    that is not tried: on a table of thousands of cells its search took minutes.)
     ``revised`` is the published figures whose value differs from one published earlier: the
     figures to mark [r], never a hidden one.
     """
@@ -609,13 +626,10 @@ def protect_revision(cells: pd.DataFrame, threshold: int, earlier: Sequence[Prot
     table = protect(cells, threshold, also=prior)
     if _joint_narrow([*earlier, table], threshold):
         previous = earlier[-1]
-        changed = {key for key, value in table.values.items() if previous.values.get(key) != value}
-        table = protect(cells, threshold, also=prior | changed)
-        if _joint_narrow([*earlier, table], threshold):
-            kept = {key for key, value in table.values.items() if key in previous.values
-                    and key not in previous.hidden and previous.values[key] == value}
-            table = ProtectedTable(threshold=threshold, labels=table.labels, values=table.values,
-                                   hidden=frozenset(set(table.values) - kept))
+        kept = {key for key, value in table.values.items() if key in previous.values
+                and key not in previous.hidden and previous.values[key] == value}
+        table = ProtectedTable(threshold=threshold, labels=table.labels, values=table.values,
+                               hidden=frozenset(set(table.values) - kept))
     revised = frozenset(key for key, value in table.values.items() if key not in table.hidden and any(
         key in old.values and key not in old.hidden and old.values[key] != value for old in earlier))
     return ProtectedTable(threshold=table.threshold, labels=table.labels, values=table.values, hidden=table.hidden,
@@ -631,7 +645,7 @@ def _cells_of(table: ProtectedTable) -> dict[Key, list[Key]]:
     return inside
 
 
-def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
+def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None, stop_below: int | None = None
                  ) -> dict[tuple[int, Key], tuple[float, float]]:
     """The interval of every hidden figure of every version in TABLES, given all their published figures together.
 
@@ -639,11 +653,12 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
     versions in which it has the same value (the viewer is assumed to know which cells a
     correction changed); where any of those versions publishes the cell, it is known. A figure
     published in some version with the same value is left out (it is public). ENOUGH as for
-    `lp_ranges`.
+    `lp_ranges`; STOP_BELOW as for `_ranges` (then only the ranges found so far).
     """
     inside = [_cells_of(table) for table in tables]
     unknown: dict[tuple[int, Key], int] = {}
     known: dict[tuple[int, Key], float] = {}
+    made = itertools.count()
 
     def term(version: int, cell: Key) -> tuple[int | None, float]:
         """(the unknown's column, or None) and the constant for CELL in VERSION."""
@@ -662,7 +677,7 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
             for v in run:
                 known[(v, cell)] = float(value)
             return None, float(value)
-        column = len(set(unknown.values()))
+        column = next(made)
         for v in run:
             unknown[(v, cell)] = column
         return column, 0.0
@@ -682,7 +697,6 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
             if mine:
                 rows.append(mine)
                 rhs.append(table.values[key] - constant)
-    targets: dict[tuple[int, Key], tuple[np.ndarray, float]] = {}
     objectives = []
     for version, table in enumerate(tables):
         for key in sorted(table.hidden):
@@ -692,45 +706,27 @@ def joint_ranges(tables: Sequence[ProtectedTable], *, enough: int | None = None
                 continue
             pairs = [term(version, cell) for cell in inside[version].get(key, [])]
             objectives.append(((version, key), pairs))
-    columns = len(set(unknown.values()))
-    for target, pairs in objectives:
-        objective = np.zeros(columns)
-        constant = 0.0
-        for column, value in pairs:
-            if column is None:
-                constant += value
-            else:
-                objective[column] += 1
-        targets[target] = (objective, constant)
-    solver = _Solver(rows, rhs, columns)
+    # The newest version's figures first, cells before margins: where a correction narrows
+    # something it is most often there, and STOP_BELOW then ends the search early.
+    objectives.sort(key=lambda item: (-item[0][0], item[0][1].count(ALL), len(item[1])))
+    targets = {target: (np.asarray([column for column, _ in pairs if column is not None], dtype=np.intp),
+                        sum(value for column, value in pairs if column is None))
+               for target, pairs in objectives}
+    columns = next(made)
     truth = np.zeros(columns)
     for (version, cell), column in unknown.items():
         truth[column] = tables[version].values.get(cell, 0)
-    points = [truth]
-    result = {}
-    for target, (objective, constant) in targets.items():
-        if not objective.any():
-            result[target] = (constant, constant)
-            continue
-        bounds = {}
-        for sign in (-1, 1):
-            if enough is not None:
-                seen = [float(objective @ p) for p in points]
-                if whole_values(min(seen), max(seen)) >= enough:
-                    bounds = {1: min(seen), -1: max(seen)}
-                    break
-            value, point = solver.minimise(sign * objective)
-            if point is not None:
-                points.append(point)
-            bounds[sign] = sign * value
-        result[target] = (constant + bounds[1], constant + bounds[-1])
-    return result
+    return _ranges(_Solver(rows, rhs, columns), targets, truth, enough=enough, stop_below=stop_below)
 
 
-def _joint_narrow(tables: Sequence[ProtectedTable], threshold: int) -> list[tuple[int, Key]]:
-    """The (version, key) of hidden figures that the versions' published figures together narrow below THRESHOLD."""
-    ranges = joint_ranges(tables, enough=threshold)
-    return [target for target, (low, high) in ranges.items() if whole_values(low, high) < threshold]
+def _joint_narrow(tables: Sequence[ProtectedTable], threshold: int) -> bool:
+    """Whether the versions' published figures together narrow some hidden figure below THRESHOLD whole values.
+
+    Stops at the first such figure: a table with thousands of hidden figures (a new department
+    with labels of its own) is answered in a few solves when it narrows.
+    """
+    ranges = joint_ranges(tables, enough=threshold, stop_below=threshold)
+    return any(whole_values(low, high) < threshold for low, high in ranges.values())
 
 
 def fingerprint(cells: pd.DataFrame, threshold: int) -> str:
