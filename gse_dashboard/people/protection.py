@@ -521,7 +521,7 @@ def lp_ranges(values: Mapping[Key, int], hidden: Iterable[Key], labels: Mapping[
     return _ranges(solver, targets, np.array([float(values[k]) for k in unknown]), enough=enough)
 
 
-def _ranges(solver: "_Solver", targets: Mapping, truth: np.ndarray, *, enough: int | None = None,
+def _ranges(solver: _Solver, targets: Mapping, truth: np.ndarray, *, enough: int | None = None,
             stop_below: int | None = None) -> dict:
     """The interval (LP min, max) of each of TARGETS: key -> (its unknowns' columns, a constant added).
 
