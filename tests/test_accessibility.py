@@ -42,13 +42,15 @@ PAGES = [
 
 # What has keyboard focus, where it is and how it is drawn; and whether something else covers it.
 FOCUS_JS = """() => {
-  const e = document.activeElement;
+  // A radio button or checkbox is a visually hidden input: what a user sees focused is its label.
+  const focused = document.activeElement;
+  const e = (focused.matches('input[type=radio], input[type=checkbox]') && focused.closest('label')) || focused;
   const r = e.getBoundingClientRect(), s = getComputedStyle(e);
   const x = Math.min(Math.max(r.left + r.width / 2, 1), innerWidth - 1);
   const y = Math.min(Math.max(r.top + r.height / 2, 1), innerHeight - 1);
   const hit = document.elementFromPoint(x, y);
   return {tag: e.tagName, label: e.getAttribute('aria-label') || '', text: (e.innerText || '').trim().slice(0, 60),
-          href: e.getAttribute('href') || '', id: e.dataset.kbd || '',
+          href: e.getAttribute('href') || '', id: focused.dataset.kbd || '',
           outline: s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth),
           onScreen: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth,
           covered: !!hit && hit !== e && !e.contains(hit) && !hit.contains(e)};

@@ -35,6 +35,12 @@ CSS = f"""
   outline: 3px solid {FOCUS_BLACK} !important; outline-offset: 0 !important;
   box-shadow: 0 0 0 6px {FOCUS_YELLOW} !important;
 }}
+/* 2.4.7 Focus visible: a radio button or checkbox is a visually hidden input inside its label,
+   so the ring goes round the label the user sees. */
+label:has(input:is([type="radio"], [type="checkbox"]):focus-visible) {{
+  outline: 3px solid {FOCUS_BLACK} !important; outline-offset: 0 !important;
+  box-shadow: 0 0 0 6px {FOCUS_YELLOW} !important;
+}}
 /* 2.4.11 Focus not obscured: scrolling to a focused control leaves room for the sticky header. */
 html, [data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"] {{ scroll-padding-top: 6rem; }}
 [data-testid="stMain"] :is(a, button, input, textarea, select, summary, [tabindex], [role="spinbutton"]) {{
