@@ -100,7 +100,7 @@ def test_an_editor_imports_a_file_after_seeing_its_problems(db_copy, tmp_path):
                                      "WHERE recorded_by = 'local user'").fetchall()
     finally:
         database.close()
-    assert rows == [("Amber", 50.0, 2)]
+    assert rows == [("Amber", 50.0, 3)]
 
 
 HOSTILE = ('<script>window.__xss=1</script> [click me](javascript:window.__xss=2) '
