@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gse_dashboard import ui
+from gse_dashboard.ui import saved_views
 
 # The favicon is an emoji, drawn in the browser: a ":material/..." favicon is fetched from a Google font
 # host, and no page may make a request to any host but the app's own.
@@ -15,6 +16,9 @@ ui.accessibility_css_ui()
 st.sidebar.markdown("**GSE Strategy Dashboard**  \nDelivery of the Government Science and "
                     "Engineering profession strategy, 2016 to 2021 and after.")
 st.session_state[ui.APP_RAN_KEY] = True
+if page.url_path == "explore":
+    # A link to a saved view (explore?view=NAME) sets the view's kept date before the sidebar draws it.
+    saved_views.follow_view_link()
 ui.as_at_ui()
 # Members' protected tables are built in the background once per database revision (ui/loaders.py).
 ui.warm_protected_tables(ui.db_path(), ui.revision(), ui.settings().suppression_threshold)

@@ -13,6 +13,7 @@ threshold = ui.settings().suppression_threshold
 user = ui.current_user()
 st.markdown(f"Choose what to look at, how to group it and what to filter, **as known at {ui.format_date(as_at)}**. "
             "The address bar keeps every choice, so the link shows a colleague the same view.")
+saved_views.view_link_message_ui()
 choices = explore_ui.load_choices(ui.db_path(), ui.revision())
 state = explore_ui.state_ui(choices, as_at)
 result = explore_ui.load_result(ui.db_path(), ui.revision(), explore_ui.query_string(state), threshold,

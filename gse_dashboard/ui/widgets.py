@@ -22,6 +22,9 @@ from .session import AS_AT_KEY, current_as_at, current_user, database_facts, set
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 MEMBERS_ILLUSTRATIVE = official_figures.MEMBERS_ILLUSTRATIVE
+# Set once this session has chosen an as-at date (see as_at_ui), and once the sidebar's date widget has been drawn.
+_AS_AT_CHOSEN = "_gse_as_at_chosen"
+_AS_AT_DRAWN = "_gse_as_at_drawn"
 
 
 def as_at_ui() -> str:
@@ -35,17 +38,28 @@ def as_at_ui() -> str:
     # Read before the widget, which silently drops a date it cannot show from the link.
     asked_all = st.query_params.get_all(AS_AT_KEY)
     asked = asked_all[0] if len(asked_all) == 1 else None
+    if asked_all:
+        st.session_state[_AS_AT_CHOSEN] = True
+    chosen_before = bool(st.session_state.get(_AS_AT_CHOSEN))
+    # Streamlit leaves a bound widget's default value out of the URL. Until a date is chosen (in the sidebar,
+    # by a link or by opening a saved view) the default is the latest date, and the address names no date;
+    # after, the default is "no date", so a chosen date stays in the address even when it is the latest.
     chosen = st.sidebar.date_input(
         "As at date",
-        value=latest,
+        value=None if chosen_before else latest,
         min_value=launch,
         max_value=newest,
         key=AS_AT_KEY,
         bind="query-params",
         format="DD/MM/YYYY",
-        help="Show the dashboard as it was known on this date. Board meetings are listed below.",
+        on_change=_as_at_chosen,
+        help="Show the dashboard as it was known on this date. Board meetings are listed below."
+             + (" Clear the box to follow the latest date." if chosen_before else ""),
     )
+    st.session_state[_AS_AT_DRAWN] = True
     as_at = (chosen or latest).isoformat()
+    if chosen is None:
+        st.sidebar.caption(f"No date chosen: the latest, {format_date(latest.isoformat())}.")
     if len(asked_all) > 1:
         shown = ", ".join(f"“{escape_md(text_rules.echo(value))}”" for value in asked_all[:3])
         st.warning(f"The link gives the as-at date {len(asked_all)} times ({shown}"
@@ -61,6 +75,23 @@ def as_at_ui() -> str:
         st.sidebar.caption(f"Board meetings up to {format_date(as_at)}: "
                            + ", ".join(format_date(d) for d in recent["date"]))
     return as_at
+
+
+def _as_at_chosen() -> None:
+    st.session_state[_AS_AT_CHOSEN] = True
+
+
+def choose_as_at(day: dt.date) -> None:
+    """Set the sidebar's as-at date to DAY, as chosen (kept in the address even if it is the latest date).
+
+    Called before the sidebar is drawn in this run (a callback, or app.py before `as_at_ui`). Once the
+    sidebar's date widget has been drawn in this session the URL follows it; before, it is not yet bound
+    to the URL, so the date is written there too.
+    """
+    st.session_state[_AS_AT_CHOSEN] = True
+    st.session_state[AS_AT_KEY] = day
+    if not st.session_state.get(_AS_AT_DRAWN):
+        st.query_params[AS_AT_KEY] = day.isoformat()
 
 
 def accessibility_css_ui() -> None:
