@@ -38,7 +38,7 @@ def as_at_ui() -> str:
     # Read before the widget, which silently drops a date it cannot show from the link.
     asked_all = st.query_params.get_all(AS_AT_KEY)
     asked = asked_all[0] if len(asked_all) == 1 else None
-    if asked_all:
+    if asked is not None and _usable_date(asked, launch, newest):
         st.session_state[_AS_AT_CHOSEN] = True
     chosen_before = bool(st.session_state.get(_AS_AT_CHOSEN))
     # Streamlit leaves a bound widget's default value out of the URL. Until a date is chosen (in the sidebar,
@@ -75,6 +75,14 @@ def as_at_ui() -> str:
         st.sidebar.caption(f"Board meetings up to {format_date(as_at)}: "
                            + ", ".join(format_date(d) for d in recent["date"]))
     return as_at
+
+
+def _usable_date(text: str, earliest: dt.date, latest: dt.date) -> bool:
+    """Whether TEXT is a date written as YYYY-MM-DD from EARLIEST to LATEST."""
+    try:
+        return len(text) == 10 and earliest <= dt.date.fromisoformat(text) <= latest
+    except ValueError:
+        return False
 
 
 def _as_at_chosen() -> None:
