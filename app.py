@@ -9,6 +9,9 @@ from gse_dashboard.ui import saved_views
 # host, and no page may make a request to any host but the app's own.
 st.set_page_config(page_title="GSE Strategy Dashboard", page_icon="🔬", layout="wide")
 
+# Uploads only from a page that offers them, within a per-session cap (ui/uploads.py).
+ui.guard_uploads()
+ui.start_of_run()
 page = st.navigation(ui.app_pages())
 # The browser tab says where you are, then what the service is.
 st.set_page_config(page_title=f"{page.title} – GSE Strategy Dashboard")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import textwrap
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser import READY, ROOT, chromium, free_port, streamlit_process
 from tests.load import view_as
@@ -67,6 +73,93 @@ def test_a_proxy_that_adds_no_header_gets_a_viewer_over_a_real_websocket(db_copy
             assert seen.pages and "Manage data" not in seen.pages, (headers, origin, seen.pages)
             assert not any(t.startswith("[text_area] SQL") for t in seen.texts)
             assert any(t.startswith("**Read only.**") for t in seen.texts), seen.texts
+
+
+
+def _xsrf_cookie(url: str) -> str:
+    """The XSRF cookie Streamlit sets (on its health check, as the page's script asks), sent back on uploads."""
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=60) as response:  # noqa: S310 - the test server on loopback
+        cookies = response.headers.get_all("Set-Cookie") or []
+    return next(c.split(";", 1)[0].split("=", 1)[1] for c in cookies if c.startswith("_streamlit_xsrf="))
+
+
+def _put(url: str, session: str, file_id: str, size: int, xsrf: str) -> int:
+    """PUT a SIZE-byte file to Streamlit's upload endpoint for SESSION and FILE_ID, as the browser does; the status."""
+    boundary = "gse-upload-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(  # noqa: S310 - the test server on loopback
+        f"{url}/_stcore/upload_file/{session}/{file_id}", data=body, method="PUT",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": xsrf,
+                 "Cookie": f"_streamlit_xsrf={xsrf}"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def _receive_until(socket, kind: str) -> ForwardMsg:
+    """Read the session's messages until one of KIND arrives; that message."""
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await asyncio.wait_for(socket.recv(), 180))
+        if message.WhichOneof("type") == kind:
+            return message
+
+
+async def _uploads(url: str, page: str, query: str, sizes: list[int]) -> dict:
+    """Open a session on PAGE with QUERY, as a browser tab does; PUT a file with an id never issued, then SIZES.
+
+    The files of SIZES go to the addresses the session asks for, as the upload widget asks.
+    """
+    port = int(url.rsplit(":", 1)[1])
+    xsrf = await asyncio.to_thread(_xsrf_cookie, url)
+    statuses: dict = {"issued": []}
+    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", origin=f"http://127.0.0.1:{port}",
+                                  additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"},
+                                  subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                  ping_interval=None) as socket:
+        request = BackMsg()
+        request.rerun_script.page_name = page
+        request.rerun_script.query_string = query
+        await socket.send(request.SerializeToString())
+        session = (await _receive_until(socket, "new_session")).new_session.initialize.session_id
+        await _receive_until(socket, "script_finished")
+        statuses["unissued"] = await asyncio.to_thread(_put, url, session, str(uuid.uuid4()), 1000, xsrf)
+        ask = BackMsg()
+        ask.file_urls_request.request_id = "r1"
+        ask.file_urls_request.session_id = session
+        ask.file_urls_request.file_names.extend([f"f{i}.csv" for i in range(len(sizes))])
+        await socket.send(ask.SerializeToString())
+        response = (await _receive_until(socket, "file_urls_response")).file_urls_response
+        ids = [urls.file_id for urls in response.file_urls]
+        statuses["given"] = len(ids)
+        for file_id, size in zip(ids, sizes, strict=False):
+            statuses["issued"].append(await asyncio.to_thread(_put, url, session, file_id, size, xsrf))
+    return statuses
+
+
+@pytest.mark.timeout(900)
+def test_uploads_are_refused_where_the_page_has_no_uploader_and_capped_per_session(db_copy):
+    """A session whose page draws no upload widget gets no upload address and its PUTs are refused (403); on
+    Manage data's import tab only addresses given to it are accepted, up to the per-session cap (then 413).
+
+    The attack: any visitor's session could PUT 25 MB files to /_stcore/upload_file/... although its page
+    had no uploader, and each stayed in memory (447 MB to 2,473 MB in a minute).
+    """
+    kilobytes = 1024
+    import_tab = urllib.parse.urlencode({"tab": "Import a file"})
+    # A 1 MB cap for the session here (100 MB by default), so the test sends little.
+    with streamlit_process(db_copy, app=ROOT / "serve.py", extra_env={"GSE_SESSION_UPLOAD_MB": "1"}) as (url, _):
+        overview = asyncio.run(_uploads(url, "", "", [1000]))
+        assert overview == {"unissued": 403, "given": 0, "issued": []}
+        # Manage data open on another tab draws no uploader either.
+        assert asyncio.run(_uploads(url, "manage", "", [1000])) == {"unissued": 403, "given": 0, "issued": []}
+        manage = asyncio.run(_uploads(url, "manage", import_tab, [300 * kilobytes] * 5))
+        assert manage["unissued"] == 403 and manage["given"] == 5
+        # Three files of 300 KB fit the 1 MB cap; the fourth and fifth do not.
+        assert manage["issued"] == [204, 204, 204, 413, 413], manage
 
 
 @contextlib.contextmanager

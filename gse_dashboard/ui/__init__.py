@@ -4,7 +4,8 @@
 `widgets` (what every page shares), then one module per page for its own widgets: `overview`,
 `workstreams`, `membership`, `diversity`, `manage` (with `board_records`), `board_pack`, `official`
 (Civil Service Statistics on the pages, and their upload), and Explore's four: `explore` (the
-view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`. The
+view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`; and
+`uploads` (the upload widget, and the server's upload endpoint guarded). The
 names pages use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...)` works.
 """
 
@@ -60,6 +61,7 @@ from .session import (
     settings,
     user_ui,
 )
+from .uploads import guard_uploads, start_of_run
 from .widgets import (
     ILLUSTRATIVE_NOTICE,
     MEMBERS_ILLUSTRATIVE,
@@ -77,6 +79,8 @@ from .widgets import (
 from .workstreams import COMMITMENT_ROWS_SHOWN, commitments_ui, update_history_ui, workstream_ui
 
 __all__ = [
+    "guard_uploads",
+    "start_of_run",
     "AS_AT_KEY",
     "APP_RAN_KEY",
     "page_guard",

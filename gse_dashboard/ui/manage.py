@@ -22,6 +22,7 @@ from ..storage import backups, queries, store
 from ..strategy import edits, metrics, timescales, vocabulary
 from ..strategy.vocabulary import LAUNCH, RATINGS, STATUSES
 from .session import db_path, revision, settings
+from .uploads import file_uploader
 from .widgets import download_ui, table_ui
 
 # Session keys: what each form was based on when the editor opened it.
@@ -297,7 +298,7 @@ def import_ui(user: auth.User) -> None:
             file_name=f"{kind}-template.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
             icon=":material/download:")
-    upload = st.file_uploader(f"CSV or Excel file (up to {MAX_UPLOAD_MB} MB)", type=["csv", "xlsx"],
+    upload = file_uploader(f"CSV or Excel file (up to {MAX_UPLOAD_MB} MB)", type=["csv", "xlsx"],
                               key=f"upload_{kind}", max_upload_size=MAX_UPLOAD_MB)
     if upload is None:
         return

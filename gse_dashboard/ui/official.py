@@ -21,6 +21,7 @@ from ..rules.safe_text import escape_md
 from ..storage import store
 from . import manage as manage_ui
 from .session import db_path, settings
+from .uploads import file_uploader
 from .widgets import download_ui, table_ui
 
 MAX_UPLOAD_MB = official.MAX_FILE_BYTES // (1024 * 1024)
@@ -58,7 +59,7 @@ def official_import_ui(user: auth.User) -> None:
         "profession column give the Civil Service benchmark. Suppressed cells (`[c]`) stay suppressed.")
     st.caption(f"Where to find next year's files: {BROWSER_URL} → the year's data browser → each table → "
                "download CSV. The breakdown is read from each file's header, so file names do not matter.")
-    uploads = st.file_uploader(f"The release as a zip, or its CSV files (up to {MAX_UPLOAD_MB} MB each)",
+    uploads = file_uploader(f"The release as a zip, or its CSV files (up to {MAX_UPLOAD_MB} MB each)",
                                type=["csv", "zip"],
                                accept_multiple_files=True, key="upload_official",
                                max_upload_size=MAX_UPLOAD_MB)
