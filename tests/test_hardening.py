@@ -227,6 +227,7 @@ def test_secrets_are_never_committed():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_twenty_readers_and_an_importing_editor_see_no_error_and_lose_nothing(db_copy):
     """Twenty sessions reading pages for 20 s while an editor imports 2,000 rows: no error, every row kept."""
     rows = 2_000
