@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -22,8 +21,8 @@ from gse_dashboard.rules import auth
 from gse_dashboard.storage import queries, store
 from gse_dashboard.storage.exports import csv_bytes, excel_bytes
 from gse_dashboard.strategy import metrics
+from tests.apptest import explore_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EDITOR = auth.User(name="Ed Itor", email="ed@example.gov.uk", role=auth.EDITOR, mode="oidc")
 VIEWER = auth.User(name="Vi Ewer", email="vi@example.gov.uk", role=auth.VIEWER, mode="oidc")
 INJECTION = "=cmd|' /C calc'!A0"
@@ -421,23 +420,14 @@ def test_explore_downloads_neutralise_spreadsheet_formulas(fresh_db):
 
 # -- the page ------------------------------------------------------------------------------------
 
-def _page(db_file, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("GSE_DB_PATH", str(db_file))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/explore.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _table_with(at: AppTest, column: str) -> pd.DataFrame:
     return next(t.value for t in at.table if column in t.value.columns)
 
 
 def test_the_page_opens_a_link_and_shows_its_grouped_numbers(built_db_file, monkeypatch):
     """?by=grade&department=Home Office&as_at=2018-10-17 shows the Home Office's members by grade from the store."""
-    at = _page(built_db_file, monkeypatch, source="members", by="grade", department="Home Office", as_at="2018-10-17")
+    at = explore_page(built_db_file, monkeypatch, source="members", by="grade", department="Home Office",
+                      as_at="2018-10-17")
     database = store.connect(built_db_file, readonly=True)
     try:
         period = queries.latest_cell_period(database.conn, "members", "2018-10-17")
@@ -455,7 +445,7 @@ def test_the_page_opens_a_link_and_shows_its_grouped_numbers(built_db_file, monk
 
 def test_the_page_explains_a_bad_link_instead_of_failing(built_db_file, monkeypatch):
     """A link with an unknown source and grouping opens the default view with a warning saying what was ignored."""
-    at = _page(built_db_file, monkeypatch, source="nosuch", by="colour")
+    at = explore_page(built_db_file, monkeypatch, source="nosuch", by="colour")
     warning = next(w.value for w in at.warning if "could not be used" in w.value)
     assert "nosuch" in warning and "colour" in warning
     assert at.query_params["source"] == "members" and at.query_params["by"] == "period"
@@ -463,7 +453,7 @@ def test_the_page_explains_a_bad_link_instead_of_failing(built_db_file, monkeypa
 
 def test_the_sql_box_refuses_a_write_on_the_page_with_one_line(built_db_file, monkeypatch):
     """An editor's UPDATE in the SQL box is refused with its reason; a SELECT shows its rows."""
-    at = _page(built_db_file, monkeypatch)
+    at = explore_page(built_db_file, monkeypatch)
     assert any("Unsuppressed figures" in w.value for w in at.warning)
     at.text_area(key="explore_sql").input("UPDATE meta SET value = 'x'")
     next(b for b in at.button if b.label == "Run query").click().run()
@@ -475,7 +465,7 @@ def test_the_sql_box_refuses_a_write_on_the_page_with_one_line(built_db_file, mo
 
 def test_the_sql_box_on_the_page_shows_repeated_column_names(built_db_file, monkeypatch):
     """SELECT 1 AS a, 2 AS a shows both columns on the page (a, a (2)) instead of failing."""
-    at = _page(built_db_file, monkeypatch)
+    at = explore_page(built_db_file, monkeypatch)
     at.text_area(key="explore_sql").input("SELECT 1 AS a, 2 AS a")
     next(b for b in at.button if b.label == "Run query").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -487,7 +477,7 @@ def test_a_view_saved_on_the_page_opens_from_the_list_at_its_date(built_db_file,
     """Saving the view then opening it from the list puts its settings and its kept as-at date back, and says so."""
     path = tmp_path / "gse.db"
     path.write_bytes(built_db_file.read_bytes())
-    at = _page(path, monkeypatch, source="commitments", by=["workstream", "status"], horizon="short",
+    at = explore_page(path, monkeypatch, source="commitments", by=["workstream", "status"], horizon="short",
                as_at="2019-10-16")
     at.text_input(key="explore_view_name").input("Short term by status")
     next(b for b in at.button if b.label == "Save view").click().run()

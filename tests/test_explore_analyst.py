@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import explore
 from gse_dashboard.storage import store
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.apptest import explore_page
 
 
 @pytest.fixture(scope="module")
@@ -134,19 +131,9 @@ def test_commitments_past_their_date_by_workstream_at_each_board(built, choices)
     assert len(explore.chart_groups(result)) == 10
 
 
-def _page(db_file, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("GSE_DB_PATH", str(db_file))
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/explore.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_a_ready_made_query_opens_from_a_link_runs_and_is_charted(built_db_file, monkeypatch):
     """?query=<name> opens the ready-made query, runs it through the read-only runner and charts it as saved."""
-    at = _page(built_db_file, monkeypatch, query="commitments past their date by workstream at each board")
+    at = explore_page(built_db_file, monkeypatch, query="commitments past their date by workstream at each board")
     assert "WITH boards AS" in at.text_area(key="explore_sql").value
     frame = at.dataframe[0].value
     assert list(frame.columns) == ["board", "workstream", "past_their_date"] and len(frame) > 100
@@ -159,7 +146,7 @@ def test_an_editor_saves_a_query_and_its_link_opens_it(built_db_file, tmp_path, 
     """A query run in the box is saved by name with its chart; a fresh page opened with ?query= runs it."""
     path = tmp_path / "gse.db"
     path.write_bytes(built_db_file.read_bytes())
-    at = _page(path, monkeypatch)
+    at = explore_page(path, monkeypatch)
     at.text_area(key="explore_sql").input("SELECT grade, SUM(value) AS members FROM observations "
                                           "WHERE indicator = 'members' AND grade != 'All' GROUP BY grade")
     next(b for b in at.button if b.label == "Run query").click().run()
@@ -174,14 +161,14 @@ def test_an_editor_saves_a_query_and_its_link_opens_it(built_db_file, tmp_path, 
     finally:
         database.close()
     assert row[0] == "Members by grade, all periods" and json.loads(row[1]) == {"x": "grade", "y": "members"}
-    fresh = _page(path, monkeypatch, query="Members by grade, all periods")
+    fresh = explore_page(path, monkeypatch, query="Members by grade, all periods")
     assert fresh.dataframe[0].value.columns.tolist() == ["grade", "members"]
     assert fresh.selectbox(key="explore_sql_y").value == "members"
 
 
 def test_the_page_offers_the_table_as_a_spreadsheet_that_says_what_it_is(built_db_file, monkeypatch):
     """The result's .xlsx download has a cover sheet with the title, as-at date and filters, and the table."""
-    at = _page(built_db_file, monkeypatch, source="commitments", by="workstream", overdue="past its date",
+    at = explore_page(built_db_file, monkeypatch, source="commitments", by="workstream", overdue="past its date",
                as_at="2019-10-16")
     buttons = {b.label: b for b in at.get("download_button")}
     assert {"Download the table (CSV)", "Download the table (Excel)", "Download the table (OpenDocument)"} <= set(

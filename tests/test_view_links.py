@@ -1,19 +1,17 @@
 """A saved Explore view opened from its own link (explore?view=NAME), and an as-at date chosen kept in the address."""
 
 import datetime as dt
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import explore
 from gse_dashboard.explore import ExploreState
 from gse_dashboard.rules import auth
 from gse_dashboard.storage import queries, store
+from tests.apptest import explore_page
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NAME = "Short-term commitments, é by status"
 EDITOR = auth.command_line_user("Ed")
 
@@ -24,16 +22,6 @@ def _save(path, name, state, **options) -> None:
         explore.save_view(database, name, state, EDITOR, **options)
     finally:
         database.close()
-
-
-def _page(db_file, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("GSE_DB_PATH", str(db_file))
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/explore.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _latest(path) -> str:
@@ -48,7 +36,7 @@ def test_a_link_naming_a_saved_view_opens_its_choices_at_its_kept_date(db_copy, 
     """?view=NAME (any letter case) puts the view's choices in the widgets and the URL, at its kept date."""
     _save(db_copy, NAME, ExploreState(source="commitments", as_at="2019-10-16", horizon=("short",),
                                       group_by=("workstream", "status")))
-    at = _page(db_copy, monkeypatch, view=NAME.upper())
+    at = explore_page(db_copy, monkeypatch, view=NAME.upper())
     assert at.selectbox(key="explore_source").value == "commitments"
     assert at.multiselect(key="explore_by").value == ["workstream", "status"]
     assert at.multiselect(key="explore_horizon").value == ["short"]
@@ -64,7 +52,7 @@ def test_a_link_naming_a_saved_view_opens_its_choices_at_its_kept_date(db_copy, 
 
 def test_a_link_naming_no_saved_view_says_so_and_shows_the_default(db_copy, monkeypatch):
     """?view= with a name nobody saved says which name, drops it from the URL and shows the default view."""
-    at = _page(db_copy, monkeypatch, view="Nobody’s view", source="commitments")
+    at = explore_page(db_copy, monkeypatch, view="Nobody’s view", source="commitments")
     assert [e.value for e in at.error] == [
         "There is no saved view called “Nobody’s view”, so Explore shows its default view. "
         "Choose one under Saved views."]
@@ -75,12 +63,12 @@ def test_a_link_naming_no_saved_view_says_so_and_shows_the_default(db_copy, monk
 
 def test_a_view_saved_on_the_page_offers_its_own_link(db_copy, monkeypatch):
     """Saving a view shows the link that opens it by name, and that link opens it in a new session."""
-    at = _page(db_copy, monkeypatch, source="members", by="grade", as_at="2019-10-16")
+    at = explore_page(db_copy, monkeypatch, source="members", by="grade", as_at="2019-10-16")
     at.text_input(key="explore_view_name").input("Members by grade")
     next(b for b in at.button if b.label == "Save view").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(c.value.endswith("explore?view=Members%20by%20grade") for c in at.code)
-    fresh = _page(db_copy, monkeypatch, view="Members by grade")
+    fresh = explore_page(db_copy, monkeypatch, view="Members by grade")
     assert fresh.multiselect(key="explore_by").value == ["grade"]
     assert fresh.session_state["as_at"] == dt.date(2019, 10, 16)
 
@@ -93,7 +81,7 @@ def _shown(page) -> tuple[str, list[str]]:
 
 
 @pytest.mark.browser
-def test_a_view_saved_in_the_browser_opens_from_its_link_in_a_fresh_page(db_copy):
+def test_a_view_saved_in_the_browser_opens_from_its_link_in_a_freshexplore_page(db_copy):
     """The user picks the latest date (kept in the address), saves the view, and its link opens the same view."""
     latest = dt.date.fromisoformat(_latest(db_copy))
     name = "Court terme é, by workstream"
@@ -142,7 +130,7 @@ def test_a_view_saved_in_the_browser_opens_from_its_link_in_a_fresh_page(db_copy
 def test_a_link_at_the_latest_date_keeps_that_date_in_the_address(db_copy, monkeypatch):
     """A link whose as-at date is the latest date keeps it in the address (Streamlit drops a widget's default)."""
     latest = _latest(db_copy)
-    at = _page(db_copy, monkeypatch, source="members", as_at=latest)
+    at = explore_page(db_copy, monkeypatch, source="members", as_at=latest)
     assert at.query_params["as_at"] == latest
     assert at.session_state["as_at"] == dt.date.fromisoformat(latest)
     # (AppTest sends a bound widget its default on the next run, not the URL's value as the browser does:
