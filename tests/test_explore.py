@@ -518,3 +518,47 @@ def test_a_diversity_share_for_both_populations_together_is_refused(fresh_db):
     state = ExploreState(source="women", as_at="2020-05-01", population=("GSE", "Civil Service"), department=("A",))
     result = explore.answer(fresh_db.conn, state, 10)
     assert result.raw.empty and "group by population" in result.notes[0]
+
+
+def test_a_new_view_waits_its_turn_while_a_seen_one_comes_at_once(built_db_file):
+    """While another view is being worked out, a view not seen before waits in the server's queue (one at a time),
+    a view already worked out comes from the cache at once, and the waiting view's figures are right in its turn.
+
+    The attack: six tabs cycling new Explore views at once made another viewer's page four times slower.
+    """
+    import threading
+    import urllib.parse
+
+    from gse_dashboard.config import DEFAULT_PROFESSION
+    from gse_dashboard.ui import explore as explore_ui
+
+    path, rev = str(built_db_file), "turns-test"
+    seen_query, new_query = "source=members&by=grade&as_at=2019-10-16", "source=members&by=department&as_at=2019-10-16"
+    seen = explore_ui.load_result(path, rev, seen_query, 10, DEFAULT_PROFESSION)
+    results: dict[str, explore.ExploreResult] = {}
+
+    def load(name: str, query: str) -> None:
+        results[name] = explore_ui.load_result(path, rev, query, 10, DEFAULT_PROFESSION)
+
+    new = threading.Thread(target=load, args=("new", new_query), daemon=True)
+    again = threading.Thread(target=load, args=("again", seen_query), daemon=True)
+    with explore_ui.VIEWS.turn(lambda ahead: None):  # another session's view being worked out
+        new.start()
+        for _ in range(600):  # the new view joins the queue behind it
+            if explore_ui.VIEWS.queued() == 2:
+                break
+            new.join(0.1)
+        assert explore_ui.VIEWS.queued() == 2 and new.is_alive() and "new" not in results
+        again.start()
+        again.join(60)
+        assert not again.is_alive() and results["again"].display.equals(seen.display)
+        assert new.is_alive() and "new" not in results
+    new.join(120)
+    assert not new.is_alive() and explore_ui.VIEWS.queued() == 0
+    database = store.connect(built_db_file, readonly=True)
+    try:
+        state = explore.from_query_params(urllib.parse.parse_qs(new_query))
+        expected = explore.answer(database.conn, state, 10, DEFAULT_PROFESSION)
+    finally:
+        database.close()
+    assert results["new"].display.equals(expected.display) and not expected.display.empty

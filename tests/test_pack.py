@@ -445,7 +445,7 @@ def test_pack_builds_take_turns_and_the_waiting_are_told_their_place():
     """
     import threading
 
-    from gse_dashboard.ui.board_pack import OneAtATime
+    from gse_dashboard.ui.turns import OneAtATime
 
     queue = OneAtATime(poll_s=0.01)
     running, order, told = [], [], {0: [], 1: [], 2: []}

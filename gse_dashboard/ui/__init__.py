@@ -5,7 +5,8 @@
 `workstreams`, `membership`, `diversity`, `manage` (with `board_records`), `board_pack`, `official`
 (Civil Service Statistics on the pages, and their upload), and Explore's four: `explore` (the
 view's state in the URL, the result), `explore_commitments`, `saved_views` and `sql_box`; and
-`uploads` (the upload widget, and the server's upload endpoint guarded). The
+`uploads` (the upload widget, and the server's upload endpoint guarded); `turns` (slow work one piece at a
+time per server). The
 names pages use most are re-exported here, so `from gse_dashboard import ui; ui.chart_ui(...)` works.
 """
 

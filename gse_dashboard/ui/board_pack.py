@@ -6,12 +6,8 @@ a rerun, or another user asking for the same pack, does not build it again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import itertools
 import threading
-import time
-from collections.abc import Callable, Iterator
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +17,7 @@ from ..charts.tables import format_date
 from ..config import load_settings
 from ..rules.safe_text import escape_md
 from ..strategy.vocabulary import LAUNCH_DATE
+from .turns import OneAtATime
 
 OTHER_DATE = "Another date…"
 # Word first: the brief is quick to build and the usual thing to send ahead of the pack.
@@ -97,43 +94,6 @@ def cached_document(path: str, rev: str, as_at: str, fmt: str, board: bool = Fal
         return load_document(path, rev, as_at, fmt, board)
     except _NotBuilt:
         return None
-
-
-class OneAtATime:
-    """A first-come queue of builds, one running at a time in this server; the others wait their turn.
-
-    A pack build drives Chromium and kaleido for a minute or more on a two-core machine: several at
-    once slowed each other and every reader's page. `turn(waiting)` blocks until it is this build's
-    turn, calling WAITING(ahead) whenever the number of builds ahead of it changes.
-    """
-
-    def __init__(self, poll_s: float = 0.5) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[int] = []
-        self._tickets = itertools.count()
-        self._poll_s = poll_s
-
-    def ahead_of(self, ticket: int) -> int:
-        """How many builds are before TICKET in the queue."""
-        with self._lock:
-            return self._queue.index(ticket) if ticket in self._queue else 0
-
-    @contextlib.contextmanager
-    def turn(self, waiting: Callable[[int], None]) -> Iterator[None]:
-        with self._lock:
-            ticket = next(self._tickets)
-            self._queue.append(ticket)
-        try:
-            told = None
-            while (ahead := self.ahead_of(ticket)) > 0:
-                if ahead != told:
-                    waiting(ahead)
-                    told = ahead
-                time.sleep(self._poll_s)
-            yield
-        finally:  # also when the visitor leaves while waiting (Streamlit stops the run)
-            with self._lock:
-                self._queue.remove(ticket)
 
 
 # Every session of this server builds through this one queue.

@@ -23,6 +23,7 @@ from ..rules.safe_text import escape_md
 from ..storage import store
 from ..strategy.vocabulary import HORIZON_LABELS, HORIZONS
 from .session import AS_AT_KEY
+from .turns import OneAtATime
 from .widgets import chart_ui, download_ui, table_ui
 
 KEY = "explore_"
@@ -48,11 +49,17 @@ def load_choices(path: str, rev: str) -> explore.Choices:
         return explore.load_choices(conn)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+# Views not seen before are worked out one at a time in this server (a view already worked out is
+# read from the cache at once): one analyst cycling through new views cannot slow everyone's pages.
+VIEWS = OneAtATime(poll_s=0.1)
+
+
+@st.cache_data(show_spinner="Working out this view (new views are worked out one at a time, so every page stays "
+                            "quick)…", max_entries=128)
 def load_result(path: str, rev: str, query: str, threshold: int, profession: str) -> explore.ExploreResult:
     """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
     state = explore.from_query_params(parse_qs(query))
-    with store.reading(path) as conn:
+    with VIEWS.turn(lambda ahead: None), store.reading(path) as conn:
         return explore.answer(conn, state, threshold, profession)
 
 
