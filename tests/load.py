@@ -190,20 +190,31 @@ class SessionView:
     problems: list[str] = field(default_factory=list)
 
 
-async def _view_as(url: str, page: str, query: str, host: str | None, headers: dict,
-                   origin: str | None = None) -> SessionView:
+def session_socket(url: str, host: str | None = None, headers: dict | None = None, origin: str | None = None):
+    """A websocket to the app at URL, as a browser tab opens one (Host HOST, extra HEADERS, Origin ORIGIN).
+
+    It connects to this machine's loopback, whatever name the Host header and Origin give.
+    """
     port = int(url.rsplit(":", 1)[1])
     name = host or f"127.0.0.1:{port}"
+    return websockets.connect(f"ws://{name}/_stcore/stream", host="127.0.0.1", port=port,
+                              origin=origin or f"http://{name}", additional_headers=headers or None,
+                              subprotocols=["streamlit"], max_size=None, open_timeout=60, ping_interval=None)
+
+
+async def start_run(socket, page: str, query: str) -> None:
+    """Ask the session on SOCKET for a run of PAGE with QUERY in its address."""
+    request = BackMsg()
+    request.rerun_script.query_string = query
+    request.rerun_script.page_name = page
+    await socket.send(request.SerializeToString())
+
+
+async def _view_as(url: str, page: str, query: str, host: str | None, headers: dict,
+                   origin: str | None = None) -> SessionView:
     view = SessionView()
-    # Connect to this machine's loopback, whatever name the Host header and Origin give.
-    async with websockets.connect(f"ws://{name}/_stcore/stream", host="127.0.0.1", port=port,
-                                  origin=origin or f"http://{name}", additional_headers=headers or None,
-                                  subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                  ping_interval=None) as socket:
-        request = BackMsg()
-        request.rerun_script.query_string = query
-        request.rerun_script.page_name = page
-        await socket.send(request.SerializeToString())
+    async with session_socket(url, host, headers, origin) as socket:
+        await start_run(socket, page, query)
         while True:
             message = ForwardMsg()
             message.ParseFromString(await asyncio.wait_for(socket.recv(), RERUN_TIMEOUT_S))

@@ -13,12 +13,11 @@ import urllib.request
 import uuid
 
 import pytest
-import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser import READY, ROOT, chromium, free_port, streamlit_process
-from tests.load import view_as
+from tests.load import session_socket, start_run, view_as
 
 pytestmark = pytest.mark.browser
 
@@ -113,17 +112,10 @@ async def _uploads(url: str, page: str, query: str, sizes: list[int]) -> dict:
 
     The files of SIZES go to the addresses the session asks for, as the upload widget asks.
     """
-    port = int(url.rsplit(":", 1)[1])
     xsrf = await asyncio.to_thread(_xsrf_cookie, url)
     statuses: dict = {"issued": []}
-    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", origin=f"http://127.0.0.1:{port}",
-                                  additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"},
-                                  subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                  ping_interval=None) as socket:
-        request = BackMsg()
-        request.rerun_script.page_name = page
-        request.rerun_script.query_string = query
-        await socket.send(request.SerializeToString())
+    async with session_socket(url, headers={"Cookie": f"_streamlit_xsrf={xsrf}"}) as socket:
+        await start_run(socket, page, query)
         session = (await _receive_until(socket, "new_session")).new_session.initialize.session_id
         await _receive_until(socket, "script_finished")
         statuses["unissued"] = await asyncio.to_thread(_put, url, session, str(uuid.uuid4()), 1000, xsrf)
