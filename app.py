@@ -24,6 +24,6 @@ if page.url_path == "explore":
     saved_views.follow_view_link()
 ui.as_at_ui()
 # Members' protected tables are built in the background once per database revision (ui/loaders.py).
-ui.warm_protected_tables(ui.db_path(), ui.revision(), ui.settings().suppression_threshold)
+ui.warm_protected_tables(ui.settings().suppression_threshold)
 ui.user_ui()
 page.run()

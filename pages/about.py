@@ -58,7 +58,7 @@ over of those with a known age. Each is kept with its numerator, denominator and
 rate. `[c]` in the published files (suppressed by the publisher) stays `[c]` here.
 """)
 st.subheader("Real figures: the strategy's baseline and the published statistics")
-real = ui.load_real_figures(ui.db_path(), ui.revision())
+real = ui.load_real_figures()
 ui.table_ui(real)
 if facts.illustrative:
     st.warning(ui.ILLUSTRATIVE_NOTICE, icon=":material/info:")

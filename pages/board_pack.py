@@ -16,4 +16,4 @@ st.markdown(
 )
 as_at, for_board = pack_ui.pack_date_ui(ui.database_facts().meetings, ui.current_as_at())
 formats = pack_ui.formats_ui()
-pack_ui.build_ui(ui.db_path(), ui.revision(), as_at, formats, ui.settings().suppression_threshold, for_board)
+pack_ui.build_ui(as_at, formats, ui.settings().suppression_threshold, for_board)

@@ -9,7 +9,7 @@ ui.page_guard()
 st.title("Diversity and inclusion")
 as_at = ui.current_as_at()
 threshold = ui.settings().suppression_threshold
-data = ui.load_diversity(ui.db_path(), ui.revision(), as_at, threshold)
+data = ui.load_diversity(as_at, threshold)
 st.markdown(
     f"The strategy's aspiration is a profession that reflects society. Figures **as at "
     f"{ui.format_date(as_at)}**; shares are the percentage **of those who declared**, beside the "
@@ -18,8 +18,7 @@ st.markdown(
 ui.diversity_workstream_ui(data.status, as_at)
 
 st.header(f"Civil servants in {ui.escape_md(ui.settings().profession)} posts against the Civil Service since 2015")
-official_ui.diversity_story_ui(official_ui.load_diversity_story(ui.db_path(), ui.revision(), as_at, threshold),
-                               as_at)
+official_ui.diversity_story_ui(ui.load_diversity_story(as_at, threshold), as_at)
 
 st.header("Against the Civil Service")
 summary = ui.diversity_summary(data)
@@ -29,7 +28,7 @@ ui.download_ui(summary, f"diversity-summary-{as_at}.csv", label="Download this t
 st.header("The profession against every other")
 st.markdown(f"Where **{ui.escape_md(ui.settings().profession)}** stands among every profession of post in the "
             "published Civil Service Statistics: headcount, growth, senior share and each diversity share.")
-ui.professions_ui(ui.load_professions(ui.db_path(), ui.revision(), as_at, ui.settings().profession, threshold), as_at)
+ui.professions_ui(ui.load_professions(as_at, ui.settings().profession, threshold), as_at)
 
 st.header("Each characteristic")
 definitions = data.definitions

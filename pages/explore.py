@@ -4,7 +4,7 @@ import streamlit as st
 
 from gse_dashboard import ui
 from gse_dashboard.ui import explore as explore_ui
-from gse_dashboard.ui import explore_commitments, saved_views, sql_box
+from gse_dashboard.ui import explore_commitments, loaders, saved_views, sql_box
 
 ui.page_guard()
 st.title("Explore")
@@ -14,10 +14,9 @@ user = ui.current_user()
 st.markdown(f"Choose what to look at, how to group it and what to filter, **as known at {ui.format_date(as_at)}**. "
             "The address bar keeps every choice, so the link shows a colleague the same view.")
 saved_views.view_link_message_ui()
-choices = explore_ui.load_choices(ui.db_path(), ui.revision())
+choices = loaders.load_choices()
 state = explore_ui.state_ui(choices, as_at)
-result = explore_ui.load_result(ui.db_path(), ui.revision(), explore_ui.query_string(state), threshold,
-                                 ui.settings().profession)
+result = loaders.load_result(explore_ui.query_string(state), threshold, ui.settings().profession)
 explore_ui.result_ui(result, threshold, choices)
 explore_ui.link_ui(state)
 explore_commitments.commitments_detail_ui(result, choices)

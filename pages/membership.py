@@ -16,16 +16,15 @@ st.markdown(f"Two measures of the profession **as at {ui.format_date(as_at)}**, 
             f"Counts below {threshold} are shown as `[c]` to protect individuals.")
 
 st.header(f"Civil servants in {ui.escape_md(profession)} posts (Civil Service Statistics)")
-official_ui.headcount_ui(official_ui.load_headcount(ui.db_path(), ui.revision(), as_at, profession, threshold),
-                         as_at, threshold)
+official_ui.headcount_ui(ui.load_headcount(as_at, profession, threshold), as_at, threshold)
 
 st.header("Registered GSE members")
 ui.illustrative_notice(ui.MEMBERS_ILLUSTRATIVE)
 st.caption("Registered members of the profession (Civil Service Learning): the strategy's over 10,000 members "
            "and 235 in the SCS (September 2016) are real; later figures are illustrative unless your team has "
            "imported its own. A different measure from civil servants in the profession's posts above.")
-filters = ui.filters_ui(ui.load_breakdown_values(ui.db_path(), ui.revision()))
-data = ui.load_membership(ui.db_path(), ui.revision(), as_at, **filters, threshold=threshold)
+filters = ui.filters_ui(ui.load_breakdown_values())
+data = ui.load_membership(as_at, **filters, threshold=threshold)
 st.markdown(f"Registered members for {ui.escape_md(ui.filter_phrase(filters))}.")
 ui.membership_headlines_ui(data, as_at, threshold)
 st.header("Members over time")

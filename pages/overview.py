@@ -10,7 +10,7 @@ from gse_dashboard.ui import official as official_ui
 ui.page_guard()
 st.title("Overview")
 as_at = ui.current_as_at()
-data = ui.load_overview(ui.db_path(), ui.revision(), as_at, ui.settings().suppression_threshold)
+data = ui.load_overview(as_at, ui.settings().suppression_threshold)
 ui.illustrative_notice()
 
 previous = data.previous_board
@@ -40,9 +40,8 @@ with columns[3]:
         timescales.PAST_DATE_FACT, headline["overdue"],
         headline["overdue"] - before["overdue"] if before else None, "{:+d}", inverse=True,
         help=timescales.PAST_DATE_HELP + " Whatever their rating.")
-official_ui.overview_headcount_ui(official_ui.load_headcount(ui.db_path(), ui.revision(), as_at,
-                                                             ui.settings().profession,
-                                                             ui.settings().suppression_threshold))
+official_ui.overview_headcount_ui(ui.load_headcount(as_at, ui.settings().profession,
+                                                   ui.settings().suppression_threshold))
 
 st.header("Needs the Board's attention")
 ui.attention_ui(data.attention, previous)

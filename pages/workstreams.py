@@ -13,7 +13,7 @@ facts = ui.database_facts()
 workstreams = facts.workstreams
 names = dict(zip(workstreams["number"], workstreams["name"]))
 number = ui.workstream_ui(names)
-data = ui.load_workstream(ui.db_path(), ui.revision(), as_at, number)
+data = ui.load_workstream(as_at, number)
 ws = workstreams[workstreams["number"] == number].iloc[0]
 ui.illustrative_notice()
 

@@ -19,6 +19,7 @@ from gse_dashboard.charts import tables
 from gse_dashboard.explore.choices import LABELS as _LABELS
 from gse_dashboard.people import published as figures
 from gse_dashboard.storage import store
+from gse_dashboard.ui import loaders
 
 DIMENSIONS = ("department", "grade", "role_type")
 LABEL_TO_DIMENSION = {"Department": "department", "Grade": "grade", "Role type": "role_type"}
@@ -47,14 +48,14 @@ def _selection(filters: dict, **more) -> dict[str, tuple[str, ...]]:
 def _load_membership(path, as_at, filters, threshold):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        loader = getattr(ui.load_membership, "__wrapped__", ui.load_membership)
+        loader = getattr(loaders.cached_membership, "__wrapped__", loaders.cached_membership)
         return loader(str(path), "0", as_at, **filters, threshold=threshold)
 
 
 def harvest_membership(path, as_at, threshold, published) -> None:
     """The Membership page for every choice of filters: headlines, changes, charts, tabs and table."""
-    values = ui.load_breakdown_values.__wrapped__(str(path), "0") if hasattr(ui.load_breakdown_values, "__wrapped__") \
-        else ui.load_breakdown_values(str(path), "0")
+    values = loaders.cached_breakdown_values.__wrapped__(str(path), "0") \
+        if hasattr(loaders.cached_breakdown_values, "__wrapped__") else loaders.cached_breakdown_values(str(path), "0")
     options = [[store.ALL, *values[d]] for d in DIMENSIONS]
     for combo in itertools.product(*options):
         filters = dict(zip(DIMENSIONS, combo))

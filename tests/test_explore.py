@@ -530,31 +530,31 @@ def test_a_new_view_waits_its_turn_while_a_seen_one_comes_at_once(built_db_file)
     import urllib.parse
 
     from gse_dashboard.config import DEFAULT_PROFESSION
-    from gse_dashboard.ui import explore as explore_ui
+    from gse_dashboard.ui import loaders
 
     path, rev = str(built_db_file), "turns-test"
     seen_query, new_query = "source=members&by=grade&as_at=2019-10-16", "source=members&by=department&as_at=2019-10-16"
-    seen = explore_ui.load_result(path, rev, seen_query, 10, DEFAULT_PROFESSION)
+    seen = loaders.cached_result(path, rev, seen_query, 10, DEFAULT_PROFESSION)
     results: dict[str, explore.ExploreResult] = {}
 
     def load(name: str, query: str) -> None:
-        results[name] = explore_ui.load_result(path, rev, query, 10, DEFAULT_PROFESSION)
+        results[name] = loaders.cached_result(path, rev, query, 10, DEFAULT_PROFESSION)
 
     new = threading.Thread(target=load, args=("new", new_query), daemon=True)
     again = threading.Thread(target=load, args=("again", seen_query), daemon=True)
-    with explore_ui.VIEWS.turn(lambda ahead: None):  # another session's view being worked out
+    with loaders.VIEWS.turn(lambda ahead: None):  # another session's view being worked out
         new.start()
         for _ in range(600):  # the new view joins the queue behind it
-            if explore_ui.VIEWS.queued() == 2:
+            if loaders.VIEWS.queued() == 2:
                 break
             new.join(0.1)
-        assert explore_ui.VIEWS.queued() == 2 and new.is_alive() and "new" not in results
+        assert loaders.VIEWS.queued() == 2 and new.is_alive() and "new" not in results
         again.start()
         again.join(60)
         assert not again.is_alive() and results["again"].display.equals(seen.display)
         assert new.is_alive() and "new" not in results
     new.join(120)
-    assert not new.is_alive() and explore_ui.VIEWS.queued() == 0
+    assert not new.is_alive() and loaders.VIEWS.queued() == 0
     database = store.connect(built_db_file, readonly=True)
     try:
         state = explore.from_query_params(urllib.parse.parse_qs(new_query))

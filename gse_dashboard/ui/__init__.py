@@ -1,6 +1,7 @@
 """Everything Streamlit: session glue, cached loaders, shared widgets, and one module per page.
 
-`session` (pages, settings, user, database and revision), `loaders` (st.cache_data wrappers),
+`session` (pages, settings, user, database and revision), `loaders` (every cache, and the loaders that fill
+in the database and its revision),
 `widgets` (what every page shares), then one module per page for its own widgets: `overview`,
 `workstreams`, `membership`, `diversity`, `manage` (with `board_records`), `board_pack`, `official`
 (Civil Service Statistics on the pages, and their upload), and Explore's four: `explore` (the
@@ -25,15 +26,18 @@ from ..charts.tables import (
 from ..rules.safe_text import escape_md
 from .diversity import characteristic_ui, diversity_workstream_ui, professions_ui
 from .loaders import (
+    built_once,
+    current_as_at,
+    database_facts,
     load_breakdown_values,
     load_changes,
-    load_database_facts,
     load_diversity,
+    load_diversity_story,
+    load_headcount,
     load_membership,
     load_overview,
     load_professions,
     load_real_figures,
-    load_status,
     load_update_history,
     load_workstream,
     warm_protected_tables,
@@ -53,9 +57,7 @@ from .session import (
     app_pages,
     auth_configured,
     connection,
-    current_as_at,
     current_user,
-    database_facts,
     db_path,
     page_guard,
     revision,
@@ -68,7 +70,6 @@ from .widgets import (
     MEMBERS_ILLUSTRATIVE,
     accessibility_css_ui,
     as_at_ui,
-    built_once,
     change_metric_ui,
     chart_ui,
     download_ui,
@@ -95,12 +96,12 @@ __all__ = [
     "revision",
     "database_facts",
     "current_as_at",
-    "load_status",
     "load_overview",
     "load_changes",
     "load_workstream",
     "load_update_history",
-    "load_database_facts",
+    "load_headcount",
+    "load_diversity_story",
     "load_real_figures",
     "load_membership",
     "warm_protected_tables",

@@ -1,13 +1,12 @@
 """Widgets for the Board pack page: choose a Board (or a date) and formats, build with progress, download.
 
-Built files are cached with st.cache_data on (database path, revision, date, format, for a Board), so
-a rerun, or another user asking for the same pack, does not build it again.
+Built files are cached (loaders.cached_document) on (database path, revision, date, format, for a Board),
+so a rerun, or another user asking for the same pack, does not build it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +16,8 @@ from ..charts.tables import format_date
 from ..config import load_settings
 from ..rules.safe_text import escape_md
 from ..strategy.vocabulary import LAUNCH_DATE
+from .loaders import keep_document, load_document
+from .session import db_path, revision
 from .turns import OneAtATime
 
 OTHER_DATE = "Another date…"
@@ -65,59 +66,25 @@ def formats_ui() -> list[str]:
             if st.checkbox(label, value=fmt in DEFAULT_FORMATS, key=f"pack-format-{fmt}")]
 
 
-class _NotBuilt(Exception):
-    """Raised inside load_document when the file is not in the cache and none was handed over."""
-
-
-# The file just built, handed to load_document to store; per thread, as each session's script
-# runs on its own thread.
-_handoff = threading.local()
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def load_document(path: str, rev: str, as_at: str, fmt: str, board: bool = False) -> bytes:
-    """The built file for this key, from the cache; raises _NotBuilt when it has not been built.
-
-    Building happens outside (see document_ui) so that its progress can be shown: Streamlit
-    cannot update an element from inside a cached function. An exception is not cached, so a
-    miss leaves nothing behind.
-    """
-    built = getattr(_handoff, "data", None)
-    if built is None:
-        raise _NotBuilt
-    return built
-
-
-def cached_document(path: str, rev: str, as_at: str, fmt: str, board: bool = False) -> bytes | None:
-    """The file if it has been built for this key and is still cached, else None."""
-    try:
-        return load_document(path, rev, as_at, fmt, board)
-    except _NotBuilt:
-        return None
-
-
 # Every session of this server builds through this one queue.
 BUILDS = OneAtATime()
 
 
-def build_document(path: str, rev: str, as_at: str, fmt: str, threshold: int, board: bool = False) -> bytes:
+def build_document(as_at: str, fmt: str, threshold: int, board: bool = False) -> bytes:
     """Build one file (for the Board on AS_AT when BOARD) with a progress bar, then keep it in the cache."""
     label = pack.DOCUMENTS[fmt][0]
     bar = st.progress(0.0, text=f"{label}: starting")
-    data = pack.build(path, None if board else as_at, fmt, threshold=threshold, board=as_at if board else None,
+    data = pack.build(db_path(), None if board else as_at, fmt, threshold=threshold, board=as_at if board else None,
                       progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0),
                                                                       text=f"{label}: {message}"))
     bar.empty()
-    _handoff.data = data
-    try:
-        return load_document(path, rev, as_at, fmt, board)
-    finally:
-        _handoff.data = None
+    return keep_document(as_at, fmt, board, data)
 
 
-def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int, board: bool = False) -> None:
+def build_ui(as_at: str, formats: list[str], threshold: int, board: bool = False) -> None:
     """The build button, progress while building, and a download button per built file (for the Board on AS_AT
     when BOARD)."""
+    path, rev = db_path(), revision()
     missing = pack.chromium_missing()
     if missing:  # every document draws charts with Chromium: say so before anyone tries
         st.warning(escape_md(missing), icon=":material/warning:")
@@ -129,14 +96,14 @@ def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int
         with st.status(f"Building for {what}…", expanded=True) as status:
             try:
                 for fmt in formats:
-                    if cached_document(path, rev, as_at, fmt, board) is None:
+                    if load_document(as_at, fmt, board) is None:
                         place = st.empty()
                         with BUILDS.turn(lambda ahead, place=place: place.info(
                                 f"Waiting: {ahead} build{'s' if ahead > 1 else ''} ahead of yours (one is built "
                                 "at a time, so every page stays quick).", icon=":material/hourglass_top:")):
                             place.empty()
-                            if cached_document(path, rev, as_at, fmt, board) is None:
-                                build_document(path, rev, as_at, fmt, threshold, board)
+                            if load_document(as_at, fmt, board) is None:
+                                build_document(as_at, fmt, threshold, board)
                     st.write(f"{pack.DOCUMENTS[fmt][0]}: ready.")
             except RuntimeError as error:  # Chromium or kaleido missing: a set-up problem to explain
                 status.update(label="Could not build", state="error", expanded=True)
@@ -148,7 +115,7 @@ def build_ui(path: str, rev: str, as_at: str, formats: list[str], threshold: int
     if not built or built[:4] != (path, rev, as_at, board):
         return
     for fmt in built[4]:
-        data = cached_document(path, rev, as_at, fmt, board)
+        data = load_document(as_at, fmt, board)
         if data is None:
             continue
         label, mime = pack.DOCUMENTS[fmt]

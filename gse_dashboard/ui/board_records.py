@@ -16,11 +16,12 @@ from ..board import records
 from ..charts.tables import format_date
 from ..rules import auth
 from ..rules.safe_text import escape_md
-from ..storage import queries, store
+from ..storage import store
 from ..strategy import edits, metrics
 from ..strategy.vocabulary import ACTION_STATUSES, RATINGS, RISK_LEVELS, RISK_STATUSES
 from . import manage as manage_ui
-from .session import db_path, revision
+from .loaders import load_board_records
+from .session import db_path
 from .widgets import table_ui
 
 BASED_ON_KEY = "_board_records_based_on"
@@ -40,16 +41,6 @@ def _forget(kind: str, key: tuple) -> None:
     stored = dict(st.session_state.get(BASED_ON_KEY, {}))
     stored.pop((kind, key), None)
     st.session_state[BASED_ON_KEY] = stored
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_board_records(path: str, rev: str, today: str) -> dict:
-    """The workstreams, Board meetings and the records as known today, for the forms' choices."""
-    with store.reading(path) as conn:
-        return {"workstreams": queries.workstreams(conn), "meetings": queries.board_meetings(conn, today),
-                "ratings": records.workstream_ratings(conn, today),
-                "actions": records.action_history(conn, today),
-                "risks": records.risk_history(conn, today)}
 
 
 def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | None, done: str) -> None:
@@ -74,7 +65,7 @@ def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | 
 def board_records_ui(user: auth.User) -> None:
     """Three forms: a workstream's rating at a Board, an action's state, a risk's assessment."""
     today = dt.date.today().isoformat()
-    data = load_board_records(db_path(), revision(), today)
+    data = load_board_records(today)
     names = dict(zip(data["workstreams"]["number"], data["workstreams"]["name"]))
     meetings = data["meetings"]["date"].tolist()[::-1]
     # Keyed and in the link, so the tab in use stays open after a save (issue 25).

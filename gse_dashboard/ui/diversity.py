@@ -15,8 +15,9 @@ from ..rules.safe_text import escape_md
 from ..strategy import metrics, timescales, vocabulary
 from ..strategy.vocabulary import DIVERSITY_WORKSTREAM
 from ..views.screens import Diversity
-from .session import AS_AT_KEY, database_facts
-from .widgets import built_once, chart_ui, download_ui, query_choice_ui, table_ui
+from .loaders import built_once, database_facts
+from .session import AS_AT_KEY
+from .widgets import chart_ui, download_ui, query_choice_ui, table_ui
 
 # The URL key of the measure the professions are ranked by (?compare=women).
 COMPARE_KEY = "compare"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -20,10 +20,8 @@ import streamlit as st
 from .. import explore
 from ..charts import downloads
 from ..rules.safe_text import escape_md
-from ..storage import store
 from ..strategy.vocabulary import HORIZON_LABELS, HORIZONS
 from .session import AS_AT_KEY
-from .turns import OneAtATime
 from .widgets import chart_ui, download_ui, table_ui
 
 KEY = "explore_"
@@ -41,27 +39,6 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2040, 12, 31)
 
 
 # -- cached loaders --------------------------------------------------------------------------
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_choices(path: str, rev: str) -> explore.Choices:
-    """The indicators, breakdown values and workstreams a view can name."""
-    with store.reading(path) as conn:
-        return explore.load_choices(conn)
-
-
-# Views not seen before are worked out one at a time in this server (a view already worked out is
-# read from the cache at once): one analyst cycling through new views cannot slow everyone's pages.
-VIEWS = OneAtATime(poll_s=0.1)
-
-
-@st.cache_data(show_spinner="Working out this view (new views are worked out one at a time, so every page stays "
-                            "quick)…", max_entries=128)
-def load_result(path: str, rev: str, query: str, threshold: int, profession: str) -> explore.ExploreResult:
-    """The grouped, suppressed result for one state, given as its URL query string (which holds as_at)."""
-    state = explore.from_query_params(parse_qs(query))
-    with VIEWS.turn(lambda ahead: None), store.reading(path) as conn:
-        return explore.answer(conn, state, threshold, profession)
-
 
 def query_string(state: explore.ExploreState) -> str:
     """STATE as a URL query string: the small, exact key the result is cached on."""

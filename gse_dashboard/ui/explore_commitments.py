@@ -9,41 +9,17 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import pandas as pd
 import streamlit as st
 
 from .. import explore
 from ..charts import downloads
 from ..charts.tables import format_date
 from ..rules.safe_text import escape_md
-from ..storage import store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
 from .explore import KEY
-from .session import database_facts, db_path, revision
+from .loaders import database_facts, load_board_dates, load_commitment_rows, load_status_changes
 from .widgets import download_ui, query_choice_ui, table_ui
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def load_commitment_rows(path: str, rev: str, as_at: str, filters: str, due_from: str | None,
-                         due_to: str | None) -> pd.DataFrame:
-    """The commitments within FILTERS (JSON) as known at AS_AT, as shown and downloaded."""
-    with store.reading(path) as conn:
-        return over_time.shown_rows(over_time.commitment_rows(conn, as_at, filters=json.loads(filters),
-                                                              due_from=due_from, due_to=due_to))
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def load_board_dates(path: str, rev: str, as_at: str) -> list[str]:
-    """The Board meetings known at AS_AT, oldest first."""
-    with store.reading(path) as conn:
-        return over_time.time_points(conn, over_time.BOARD, as_at)
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def load_status_changes(path: str, rev: str, earlier: str, later: str, filters: str) -> pd.DataFrame:
-    """What changed between two dates for the commitments within FILTERS (JSON)."""
-    with store.reading(path) as conn:
-        return over_time.status_changes(conn, earlier, later, filters=json.loads(filters))
-
 
 # The row-level table shows this many rows on the page; the download has them all.
 ROWS_SHOWN = 100
@@ -87,7 +63,7 @@ def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) 
         if chosen != "All":
             picks[group] = (int(chosen) if group == "workstream" else chosen,)
     filters = {**{k: list(v) for k, v in state.filters.items()}, **{k: list(v) for k, v in picks.items()}}
-    rows = load_commitment_rows(db_path(), revision(), as_at, json.dumps(filters, sort_keys=True),
+    rows = load_commitment_rows(as_at, json.dumps(filters, sort_keys=True),
                                 state.period_from, state.period_to)
     words = explore.describe_filters(dataclasses.replace(state, **picks), choices)
     st.markdown(f"**{len(rows):,} commitment{'s' if len(rows) != 1 else ''}**, as known at "
@@ -105,7 +81,7 @@ def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) 
 
 def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choices, as_at: str) -> None:
     """Two Board meetings side by side: the commitments whose status, rating or past-date flag changed."""
-    boards = load_board_dates(db_path(), revision(), as_at)
+    boards = load_board_dates(as_at)
     st.header("What changed between two Board meetings")
     if len(boards) < 2:
         st.caption("Fewer than two Board meetings are recorded by this date.")
@@ -121,7 +97,7 @@ def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choi
         return
     earlier, later = sorted((earlier, later))
     filters = {k: list(v) for k, v in state.filters.items()}
-    changes = load_status_changes(db_path(), revision(), earlier, later, json.dumps(filters, sort_keys=True))
+    changes = load_status_changes(earlier, later, json.dumps(filters, sort_keys=True))
     words = explore.describe_filters(state, choices)
     if changes.empty:
         st.markdown(f"No commitment changed status or rating, or passed its date, between the Boards of "

@@ -21,7 +21,8 @@ from ..rules.safe_text import escape_md
 from ..storage import backups, queries, store
 from ..strategy import edits, metrics, timescales, vocabulary
 from ..strategy.vocabulary import LAUNCH, RATINGS, STATUSES
-from .session import db_path, revision, settings
+from .loaders import load_commitment_choices, load_current_status, load_restore_preview
+from .session import db_path, settings
 from .uploads import file_uploader
 from .widgets import download_ui, table_ui
 
@@ -81,32 +82,18 @@ def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
     return stored[1]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_commitment_choices(path: str, rev: str) -> pd.DataFrame:
-    """Every commitment's reference and title for the picker: thousands on a large database."""
-    with store.reading(path) as conn:
-        return queries.commitment_choices(conn)
-
-
 def commitment_picker_ui() -> str:
     """Choose a commitment by reference and title."""
-    choices = load_commitment_choices(db_path(), revision())
+    choices = load_commitment_choices()
     titles = dict(zip(choices["ref"], choices["title"]))
     return st.selectbox("Commitment", choices["ref"].tolist(), format_func=lambda r: f"{r}: {titles[r]}",
                         key="manage_ref")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_current_status(path: str, rev: str, today: str) -> pd.DataFrame:
-    """Every commitment's latest update as known today, by ref; every write moves REV, so never stale."""
-    with store.reading(path) as conn:
-        return metrics.with_flags(queries.commitment_status(conn, today), today).set_index("ref")
-
-
 def latest_update_ui(ref: str) -> pd.Series:
     """What the commitment's latest update says now, as plain text."""
     today = dt.date.today().isoformat()
-    row = load_current_status(db_path(), revision(), today).loc[ref]
+    row = load_current_status(today).loc[ref]
     owner = timescales.owner_text(row["owner"], row["owner_assigned_by"], row["owner_assigned_on"])
     due = timescales.due_text(row["due_date"], row["due_basis"], row["due_set_by"], row["due_set_on"])
     flag = timescales.past_date_label(bool(row["overdue"]), row["due_basis"])
@@ -292,7 +279,7 @@ def import_ui(user: auth.User) -> None:
         template[0].download_button("Template (CSV)", importers.template_bytes(kind, "csv"),
                                     file_name=f"{kind}-template.csv", mime="text/csv", on_click="ignore",
                                     icon=":material/download:")
-        choices = load_commitment_choices(db_path(), revision())
+        choices = load_commitment_choices()
         template[1].download_button(
             "Template (Excel)", importers.template_bytes(kind, "xlsx", list(zip(choices["ref"], choices["title"]))),
             file_name=f"{kind}-template.xlsx",
@@ -453,12 +440,6 @@ def audit_ui() -> None:
     download_ui(shown, "audit-log.csv", label="Download these entries with details (CSV)")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_restore_preview(path: str, rev: str, source: str) -> list[dict]:
-    """What restoring SOURCE would lose: records made since it, by table; REV keys the cache to the data."""
-    return backups.restore_preview(path, source)
-
-
 def backups_ui(user: auth.User) -> None:
     """Backups beside the database, each with why it was taken: take one now, or restore one after a preview."""
     path = db_path()
@@ -486,7 +467,7 @@ def backups_ui(user: auth.User) -> None:
         return
     with st.spinner("Comparing the backup with the database…"):
         try:
-            lost = load_restore_preview(path, revision(), names[chosen]["path"])
+            lost = load_restore_preview(names[chosen]["path"])
         except store.StoreError as error:
             st.error(escape_md(str(error)), icon=":material/error:")
             return

@@ -17,7 +17,8 @@ from ..rules.safe_text import escape_md
 from ..storage import queries, store
 from ..strategy import metrics
 from ..views.screens import Membership
-from .widgets import built_once, chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
+from .loaders import built_once
+from .widgets import chart_ui, download_ui, people_metric_ui, query_choice_ui, table_ui
 
 
 def filters_ui(values: dict[str, list[str]]) -> dict[str, str]:

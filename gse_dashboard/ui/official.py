@@ -156,20 +156,6 @@ def headline_ui(headlines: list[dict]) -> None:
 # -- the published figures on the pages ---------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def load_headcount(path: str, rev: str, as_at: str, profession: str, threshold: int) -> figures.Headcount:
-    """The profession's headcount, grades, departments, entrants and leavers, as known at AS_AT."""
-    with store.reading(path) as conn:
-        return figures.headcount(conn, as_at, profession, threshold)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def load_diversity_story(path: str, rev: str, as_at: str, threshold: int) -> figures.DiversityStory:
-    """Each characteristic against the Civil Service in 2015 and every published year, as known at AS_AT."""
-    with store.reading(path) as conn:
-        return figures.diversity_story(conn, as_at, threshold)
-
-
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as text, so [c] and numbers sit in one column and numbers get thousands separators."""
     return frame.map(lambda v: v if isinstance(v, str) else format_cell(v))

@@ -12,7 +12,7 @@ from ..strategy import metrics, timescales
 from ..views import attention as board_view
 from ..views import screens
 from .loaders import load_changes
-from .session import AS_AT_KEY, db_path, revision, settings
+from .session import AS_AT_KEY, settings
 from .widgets import download_ui, table_ui
 
 
@@ -90,7 +90,7 @@ def since_last_board_ui(meetings: pd.DataFrame, previous: str | None, as_at: str
     if compared is None:
         st.info("There is no Board meeting before this date to compare with.")
     else:
-        changes_ui(load_changes(db_path(), revision(), *compared, settings().suppression_threshold), *compared)
+        changes_ui(load_changes(*compared, settings().suppression_threshold), *compared)
 
 
 def changes_ui(changes: screens.Changes, since: str, until: str) -> None:

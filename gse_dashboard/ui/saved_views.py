@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote, urlencode
 
-import pandas as pd
 import streamlit as st
 
 from .. import explore
@@ -20,7 +19,8 @@ from ..rules.auth import PermissionDenied
 from ..rules.safe_text import escape_md
 from ..storage import store
 from .explore import KEY, QUERY_KEY, follow_url_next_run
-from .session import AS_AT_KEY, db_path, revision
+from .loaders import load_views
+from .session import AS_AT_KEY, db_path
 from .widgets import choose_as_at
 
 # The message shown after a view is opened, saved or deleted (the write reruns the page).
@@ -32,13 +32,6 @@ VIEW_KEY = "view"
 # The view last opened or saved (its link is offered), and the name the selector is to show on the next run.
 _LINKED = "_explore_view_linked"
 _PICK = "_explore_view_pick"
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_views(path: str, rev: str) -> pd.DataFrame:
-    """The saved views, by name."""
-    with store.reading(path) as conn:
-        return explore.list_views(conn)
 
 
 def _apply_view(name: str, state_json: str, flash: str = _FLASH) -> None:
@@ -82,7 +75,7 @@ def follow_view_link() -> None:
     if asked is None:
         return
     del st.query_params[VIEW_KEY]
-    views = load_views(db_path(), revision())
+    views = load_views()
     exact = views[views["name"] == asked.strip()]
     found = exact if not exact.empty else views[views["name"].str.casefold() == asked.strip().casefold()]
     if found.empty:
@@ -111,7 +104,7 @@ def saved_views_ui(state: explore.ExploreState, choices: explore.Choices, user) 
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         getattr(st, flash[0])(escape_md(flash[1]))
-    views = load_views(db_path(), revision())
+    views = load_views()
     left, right = st.columns(2)
     with left:
         st.markdown("**Open a saved view**")

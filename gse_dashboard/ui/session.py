@@ -1,12 +1,13 @@
 """Session glue: the pages and navigation, settings, the signed-in user, the database and its revision.
 
+The database's facts and the as-at date in use are read through the loaders (`loaders.database_facts`,
+`loaders.current_as_at`).
+
 Values asked for several times in one script run (settings, database path, revision, the basic
 facts) are worked out once per run and shared by every call in it.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -16,8 +17,6 @@ from ..rules import auth
 from ..rules.safe_text import escape_md
 from ..seed.build import ensure_database
 from ..storage import store
-from ..views import screens
-from .loaders import load_database_facts
 
 AS_AT_KEY = "as_at"
 
@@ -66,7 +65,7 @@ def _secrets() -> dict:
             return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
         except (FileNotFoundError, AttributeError):
             return {}
-    return _once_per_run("secrets", read)
+    return once_per_run("secrets", read)
 
 
 # Values worked out once per script run and shared by every call in it, per session: a page asks
@@ -77,7 +76,7 @@ _RUN_MEMO: dict[str, tuple[dict, dict]] = {}
 _RUN_MEMO_SESSIONS = 512
 
 
-def _once_per_run(name: str, make):
+def once_per_run(name: str, make):
     """MAKE() the first time NAME is asked for in this script run; the same value after that.
 
     A run is told from the next by the cursors dict Streamlit gives each run (identity, not
@@ -98,7 +97,7 @@ def _once_per_run(name: str, make):
 
 def settings() -> Settings:
     """The settings, from the environment and then from the [gse] section of secrets.toml."""
-    return _once_per_run("settings", lambda: load_settings(dict(_secrets().get("gse", {}))))
+    return once_per_run("settings", lambda: load_settings(dict(_secrets().get("gse", {}))))
 
 
 def auth_configured() -> bool:
@@ -124,7 +123,7 @@ def current_user() -> auth.User:
                                  name=st.user.get("name") if logged_in else None,
                                  editors=chosen.editors, require_login=chosen.require_login,
                                  request=request_facts())
-    return _once_per_run("user", resolve)
+    return once_per_run("user", resolve)
 
 
 def sign_in_required_ui() -> None:
@@ -160,6 +159,8 @@ def user_ui() -> auth.User:
     return user
 
 
+# The one cache outside loaders.py: it builds or migrates the database once per path, before there is a
+# revision to key on, and every loader depends on it (loaders.py imports this module, not the other way).
 @st.cache_resource(show_spinner="Building the database (first run only)…")
 def _prepared(path: str) -> bool:
     """Build the database on first run, or bring an existing one's schema up to date."""
@@ -172,7 +173,7 @@ def db_path() -> str:
         path = str(settings().db_path)
         _prepared(path)
         return path
-    return _once_per_run("db_path", prepared)
+    return once_per_run("db_path", prepared)
 
 
 def connection():
@@ -190,17 +191,4 @@ def revision() -> str:
         with connection() as conn:
             rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
         return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
-    return _once_per_run("revision", read)
-
-
-def database_facts() -> screens.DatabaseFacts:
-    """load_database_facts for the current database and revision (once per run: each cache hit is a copy)."""
-    return _once_per_run("database_facts", lambda: load_database_facts(db_path(), revision()))
-
-
-def current_as_at() -> str:
-    """The as-at date chosen in the sidebar (set by app.py before any page runs)."""
-    value = st.session_state.get(AS_AT_KEY)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return database_facts().latest
+    return once_per_run("revision", read)

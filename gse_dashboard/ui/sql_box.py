@@ -18,7 +18,8 @@ from ..rules.auth import PermissionDenied
 from ..rules.safe_text import escape_md
 from ..storage import store
 from .explore import KEY, QUERY_KEY
-from .session import current_user, database_facts, db_path, revision
+from .loaders import database_facts, load_queries, load_schema
+from .session import current_user, db_path
 from .session import settings as app_settings
 from .widgets import chart_ui, download_ui
 
@@ -40,19 +41,6 @@ NO_SERIES = "(none)"
 # The SQL box reads the tables as they are: a result says which rows are made up only if it selects that column.
 SQL_ILLUSTRATIVE = ("any figure read from a row whose illustrative column is 1 (select that column to see which); "
                     "the database holds an illustrative history")
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def load_schema(path: str, rev: str) -> list:
-    """Tables and their columns, for beside the SQL box."""
-    return sql_runner.schema(path)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_queries(path: str, rev: str) -> list[saved_queries.SavedQuery]:
-    """The ready-made and saved queries."""
-    with store.reading(path) as conn:
-        return saved_queries.list_queries(conn)
 
 
 def _run_sql(sql: str, name: str | None) -> None:
@@ -79,7 +67,7 @@ def _open_query(query: saved_queries.SavedQuery) -> None:
 
 def _query_chosen() -> None:
     chosen = st.session_state.get(f"{KEY}saved_query")
-    queries_ = {q.name: q for q in load_queries(db_path(), revision())}
+    queries_ = {q.name: q for q in load_queries()}
     if chosen in queries_:
         _open_query(queries_[chosen])
 
@@ -110,7 +98,7 @@ def sql_box_ui() -> None:
     _follow_query_link()
     st.warning(SQL_WARNING, icon=":material/warning:")
     left, right = st.columns([3, 2])
-    queries_ = load_queries(db_path(), revision())
+    queries_ = load_queries()
     with right:
         names = [q.name for q in queries_]
         st.selectbox("Open a saved or ready-made query", names, index=None, key=f"{KEY}saved_query",
@@ -120,7 +108,7 @@ def sql_box_ui() -> None:
                      help="Opening a query puts it in the box, runs it and names it in the address bar, "
                           "so the link opens it for a colleague.")
         with st.expander("Tables and their columns", icon=":material/table_chart:"):
-            for table, columns in load_schema(db_path(), revision()):
+            for table, columns in load_schema():
                 st.markdown(f"**{escape_md(table)}**: " + ", ".join(f"`{name}`" for name, _ in columns))
     with left, st.form(f"{KEY}sql_form", border=False):
         sql = st.text_area("SQL (one SELECT statement; read only)", key=_SQL, height=220,

@@ -18,7 +18,8 @@ from ..rules import accessibility, text_rules
 from ..rules.safe_text import escape_md
 from ..strategy import vocabulary
 from ..strategy.vocabulary import LAUNCH
-from .session import AS_AT_KEY, current_as_at, current_user, database_facts, settings
+from .loaders import current_as_at, database_facts
+from .session import AS_AT_KEY, current_user, settings
 
 ILLUSTRATIVE_NOTICE = "**Illustrative data.** " + official_figures.ILLUSTRATIVE_TEXT
 MEMBERS_ILLUSTRATIVE = official_figures.MEMBERS_ILLUSTRATIVE
@@ -117,31 +118,6 @@ def illustrative_notice(what: str | None = None) -> None:
     if database_facts().illustrative:
         text = f"**Illustrative data.** {what}" if what else ILLUSTRATIVE_NOTICE
         st.warning(text, icon=":material/info:")
-
-
-def _fingerprint(part) -> object:
-    """PART as a small exact key: a DataFrame by its columns and a hash of its content."""
-    if isinstance(part, pd.DataFrame):
-        return ("frame", tuple(map(str, part.columns)), len(part),
-                int(pd.util.hash_pandas_object(part, index=True).sum()))
-    if isinstance(part, dict):
-        return tuple((k, _fingerprint(v)) for k, v in part.items())
-    return part
-
-
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _built(key: tuple, _build) -> object:
-    return _build()
-
-
-def built_once(build, *inputs) -> object:
-    """BUILD() once for these INPUTS (DataFrames by content), shared by every session and rerun.
-
-    Figures and suppressed tables cost more to build than to look up; the inputs already come
-    from loaders keyed on the database's revision and the as-at date. What is returned is
-    shared, so callers only read it.
-    """
-    return _built(tuple(_fingerprint(part) for part in inputs), build)
 
 
 def _may_be_made_up(source: str) -> bool:

@@ -9,7 +9,6 @@ from ..charts.tables import commitment_table, format_date
 from ..strategy import metrics
 from ..strategy.vocabulary import HORIZON_LABELS
 from .loaders import load_update_history
-from .session import db_path, revision
 from .widgets import download_ui, query_choice_ui, table_ui
 
 
@@ -50,7 +49,7 @@ def update_history_ui(status: pd.DataFrame, as_at: str) -> None:
     refs = status["ref"].tolist()
     titles = dict(zip(status["ref"], status["title"]))
     ref = st.selectbox("Commitment", refs, format_func=lambda r: f"{r}: {titles[r]}", key="history_ref")
-    history = load_update_history(db_path(), revision(), as_at, ref)
+    history = load_update_history(as_at, ref)
     if history.empty:
         st.info(f"No updates recorded for {ref} by {format_date(as_at)}.")
         return
