@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from gse_dashboard import documents
 from gse_dashboard.board import brief, pack, pack_paper, pack_sections
+from gse_dashboard.documents import pdf
 from gse_dashboard.storage import queries, store
 from gse_dashboard.strategy import metrics
 from gse_dashboard.ui import board_pack as pack_ui
@@ -281,6 +285,57 @@ def test_cli_pack_writes_the_brief(built_db_file, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Wrote the GCSA brief (Word)" in result.stdout
     assert f"as at {AS_AT_WORDS}" in "\n".join(p.text for p in Document(out).paragraphs)
+
+
+class _Recorder(socketserver.ThreadingTCPServer):
+    """A proxy on loopback that refuses everything and keeps each request's first line."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.requests: list[str] = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.server.requests.append(self.rfile.readline(2048).decode("latin-1").strip())
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.slow
+def test_a_pack_build_asks_no_host_outside_the_machine(built_db_file, tmp_path):
+    """`pack --format pdf` (charts drawn by kaleido's Chromium, the PDF printed by Playwright's) sends no request
+    to any host, through a proxy that Chromium is told to use for everything.
+
+    The attack: every pack build's Chromium asked outside hosts (clients2.google.com for the time,
+    update.googleapis.com, accounts.google.com, optimizationguide-pa.googleapis.com, start.duckduckgo.com), which a
+    government network may block or log.
+    """
+    recorder = _Recorder()
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    proxy = f"http://127.0.0.1:{recorder.server_address[1]}"
+    # Chromium on Linux without a desktop's own proxy settings takes its proxy from these variables.
+    unset = {"no_proxy", "NO_PROXY", "DESKTOP_SESSION", "XDG_CURRENT_DESKTOP", "KDE_FULL_SESSION",
+             "GNOME_DESKTOP_SESSION_ID"}
+    env = {name: value for name, value in os.environ.items() if name not in unset}
+    env |= {"http_proxy": proxy, "https_proxy": proxy, "all_proxy": proxy, "ALL_PROXY": proxy}
+    try:
+        # The recorder sees what a Chromium started with no flags of the app's asks for.
+        subprocess.run([pdf.chromium_path(), "--headless", "--no-sandbox", f"--user-data-dir={tmp_path / 'plain'}",
+                        "--dump-dom", "http://proxy-check.invalid/"], env=env, capture_output=True, timeout=120)
+        assert "GET http://proxy-check.invalid/ HTTP/1.1" in recorder.requests, recorder.requests
+        recorder.requests.clear()
+        out = tmp_path / "pack.pdf"
+        result = subprocess.run([sys.executable, "-m", "gse_dashboard", "--db", str(built_db_file), "pack",
+                                 "--as-at", AS_AT, "--format", "pdf", "--out", str(out)],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+        assert len(PdfReader(out).pages) > 10
+        assert recorder.requests == [], "asked: " + ", ".join(sorted(set(recorder.requests)))
+    finally:
+        recorder.shutdown()
+        recorder.server_close()
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from .blocks import (
     Subheading,
     Text,
 )
-from .pdf import PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN, chromium_path
+from .pdf import CHROMIUM_ARGS, PDF_BODY_IN, PDF_CHART_MAX_H_IN, PDF_PAIR_MAX_H_IN, chromium_path
 from .powerpoint import BODY_BOTTOM, BODY_TOP, BODY_W, GAP, SIDE_FIGURE_MAX_H, SIDE_TEXT_W
 from .word import DOCX_BODY_IN, DOCX_CHART_MAX_H_IN
 
@@ -104,6 +104,19 @@ def size_figures(sections: list[Section], fmt: str, share: float = 1.0) -> None:
                 text_before = isinstance(block, Text | Subheading | Bullets | Facts)
 
 
+def _quiet_chromium() -> type:
+    """choreographer's Chromium (kaleido's browser) started with the app's CHROMIUM_ARGS as well as its own
+    flags: without them kaleido's Chromium asks Google hosts for the time, component updates and accounts."""
+    from choreographer.browsers import Chromium  # imported here with kaleido, for the same reason
+
+    class QuietChromium(Chromium):
+        def get_cli(self) -> list[str]:
+            cli = list(super().get_cli())
+            return cli + [flag for flag in CHROMIUM_ARGS if flag not in cli]
+
+    return QuietChromium
+
+
 @contextlib.contextmanager
 def _kaleido() -> Iterator[Callable[[dict, dict], bytes]]:
     """kaleido's render function, with its Chromium server running for the duration."""
@@ -112,8 +125,9 @@ def _kaleido() -> Iterator[Callable[[dict, dict], bytes]]:
     started = False
     if not kaleido._global_server.is_running():  # noqa: SLF001 - no public "is running" in kaleido 1.x
         # Found first, and named to kaleido: without a Chromium its server dies in its own thread
-        # and every drawing then waits for ever.
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True, path=chromium_path())
+        # and every drawing then waits for ever. kaleido passes browser_cls on to choreographer.
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True, path=chromium_path(),
+                                  browser_cls=_quiet_chromium())
         started = True
     try:
         yield lambda spec, opts: kaleido.calc_fig_sync(spec, opts=opts)

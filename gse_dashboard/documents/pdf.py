@@ -35,10 +35,14 @@ PDF_PAIR_MAX_H_IN = 4.6
 
 CHROMIUM = "/usr/bin/chromium"
 NEEDS_CHROMIUM = "The Board pack and the brief need Chromium to draw their charts and print the PDF"
-# Headless Chromium for printing: no sandbox (containers), no GPU, and no network at all: the
-# document is set as content, so no name needs looking up; every host resolves to nothing, and the
-# background services that call Google (safe browsing, component and variations updates, domain
-# reliability, translate, time queries, metrics) are off.
+# Every headless Chromium the documents start, kaleido's that draws the charts (images.py) and the
+# one printing the PDF: no sandbox (containers), no GPU, and no network at all: the charts and the
+# document are set as content, so no name needs looking up; every host resolves to nothing (even a
+# proxy's: nothing it is asked for reaches one), and the background services that call Google (safe
+# browsing, component and variations updates, domain reliability, translate, time queries, metrics)
+# are off. Whatever its flags, Chromium still asks for the profile's Google accounts, an on-demand
+# component and its default search engine (seen through a recording proxy with the rule left out); the
+# resolver rule is what keeps those on the machine.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pings",
                  "--disable-domain-reliability", "--disable-client-side-phishing-detection",
