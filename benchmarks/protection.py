@@ -35,7 +35,7 @@ def main(path: str, threshold: int = 10, department_too: bool = True) -> None:
     conn = database.conn
     as_at = queries.latest_data_date(conn)
     period = published.latest_period(conn, as_at)
-    cells = published.cells(conn, as_at, period)
+    cells = queries.cells(conn, as_at, period)
     start = time.perf_counter()
     table = protection.protect(cells, threshold)
     took = time.perf_counter() - start
@@ -47,7 +47,7 @@ def main(path: str, threshold: int = 10, department_too: bool = True) -> None:
     if department_too:
         start = time.perf_counter()
         for each in periods:
-            protection.protect(published.cells(conn, as_at, each), threshold)
+            protection.protect(queries.cells(conn, as_at, each), threshold)
         print(f"Every complete period ({len(periods)}) protected afresh: {time.perf_counter() - start:.2f} s; "
               f"{kept} of them kept in the database")
     _forget()

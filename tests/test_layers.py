@@ -18,7 +18,7 @@ LAYERS = [
     {"storage.errors", "storage.migrations", "storage.store", "storage.backups", "storage.outputs",
      "explore.sqlworker"},
     # reads: one function per question, as known at a date
-    {"storage.queries", "board.records", "explore.sql_runner"},
+    {"storage.queries", "board.records", "explore.sql_runner", "explore.grouping"},
     # pure measures and people counts as published (disclosure control)
     {"strategy.metrics", "strategy.commitments_over_time", "board.paper", "storage.exports",
      "people.protection", "people.protection_store", "people.disclosure", "people.published",
@@ -37,7 +37,7 @@ LAYERS = [
     {"views.attention", "views.screens"},
     # tables and charts as shown and downloaded; Explore's answers
     {"charts.style", "charts.tables", "charts.builders", "charts.people_charts", "charts.downloads",
-     "explore", "explore.choices", "explore.state", "explore.grouping", "explore.figures", "explore.result",
+     "explore", "explore.choices", "explore.state", "explore.figures", "explore.result",
      "explore.saved", "explore.saved_queries"},
     # PDF, PowerPoint, Word writers
     {"documents", "documents.blocks", "documents.images", "documents.pdf", "documents.powerpoint", "documents.word"},

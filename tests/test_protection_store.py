@@ -157,7 +157,7 @@ def test_a_changed_cell_gives_a_newly_protected_table(fresh_copy, tmp_path):
         assert after.values[key] == 3 and after.is_hidden(key) and not before.is_hidden(key)
         assert _kept_rows(conn) == rows_before + 1
         # A correction is protected with the version shown before it: what was hidden then stays hidden.
-        fresh = protection.protect_revision(published.cells(conn, now, period), THRESHOLD, [before])
+        fresh = protection.protect_revision(queries.cells(conn, now, period), THRESHOLD, [before])
         assert _fields(after) == _fields(fresh) and before.hidden <= after.hidden
         # As at the earlier date the earlier cells, and their kept table, still hold.
         assert _fields(published.table(conn, as_at, period, THRESHOLD)) == _fields(before)
@@ -172,8 +172,8 @@ def test_a_read_only_connection_protects_without_keeping(fresh_copy):
         conn = database.conn
         as_at = queries.latest_data_date(conn)
         period = published.latest_period(conn, as_at)
-        cells = published.cells(conn, as_at, period)
-        key = protection_store.content_key(published.cell_contents(conn, as_at, [period])[period], THRESHOLD)
+        cells = queries.cells(conn, as_at, period)
+        key = protection_store.content_key(queries.cell_contents(conn, as_at, [period])[period], THRESHOLD)
         table = protection_store.protected(conn, key, THRESHOLD, lambda: cells)
         assert _fields(table) == _fields(protection.protect(cells, THRESHOLD))
         assert _kept_rows(conn) == 0
@@ -193,7 +193,7 @@ def _key(rows: list[tuple], threshold: int = THRESHOLD) -> str:
                                              "department": department, "grade": grade, "role_type": role,
                                              "value": value, "source": "t", "recorded_at": "2020-04-01T09:00:00",
                                              "recorded_by": "t"})
-        text = published.cell_contents(database.conn, "2020-04-30", ["2020-03-31"])["2020-03-31"]
+        text = queries.cell_contents(database.conn, "2020-04-30", ["2020-03-31"])["2020-03-31"]
         return protection_store.content_key(text, threshold)
     finally:
         database.close()

@@ -13,6 +13,8 @@ from ..people.official_figures import COMPARED
 from ..storage import queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import metrics, timescales, vocabulary
+from ..strategy.vocabulary import NOT_RATED
+from .grouping import COMMITMENT_FILTERS
 
 # The source that explores commitments and their latest updates rather than an indicator.
 COMMITMENTS = "commitments"
@@ -22,7 +24,6 @@ PROFESSION_LABELS = {source: f"Professions compared: {COMPARED[code][0]}"
                      for source, code in PROFESSION_SOURCES.items()}
 # What a link with no source shows: the profession's headline count.
 DEFAULT_SOURCE = "members"
-NOT_RATED = "Not rated"
 # The population an indicator is shown for unless the Civil Service benchmark is asked for.
 PROFESSION = "GSE"
 # Never a bare "overdue": the dates are indicative (derived from the horizon) unless the GSE team set one.
@@ -54,7 +55,6 @@ TIME_DIMENSIONS = ("period", BOARD, QUARTER)
 # Dimensions whose values have an order of their own; bars of the others are ranked by value.
 ORDERED_DIMENSIONS = ("period", "population", "grade", "horizon", "status", "rating", "overdue", BOARD, QUARTER)
 OBSERVATION_FILTERS = ("population", "department", "grade", "role_type")
-COMMITMENT_FILTERS = ("workstream", "horizon", "status", "rating", "overdue")
 LIST_FILTERS = OBSERVATION_FILTERS + COMMITMENT_FILTERS
 LABELS = {
     "period": "Period", "population": "Population", "department": "Department", "grade": "Grade",
@@ -138,7 +138,7 @@ def load_choices(conn: sqlite3.Connection) -> Choices:
     for by_column in values.values():
         if "grade" in by_column:
             by_column["grade"] = tuple(sorted(by_column["grade"], key=metrics.grade_sort_key))
-    workstreams = {int(n): name for n, name in conn.execute("SELECT number, name FROM workstreams ORDER BY number")}
+    workstreams = {int(n): name for n, name in queries.workstream_names(conn).items()}
     return Choices(indicators=indicators, values=values, workstreams=workstreams)
 
 

@@ -1,4 +1,7 @@
-"""Grouping in SQLite: only the groups leave the database, as known at the as-at date."""
+"""Grouping in SQLite: only the groups leave the database, as known at the as-at date.
+
+Reads only, in the query layer beside queries.py (tests/test_layers.py): every condition of what
+is known at a date comes from queries (known, as_at_params, latest_update)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,13 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ..storage import queries, store
-from .choices import COMMITMENT_FILTERS, NOT_OVERDUE, NOT_RATED, OVERDUE
+from ..storage import queries
+from ..strategy.timescales import NOT_PAST_DATE_VALUE as NOT_OVERDUE
+from ..strategy.timescales import PAST_DATE_VALUE as OVERDUE
+from ..strategy.vocabulary import NOT_RATED
+
+# The filters commitment_groups applies (Explore's choices offer them).
+COMMITMENT_FILTERS = ("workstream", "horizon", "status", "rating", "overdue")
 
 # -- grouping in SQLite ------------------------------------------------------------------------
 
@@ -19,8 +27,7 @@ PERIOD_TRIES = 50
 def _observation_where(indicator: str, as_at: str, group_by: Sequence[str], filters: Mapping[str, Sequence],
                        period_from: str | None, period_to: str | None) -> tuple[str, str, str, dict]:
     """The WHERE clauses for rows known at AS_AT in range, for the cells within the filters, and for margins."""
-    params = {"indicator": indicator, "as_at": as_at, "cutoff": store.end_of_day(as_at),
-              "period_from": period_from, "period_to": period_to}
+    params = queries.as_at_params(as_at, indicator=indicator, period_from=period_from, period_to=period_to)
     known = ["indicator = :indicator", "period <= :as_at", queries.KNOWN,
              "(:period_from IS NULL OR period >= :period_from)", "(:period_to IS NULL OR period <= :period_to)"]
     if filters.get("population"):
@@ -161,7 +168,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
     update is 'not started' and 'Not rated'.
     """
     filters = filters or {}
-    params = {"as_at": as_at, "cutoff": store.end_of_day(as_at), "due_from": due_from, "due_to": due_to}
+    params = queries.as_at_params(as_at, due_from=due_from, due_to=due_to)
     where = ["(:due_from IS NULL OR due_date >= :due_from)", "(:due_to IS NULL OR due_date <= :due_to)"]
     for name in COMMITMENT_FILTERS:
         if filters.get(name):
@@ -170,12 +177,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
     name_column = "MAX(workstream_name) AS workstream_name," if "workstream" in group_by else ""
     frame = pd.read_sql_query(
         f"""
-        WITH known AS (
-            SELECT ref, status, rating, board_rating, illustrative, ROW_NUMBER() OVER (
-                PARTITION BY ref ORDER BY as_of DESC, recorded_at DESC, id DESC) AS newest
-            FROM progress_updates WHERE as_of <= :as_at AND {queries.KNOWN}
-        ),
-        changed AS (
+        WITH changed AS (
             SELECT ref, due_date, ROW_NUMBER() OVER (PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
             FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
         ),
@@ -186,7 +188,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
                    COALESCE(ch.due_date, c.due_date) AS due_date, c.continuing,
                    COALESCE(k.illustrative, 0) AS illustrative
             FROM commitments c JOIN workstreams w ON w.number = c.workstream
-            LEFT JOIN known k ON k.ref = c.ref AND k.newest = 1
+            LEFT JOIN progress_updates k ON k.id = ({queries.latest_update('c')})
             LEFT JOIN changed ch ON ch.ref = c.ref AND ch.newest = 1
         ),
         flagged AS (

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from ..rules import text_rules
 from ..rules.auth import User, require_editor
-from ..storage import store
+from ..storage import queries, store
 from .choices import VIEW_NAME_MAX, ViewError
 from .state import ExploreState, as_list, to_query_params
 
@@ -61,8 +61,7 @@ def save_view(db: sqlite_utils.Database, name: str, state: ExploreState, user: U
 
 def list_views(conn: sqlite3.Connection) -> pd.DataFrame:
     """Every saved view: name, state (as JSON query parameters), who saved it and when; by name."""
-    return pd.read_sql_query("SELECT name, state, created_by, created_at FROM saved_views "
-                             "ORDER BY name COLLATE NOCASE", conn)
+    return queries.saved_views(conn)
 
 
 def saved_params(state_json: str | None) -> dict[str, list[str]]:

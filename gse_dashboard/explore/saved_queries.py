@@ -20,7 +20,7 @@ from ..charts import builders
 from ..charts.style import Chart
 from ..rules import text_rules
 from ..rules.auth import User, require_editor
-from ..storage import store
+from ..storage import queries, store
 from . import sql_runner
 
 NAME_MAX = 80
@@ -201,8 +201,7 @@ def save_query(db: sqlite_utils.Database, name: str, sql: str, chart: ChartSpec,
 
 def list_queries(conn: sqlite3.Connection) -> list[SavedQuery]:
     """The ready-made queries, then every saved one by name."""
-    rows = conn.execute("SELECT name, sql, chart, created_by, created_at FROM saved_queries "
-                        "ORDER BY name COLLATE NOCASE").fetchall()
+    rows = queries.saved_queries(conn)
     return [*READY_MADE, *(SavedQuery(r[0], r[1], ChartSpec.from_json(r[2]), r[3], r[4]) for r in rows)]
 
 

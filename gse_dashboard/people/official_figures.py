@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..storage import queries
-from ..storage.store import end_of_day
 from ..strategy import vocabulary
 from ..strategy.metrics import grade_sort_key
 from ..strategy.reading import STRATEGY_SOURCE
@@ -70,36 +69,10 @@ MEMBERS_ILLUSTRATIVE = (
 )
 
 
-def _known(as_at: str) -> dict:
-    return {"as_at": as_at, "cutoff": end_of_day(as_at), "year": int(as_at[:4])}
-
-
-def official_cells(conn: sqlite3.Connection, as_at: str, dimension: str | None, *, population: str,
-                   profession: str, measure: str = "Headcount") -> pd.DataFrame:
-    """The published cells of one breakdown (None: the totals) as known at AS_AT: one row per status, year, group.
-
-    `value` is None where the publisher suppressed the cell (`suppressed` = 1).
-    """
-    params = {**_known(as_at), "population": population, "profession": profession if population == "GSE" else "",
-              "measure": measure, "dimension": dimension or ""}
-    keys = "(SELECT COUNT(*) FROM json_each(dimensions))"
-    where_dimension = (f"{keys} = 0" if dimension is None
-                       else f"{keys} = 1 AND json_extract(dimensions, '$.' || json_quote(:dimension)) IS NOT NULL")
-    return pd.read_sql_query(
-        f"""
-        SELECT status, year, COALESCE(json_extract(dimensions, '$.' || json_quote(:dimension)), 'All') AS "group",
-               value, suppressed, source, revision_of IS NOT NULL AS revised
-        FROM official_cells
-        WHERE population = :population AND profession = :profession AND measure = :measure
-          AND {where_dimension} AND year <= :year
-          AND recorded_at <= :cutoff AND (superseded_at IS NULL OR superseded_at > :cutoff)
-        ORDER BY year, status, "group"
-        """, conn, params=params)
-
-
 def grade_cells(conn: sqlite3.Connection, as_at: str, *, population: str, profession: str) -> pd.DataFrame:
     """Headcount by grade (the responsibility level, grouped as the browser groups it), in the dashboard's words."""
-    frame = official_cells(conn, as_at, "Responsibility_level_grouped", population=population, profession=profession)
+    frame = queries.official_cells(conn, as_at, "Responsibility_level_grouped", population=population,
+                                   profession=profession)
     frame["group"] = frame["group"].map(lambda g: GRADES.get(g, g))
     return frame
 
@@ -113,27 +86,9 @@ def real_figures(conn: sqlite3.Connection) -> pd.DataFrame:
     and listing its rows would publish every cell.
     """
     frame = queries.observations_export(conn, real_only=True)
-    ids = pd.read_sql_query(
-        "SELECT o.indicator, o.population, o.period, o.department, o.grade, o.role_type FROM observations o "
-        "WHERE o.superseded_at IS NULL AND o.illustrative = 0 AND (o.recorded_by = :strategy OR o.batch_id IN "
-        "(SELECT id FROM import_batches WHERE kind = :kind))",
-        conn, params={"strategy": STRATEGY_SOURCE, "kind": KIND})
+    ids = queries.real_observation_keys(conn, STRATEGY_SOURCE, KIND)
     keys = ["indicator", "population", "period", "department", "grade", "role_type"]
     return frame.merge(ids.drop_duplicates(), on=keys, how="inner")[frame.columns].reset_index(drop=True)
-
-
-def real_diversity(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
-    """Every real (not illustrative) diversity figure for the profession and the Civil Service, known at AS_AT."""
-    return pd.read_sql_query(
-        """
-        SELECT o.indicator, i.name, o.population, o.period, o.value, o.numerator, o.denominator,
-               o.declaration_rate, o.source, o.note, o.revision_of IS NOT NULL AS revised
-        FROM observations o JOIN indicators i ON i.code = o.indicator
-        WHERE i.category = 'diversity' AND o.illustrative = 0 AND o.department = 'All' AND o.grade = 'All'
-          AND o.role_type = 'All' AND o.period <= :as_at
-          AND o.recorded_at <= :cutoff AND (o.superseded_at IS NULL OR o.superseded_at > :cutoff)
-        ORDER BY i.rowid, o.period, o.population
-        """, conn, params=_known(as_at))
 
 
 def cell_lookup(conn: sqlite3.Connection, as_at: str, indicator: str, profession: str, threshold: int,
@@ -152,7 +107,7 @@ def cell_lookup(conn: sqlite3.Connection, as_at: str, indicator: str, profession
 
     def cells(population: str, dimension: str | None) -> pd.DataFrame:
         if (population, dimension) not in frames:
-            frame = official_cells(conn, as_at, _CELL_DIMENSIONS.get(dimension) if dimension else None,
+            frame = queries.official_cells(conn, as_at, _CELL_DIMENSIONS.get(dimension) if dimension else None,
                                    population=population, profession=profession)
             if dimension == "grade":
                 frame["group"] = frame["group"].map(lambda g: GRADES.get(g, g))
@@ -247,10 +202,10 @@ def _total_row(first: str, by_year: pd.DataFrame, years: list[int]) -> dict:
 
 def headcount(conn: sqlite3.Connection, as_at: str, profession: str, threshold: int) -> Headcount:
     """Civil servants in the profession's posts by year, grade and department, with entrants and leavers."""
-    totals = official_cells(conn, as_at, None, population="GSE", profession=profession)
-    civil_service = official_cells(conn, as_at, None, population="Civil Service", profession=profession)
+    totals = queries.official_cells(conn, as_at, None, population="GSE", profession=profession)
+    civil_service = queries.official_cells(conn, as_at, None, population="Civil Service", profession=profession)
     grades = grade_cells(conn, as_at, population="GSE", profession=profession)
-    departments = official_cells(conn, as_at, "Parent_department", population="GSE", profession=profession)
+    departments = queries.official_cells(conn, as_at, "Parent_department", population="GSE", profession=profession)
     years = sorted(set(totals["year"]) | set(grades["year"]) | set(departments["year"]))
     rows = []
     for year in years:
@@ -345,7 +300,7 @@ def diversity_story(conn: sqlite3.Connection, as_at: str, threshold: int) -> Div
     The profession's figures with counts are the protected table's (protected_diversity), as on
     the rest of the page: a return of the dashboard's own is shown only as its table publishes it.
     """
-    real = protected_diversity.published_series(conn, real_diversity(conn, as_at), as_at, threshold)
+    real = protected_diversity.published_series(conn, queries.real_diversity(conn, as_at), as_at, threshold)
     rows, summary = [], []
     for (_, name), group in real.groupby(["indicator", "name"], sort=False):
         first_gap = latest_gap = None

@@ -16,9 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..rules import auth
-from ..storage import store
-
-_CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
+from ..storage import queries, store
 
 
 class ReturnError(ValueError):
@@ -32,7 +30,7 @@ def mark_batch_complete(conn: sqlite3.Connection, batch_id: int, actor: str) -> 
     """
     stamp = conn.execute("SELECT created_at FROM import_batches WHERE id = ?", [batch_id]).fetchone()[0]
     periods = conn.execute(
-        f"SELECT DISTINCT indicator, population, period FROM observations WHERE batch_id = ? AND {_CELL} "
+        f"SELECT DISTINCT indicator, population, period FROM observations WHERE batch_id = ? AND {queries.CELL} "
         "ORDER BY indicator, population, period", [batch_id]).fetchall()
     fresh = [row for row in periods if not _is_marked(conn, *row)]
     conn.executemany(
@@ -65,7 +63,7 @@ def mark_period_complete(db: str | Path | sqlite_utils.Database, indicator: str,
             conn = database.conn
             cells = conn.execute(
                 f"SELECT COUNT(*) FROM observations WHERE indicator = ? AND population = ? AND period = ? "
-                f"AND {_CELL} AND superseded_at IS NULL", [indicator, population, period]).fetchone()[0]
+                f"AND {queries.CELL} AND superseded_at IS NULL", [indicator, population, period]).fetchone()[0]
             if not cells:
                 raise ReturnError(f"there are no {indicator} figures by department, grade and role type for "
                                   f"{population} at {period}: import the return first")
@@ -82,15 +80,3 @@ def mark_period_complete(db: str | Path | sqlite_utils.Database, indicator: str,
         if database is not db:
             database.close()
     return f"The {indicator} return for {population} at {period} ({cells:,} cells) is complete and now shown."
-
-
-def incomplete_returns(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
-    """Returns loaded (in parts) but not yet marked complete: (indicator, population, period, cells)."""
-    return [tuple(row) for row in conn.execute(
-        """
-        SELECT o.indicator, o.population, o.period, COUNT(*) FROM observations o
-        WHERE o.department != 'All' AND o.grade != 'All' AND o.role_type != 'All' AND o.superseded_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM period_returns r WHERE r.indicator = o.indicator
-                          AND r.population = o.population AND r.period = o.period)
-        GROUP BY o.indicator, o.population, o.period ORDER BY o.indicator, o.population, o.period
-        """)]

@@ -161,16 +161,6 @@ class DiversityTable:
 
 # -- reading a period's return ------------------------------------------------------------------------
 
-def rows(conn: sqlite3.Connection, indicator: str, as_at: str, period: str) -> pd.DataFrame:
-    """INDICATOR's GSE rows with counts for PERIOD, as known at AS_AT."""
-    return pd.read_sql_query(
-        f"SELECT department, grade, role_type, numerator, denominator, declaration_rate FROM observations "
-        f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries.KNOWN}",
-        conn, params={"indicator": indicator, "population": POPULATION, "period": period,
-                      "cutoff": f"{as_at}T23:59:59"})
-
-
 def build(frame: pd.DataFrame, threshold: int, members: ProtectedTable | None = None) -> DiversityTable | None:
     """Protect one period's rows (queries as `rows` reads them); None when no row has counts.
 
@@ -362,12 +352,8 @@ def _undeclared(key: Key) -> bool:
 def publishable_periods(conn: sqlite3.Connection, indicator: str, as_at: str) -> list[str]:
     """INDICATOR's GSE periods up to AS_AT with counts, leaving out any whose return is still coming in."""
     unfinished = queries.unpublished_periods(conn, indicator, POPULATION, as_at)
-    found = conn.execute(
-        f"SELECT DISTINCT period FROM observations WHERE indicator = :indicator AND population = :population "
-        f"AND period <= :as_at AND numerator IS NOT NULL AND denominator IS NOT NULL AND {queries.KNOWN} "
-        f"ORDER BY period",
-        {"indicator": indicator, "population": POPULATION, "as_at": as_at, "cutoff": f"{as_at}T23:59:59"})
-    return [row[0] for row in found if row[0] not in unfinished]
+    return [period for period in queries.diversity_periods(conn, indicator, as_at, POPULATION)
+            if period not in unfinished]
 
 
 def table(conn: sqlite3.Connection, indicator: str, as_at: str, period: str, threshold: int) -> DiversityTable | None:
@@ -375,7 +361,7 @@ def table(conn: sqlite3.Connection, indicator: str, as_at: str, period: str, thr
 
     Protected together with the members table of the same period, where that is complete (build).
     """
-    found = rows(conn, indicator, as_at, period)
+    found = queries.diversity_cells(conn, indicator, as_at, period, POPULATION)
     if found.empty:
         return None
     members = None

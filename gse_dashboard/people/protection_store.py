@@ -54,7 +54,7 @@ _WORKING: dict[str, threading.Lock] = {}
 def content_key(cells: str, threshold: int) -> str:
     """The hash a protected table is kept under: its CELLS as written out, the threshold, code and format.
 
-    CELLS is published.cell_contents' text for the period: the same cells give the same text,
+    CELLS is queries.cell_contents' text for the period: the same cells give the same text,
     different cells a different one.
     """
     digest = hashlib.sha256(f"{FORMAT}|{_CODE}|{threshold}|".encode())

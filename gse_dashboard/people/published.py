@@ -7,7 +7,6 @@ whatever a viewer puts together they put together published figures of one prote
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pandas as pd
@@ -25,84 +24,6 @@ POPULATION = "GSE"
 DIMENSIONS = protection.DIMENSIONS
 
 
-def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = INDICATOR,
-          population: str = POPULATION) -> pd.DataFrame:
-    """The cells (department, grade, role_type, value) of PERIOD as known at AS_AT."""
-    return pd.read_sql_query(
-        f"SELECT department, grade, role_type, value FROM observations "
-        f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries.KNOWN}",
-        conn, params={"indicator": indicator, "population": population, "period": period,
-                      "cutoff": f"{as_at}T23:59:59"})
-
-
-def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
-                  population: str = POPULATION) -> dict[str, str]:
-    """Each of PERIODS' cells as known at AS_AT, written out as one text by SQLite, in one query.
-
-    Every cell is written with the length of each label, so two different sets of cells never
-    give the same text (a period without cells gives ""); the order is the cells' own, so the
-    same cells give the same text. What protection_store hashes to find a kept table.
-    """
-    found = dict.fromkeys(periods, "")
-    rows = conn.execute(
-        f"SELECT period, group_concat(cell, char(30)) FROM ("
-        f"  SELECT period, length(department) || ':' || department || length(grade) || ':' || grade "
-        f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
-        f"  WHERE indicator = :indicator AND population = :population "
-        f"  AND period IN (SELECT value FROM json_each(:periods)) "
-        f"  AND department != 'All' AND grade != 'All' AND role_type != 'All' AND {queries.KNOWN} "
-        f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
-        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
-         "cutoff": f"{as_at}T23:59:59"})
-    for period, text in rows:
-        found[period] = text or ""
-    return found
-
-
-def versions(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = INDICATOR,
-             population: str = POPULATION) -> dict[str, list[tuple[str, str]]]:
-    """Each of PERIODS' versions a viewer could see up to AS_AT: (first as-at day, cell_contents' text), oldest first.
-
-    A version is the period's cells as known at the end of a day on which its return was complete
-    and something in it changed (a cell recorded or corrected); the last is the one at AS_AT.
-    One query finds the days; only a period with more than one is read again, day by day.
-    """
-    found = {period: [] for period in periods}
-    days: dict[str, list[str]] = {period: [] for period in periods}
-    rows = conn.execute(
-        f"SELECT period, day FROM (SELECT DISTINCT period, substr(t, 1, 10) AS day FROM ("
-        f"  SELECT period, recorded_at AS t FROM observations WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {_CELL} "
-        f"  UNION ALL SELECT period, superseded_at FROM observations WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {_CELL} "
-        f"  AND superseded_at IS NOT NULL "
-        f"  UNION ALL SELECT period, recorded_at FROM period_returns WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods))) "
-        f"WHERE t <= :cutoff) ORDER BY period, day",
-        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
-         "cutoff": f"{as_at}T23:59:59"})
-    for period, day in rows:
-        days[period].append(day)
-    single = [period for period in periods if len(days[period]) <= 1]
-    for period, text in cell_contents(conn, as_at, single, indicator, population).items():
-        found[period] = [(days[period][0] if days[period] else as_at, text)]
-    for period in periods:
-        if period in single:
-            continue
-        complete = conn.execute("SELECT MIN(recorded_at) FROM period_returns WHERE indicator = ? AND population = ? "
-                                "AND period = ?", [indicator, population, period]).fetchone()[0]
-        for day in days[period]:
-            if complete is None or complete > f"{day}T23:59:59":
-                continue
-            text = cell_contents(conn, day, [period], indicator, population)[period]
-            if not found[period] or found[period][-1][1] != text:
-                found[period].append((day, text))
-        if not found[period]:
-            found[period] = [(as_at, cell_contents(conn, as_at, [period], indicator, population)[period])]
-    return found
-
-
 def _content_key(history: list[tuple[str, str]], threshold: int) -> str:
     """The kept table's key: the period's cells, and every earlier version's, since those shape its protection."""
     return protection_store.content_key(VERSION_SEPARATOR.join(text for _, text in history), threshold)
@@ -110,7 +31,6 @@ def _content_key(history: list[tuple[str, str]], threshold: int) -> str:
 
 # Between versions' texts in a kept table's key (cell_contents separates cells by char(30)).
 VERSION_SEPARATOR = chr(29)
-_CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
 
 
 def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], threshold: int,
@@ -119,14 +39,14 @@ def kept_tables(conn: sqlite3.Connection, as_at: str, periods: list[str], thresh
 
     What `table` would give for each period found; a period whose table was never made is left out.
     """
-    base = (_database_file(conn), _revision(conn), as_at)
+    base = (queries.database_file(conn), queries.revision_number(conn), as_at)
     found = {period: _TABLES[(*base, period, threshold, indicator)] for period in periods
              if (*base, period, threshold, indicator) in _TABLES}
     missing = [period for period in periods if period not in found]
     if not missing:
         return found
     keys = {period: _content_key(history, threshold)
-            for period, history in versions(conn, as_at, missing, indicator).items()}
+            for period, history in queries.cell_versions(conn, as_at, missing, indicator).items()}
     tables = protection_store.kept(conn, keys.values())
     for period, key in keys.items():
         if key in tables:
@@ -153,7 +73,7 @@ def protect_complete_periods(conn: sqlite3.Connection, threshold: int, as_at: st
         if periods:
             table(conn, as_at, periods[-1], threshold, indicator)  # every page starts from the latest
         keys = {period: _content_key(history, threshold)
-                for period, history in versions(conn, as_at, periods[:-1], indicator).items()}
+                for period, history in queries.cell_versions(conn, as_at, periods[:-1], indicator).items()}
         made = protection_store.kept_keys(conn, keys.values())
         # Only what is not kept yet is protected; kept tables are left for the pages to read.
         for period in reversed(periods[:-1]):
@@ -178,17 +98,17 @@ def table(conn: sqlite3.Connection, as_at: str, period: str, threshold: int,
     A period corrected after it was first shown is protected with every earlier version
     (protection.protect_revision), so what it shows now adds nothing to what it showed then.
     """
-    key = (_database_file(conn), _revision(conn), as_at, period, threshold, indicator)
+    key = (queries.database_file(conn), queries.revision_number(conn), as_at, period, threshold, indicator)
     found = None if key[0].startswith("memory:") else _TABLES.get(key)
     if found is None:
-        history = versions(conn, as_at, [period], indicator)[period]
+        history = queries.cell_versions(conn, as_at, [period], indicator)[period]
         make = None
         if len(history) > 1:
             def make() -> ProtectedTable:
                 earlier = [table(conn, day, period, threshold, indicator) for day, _ in history[:-1]]
-                return protection.protect_revision(cells(conn, as_at, period, indicator), threshold, earlier)
+                return protection.protect_revision(queries.cells(conn, as_at, period, indicator), threshold, earlier)
         found = protection_store.protected(conn, _content_key(history, threshold), threshold,
-                                           lambda: cells(conn, as_at, period, indicator), make)
+                                           lambda: queries.cells(conn, as_at, period, indicator), make)
         # An in-memory database has no name, and id(conn) is reused once a connection is gone:
         # a key from it could find another database's table. Found by its cells' contents only.
         if not key[0].startswith("memory:"):
@@ -203,16 +123,6 @@ _TABLES_KEPT = 4096
 def forget_in_memory() -> None:
     """Forget the tables kept in this process (as a new server process starts), for tests."""
     _TABLES.clear()
-
-
-def _database_file(conn: sqlite3.Connection) -> str:
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return row[2] if row and row[2] else f"memory:{id(conn)}"
-
-
-def _revision(conn: sqlite3.Connection) -> str:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-    return row[0] if row else "0"
 
 
 def latest_period(conn: sqlite3.Connection, as_at: str) -> str | None:
@@ -240,8 +150,8 @@ def series(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: 
     made = kept_tables(conn, as_at, [p for p in frame["period"] if p in complete], threshold, indicator)
     for period, value, was_revised in zip(frame["period"], frame["value"], frame["revised"]):
         if period in complete:
-            if period not in made and len(versions(conn, as_at, [period], indicator)[period]) == 1:
-                known = cells(conn, as_at, period, indicator)
+            if period not in made and len(queries.cell_versions(conn, as_at, [period], indicator)[period]) == 1:
+                known = queries.cells(conn, as_at, period, indicator)
                 shortcut = protection.margin_hidden_without_protecting(known, threshold, selection)
                 if shortcut is not None:
                     total = _sum_within(known, selection)

@@ -8,6 +8,7 @@ back to an earlier board meeting shows the dashboard exactly as it was known the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 
 import pandas as pd
@@ -26,12 +27,16 @@ def known(alias: str = "") -> str:
 # The as-at condition on an unaliased table, for SQL written in other modules of the read side.
 KNOWN = known()
 
-# The id of commitment c's newest update known at :cutoff, up to :as_at: a walk down the covering
-# index progress_updates_latest from the newest as_of, stopping at the first known version, so
-# each commitment costs a few index steps however long its history.
-_LATEST_UPDATE = f"""
+def latest_update(commitment: str = "c") -> str:
+    """SQL for the id of commitment COMMITMENT's (a table alias) newest update as known at :cutoff, up to
+    :as_at (as_at_params): the one place "the latest update as known at a date" is written.
+
+    A walk down the covering index progress_updates_latest from the newest as_of, stopping at the
+    first known version, so each commitment costs a few index steps however long its history.
+    """
+    return f"""
     SELECT u.id FROM progress_updates u
-    WHERE u.ref = c.ref AND u.as_of <= :as_at AND {known("u")}
+    WHERE u.ref = {commitment}.ref AND u.as_of <= :as_at AND {known("u")}
     ORDER BY u.as_of DESC, u.recorded_at DESC, u.id DESC LIMIT 1
 """
 
@@ -140,7 +145,7 @@ def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | No
         SELECT {_BRIEF_STATUS_COLUMNS if brief else _STATUS_COLUMNS}
         FROM commitments c
         JOIN workstreams w ON w.number = c.workstream
-        LEFT JOIN progress_updates k ON k.id = ({_LATEST_UPDATE})
+        LEFT JOIN progress_updates k ON k.id = ({latest_update('c')})
         LEFT JOIN dated d ON d.ref = c.ref AND d.newest = 1
         LEFT JOIN assigned a ON a.ref = c.ref AND a.newest = 1
         WHERE (:workstream IS NULL OR c.workstream = :workstream) AND (:ref IS NULL OR c.ref = :ref)
@@ -547,3 +552,222 @@ def headcount_cells(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
           AND (SELECT COUNT(*) FROM json_each(dimensions)) <= 1 AND {KNOWN}
         ORDER BY profession, year, dimension, "group"
         """, as_at_params(as_at, year=int(as_at[:4])))
+
+
+# -- the database itself --------------------------------------------------------------------------
+
+def revision_token(conn: sqlite3.Connection) -> str:
+    """The database's build time and revision number as one token ("built_at#revision"): every write moves it."""
+    rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
+    return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
+
+
+def revision_number(conn: sqlite3.Connection) -> str:
+    """The database's revision number, as stored ("0" before the first)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return row[0] if row else "0"
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file CONN reads, or a name of its own for a database in memory."""
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else f"memory:{id(conn)}"
+
+
+# -- the profession's own returns: the cells each period's protected table is made from ----------
+
+# A cell of a return (not one of its totals).
+CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
+
+
+def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = "members",
+          population: str = "GSE") -> pd.DataFrame:
+    """The cells (department, grade, role_type, value) of PERIOD as known at AS_AT."""
+    return pd.read_sql_query(
+        f"SELECT department, grade, role_type, value FROM observations "
+        f"WHERE indicator = :indicator AND population = :population AND period = :period "
+        f"AND {CELL} AND {KNOWN}",
+        conn, params={"indicator": indicator, "population": population, "period": period,
+                      "cutoff": end_of_day(as_at)})
+
+
+def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = "members",
+                  population: str = "GSE") -> dict[str, str]:
+    """Each of PERIODS' cells as known at AS_AT, written out as one text by SQLite, in one query.
+
+    Every cell is written with the length of each label, so two different sets of cells never
+    give the same text (a period without cells gives ""); the order is the cells' own, so the
+    same cells give the same text. What protection_store hashes to find a kept table.
+    """
+    found = dict.fromkeys(periods, "")
+    rows = conn.execute(
+        f"SELECT period, group_concat(cell, char(30)) FROM ("
+        f"  SELECT period, length(department) || ':' || department || length(grade) || ':' || grade "
+        f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
+        f"  WHERE indicator = :indicator AND population = :population "
+        f"  AND period IN (SELECT value FROM json_each(:periods)) "
+        f"  AND {CELL} AND {KNOWN} "
+        f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
+        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+         "cutoff": end_of_day(as_at)})
+    for period, text in rows:
+        found[period] = text or ""
+    return found
+
+
+def cell_versions(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = "members",
+                  population: str = "GSE") -> dict[str, list[tuple[str, str]]]:
+    """Each of PERIODS' versions a viewer could see up to AS_AT: (first as-at day, cell_contents' text), oldest first.
+
+    A version is the period's cells as known at the end of a day on which its return was complete
+    and something in it changed (a cell recorded or corrected); the last is the one at AS_AT.
+    One query finds the days; only a period with more than one is read again, day by day.
+    """
+    found = {period: [] for period in periods}
+    days: dict[str, list[str]] = {period: [] for period in periods}
+    rows = conn.execute(
+        f"SELECT period, day FROM (SELECT DISTINCT period, substr(t, 1, 10) AS day FROM ("
+        f"  SELECT period, recorded_at AS t FROM observations WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {CELL} "
+        f"  UNION ALL SELECT period, superseded_at FROM observations WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {CELL} "
+        f"  AND superseded_at IS NOT NULL "
+        f"  UNION ALL SELECT period, recorded_at FROM period_returns WHERE indicator = :indicator "
+        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods))) "
+        f"WHERE t <= :cutoff) ORDER BY period, day",
+        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+         "cutoff": end_of_day(as_at)})
+    for period, day in rows:
+        days[period].append(day)
+    single = [period for period in periods if len(days[period]) <= 1]
+    for period, text in cell_contents(conn, as_at, single, indicator, population).items():
+        found[period] = [(days[period][0] if days[period] else as_at, text)]
+    for period in periods:
+        if period in single:
+            continue
+        complete = conn.execute("SELECT MIN(recorded_at) FROM period_returns WHERE indicator = ? AND population = ? "
+                                "AND period = ?", [indicator, population, period]).fetchone()[0]
+        for day in days[period]:
+            if complete is None or complete > end_of_day(day):
+                continue
+            text = cell_contents(conn, day, [period], indicator, population)[period]
+            if not found[period] or found[period][-1][1] != text:
+                found[period].append((day, text))
+        if not found[period]:
+            found[period] = [(as_at, cell_contents(conn, as_at, [period], indicator, population)[period])]
+    return found
+
+
+def diversity_cells(conn: sqlite3.Connection, indicator: str, as_at: str, period: str,
+                    population: str = "GSE") -> pd.DataFrame:
+    """INDICATOR's rows of POPULATION with counts for PERIOD, as known at AS_AT."""
+    return pd.read_sql_query(
+        f"SELECT department, grade, role_type, numerator, denominator, declaration_rate FROM observations "
+        f"WHERE indicator = :indicator AND population = :population AND period = :period "
+        f"AND numerator IS NOT NULL AND denominator IS NOT NULL AND {KNOWN}",
+        conn, params={"indicator": indicator, "population": population, "period": period,
+                      "cutoff": end_of_day(as_at)})
+
+
+def diversity_periods(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> list[str]:
+    """INDICATOR's periods of POPULATION up to AS_AT with counts, as known at AS_AT, oldest first."""
+    found = conn.execute(
+        f"SELECT DISTINCT period FROM observations WHERE indicator = :indicator AND population = :population "
+        f"AND period <= :as_at AND numerator IS NOT NULL AND denominator IS NOT NULL AND {KNOWN} "
+        f"ORDER BY period",
+        as_at_params(as_at, indicator=indicator, population=population))
+    return [row[0] for row in found]
+
+
+# -- the published Civil Service Statistics ------------------------------------------------------
+
+def official_cells(conn: sqlite3.Connection, as_at: str, dimension: str | None, *, population: str,
+                   profession: str, measure: str = "Headcount") -> pd.DataFrame:
+    """The published cells of one breakdown (None: the totals) as known at AS_AT: one row per status, year, group.
+
+    `value` is None where the publisher suppressed the cell (`suppressed` = 1).
+    """
+    params = as_at_params(as_at, year=int(as_at[:4]), population=population,
+                          profession=profession if population == "GSE" else "", measure=measure,
+                          dimension=dimension or "")
+    keys = "(SELECT COUNT(*) FROM json_each(dimensions))"
+    where_dimension = (f"{keys} = 0" if dimension is None
+                       else f"{keys} = 1 AND json_extract(dimensions, '$.' || json_quote(:dimension)) IS NOT NULL")
+    return pd.read_sql_query(
+        f"""
+        SELECT status, year, COALESCE(json_extract(dimensions, '$.' || json_quote(:dimension)), 'All') AS "group",
+               value, suppressed, source, revision_of IS NOT NULL AS revised
+        FROM official_cells
+        WHERE population = :population AND profession = :profession AND measure = :measure
+          AND {where_dimension} AND year <= :year
+          AND {KNOWN}
+        ORDER BY year, status, "group"
+        """, conn, params=params)
+
+
+def real_observation_keys(conn: sqlite3.Connection, recorded_by: str, kind: str) -> pd.DataFrame:
+    """The keys (indicator, population, period, department, grade, role_type) of the current real observations
+    recorded by RECORDED_BY or imported in a batch of KIND."""
+    return pd.read_sql_query(
+        "SELECT o.indicator, o.population, o.period, o.department, o.grade, o.role_type FROM observations o "
+        "WHERE o.superseded_at IS NULL AND o.illustrative = 0 AND (o.recorded_by = :strategy OR o.batch_id IN "
+        "(SELECT id FROM import_batches WHERE kind = :kind))",
+        conn, params={"strategy": recorded_by, "kind": kind})
+
+
+def real_diversity(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
+    """Every real (not illustrative) diversity figure for the profession and the Civil Service, known at AS_AT."""
+    return _frame(
+        conn,
+        f"""
+        SELECT o.indicator, i.name, o.population, o.period, o.value, o.numerator, o.denominator,
+               o.declaration_rate, o.source, o.note, o.revision_of IS NOT NULL AS revised
+        FROM observations o JOIN indicators i ON i.code = o.indicator
+        WHERE i.category = 'diversity' AND o.illustrative = 0 AND o.department = 'All' AND o.grade = 'All'
+          AND o.role_type = 'All' AND o.period <= :as_at
+          AND {known("o")}
+        ORDER BY i.rowid, o.period, o.population
+        """, as_at_params(as_at))
+
+
+# -- commitments over time, and what Explore keeps -----------------------------------------------
+
+def first_update_date(conn: sqlite3.Connection, as_at: str) -> str | None:
+    """The earliest as-of date of the progress updates recorded by the end of AS_AT, or None."""
+    row = conn.execute("SELECT MIN(as_of) FROM progress_updates WHERE recorded_at <= ?",
+                       [end_of_day(as_at)]).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def workstream_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each workstream's name, by number."""
+    return dict(conn.execute("SELECT number, name FROM workstreams ORDER BY number").fetchall())
+
+
+def updates_illustrative(conn: sqlite3.Connection, as_at: str) -> int:
+    """1 when any progress update up to AS_AT, recorded by its end (replaced or not), is illustrative, else 0."""
+    return int(conn.execute("SELECT MAX(illustrative) FROM progress_updates WHERE as_of <= ? AND recorded_at <= ?",
+                            [as_at, end_of_day(as_at)]).fetchone()[0] or 0)
+
+
+def saved_views(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every saved Explore view: name, state (as JSON query parameters), who saved it and when; by name."""
+    return _frame(conn, "SELECT name, state, created_by, created_at FROM saved_views ORDER BY name COLLATE NOCASE")
+
+
+def saved_queries(conn: sqlite3.Connection) -> list[tuple]:
+    """Every saved SQL query as (name, sql, chart as JSON, created_by, created_at), by name."""
+    return conn.execute("SELECT name, sql, chart, created_by, created_at FROM saved_queries "
+                        "ORDER BY name COLLATE NOCASE").fetchall()
+
+
+def incomplete_returns(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
+    """Returns loaded (in parts) but not yet marked complete: (indicator, population, period, cells)."""
+    return [tuple(row) for row in conn.execute(
+        """
+        SELECT o.indicator, o.population, o.period, COUNT(*) FROM observations o
+        WHERE o.department != 'All' AND o.grade != 'All' AND o.role_type != 'All' AND o.superseded_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM period_returns r WHERE r.indicator = o.indicator
+                          AND r.population = o.population AND r.period = o.period)
+        GROUP BY o.indicator, o.population, o.period ORDER BY o.indicator, o.population, o.period
+        """)]

@@ -22,10 +22,10 @@ import pandas as pd
 
 from ..storage import queries
 from . import metrics, timescales
+from .vocabulary import NOT_RATED
 
 BOARD, QUARTER = "board", "quarter"
 TIME_DIMENSIONS = (BOARD, QUARTER)
-NOT_RATED = "Not rated"
 OVERDUE, NOT_OVERDUE = timescales.PAST_DATE_VALUE, timescales.NOT_PAST_DATE_VALUE
 # The dimensions a commitment can be counted by, beside the time.
 DIMENSIONS = ("workstream", "horizon", "status", "rating", "overdue")
@@ -67,9 +67,8 @@ def time_points(conn: sqlite3.Connection, kind: str, as_at: str, *, start: str |
     if kind == BOARD:
         dates = queries.board_meetings(conn, as_at)["date"].tolist()
     elif kind == QUARTER:
-        row = conn.execute("SELECT MIN(as_of) FROM progress_updates WHERE recorded_at <= ?",
-                           [f"{as_at}T23:59:59"]).fetchone()
-        dates = quarter_ends(row[0], as_at) if row and row[0] else []
+        first = queries.first_update_date(conn, as_at)
+        dates = quarter_ends(first, as_at) if first else []
     else:
         raise ValueError(f"commitments are followed over time by {' or '.join(TIME_DIMENSIONS)}, not {kind!r}")
     return [d for d in dates if (start is None or d >= start) and (end is None or d <= end) and d <= as_at]
@@ -157,13 +156,10 @@ def grouped_over_time(conn: sqlite3.Connection, kind: str, as_at: str, *, by: st
         grid = pd.DataFrame({kind: dates})
     frame = grid.merge(counted, on=[kind, *keys], how="left").fillna({"commitments": 0})
     if by == "workstream":
-        names = dict(conn.execute("SELECT number, name FROM workstreams").fetchall())
+        names = queries.workstream_names(conn)
         frame["workstream_name"] = frame["workstream"].map(names)
     # Whether any figure rests on illustrative history: the same for every date, so asked once.
-    illustrative = conn.execute(
-        "SELECT MAX(illustrative) FROM progress_updates WHERE as_of <= ? AND recorded_at <= ?",
-        [dates[-1], f"{dates[-1]}T23:59:59"]).fetchone()[0] or 0
-    frame["illustrative"] = int(illustrative)
+    frame["illustrative"] = queries.updates_illustrative(conn, dates[-1])
     frame["commitments"] = frame["commitments"].astype("int64")
     return frame[columns]
 

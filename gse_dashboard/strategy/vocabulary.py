@@ -33,6 +33,8 @@ HORIZON_LABELS = {"short": "Short term (6–12 months)", "medium": "Medium term 
 STATUSES = ("not started", "in progress", "complete", "closed")
 # Best first: a rating's position is its distance from Green.
 RATINGS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
+# A commitment no one has rated yet, where ratings are counted or compared.
+NOT_RATED = "Not rated"
 # A Board action's state, and a risk's scoring and state, on fixed short lists (the schema checks them,
 # the import and the form offer them).
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")

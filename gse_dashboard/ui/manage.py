@@ -357,7 +357,7 @@ def import_ui(user: auth.User) -> None:
 def incomplete_returns_ui(user: auth.User) -> None:
     """Returns loaded in parts and not yet shown, with the mark that completes one."""
     with store.reading(db_path()) as conn:
-        waiting = period_returns.incomplete_returns(conn)
+        waiting = queries.incomplete_returns(conn)
     if not waiting:
         return
     st.markdown("**Returns loaded in parts, not yet shown.** A quarter is shown once its return is complete.")

@@ -16,7 +16,7 @@ from ..config import Settings, load_settings
 from ..rules import auth
 from ..rules.safe_text import escape_md
 from ..seed.build import ensure_database
-from ..storage import store
+from ..storage import queries, store
 
 AS_AT_KEY = "as_at"
 
@@ -189,6 +189,5 @@ def revision() -> str:
     """
     def read() -> str:
         with connection() as conn:
-            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'built_at')").fetchall())
-        return f"{rows.get('built_at', '')}#{rows.get('revision', '0')}"
+            return queries.revision_token(conn)
     return once_per_run("revision", read)
