@@ -24,23 +24,14 @@ from .loaders import load_board_records
 from .session import db_path
 from .widgets import table_ui
 
-BASED_ON_KEY = "_board_records_based_on"
-
 
 def _based_on(kind: str, key: tuple, read) -> int | None:
     """The id the form for KIND and KEY is based on, taken when the editor first opened it."""
-    stored = st.session_state.get(BASED_ON_KEY, {})
-    if (kind, key) not in stored:
-        with store.reading(db_path()) as conn:
-            stored = {**stored, (kind, key): read(conn)}
-        st.session_state[BASED_ON_KEY] = stored
-    return stored[(kind, key)]
+    return manage_ui.form_based_on((kind, key), (kind, key), read)
 
 
 def _forget(kind: str, key: tuple) -> None:
-    stored = dict(st.session_state.get(BASED_ON_KEY, {}))
-    stored.pop((kind, key), None)
-    st.session_state[BASED_ON_KEY] = stored
+    manage_ui.forget_based_on((kind, key))
 
 
 def _save(user: auth.User, kind: str, fields: dict, key: tuple, based_on: int | None, done: str) -> None:

@@ -72,14 +72,29 @@ def last_quarter_end(today: dt.date | None = None) -> dt.date:
     return vocabulary.last_quarter_end(today or dt.date.today())
 
 
+def form_based_on(slot: object, subject: object, read, *, refresh: bool = False):
+    """What the editor's form in SLOT is based on: READ(conn), taken when they first opened SUBJECT in it (again
+    when SUBJECT changes, or on REFRESH after a save). The one optimistic lock of Manage data's forms and the
+    Board's records: the save is refused (StaleEdit) if what it was based on has changed since."""
+    stored = st.session_state.get(BASED_ON_KEY, {})
+    held = stored.get(slot)
+    if refresh or held is None or held[0] != subject:
+        with store.reading(db_path()) as conn:
+            held = (subject, read(conn))
+        st.session_state[BASED_ON_KEY] = {**stored, slot: held}
+    return held[1]
+
+
+def forget_based_on(slot: object) -> None:
+    """Forget what the form in SLOT was based on: the next time it is drawn, it is read again."""
+    stored = dict(st.session_state.get(BASED_ON_KEY, {}))
+    stored.pop(slot, None)
+    st.session_state[BASED_ON_KEY] = stored
+
+
 def _based_on(ref: str, *, refresh: bool = False) -> edits.Version:
     """The version the editor's form for REF is based on, taken when they first opened REF."""
-    stored = st.session_state.get(BASED_ON_KEY)
-    if refresh or stored is None or stored[0] != ref:
-        with store.reading(db_path()) as conn:
-            stored = (ref, edits.current_version(conn, ref))
-        st.session_state[BASED_ON_KEY] = stored
-    return stored[1]
+    return form_based_on("commitment", ref, lambda conn: edits.current_version(conn, ref), refresh=refresh)
 
 
 def commitment_picker_ui() -> str:
@@ -252,8 +267,7 @@ def change_commitment_ui(user: auth.User, ref: str, latest: pd.Series) -> None:
         edits.change_commitment(database, user, ref, due_date=due.isoformat() if due else "", owner=owner,
                                 reason=reason, based_on=based_on)
     except edits.EditRejected as rejected:
-        st.error("Not saved. Please correct:\n\n" + "\n".join(f"- {escape_md(p)}" for p in rejected.problems),
-                 icon=":material/error:")
+        rejected_ui(rejected)
         return
     except (edits.StaleEdit, auth.PermissionDenied, store.StoreError) as refused:
         st.error(escape_md(str(refused)), icon=":material/sync_problem:")
