@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gse_dashboard.people import protection, protection_store, published
 from gse_dashboard.storage import queries, store
+from gse_dashboard.views import screens
 
 
 def _forget() -> None:
@@ -52,7 +53,7 @@ def main(path: str, threshold: int = 10, department_too: bool = True) -> None:
               f"{kept} of them kept in the database")
     _forget()
     start = time.perf_counter()
-    published.membership(conn, as_at, threshold)
+    screens.membership(conn, as_at, threshold)
     print(f"Membership, whole profession, cold: {time.perf_counter() - start:.2f} s")
     if not department_too:
         database.close()
@@ -60,10 +61,10 @@ def main(path: str, threshold: int = 10, department_too: bool = True) -> None:
     department = table.labels["department"][0]
     _forget()
     start = time.perf_counter()
-    published.membership(conn, as_at, threshold, department=department)
+    screens.membership(conn, as_at, threshold, department=department)
     print(f"Membership, {department}, cold ({len(periods)} complete periods): {time.perf_counter() - start:.2f} s")
     start = time.perf_counter()
-    published.membership(conn, as_at, threshold, department=department)
+    screens.membership(conn, as_at, threshold, department=department)
     print(f"Membership, {department}, warm: {time.perf_counter() - start:.2f} s")
     database.close()
 

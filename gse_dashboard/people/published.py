@@ -227,37 +227,3 @@ def crosstab(conn: sqlite3.Connection, as_at: str, period: str, threshold: int, 
              fixed: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ROWS by COLUMNS with totals at FIXED for the third breakdown: (values, hidden), every row and column listed."""
     return table(conn, as_at, period, threshold).crosstab(rows, columns, fixed)
-
-
-def membership(conn: sqlite3.Connection, as_at: str, threshold: int, department: str = ALL, grade: str = ALL,
-               role_type: str = ALL) -> dict:
-    """Everything the Membership page shows for one choice of filters at AS_AT, as published.
-
-    series and scs: members and SCS members over time (``hidden`` where not published);
-    breakdowns: per breakdown, the line within the other filters (by, members, hidden) and its
-    total; crosstab: department by grade at the role type chosen (values, hidden).
-    """
-    filters = {"department": department, "grade": grade, "role_type": role_type}
-    whole = all(v == ALL for v in filters.values())
-    period = latest_period(conn, as_at)
-    breakdowns, totals, crosstab_ = {}, {}, None
-    if period:
-        for by in DIMENSIONS:
-            others = {k: v for k, v in filters.items() if k != by}
-            breakdowns[by] = line(conn, as_at, period, threshold, by, others)
-            totals[by] = line_total(conn, as_at, period, threshold, others)
-        crosstab_ = crosstab(conn, as_at, period, threshold, "department", "grade", {"role_type": role_type})
-    return {
-        "filters": filters,
-        "whole": whole,
-        "period": period,
-        "series": series(conn, as_at, threshold, **filters),
-        "scs": series(conn, as_at, threshold, department=department, grade="SCS", role_type=role_type),
-        "target": queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
-        "joiners": series(conn, as_at, threshold, indicator="joiners"),
-        "leavers": series(conn, as_at, threshold, indicator="leavers"),
-        "breakdowns": breakdowns,
-        "breakdown_totals": totals,
-        "crosstab": crosstab_,
-        "previous_board": queries.previous_board_date(conn, as_at),
-    }

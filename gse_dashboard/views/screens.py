@@ -183,8 +183,36 @@ class Membership:
 
 def membership(conn: sqlite3.Connection, as_at: str, threshold: int, *, department: str = ALL, grade: str = ALL,
                role_type: str = ALL) -> Membership:
-    """Membership at AS_AT for one choice of filters (ALL: no filter), every people count from the protected table."""
-    return Membership(**published.membership(conn, as_at, threshold, department, grade, role_type))
+    """Membership at AS_AT for one choice of filters (ALL: no filter), every people count from the protected table.
+
+    series and scs: members and SCS members over time (``hidden`` where not published);
+    breakdowns: per breakdown, the line within the other filters (by, members, hidden) and its
+    total; crosstab: department by grade at the role type chosen (values, hidden).
+    """
+    filters = {"department": department, "grade": grade, "role_type": role_type}
+    whole = all(v == ALL for v in filters.values())
+    period = published.latest_period(conn, as_at)
+    breakdowns, totals, crosstab = {}, {}, None
+    if period:
+        for by in published.DIMENSIONS:
+            others = {k: v for k, v in filters.items() if k != by}
+            breakdowns[by] = published.line(conn, as_at, period, threshold, by, others)
+            totals[by] = published.line_total(conn, as_at, period, threshold, others)
+        crosstab = published.crosstab(conn, as_at, period, threshold, "department", "grade", {"role_type": role_type})
+    return Membership(
+        filters=filters,
+        whole=whole,
+        period=period,
+        series=published.series(conn, as_at, threshold, **filters),
+        scs=published.series(conn, as_at, threshold, department=department, grade="SCS", role_type=role_type),
+        target=queries.targets(conn, "members", as_at) if whole else pd.DataFrame(columns=["period", "value"]),
+        joiners=published.series(conn, as_at, threshold, indicator="joiners"),
+        leavers=published.series(conn, as_at, threshold, indicator="leavers"),
+        breakdowns=breakdowns,
+        breakdown_totals=totals,
+        crosstab=crosstab,
+        previous_board=queries.previous_board_date(conn, as_at),
+    )
 
 
 # -- Diversity & inclusion ---------------------------------------------------------------------------
