@@ -274,12 +274,12 @@ def _number_or_none(value):
 def harvest_diversity_page(path, as_at, threshold, published, code="women", period="2025-03-31") -> None:
     """The Diversity page: the summary against the Civil Service, the charts' data and each breakdown table."""
     from gse_dashboard.charts import people_charts
-    from gse_dashboard.people import official_figures
+    from gse_dashboard.views import official as official_views
 
     database = store.connect(path, readonly=True)
     try:
         view = _diversity_view(database.conn, as_at, threshold)
-        story = official_figures.diversity_story(database.conn, as_at, threshold)
+        story = official_views.diversity_story(database.conn, as_at, threshold)
     finally:
         database.close()
     where = f"Diversity page at {as_at}"

@@ -34,7 +34,7 @@ LAYERS = [
     # the published statistics as shown
     {"people.official_figures"},
     # one typed view per screen
-    {"views.attention", "views.screens"},
+    {"views.attention", "views.official", "views.screens"},
     # tables and charts as shown and downloaded; Explore's answers
     {"charts.style", "charts.tables", "charts.builders", "charts.people_charts", "charts.downloads",
      "explore", "explore.choices", "explore.state", "explore.figures", "explore.result",

@@ -12,6 +12,7 @@ from gse_dashboard import explore
 from gse_dashboard.charts import people_charts
 from gse_dashboard.config import DEFAULT_PROFESSION
 from gse_dashboard.people import official_figures
+from gse_dashboard.views import official as official_views
 from tests.browser import ARTIFACTS, ERRORS, chromium, streamlit_server, wait_until_drawn
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -19,8 +20,8 @@ AS_AT = "2026-01-01"
 THRESHOLD = 10
 
 
-def _comparison(built, profession=DEFAULT_PROFESSION) -> official_figures.ProfessionComparison:
-    return official_figures.profession_comparison(built.conn, AS_AT, profession, THRESHOLD)
+def _comparison(built, profession=DEFAULT_PROFESSION) -> official_views.ProfessionComparison:
+    return official_views.profession_comparison(built.conn, AS_AT, profession, THRESHOLD)
 
 
 def test_the_import_keeps_every_professions_headcount(built):
@@ -52,13 +53,13 @@ def test_the_professions_figures_are_the_ones_every_other_page_shows(built):
     """The profession's shares and SCS share in the comparison equal the Diversity page's and Membership's."""
     comparison = _comparison(built)
     ours = comparison.table.set_index("Profession").loc[DEFAULT_PROFESSION]
-    story = official_figures.diversity_story(built.conn, AS_AT, THRESHOLD).by_year
+    story = official_views.diversity_story(built.conn, AS_AT, THRESHOLD).by_year
     latest = story[story["Year"] == "2022"].set_index("Characteristic")
     for code, characteristic in (("women", "Women"), ("bame", "Ethnic minority (BAME)"),
                                  ("disabled", "Declared disabled"), ("age_50_plus", "Aged 50 or over")):
         assert ours[comparison.column(code)] == latest.loc[characteristic, "Profession (% of declared)"], code
         assert comparison.civil_service(code) == latest.loc[characteristic, "Civil Service (%)"], code
-    grades = official_figures.headcount(built.conn, AS_AT, DEFAULT_PROFESSION, THRESHOLD).grades.set_index("Grade")
+    grades = official_views.headcount(built.conn, AS_AT, DEFAULT_PROFESSION, THRESHOLD).grades.set_index("Grade")
     assert ours[comparison.column("scs")] == grades.loc["SCS", "2022 (% of known grade)"]
 
 

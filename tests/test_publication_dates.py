@@ -9,10 +9,10 @@ import pytest
 
 from gse_dashboard import cli, explore
 from gse_dashboard.board import pack_sections
-from gse_dashboard.people import official_figures
 from gse_dashboard.people import official_statistics as official
 from gse_dashboard.seed.build import build_database
 from gse_dashboard.storage import store
+from gse_dashboard.views import official as official_views
 from gse_dashboard.views import screens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def test_each_shipped_release_is_recorded_as_known_from_its_publication_day(buil
 
 def test_as_at_30_september_2022_the_diversity_page_explore_and_pack_show_2021_and_2022(built_conn):
     """After both releases, the Diversity story, Explore and the pack show the 2021 and 2022 published figures."""
-    story = official_figures.diversity_story(built_conn, AFTER_BOTH, 10)
+    story = official_views.diversity_story(built_conn, AFTER_BOTH, 10)
     assert story.years == ["2015", "2021", "2022"] and story.released == ["2021", "2022"]
     women = story.summary.set_index("Characteristic").loc["Women"]
     assert (women["From"], women["To"]) == ("2015", "2022")
@@ -91,9 +91,9 @@ def test_between_the_releases_the_pack_shows_the_2021_release_only(built_conn):
 
 def test_before_the_2021_release_none_are_shown_and_the_page_and_pack_say_so(built_conn):
     """As at 30 June 2021 no release had been published: no published figure, and a sentence that says so."""
-    story = official_figures.diversity_story(built_conn, BEFORE_2021, 10)
+    story = official_views.diversity_story(built_conn, BEFORE_2021, 10)
     assert story.released == [] and story.years == ["2015"]
-    assert official_figures.headcount(built_conn, BEFORE_2021, "Science and Engineering", 10).empty
+    assert official_views.headcount(built_conn, BEFORE_2021, "Science and Engineering", 10).empty
     choices = explore.load_choices(built_conn)
     state = explore.from_query_params({"source": "women", "by": "period", "as_at": BEFORE_2021}, choices)
     assert set(explore.answer(built_conn, state, 10).raw["period"]) <= {"2015-03-31"}

@@ -17,6 +17,7 @@ from gse_dashboard.charts import downloads
 from gse_dashboard.config import DEFAULT_PROFESSION
 from gse_dashboard.people import official_figures
 from gse_dashboard.strategy import metrics
+from gse_dashboard.views import official as official_views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 THRESHOLD = 10
@@ -80,7 +81,7 @@ def test_grouped_by_department_each_years_total_is_the_published_one(built):
 
 def test_membership_breakdowns_end_with_the_published_total(built):
     """Membership's grade and department tables end with each year's published total, not a sum of cells."""
-    data = official_figures.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
+    data = official_views.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
     for table in (data.grades, data.departments):
         last = table.iloc[-1]
         assert last.iloc[0] == "Total" and last["2021"] == 14090 and last["2022"] == 13945
@@ -89,7 +90,7 @@ def test_membership_breakdowns_end_with_the_published_total(built):
 def test_every_department_has_one_value_on_membership_and_in_explore(built):
     """Each department's figure for each year is the same on Membership and in Explore: DCMS 2022 is 10 on both,
     and no department Membership lists (a suppressed one too) is missing from Explore."""
-    data = official_figures.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
+    data = official_views.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
     membership = data.departments.set_index("Department").drop(index="Total")
     result = _answer(built, source="acses_in_post", by=["period", "department"])
     explored = result.display.set_index("Period").drop(columns="Total")
@@ -109,7 +110,7 @@ def test_grades_are_in_one_order_everywhere(built):
     assert sorted(reversed(expected), key=metrics.grade_sort_key) == expected
     result = _answer(built, source="acses_in_post", by="grade")
     assert list(result.display["Grade"])[:-1] == expected
-    data = official_figures.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
+    data = official_views.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
     assert list(data.grades["Grade"])[:-1] == expected
 
 
@@ -119,7 +120,7 @@ def test_each_source_is_named_once_with_its_version_once(built):
     assert result.chart.source.count("Generated on") == 1
     assert result.chart.source.count("Civil Service Statistics") == 1
     assert "2021, 2022" in result.chart.source
-    data = official_figures.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
+    data = official_views.headcount(built.conn, "2026-01-01", DEFAULT_PROFESSION, THRESHOLD)
     assert official_figures.source_note(data.sources).count("Generated on") == 1
 
 

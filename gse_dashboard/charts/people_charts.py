@@ -17,6 +17,7 @@ from ..people import official_figures
 from ..people.disclosure import CONFIDENTIAL
 from ..storage.store import ALL
 from ..strategy import metrics, vocabulary
+from ..views import official as official_views
 from ..views.screens import Diversity, Membership
 from . import builders
 from .style import Chart
@@ -226,7 +227,7 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def profession_rank_title(comparison: official_figures.ProfessionComparison, measure: str) -> str:
+def profession_rank_title(comparison: official_views.ProfessionComparison, measure: str) -> str:
     """'Science and Engineering ranks 29th of 30 professions for women (% of known sex) in 2022: 31.3%, against
     54.5% for the Civil Service as a whole': the comparison's message in words."""
     label, unit = official_figures.COMPARED[measure]
@@ -250,7 +251,7 @@ def profession_rank_title(comparison: official_figures.ProfessionComparison, mea
     return title
 
 
-def profession_chart(comparison: official_figures.ProfessionComparison, measure: str) -> Chart:
+def profession_chart(comparison: official_views.ProfessionComparison, measure: str) -> Chart:
     """Every profession's figure for MEASURE, highest first, the profession highlighted, the Civil Service a line."""
     label, unit = official_figures.COMPARED[measure]
     column = comparison.column(measure)

@@ -16,6 +16,7 @@ from ..people.official_statistics import OFFICIAL_INDICATORS, PUBLISHER, STATUS_
 from ..storage import queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
+from ..views import official as official_views
 from .choices import (
     BOARD,
     COMMITMENTS,
@@ -476,7 +477,7 @@ def _run_professions(conn: sqlite3.Connection, state: ExploreState, as_at: str, 
                      profession: str) -> ExploreResult:
     """Every profession of post on one measure in the latest release, ranked, PROFESSION highlighted."""
     measure = PROFESSION_SOURCES[state.source]
-    comparison = official_figures.profession_comparison(conn, as_at, profession, threshold)
+    comparison = official_views.profession_comparison(conn, as_at, profession, threshold)
     name = PROFESSION_LABELS[state.source]
     if comparison.empty:
         context = FigureContext(measure=name, groups=state.group_by, people=True, period=None,

@@ -14,6 +14,7 @@ from ..people import official_figures
 from ..rules.safe_text import escape_md
 from ..strategy import metrics, timescales, vocabulary
 from ..strategy.vocabulary import DIVERSITY_WORKSTREAM
+from ..views import official as official_views
 from ..views.screens import Diversity
 from .loaders import built_once, database_facts
 from .session import AS_AT_KEY
@@ -69,7 +70,7 @@ def characteristic_ui(view: Diversity, code: str, name: str, as_at: str, thresho
                     key=f"download-{code}-{by}")
 
 
-def professions_ui(comparison: official_figures.ProfessionComparison, as_at: str) -> None:
+def professions_ui(comparison: official_views.ProfessionComparison, as_at: str) -> None:
     """Every profession of post ranked by one measure (chosen, in the URL), the profession highlighted; the table."""
     if comparison.empty:
         st.info(f"No Civil Service Statistics by profession had been published and imported by {format_date(as_at)}.")

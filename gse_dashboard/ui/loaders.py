@@ -29,6 +29,7 @@ from ..people import official_figures, published
 from ..storage import backups, queries, store
 from ..strategy import commitments_over_time as over_time
 from ..strategy import metrics
+from ..views import official as official_views
 from ..views import screens
 from .session import AS_AT_KEY, db_path, once_per_run, revision
 from .turns import OneAtATime
@@ -169,38 +170,38 @@ def load_diversity(as_at: str, threshold: int) -> screens.Diversity:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_professions(path: str, rev: str, as_at: str, profession: str,
-                       threshold: int) -> official_figures.ProfessionComparison:
+                       threshold: int) -> official_views.ProfessionComparison:
     """Every profession of post in the latest release known at AS_AT, PROFESSION highlighted."""
     with _read(path) as conn:
-        return official_figures.profession_comparison(conn, as_at, profession, threshold)
+        return official_views.profession_comparison(conn, as_at, profession, threshold)
 
 
-def load_professions(as_at: str, profession: str, threshold: int) -> official_figures.ProfessionComparison:
+def load_professions(as_at: str, profession: str, threshold: int) -> official_views.ProfessionComparison:
     """Every profession of post at AS_AT, PROFESSION highlighted, for this session's database."""
     return cached_professions(db_path(), revision(), as_at, profession, threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_headcount(path: str, rev: str, as_at: str, profession: str,
-                     threshold: int) -> official_figures.Headcount:
+                     threshold: int) -> official_views.Headcount:
     """The profession's headcount, grades, departments, entrants and leavers, as known at AS_AT."""
     with _read(path) as conn:
-        return official_figures.headcount(conn, as_at, profession, threshold)
+        return official_views.headcount(conn, as_at, profession, threshold)
 
 
-def load_headcount(as_at: str, profession: str, threshold: int) -> official_figures.Headcount:
+def load_headcount(as_at: str, profession: str, threshold: int) -> official_views.Headcount:
     """The profession's published headcount at AS_AT, for this session's database."""
     return cached_headcount(db_path(), revision(), as_at, profession, threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_diversity_story(path: str, rev: str, as_at: str, threshold: int) -> official_figures.DiversityStory:
+def cached_diversity_story(path: str, rev: str, as_at: str, threshold: int) -> official_views.DiversityStory:
     """Each characteristic against the Civil Service in 2015 and every published year, as known at AS_AT."""
     with _read(path) as conn:
-        return official_figures.diversity_story(conn, as_at, threshold)
+        return official_views.diversity_story(conn, as_at, threshold)
 
 
-def load_diversity_story(as_at: str, threshold: int) -> official_figures.DiversityStory:
+def load_diversity_story(as_at: str, threshold: int) -> official_views.DiversityStory:
     """The published diversity story at AS_AT, for this session's database."""
     return cached_diversity_story(db_path(), revision(), as_at, threshold)
 

@@ -19,6 +19,7 @@ from ..people import official_statistics as official
 from ..rules import auth
 from ..rules.safe_text import escape_md
 from ..storage import store
+from ..views import official as official_views
 from . import manage as manage_ui
 from .session import db_path, settings
 from .uploads import file_uploader
@@ -161,7 +162,7 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(lambda v: v if isinstance(v, str) else format_cell(v))
 
 
-def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
+def headcount_ui(data: official_views.Headcount, as_at: str, threshold: int) -> None:
     """Civil servants in the profession's posts: headline, by year, grade mix, departments, entrants and leavers."""
     profession = settings().profession
     if data.empty:
@@ -190,7 +191,7 @@ def headcount_ui(data: figures.Headcount, as_at: str, threshold: int) -> None:
     st.caption(escape_md(figures.source_note(data.sources)))
 
 
-def diversity_story_ui(story: figures.DiversityStory, as_at: str) -> None:
+def diversity_story_ui(story: official_views.DiversityStory, as_at: str) -> None:
     """Each characteristic: the profession against the Civil Service in 2015 and since, and whether the gap closed."""
     if story.empty:
         st.info("No real diversity figures are known at this date.")
@@ -211,7 +212,7 @@ def diversity_story_ui(story: figures.DiversityStory, as_at: str) -> None:
                + escape_md(figures.source_note(story.sources)))
 
 
-def overview_headcount_ui(data: figures.Headcount) -> None:
+def overview_headcount_ui(data: official_views.Headcount) -> None:
     """The published headcount beside the registered members on the Overview, never added to them."""
     if data.empty:
         return

@@ -17,12 +17,13 @@ import pandas as pd
 
 from ..board import records
 from ..config import DEFAULT_SUPPRESSION_THRESHOLD
-from ..people import official_figures, protected_diversity, published
+from ..people import protected_diversity, published
 from ..storage import queries
 from ..storage.store import ALL
 from ..strategy import metrics
 from ..strategy.vocabulary import DIVERSITY_WORKSTREAM, LAUNCH_DATE, STRATEGY_END
 from . import attention as board_view
+from . import official as official_views
 
 # Every commitment's status at a date (queries.commitment_status, brief columns). The pages pass
 # a cached one, shared by the Overview and its changes; the default reads the database.
@@ -275,8 +276,8 @@ class BoardPack:
     changes: pd.DataFrame | None
     trajectory: pd.DataFrame
     # The published Civil Service Statistics: the profession's headcount and diversity since 2015.
-    headcount: official_figures.Headcount | None = None
-    story: official_figures.DiversityStory | None = None
+    headcount: official_views.Headcount | None = None
+    story: official_views.DiversityStory | None = None
     # The Board's action log and risk registers, every recorded state up to the date.
     actions: pd.DataFrame | None = None
     risks: pd.DataFrame | None = None
@@ -378,8 +379,8 @@ def board_pack(conn: sqlite3.Connection, as_at: str, threshold: int, profession:
                         if previous else None),
         changes=changes(conn, previous, as_at, status_at=status_at).commitments if previous else None,
         trajectory=metrics.trajectory(status, updates, metrics.timeline_dates(LAUNCH_DATE, as_at), as_at),
-        headcount=official_figures.headcount(conn, as_at, profession, threshold),
-        story=official_figures.diversity_story(conn, as_at, threshold),
+        headcount=official_views.headcount(conn, as_at, profession, threshold),
+        story=official_views.diversity_story(conn, as_at, threshold),
         actions=records.action_history(conn, as_at),
         risks=records.risk_history(conn, as_at),
         board=board,
