@@ -158,12 +158,11 @@ def save(conn: sqlite3.Connection, key: str, table: ProtectedTable) -> bool:
     previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
         conn.execute(f"PRAGMA busy_timeout = {SAVE_WAIT_MS}")
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT OR REPLACE INTO protected_tables (fingerprint, protected_at, contents) VALUES (?, ?, ?)",
-                     [key, store.now(), contents])
-        conn.execute("DELETE FROM protected_tables WHERE rowid <= (SELECT MAX(rowid) FROM protected_tables) - ?",
-                     [KEPT_ROWS])
-        conn.execute("COMMIT")
+        with store.immediate(conn):
+            conn.execute("INSERT OR REPLACE INTO protected_tables (fingerprint, protected_at, contents) "
+                         "VALUES (?, ?, ?)", [key, store.now(), contents])
+            conn.execute("DELETE FROM protected_tables WHERE rowid <= (SELECT MAX(rowid) FROM protected_tables) - ?",
+                         [KEPT_ROWS])
         return True
     except sqlite3.Error:
         with contextlib.suppress(sqlite3.Error):

@@ -250,8 +250,7 @@ def _replace_contents(path: Path, staging: Path, source: Path, actor: str, lost:
         # Foreign keys are checked once, after the copy (row-by-row checks make the DELETEs quadratic).
         conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            conn.execute("BEGIN IMMEDIATE")  # the write lock, held to the end
-            try:
+            with store.immediate(conn):  # the write lock, held to the end
                 safety = backup_path(path, BEFORE_RESTORE)
                 _folder(safety.parent)
                 # A second connection reads the last committed state (WAL lets it while we hold the
@@ -295,11 +294,6 @@ def _replace_contents(path: Path, staging: Path, source: Path, actor: str, lost:
                 # Revisions only go forward, so no cached view of the replaced contents is reused.
                 restored = store.revision(live)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'revision'", [str(max(previous, restored) + 1)])
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         finally:
             conn.execute("DETACH DATABASE incoming")
             conn.execute("PRAGMA foreign_keys = ON")

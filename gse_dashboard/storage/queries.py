@@ -580,15 +580,21 @@ def database_file(conn: sqlite3.Connection) -> str:
 CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
 
 
+def _period_rows(conn: sqlite3.Connection, columns: str, condition: str, indicator: str, as_at: str, period: str,
+                 population: str) -> pd.DataFrame:
+    """COLUMNS of INDICATOR's rows of POPULATION for PERIOD meeting CONDITION, as known at AS_AT."""
+    return _frame(
+        conn,
+        f"SELECT {columns} FROM observations "
+        f"WHERE indicator = :indicator AND population = :population AND period = :period "
+        f"AND {condition} AND {KNOWN}",
+        as_at_params(as_at, indicator=indicator, population=population, period=period))
+
+
 def cells(conn: sqlite3.Connection, as_at: str, period: str, indicator: str = "members",
           population: str = "GSE") -> pd.DataFrame:
     """The cells (department, grade, role_type, value) of PERIOD as known at AS_AT."""
-    return pd.read_sql_query(
-        f"SELECT department, grade, role_type, value FROM observations "
-        f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND {CELL} AND {KNOWN}",
-        conn, params={"indicator": indicator, "population": population, "period": period,
-                      "cutoff": end_of_day(as_at)})
+    return _period_rows(conn, "department, grade, role_type, value", CELL, indicator, as_at, period, population)
 
 
 def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indicator: str = "members",
@@ -661,12 +667,8 @@ def cell_versions(conn: sqlite3.Connection, as_at: str, periods: list[str], indi
 def diversity_cells(conn: sqlite3.Connection, indicator: str, as_at: str, period: str,
                     population: str = "GSE") -> pd.DataFrame:
     """INDICATOR's rows of POPULATION with counts for PERIOD, as known at AS_AT."""
-    return pd.read_sql_query(
-        f"SELECT department, grade, role_type, numerator, denominator, declaration_rate FROM observations "
-        f"WHERE indicator = :indicator AND population = :population AND period = :period "
-        f"AND numerator IS NOT NULL AND denominator IS NOT NULL AND {KNOWN}",
-        conn, params={"indicator": indicator, "population": population, "period": period,
-                      "cutoff": end_of_day(as_at)})
+    return _period_rows(conn, "department, grade, role_type, numerator, denominator, declaration_rate",
+                        "numerator IS NOT NULL AND denominator IS NOT NULL", indicator, as_at, period, population)
 
 
 def diversity_periods(conn: sqlite3.Connection, indicator: str, as_at: str, population: str = "GSE") -> list[str]:

@@ -125,12 +125,23 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     conn = db.conn
     if conn.in_transaction:
         raise StoreError("a write transaction is already open on this connection")
-    with busy_refused("saved"):
-        conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn, busy="saved"):
         yield db
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-        with busy_refused("saved"):
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection, *, busy: str | None = None) -> Iterator[sqlite3.Connection]:
+    """One transaction on CONN written by hand: BEGIN IMMEDIATE (the write lock before any read), COMMIT when
+    the block ends, ROLLBACK on any error. With BUSY, a locked database at BEGIN or COMMIT is refused as
+    busy_refused(BUSY) says. write_transaction, restoring a backup and keeping a protected table all use it
+    (the migrations write their own: this module imports them)."""
+    guard = (lambda: busy_refused(busy)) if busy else contextlib.nullcontext
+    with guard():
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        with guard():
             conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
