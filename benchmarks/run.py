@@ -12,6 +12,7 @@ medians and spread, and the ratios against the targets.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import io
@@ -35,27 +36,16 @@ from tests.browser import chromium, streamlit_process  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 
-# (label, URL path, app script): the dashboard's pages, then the two reference apps.
-PAGES = [
-    ("Overview", "", None),
-    ("Workstreams", "workstreams", None),
-    ("Membership", "membership", None),
-    ("Diversity & inclusion", "diversity", None),
-    ("Explore", "explore", None),
-    ("Manage data", "manage", None),
-    ("Board pack", "board-pack", None),
-    ("About the data", "about", None),
-]
+# The dashboard's pages are read from its navigation (app_pages), so a new page is measured with no new code;
+# Explore's views are added as links (explore_views). The two reference apps: (label, URL path, app script).
 REFERENCES = [
     ("Reference: empty page", "", BENCH / "reference_empty.py"),
     ("Reference: one chart", "", BENCH / "reference_chart.py"),
 ]
-APPTEST_PAGES = {"Overview": "pages/overview.py", "Workstreams": "pages/workstreams.py",
-                 "Membership": "pages/membership.py", "Diversity & inclusion": "pages/diversity.py",
-                 "Explore": "pages/explore.py", "Manage data": "pages/manage.py",
-                 "Board pack": "pages/board_pack.py", "About the data": "pages/about.py"}
 # Targets, as ratios measured in the same run.
 LOAD_TARGET, RERUN_TARGET, SCALE_TARGET, IMPORT_TARGET, MEMORY_TARGET_MB = 1.3, 1.5, 1.5, 3.0, 500
+# Against the page's own static replica: load (cold and warm), and rerun after a widget change.
+REPLICA_LOAD_TARGET, REPLICA_RERUN_TARGET = 1.15, 1.2
 # Each rerun moves the as-at year to one not seen before by that server, so no cached answer is reused.
 RERUN_YEARS = ("2025", "2024", "2023", "2022", "2021", "2020", "2019", "2018", "2017")
 PACK_AS_AT = "2026-07-15"
@@ -74,6 +64,8 @@ DRAWN = """() => {
   return charts.every(c => c.querySelector('.main-svg'));
 }"""
 TIMEOUT_MS = 120_000
+# The messages a replica sends again: elements and blocks, page settings, the logo and the URL.
+REPLAYED = ("delta", "page_config_changed", "page_info_changed", "logo")
 
 
 # -- statistics and the machine ----------------------------------------------------------------
@@ -154,24 +146,51 @@ def _timed_load(page, url: str) -> float:
 
 
 class RunWatcher:
-    """Counts the script runs the server reports finished, read from the app's websocket messages.
+    """Reads the app's websocket: counts the script runs the server reports finished, and records what they drew.
 
     The page's own script-state attribute can skip 'running' when a run is very short, so the
-    end of a rerun is taken from Streamlit's `script_finished` message itself.
+    end of a rerun is taken from Streamlit's `script_finished` message itself. While recording,
+    the messages of the latest script run that draw something (elements, blocks, page settings,
+    the URL) are kept exactly as sent, a reference to a message sent before resolved to it: the
+    static replica of the page sends them again (benchmarks/replica.py).
     """
 
     def __init__(self, page):
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.finished = 0
+        self.navigation = None
+        self.recording: list | None = None
+        self._run: list = []
+        self._sent: dict = {}
         self._message = ForwardMsg
         page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
-        if isinstance(payload, bytes | bytearray):
-            with contextlib.suppress(Exception):
-                if self._message.FromString(bytes(payload)).WhichOneof("type") == "script_finished":
-                    self.finished += 1
+        if not isinstance(payload, bytes | bytearray):
+            return
+        try:
+            msg = self._message.FromString(bytes(payload))
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: nothing to count or record
+            return
+        if msg.hash:
+            self._sent[msg.hash] = msg
+        kind = msg.WhichOneof("type")
+        if kind == "ref_hash" and msg.ref_hash in self._sent:
+            resolved = self._message()
+            resolved.CopyFrom(self._sent[msg.ref_hash])
+            resolved.metadata.CopyFrom(msg.metadata)
+            msg, kind = resolved, resolved.WhichOneof("type")
+        if kind == "script_finished":
+            self.finished += 1
+            if self.recording is not None:
+                self.recording = list(self._run)
+        elif kind == "new_session":
+            self._run = []
+        elif kind == "navigation":
+            self.navigation = msg
+        elif kind in REPLAYED:
+            self._run.append(msg)
 
     def wait_for_run_after(self, page, count: int) -> None:
         deadline = time.monotonic() + TIMEOUT_MS / 1000
@@ -179,6 +198,16 @@ class RunWatcher:
             if time.monotonic() > deadline:
                 raise TimeoutError("no script run finished after the change")
             page.wait_for_timeout(5)
+
+    def record(self) -> None:
+        """Keep what the next script runs draw, until `recorded` is read."""
+        self.recording = []
+
+    def recorded(self, page) -> list:
+        """What the latest finished run drew (waiting briefly for the last messages to be read)."""
+        page.wait_for_timeout(200)
+        runs, self.recording = self.recording, None
+        return runs
 
 
 def _timed_rerun(page, watcher: RunWatcher, year: str) -> float:
@@ -195,26 +224,127 @@ def _timed_rerun(page, watcher: RunWatcher, year: str) -> float:
     return time.perf_counter() - started
 
 
-def browser_page(db: Path, label: str, path: str, app: Path | None, reps: int) -> dict:
-    """Cold (a new server each time), warm and rerun times of one page, REPS of each."""
+def browser_page(db: Path, label: str, path: str, app: Path | None, reps: int, *, extra_env: dict | None = None,
+                 record: bool = False) -> dict:
+    """Cold (a new server each time), warm and rerun times of one page, REPS of each.
+
+    With RECORD, what the first load and each rerun drew is kept (as the replica replays it).
+    """
     cold, warm, rerun = Sample(), Sample(), Sample()
+    recording: dict = {"navigation": None, "runs": []}
     for rep in range(reps):
-        with streamlit_process(db, app=app or ROOT / "app.py") as (url, _), chromium() as page:
+        with streamlit_process(db, app=app or ROOT / "app.py", extra_env=extra_env) as (url, _), \
+                chromium() as page:
             watcher = RunWatcher(page)
+            keep = record and rep == 0
+            if keep:
+                watcher.record()
             cold.values.append(_timed_load(page, f"{url}/{path}"))
             if rep == 0:
+                if keep:
+                    recording["runs"].append(watcher.recorded(page))
+                    recording["navigation"] = watcher.navigation
                 for _ in range(reps):
                     warm.values.append(_timed_load(page, f"{url}/{path}"))
                 for year in RERUN_YEARS[:reps]:
+                    if keep:
+                        watcher.record()
                     rerun.values.append(_timed_rerun(page, watcher, year))
+                    if keep:
+                        recording["runs"].append(watcher.recorded(page))
     log(f"  {label}: cold {cold.text()}, warm {warm.text()}, rerun {rerun.text()}")
-    return {"cold": cold, "warm": warm, "rerun": rerun}
+    result = {"cold": cold, "warm": warm, "rerun": rerun}
+    if record:
+        result["recording"] = recording
+    return result
+
+
+def elements_drawn(run: list) -> int:
+    """How many elements and blocks a recorded run drew (each counted once, wherever it was replaced)."""
+    return len({tuple(msg.metadata.delta_path) for msg in run if msg.WhichOneof("type") == "delta"})
+
+
+def write_recording(recording: dict, path: Path) -> None:
+    """The recorded navigation and runs as the replica reads them (each message base64-encoded)."""
+    def encode(msg) -> str:
+        return base64.b64encode(msg.SerializeToString()).decode()
+
+    navigation = recording["navigation"]
+    path.write_text(json.dumps({"navigation": encode(navigation) if navigation is not None else None,
+                                "runs": [[encode(msg) for msg in run] for run in recording["runs"]]}),
+                    encoding="utf-8")
+
+
+def page_and_replica(db: Path, label: str, path: str, reps: int, work: Path) -> dict:
+    """One page measured, then its static replica (what it drew, sent again with no computation), in turn."""
+    result = browser_page(db, label, path, None, reps, record=True)
+    recording = result.pop("recording")
+    file = work / f"replica-{len(list(work.glob('replica-*.json'))):02d}.json"
+    write_recording(recording, file)
+    result["elements"] = elements_drawn(recording["runs"][0])
+    replica = browser_page(db, f"{label} (replica)", path, BENCH / "replica.py", reps,
+                           extra_env={"GSE_REPLICA": str(file)})
+    result["replica"] = replica
+    log(f"  {label}: {result['elements']} elements; load {_ratio(result['cold'].median, replica['cold'].median):.2f}× "
+        f"its replica, rerun {_ratio(result['rerun'].median, replica['rerun'].median):.2f}×")
+    return result
+
+
+def app_pages(db: Path) -> list[tuple[str, str]]:
+    """The dashboard's pages as its navigation lists them (title, URL path), read from the browser."""
+    with streamlit_process(db) as (url, _), chromium() as page:
+        watcher = RunWatcher(page)
+        _timed_load(page, f"{url}/")
+        page.wait_for_timeout(200)
+    if watcher.navigation is None:
+        raise RuntimeError("the dashboard sent no navigation")
+    return [(p.page_name, p.url_pathname) for p in watcher.navigation.navigation.app_pages if not p.is_hidden]
+
+
+def chosen_pages(pages: list[tuple[str, str]], asked: str | None) -> list[tuple[str, str]]:
+    """The PAGES ASKED for (comma-separated names or URL paths; 'overview' is the first page, 'explore' has its
+    views too), or all of them."""
+    if not asked:
+        return pages
+    wanted = {p.strip().lower() for p in asked.split(",")}
+    chosen = [(name, url) for name, url in pages
+              if name.lower() in wanted or (url.split("?")[0] or "overview") in wanted]
+    if not chosen:
+        raise SystemExit(f"--pages {asked}: no such page; the pages are: "
+                         + ", ".join(f"{name} ({url or 'overview'})" for name, url in pages))
+    return chosen
+
+
+def page_script(url: str) -> str | None:
+    """The script of the page at URL (pages/<path>.py), for AppTest; None for a view with a query string."""
+    if "?" in url:
+        return None
+    script = f"pages/{(url or 'overview').replace('-', '_')}.py"
+    return script if (ROOT / script).exists() else None
+
+
+def explore_views(db: Path) -> list[tuple[str, str]]:
+    """The Explore views an analyst uses, as links: their data decides the two Board meetings compared."""
+    from gse_dashboard.storage import store
+    from gse_dashboard.strategy import commitments_over_time as over_time
+
+    with store.reading(str(db)) as conn:
+        boards = over_time.time_points(conn, over_time.BOARD, dt.date.today().isoformat())
+    earlier, later = (boards[0], boards[-1]) if len(boards) > 1 else ("", "")
+    return [
+        ("Explore: members by department and grade", "explore?source=members&by=department&by=grade"),
+        ("Explore: commitments by Board meeting", "explore?source=commitments&by=board"),
+        ("Explore: the commitments behind a figure",
+         "explore?source=commitments&by=workstream&explore_cell_workstream=4"),
+        ("Explore: what changed between two Boards",
+         f"explore?source=commitments&by=status&explore_board_from={earlier}&explore_board_to={later}"),
+    ]
 
 
 def server_memory(db: Path, pages: list) -> dict:
     """Peak and final resident memory (MB) of a server that has drawn every page once."""
     with streamlit_process(db) as (url, process), chromium() as page:
-        for _, path, _ in pages:
+        for _, path in pages:
             _timed_load(page, f"{url}/{path}")
         status = Path(f"/proc/{process.pid}/status").read_text()
     values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines()
@@ -403,12 +533,40 @@ def report(results: dict, args) -> str:
         lines.append(f"| {d['label']} | {rows['commitments']:,} | {rows['progress_updates']:,} | "
                      f"{rows['observations']:,} | {d['total_rows']:,} | {d['mb']:.0f} | {d['build_s']:.1f} |")
     lines += ["", "## Targets", "",
+              f"- every page and Explore view: load (cold and warm) at most **{REPLICA_LOAD_TARGET}×** its own static "
+              f"replica's, rerun at most **{REPLICA_RERUN_TARGET}×** its replica's rerun;",
               f"- every page's load (cold and warm) at most **{LOAD_TARGET}×** the one-chart reference page's;",
               f"- every rerun at most **{RERUN_TARGET}×** the empty page's rerun;",
               f"- on the scaled database, every page within **{SCALE_TARGET}×** its own time on the default one;",
               f"- import within **{IMPORT_TARGET}×** a plain `executemany` of the same rows;",
               f"- the server's peak memory under **{MEMORY_TARGET_MB} MB** on the scaled database.", ""]
     met, missed = [], []
+    for d in results["databases"]:
+        label = d["label"]
+        browser = results["browser"].get(label, {})
+        replicated = {name: r for name, r in browser.items() if "replica" in r}
+        if not replicated:
+            continue
+        lines += [f"## Pages against their static replicas: {label}", "",
+                  "Each page's replica (`benchmarks/replica.py`) sends again, with no computation, exactly what the "
+                  "page sent to the browser on its first load and on each rerun: the same navigation, elements, "
+                  "charts, tables and widgets at the same places. Page and replica are measured one after the "
+                  "other, in the same way. Elements: the elements and blocks the page draws on its first load.", "",
+                  "| page | elements | cold (s) | replica cold (s) | cold vs replica | warm vs replica | rerun (s) | "
+                  "replica rerun (s) | rerun vs replica |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, result in replicated.items():
+            replica = result["replica"]
+            checks = [(_ratio(result["cold"].median, replica["cold"].median), REPLICA_LOAD_TARGET, "cold load"),
+                      (_ratio(result["warm"].median, replica["warm"].median), REPLICA_LOAD_TARGET, "warm load"),
+                      (_ratio(result["rerun"].median, replica["rerun"].median), REPLICA_RERUN_TARGET, "rerun")]
+            for r, t, what in checks:
+                if r is not None:
+                    (met if r <= t else missed).append(f"{label}: {name} {what} {r:.2f}× its replica (target {t}×)")
+            cold, warm, rerun = (_verdict(r, t) for r, t, _ in checks)
+            lines.append(f"| {name} | {result['elements']} | {result['cold'].text()} | {replica['cold'].text()} | "
+                         f"{cold} | {warm} | {result['rerun'].text()} | {replica['rerun'].text()} | {rerun} |")
+        lines.append("")
     for d in results["databases"]:
         label = d["label"]
         browser = results["browser"].get(label, {})
@@ -562,6 +720,9 @@ def main(argv: list[str] | None = None) -> int:
                                         "'overview' is the first page")
     parser.add_argument("--parts", default="browser,apptest,memory,import,pack",
                         help="what to measure (default: browser,apptest,memory,import,pack)")
+    parser.add_argument("--replicas", choices=("default", "all", "none"), default="default",
+                        help="measure each page's static replica beside it on the default database (default), "
+                             "on every database, or not at all")
     parser.add_argument("--import-rows", type=int, help="rows to import (default 100,000; quick 2,000)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md", help="the report to write")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
@@ -575,10 +736,7 @@ def main(argv: list[str] | None = None) -> int:
     args.pack_reps = 1 if args.quick else 3
     formats = ["docx"] if args.quick else ["pdf", "pptx", "docx"]
     parts = set(args.parts.split(","))
-    pages = PAGES
-    if args.pages:
-        wanted = {p.strip().lower() for p in args.pages.split(",")}
-        pages = [p for p in PAGES if p[0].lower() in wanted or (p[1] or "overview") in wanted]
+    pages: list[tuple[str, str]] = []
     work = args.work or Path(tempfile.mkdtemp(prefix="gse-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "databases": [], "browser": {}, "apptest": {}, "memory": {},
@@ -600,15 +758,25 @@ def main(argv: list[str] | None = None) -> int:
                 info = build(path, scale)
             results["databases"].append({"label": label, "path": str(path), **info})
             log(f"{label}: {info['total_rows']:,} rows, {info['mb']:.0f} MB")
+            if not pages:
+                pages = chosen_pages(app_pages(path) + explore_views(path), args.pages)
+                log(f"pages: {', '.join(name for name, _ in pages)}")
             if "browser" in parts:
                 log(f"{label}: pages in Chromium")
-                results["browser"][label] = {name: browser_page(path, name, url, app, args.reps)
-                                             for name, url, app in [*pages, *REFERENCES]}
+                replicas = args.replicas == "all" or (args.replicas == "default" and scale == 1)
+                results["browser"][label] = {
+                    name: (page_and_replica(path, name, url, args.reps, work) if replicas
+                           else browser_page(path, name, url, None, args.reps)) for name, url in pages}
+                results["browser"][label].update({name: browser_page(path, name, url, app, args.reps)
+                                                  for name, url, app in REFERENCES})
             if "apptest" in parts:
                 log(f"{label}: AppTest")
                 results["apptest"][label] = {}
-                for name, _, _ in pages:
-                    results["apptest"][label][name] = apptest_page(path, APPTEST_PAGES[name], args.reps)
+                for name, url in pages:
+                    script = page_script(url)
+                    if script is None:
+                        continue
+                    results["apptest"][label][name] = apptest_page(path, script, args.reps)
                     log(f"  {name}: first {results['apptest'][label][name]['cold'].text()}, "
                         f"warm {results['apptest'][label][name]['warm'].text()}")
             if "memory" in parts:
