@@ -95,3 +95,23 @@ def test_the_rows_behind_a_figure_and_the_boards_compared_open_from_the_link(bui
     assert any("Boards of 17 October 2018 and 17 July 2019" in m.value for m in at.markdown)
     link = at.code[0].value
     assert "explore_cell_workstream=3" in link and "explore_board_from=2018-10-17" in link
+
+
+def test_the_commitment_sections_are_worked_out_only_once_opened(built_db_file, monkeypatch):
+    """A commitments view with no figure or Boards in its link shows both detail sections closed, with none of
+    their choices or rows; opening one lists the rows behind the figure, the other still closed."""
+    from tests.apptest import explore_page
+
+    at = explore_page(built_db_file, monkeypatch, source="commitments", by="workstream", as_at=AS_AT)
+    labels = [e.label for e in at.expander]
+    assert "Choose a figure and list its commitments" in labels and "Compare two Board meetings" in labels
+    keys = [s.key for s in at.selectbox]
+    assert not {"explore_cell_workstream", "explore_board_from", "explore_board_to"} & set(keys)
+    assert not any("as known at 16 October 2019;" in m.value for m in at.markdown)
+
+    at.session_state["explore_rows_open"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    keys = [s.key for s in at.selectbox]
+    assert "explore_cell_workstream" in keys and "explore_board_from" not in keys
+    assert any(m.value.startswith("**89 commitments**, as known at 16 October 2019") for m in at.markdown)

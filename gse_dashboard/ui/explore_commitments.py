@@ -17,7 +17,7 @@ from ..charts.tables import format_date
 from ..rules.safe_text import escape_md
 from ..strategy import commitments_over_time as over_time
 from ..strategy import timescales
-from .explore import KEY
+from .explore import DETAIL_PREFIXES, KEY
 from .loaders import database_facts, load_board_dates, load_commitment_rows, load_status_changes
 from .widgets import download_ui, query_choice_ui, table_ui
 
@@ -31,16 +31,39 @@ def _meta(title: str, as_at: str, filters: str, *, source: str = explore.COMMITM
                                illustrative=explore.COMMITMENTS_ILLUSTRATIVE if database_facts().illustrative else "")
 
 def commitments_detail_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
-    """For commitments: the rows behind any figure, and what changed between two Board meetings."""
+    """For commitments: the rows behind any figure, and what changed between two Board meetings.
+
+    Each is a section of its own, worked out and drawn only while it is open, so the result comes
+    first and a change of the view does not wait for rows nobody asked to see. A link that names a
+    figure or two Boards (its ?explore_cell_... or ?explore_board_... keys) opens its section.
+    """
     if result.state.source != explore.COMMITMENTS:
         return
-    commitment_rows_ui(result, choices)
-    changes_between_boards_ui(result.state, choices, result.as_at)
+    st.header("The commitments behind a figure")
+    rows = _section("Choose a figure and list its commitments", ROWS_OPEN, CELL_PREFIX)
+    if rows.open:
+        with rows:
+            commitment_rows_ui(result, choices)
+    st.header("What changed between two Board meetings")
+    changes = _section("Compare two Board meetings", CHANGES_OPEN, BOARD_PREFIX)
+    if changes.open:
+        with changes:
+            changes_between_boards_ui(result.state, choices, result.as_at)
+
+
+# Whether each section is open (kept for the session); the URL keys that open it from a link.
+ROWS_OPEN, CHANGES_OPEN = f"{KEY}rows_open", f"{KEY}changes_open"
+CELL_PREFIX, BOARD_PREFIX = DETAIL_PREFIXES
+
+
+def _section(label: str, key: str, prefix: str):
+    """An expander that reruns the page when opened or closed (so what is closed is never worked out)."""
+    named = any(name.startswith(prefix) for name in st.query_params)
+    return st.expander(label, expanded=named, key=key, on_change="rerun")
 
 def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) -> None:
     """Choose a figure in the table (a value of each grouping) and list the commitments it counts."""
     state, raw = result.state, result.raw
-    st.header("The commitments behind a figure")
     st.markdown("Choose a value of each grouping to list the commitments a figure counts, with their owner, "
                 "due date, status, ratings and latest commentary.")
     picks: dict[str, tuple] = {}
