@@ -316,10 +316,8 @@ def chosen_pages(pages: list[tuple[str, str]], asked: str | None) -> list[tuple[
 
 
 def page_script(url: str) -> str | None:
-    """The script of the page at URL (pages/<path>.py), for AppTest; None for a view with a query string."""
-    if "?" in url:
-        return None
-    script = f"pages/{(url or 'overview').replace('-', '_')}.py"
+    """The script of the page at URL (pages/<path>.py, whatever its query string), for AppTest."""
+    script = f"pages/{(url.split('?')[0] or 'overview').replace('-', '_')}.py"
     return script if (ROOT / script).exists() else None
 
 
@@ -356,36 +354,52 @@ def server_memory(db: Path, pages: list) -> dict:
 
 APPTEST_CHILD = """
 import json, os, sys, time
+from urllib.parse import parse_qs
 from streamlit.testing.v1 import AppTest
-app, page, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def one():
-    at = AppTest.from_file(app, default_timeout=600)
-    if page != "pages/overview.py":
-        at.switch_page(page)
+app, page, query, reps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+years = json.loads(sys.argv[5])
+def timed(at):
     started = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - started
     if at.exception:
         raise SystemExit(f"{page}: {at.exception[0].value}")
     return elapsed
-cold = one()
-warm = [one() for _ in range(reps)]
-print(json.dumps({"cold": cold, "warm": warm}), flush=True)
+def one():
+    at = AppTest.from_file(app, default_timeout=600)
+    for key, values in parse_qs(query).items():
+        at.query_params[key] = values if len(values) > 1 else values[0]
+    if page != "pages/overview.py":
+        at.switch_page(page)
+    return at, timed(at)
+cold = one()[1]
+warm = [one()[1] for _ in range(reps)]
+# A rerun at an as-at year not seen before (as the browser's rerun): the app's own work on a rerun.
+at, _ = one()
+day = at.session_state["as_at"]
+rerun = []
+for year in years:
+    at.session_state["as_at"] = day.replace(year=int(year))
+    rerun.append(timed(at))
+print(json.dumps({"cold": cold, "warm": warm, "rerun": rerun}), flush=True)
 # Leave without interpreter teardown: a native thread pool torn down at exit has aborted the
 # process ("terminate called without an active exception") after the timings were printed.
 os._exit(0)
 """
 
 
-def apptest_page(db: Path, page: str, reps: int) -> dict:
-    """One page's script time under AppTest in a fresh process: the first run, then REPS warm runs."""
+
+def apptest_page(db: Path, page: str, reps: int, query: str = "") -> dict:
+    """One page's script time under AppTest in a fresh process (QUERY its link's query string): the first run,
+    REPS warm runs, and REPS reruns at as-at years not seen before."""
     env = {**os.environ, "GSE_DB_PATH": str(db)}
-    result = subprocess.run([sys.executable, "-c", APPTEST_CHILD, str(ROOT / "app.py"), page, str(reps)],
+    result = subprocess.run([sys.executable, "-c", APPTEST_CHILD, str(ROOT / "app.py"), page, query, str(reps),
+                             json.dumps(RERUN_YEARS[:reps])],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
     if result.returncode:
         raise RuntimeError(f"AppTest of {page} failed: {result.stderr[-2000:]}")
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"cold": Sample([data["cold"]]), "warm": Sample(data["warm"])}
+    return {"cold": Sample([data["cold"]]), "warm": Sample(data["warm"]), "rerun": Sample(data["rerun"])}
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -616,15 +630,18 @@ def report(results: dict, args) -> str:
     if results.get("apptest"):
         lines += ["## Script time under AppTest", "",
                   "The page's script alone (no browser), from `app.py` in a fresh process: the first run (empty "
-                  "caches) and the median of the warm runs.", "",
-                  "| page | " + " | ".join(f"{label}: first | {label}: warm" for label in labels) + " |",
-                  "|---|" + "---:|---:|" * len(labels)]
+                  "caches), the median of the warm runs (the same page again), and the median of the reruns at an "
+                  "as-at year not seen before, as the browser's rerun: the app's own work on a rerun, which its "
+                  "replica does not do.", "",
+                  "| page | " + " | ".join(f"{label}: first | {label}: warm | {label}: rerun" for label in labels)
+                  + " |",
+                  "|---|" + "---:|---:|---:|" * len(labels)]
         names = list(dict.fromkeys(n for label in labels for n in results["apptest"].get(label, {})))
         for name in names:
             cells = []
             for label in labels:
                 r = results["apptest"].get(label, {}).get(name)
-                cells += [r["cold"].text(), r["warm"].text()] if r else ["–", "–"]
+                cells += [r["cold"].text(), r["warm"].text(), r["rerun"].text()] if r else ["–", "–", "–"]
             lines.append(f"| {name} | {' | '.join(cells)} |")
         lines.append("")
     if results.get("memory"):
@@ -776,9 +793,11 @@ def main(argv: list[str] | None = None) -> int:
                     script = page_script(url)
                     if script is None:
                         continue
-                    results["apptest"][label][name] = apptest_page(path, script, args.reps)
-                    log(f"  {name}: first {results['apptest'][label][name]['cold'].text()}, "
-                        f"warm {results['apptest'][label][name]['warm'].text()}")
+                    results["apptest"][label][name] = apptest_page(path, script, args.reps,
+                                                                   url.partition("?")[2])
+                    measured = results["apptest"][label][name]
+                    log(f"  {name}: first {measured['cold'].text()}, warm {measured['warm'].text()}, "
+                        f"rerun at a new date {measured['rerun'].text()}")
             if "memory" in parts:
                 results["memory"][label] = server_memory(path, pages)
                 log(f"{label}: server memory {results['memory'][label]}")
