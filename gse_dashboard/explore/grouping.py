@@ -177,9 +177,7 @@ def commitment_groups(conn: sqlite3.Connection, as_at: str, *, group_by: Sequenc
     name_column = "MAX(workstream_name) AS workstream_name," if "workstream" in group_by else ""
     frame = pd.read_sql_query(
         f"""
-        WITH changed AS (
-            SELECT ref, due_date, ROW_NUMBER() OVER (PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
-            FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
+        WITH changed AS ({queries.latest_change("due_date", "due_date")}
         ),
         current AS (
             SELECT c.ref, c.workstream, w.name AS workstream_name, c.horizon,

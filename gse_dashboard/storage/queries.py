@@ -41,6 +41,16 @@ def latest_update(commitment: str = "c") -> str:
 """
 
 
+def latest_change(sets: str, columns: str) -> str:
+    """SQL for each commitment's commitment_changes rows that set SETS ("due_date" or "owner") recorded by :cutoff,
+    with COLUMNS and `newest` (1 for the newest): the one place "the date or owner as known at a date" is written."""
+    return f"""
+            SELECT ref, {columns}, ROW_NUMBER() OVER (
+                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
+            FROM commitment_changes WHERE sets_{sets} = 1 AND recorded_at <= :cutoff
+"""
+
+
 def _frame(conn: sqlite3.Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
     return pd.read_sql_query(sql, conn, params=params or {})
 
@@ -133,14 +143,8 @@ def commitment_status(conn: sqlite3.Connection, as_at: str, workstream: int | No
     return _frame(
         conn,
         f"""
-        WITH dated AS (
-            SELECT ref, due_date, recorded_by, recorded_at, ROW_NUMBER() OVER (
-                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
-            FROM commitment_changes WHERE sets_due_date = 1 AND recorded_at <= :cutoff
-        ), assigned AS (
-            SELECT ref, owner, recorded_by, recorded_at, ROW_NUMBER() OVER (
-                PARTITION BY ref ORDER BY recorded_at DESC, id DESC) AS newest
-            FROM commitment_changes WHERE sets_owner = 1 AND recorded_at <= :cutoff
+        WITH dated AS ({latest_change("due_date", "due_date, recorded_by, recorded_at")}
+        ), assigned AS ({latest_change("owner", "owner, recorded_by, recorded_at")}
         )
         SELECT {_BRIEF_STATUS_COLUMNS if brief else _STATUS_COLUMNS}
         FROM commitments c
@@ -163,11 +167,10 @@ def known_updates(conn: sqlite3.Connection, as_at: str, workstream: int | None =
     """
     return _frame(
         conn,
-        """
+        f"""
         SELECT u.ref, c.workstream, u.as_of, u.status, u.percent_complete
         FROM commitments c CROSS JOIN progress_updates u ON u.ref = c.ref
-        WHERE u.as_of <= :as_at AND u.recorded_at <= :cutoff
-          AND (u.superseded_at IS NULL OR u.superseded_at > :cutoff)
+        WHERE u.as_of <= :as_at AND {known("u")}
           AND (:workstream IS NULL OR c.workstream = :workstream)
         ORDER BY u.as_of, u.ref
         """,
@@ -462,14 +465,14 @@ def diversity_series(conn: sqlite3.Connection, as_at: str) -> pd.DataFrame:
     """Every diversity indicator for the whole GSE profession and the Civil Service, as known at AS_AT."""
     return _frame(
         conn,
-        """
+        f"""
         SELECT o.indicator, i.name, i.characteristic, o.population, o.period, o.value, o.numerator,
                o.denominator, o.declaration_rate, o.qualifier, o.note, o.source, o.illustrative,
                o.revision_of IS NOT NULL AS revised
         FROM observations o JOIN indicators i ON i.code = o.indicator
         WHERE i.category = 'diversity' AND o.department = 'All' AND o.grade = 'All'
           AND o.role_type = 'All' AND o.period <= :as_at
-          AND o.recorded_at <= :cutoff AND (o.superseded_at IS NULL OR o.superseded_at > :cutoff)
+          AND {known("o")}
         ORDER BY i.rowid, o.population, o.period
         """,
         as_at_params(as_at),
