@@ -731,7 +731,8 @@ def _jsonable(value):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 repetitions, small import, docx only")
-    parser.add_argument("--scale", type=int, default=100, help="the scaled database's N (default 100)")
+    parser.add_argument("--scale", type=int, default=100,
+                        help="the scaled database's N (default 100; 1: the default database only)")
     parser.add_argument("--reps", type=int, help="repetitions per browser and AppTest measurement (default 5)")
     parser.add_argument("--pages", help="comma-separated URL paths or names of pages to measure (default: all); "
                                         "'overview' is the first page")
@@ -759,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"machine": machine(), "databases": [], "browser": {}, "apptest": {}, "memory": {},
                      "import": {}, "pack": {}}
     try:
-        for scale in (1, args.scale):
+        for scale in (1, args.scale) if args.scale > 1 else (1,):
             label = "default" if scale == 1 else f"scale {scale}"
             path = work / f"gse-{scale}" / "gse.db"
             path.parent.mkdir(exist_ok=True)
