@@ -7,10 +7,16 @@ Streamlit finds the `app` below and serves app.py through it, every page and eve
 frame the dashboard (`Content-Security-Policy: frame-ancestors 'self'`, and `X-Frame-Options:
 SAMEORIGIN` for older browsers), so a page elsewhere cannot show Manage data in a frame and trick
 an editor into clicking in it; and no response is sniffed as another type or leaks its address.
+
+As the server starts, it imports the dashboard's modules (pandas, plotly, the solvers, the views)
+in the background, so the first visitor after a start does not wait for them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -47,4 +53,16 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-app = st.App(Path(__file__).with_name("app.py"), middleware=[Middleware(SecurityHeaders)])
+# What app.py's first run would otherwise import while a visitor waits.
+WARM_MODULES = ("gse_dashboard.ui",)
+
+
+@contextlib.asynccontextmanager
+async def warm_up(_app):
+    """The server's lifespan: start importing WARM_MODULES in a background thread, and serve at once."""
+    threading.Thread(target=lambda: [importlib.import_module(name) for name in WARM_MODULES],
+                     name="gse-warm-up", daemon=True).start()
+    yield None
+
+
+app = st.App(Path(__file__).with_name("app.py"), middleware=[Middleware(SecurityHeaders)], lifespan=warm_up)

@@ -38,6 +38,8 @@ BENCH = ROOT / "benchmarks"
 
 # The dashboard's pages are read from its navigation (app_pages), so a new page is measured with no new code;
 # Explore's views are added as links (explore_views). The two reference apps: (label, URL path, app script).
+# The dashboard as the README's run command serves it (serve.py serves app.py).
+DASHBOARD = ROOT / "serve.py"
 REFERENCES = [
     ("Reference: empty page", "", BENCH / "reference_empty.py"),
     ("Reference: one chart", "", BENCH / "reference_chart.py"),
@@ -233,7 +235,7 @@ def browser_page(db: Path, label: str, path: str, app: Path | None, reps: int, *
     cold, warm, rerun = Sample(), Sample(), Sample()
     recording: dict = {"navigation": None, "runs": []}
     for rep in range(reps):
-        with streamlit_process(db, app=app or ROOT / "app.py", extra_env=extra_env) as (url, _), \
+        with streamlit_process(db, app=app or DASHBOARD, extra_env=extra_env) as (url, _), \
                 chromium() as page:
             watcher = RunWatcher(page)
             keep = record and rep == 0
@@ -292,7 +294,7 @@ def page_and_replica(db: Path, label: str, path: str, reps: int, work: Path) -> 
 
 def app_pages(db: Path) -> list[tuple[str, str]]:
     """The dashboard's pages as its navigation lists them (title, URL path), read from the browser."""
-    with streamlit_process(db) as (url, _), chromium() as page:
+    with streamlit_process(db, app=DASHBOARD) as (url, _), chromium() as page:
         watcher = RunWatcher(page)
         _timed_load(page, f"{url}/")
         page.wait_for_timeout(200)
@@ -341,7 +343,7 @@ def explore_views(db: Path) -> list[tuple[str, str]]:
 
 def server_memory(db: Path, pages: list) -> dict:
     """Peak and final resident memory (MB) of a server that has drawn every page once."""
-    with streamlit_process(db) as (url, process), chromium() as page:
+    with streamlit_process(db, app=DASHBOARD) as (url, process), chromium() as page:
         for _, path in pages:
             _timed_load(page, f"{url}/{path}")
         status = Path(f"/proc/{process.pid}/status").read_text()
