@@ -115,3 +115,9 @@ def test_the_commitment_sections_are_worked_out_only_once_opened(built_db_file, 
     keys = [s.key for s in at.selectbox]
     assert "explore_cell_workstream" in keys and "explore_board_from" not in keys
     assert any(m.value.startswith("**89 commitments**, as known at 16 October 2019") for m in at.markdown)
+
+    at.session_state["explore_changes_open"] = True
+    at.run()
+    assert "explore_board_from" in [s.key for s in at.selectbox]
+    headings = [h.value for h in at.header]
+    assert headings.count("What changed between two Board meetings") == 1, headings

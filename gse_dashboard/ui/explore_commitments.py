@@ -105,7 +105,6 @@ def commitment_rows_ui(result: explore.ExploreResult, choices: explore.Choices) 
 def changes_between_boards_ui(state: explore.ExploreState, choices: explore.Choices, as_at: str) -> None:
     """Two Board meetings side by side: the commitments whose status, rating or past-date flag changed."""
     boards = load_board_dates(as_at)
-    st.header("What changed between two Board meetings")
     if len(boards) < 2:
         st.caption("Fewer than two Board meetings are recorded by this date.")
         return
