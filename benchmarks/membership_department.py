@@ -5,8 +5,8 @@
 DB is copied afresh for every repetition (so what a run keeps in the database does not help the
 next) and each repetition starts a new process, so every measurement is a first load:
 
-- data: `published.series` for the department (cold, then warm) and `published.membership` for
-  it, in a new Python process (highspy imported before the timing);
+- data: `published.series` for the department (cold, then warm) and `screens.membership` (the
+  Membership view) for it, in a new Python process (highspy imported before the timing);
 - AppTest: the Membership page with ``?department=NAME``, first run of a new AppTest, then a
   second run (pandas, plotly and highspy imported before the timing);
 - browser: a new `streamlit run` server; the Overview is opened first (the server's first run),
@@ -33,7 +33,9 @@ DATA = """
 import sys, time
 sys.path.insert(0, {root!r})
 import highspy  # noqa: F401
-from gse_dashboard import published, queries, store
+from gse_dashboard.people import published
+from gse_dashboard.storage import queries, store
+from gse_dashboard.views import screens
 database = store.connect({db!r})
 conn = database.conn
 as_at = queries.latest_data_date(conn)
@@ -44,7 +46,7 @@ start = time.perf_counter()
 published.series(conn, as_at, 10, department={department!r})
 warm = time.perf_counter() - start
 start = time.perf_counter()
-published.membership(conn, as_at, 10, department={department!r})
+screens.membership(conn, as_at, 10, department={department!r})
 whole = time.perf_counter() - start
 print(f"data: series cold {{cold:.2f}} s, warm {{warm:.3f}} s; then membership() {{whole:.2f}} s "
       f"({{len(series)}} periods)")

@@ -18,7 +18,7 @@ from .explore import sql_runner
 from .people import official_statistics, period_returns, published
 from .rules import auth, text_rules
 from .seed.build import build_database
-from .storage import backups, outputs, queries, store
+from .storage import backups, named_files, queries, store
 from .storage.exports import EXPORTS, neutralise_formulas, table_bytes
 from .strategy.reading import DataFileError
 
@@ -83,7 +83,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
-    out = outputs.check_target(args.out, suffixes=(".csv", ".xlsx"), what="table export", force=args.force,
+    out = named_files.check_target(args.out, suffixes=(".csv", ".xlsx"), what="table export", force=args.force,
                                database=args.db)
     database = _database(args.db, readonly=True)
     try:
@@ -91,7 +91,7 @@ def cmd_export(args) -> int:
     finally:
         database.close()
     rows = len(frame)
-    outputs.write_bytes(out, table_bytes(frame, out.suffix.lower()))
+    named_files.write_bytes(out, table_bytes(frame, out.suffix.lower()))
     print(f"Wrote {rows} {args.table} to {args.out}.")
     return 0
 
@@ -216,14 +216,14 @@ def cmd_import_official(args) -> int:
 
 
 def cmd_template(args) -> int:
-    out = outputs.check_target(args.out, suffixes=(".csv", ".xlsx"), what="template", force=args.force,
+    out = named_files.check_target(args.out, suffixes=(".csv", ".xlsx"), what="template", force=args.force,
                                database=args.db)
     commitments = None
     if Path(args.db).exists():  # the workbook lists every commitment when there is a database to read
         with store.reading(args.db) as conn:
             choices = queries.commitment_choices(conn)
         commitments = list(zip(choices["ref"], choices["title"]))
-    outputs.write_bytes(out, importers.template_bytes(args.kind, out.suffix.lower().lstrip("."), commitments))
+    named_files.write_bytes(out, importers.template_bytes(args.kind, out.suffix.lower().lstrip("."), commitments))
     print(f"Wrote the {args.kind} template to {args.out}.")
     return 0
 
@@ -285,7 +285,7 @@ def cmd_pack(args) -> int:
     if args.out.suffix.lower() != f".{fmt}":
         raise UsageError(f"{args.out}: a {fmt} file's name should end in .{fmt}, not "
                          f"{args.out.suffix or 'without a suffix'}: change the name or --format")
-    out = outputs.check_target(args.out, suffixes=(f".{fmt}",), what=f"{fmt} file", force=args.force,
+    out = named_files.check_target(args.out, suffixes=(f".{fmt}",), what=f"{fmt} file", force=args.force,
                                database=args.db)
     if not Path(args.db).exists():
         raise UsageError(f"no database at {args.db}: run `python -m gse_dashboard init` first")
@@ -293,7 +293,7 @@ def cmd_pack(args) -> int:
         data = pack.build(args.db, args.as_at, fmt, board=args.board)
     except RuntimeError as error:  # Chromium or kaleido missing or failing: a setup problem, told in one line
         raise UsageError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
-    outputs.write_bytes(out, data)
+    named_files.write_bytes(out, data)
     what = (f"for the Board of {args.board} (as at {pack.papers_deadline(args.board)})" if args.board
             else f"as at {args.as_at}")
     print(f"Wrote the {pack.DOCUMENTS[fmt][0]} {what} to {args.out} ({len(data) // 1024:,} KB).")
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.db = args.db or load_settings().db_path
         return args.run(args)
-    except (UsageError, store.StoreError, DataFileError, outputs.OutputRefused, ValueError) as error:
+    except (UsageError, store.StoreError, DataFileError, named_files.OutputRefused, ValueError) as error:
         print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
     except sqlite3.Error as error:

@@ -15,7 +15,7 @@ LAYERS = [
      "strategy", "strategy.vocabulary", "strategy.timescales",
      "board", "charts", "people", "seed", "storage", "views"},
     # the store: SQLite, migrations, audit, backups, files written out; the SQL box's child process
-    {"storage.errors", "storage.migrations", "storage.store", "storage.backups", "storage.outputs",
+    {"storage.errors", "storage.migrations", "storage.store", "storage.backups", "storage.named_files",
      "explore.sqlworker"},
     # reads: one function per question, as known at a date
     {"storage.queries", "board.records", "explore.sql_runner", "explore.grouping"},
@@ -189,6 +189,24 @@ def test_only_ui_pages_and_the_app_import_streamlit():
     outside = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                if p.relative_to(PACKAGE).parts[0] != "ui" and _imports_streamlit(p)]
     assert outside == []
+
+
+# The one cache outside ui/loaders.py: building the database once per path, before there is a revision to key on.
+CACHES_ELSEWHERE = {("gse_dashboard/ui/session.py", "_prepared")}
+
+
+def test_every_cache_is_in_the_loaders():
+    """Every st.cache_data / st.cache_resource of the app, its pages and package is in ui/loaders.py (one said
+    exception), so a cache's key and grain are read in one place."""
+    found = set()
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(PACKAGE.rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                    "cache_data" in ast.unparse(d) or "cache_resource" in ast.unparse(d) for d in node.decorator_list):
+                found.add((str(path.relative_to(ROOT)), node.name))
+    outside = {(file, name) for file, name in found if file != "gse_dashboard/ui/loaders.py"}
+    assert outside == CACHES_ELSEWHERE
+    assert len(found) > 20
 
 
 def test_pages_hold_no_sql_and_read_through_ui():
