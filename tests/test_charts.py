@@ -76,3 +76,34 @@ def test_static_figure_carries_title_subtitle_and_source():
     assert chart.title in figure.layout.title.text
     assert any(a.text == "Source: GSE team records" for a in figure.layout.annotations)
     assert chart.figure.layout.title.text is None  # the on-screen figure is unchanged
+
+
+def test_one_shared_figure_drawn_by_many_sessions_at_once_keeps_every_trace_whole():
+    """style.as_shown copies a figure that every session shares (ui/loaders.built_once) without changing it:
+    eight threads copying one bar-and-line figure at once each get a bar and a line, with its numbers rounded
+    (plotly's own copy takes each trace's type out of the figure while it copies, and a bar came out a line)."""
+    import threading
+
+    import plotly.graph_objects as go
+
+    shared = go.Figure([go.Bar(x=[f"Profession {i}" for i in range(30)], y=[i * 1.23456 for i in range(30)],
+                               text=[str(i) for i in range(30)], textposition="outside"),
+                        go.Scatter(x=[0, 1], y=[1.05, 2.0], mode="lines")])
+    failures, shown = [], []
+
+    def draw() -> None:
+        for _ in range(100):
+            try:
+                figure = style.as_shown(shared)
+                shown.append(([t.type for t in figure.data], list(figure.data[0].y[:3])))
+            except ValueError as error:
+                failures.append(str(error)[:120])
+
+    threads = [threading.Thread(target=draw) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(shown) == 800 and all(entry == (["bar", "scatter"], [0.0, 1.2, 2.5]) for entry in shown)
+    assert [t.type for t in shared.data] == ["bar", "scatter"] and shared.data[0].y[1] == 1.23456

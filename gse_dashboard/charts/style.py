@@ -232,8 +232,13 @@ def as_shown(figure: go.Figure, decimals: int = SHOWN_DECIMALS) -> go.Figure:
 
     The browser receives a chart's data whole: a share sent as 7.775306811630014% next to its
     declared count gives the numerator back exactly. Dates and labels are left as they are.
+
+    FIGURE is only read: it may be one figure shared by every session (ui/loaders.built_once), and
+    plotly's own copy (`go.Figure(figure)`) briefly takes each trace's type out of the figure it
+    copies, so two sessions drawing it at once could each find a trace with no type. The copy is
+    made from deep copies of its traces and layout instead.
     """
-    shown = go.Figure(figure)
+    shown = go.Figure(data=[trace.to_plotly_json() for trace in figure.data], layout=figure.layout.to_plotly_json())
     for trace in shown.data:
         for name in ("x", "y", "customdata"):
             values = getattr(trace, name, None)
