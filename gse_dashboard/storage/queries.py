@@ -581,6 +581,14 @@ def database_file(conn: sqlite3.Connection) -> str:
 
 # A cell of a return (not one of its totals).
 CELL = "department != 'All' AND grade != 'All' AND role_type != 'All'"
+# Rows of one count of people for a list of periods (a JSON array); _periods_params gives what it reads.
+_OF_PERIODS = ("indicator = :indicator AND population = :population "
+               "AND period IN (SELECT value FROM json_each(:periods))")
+
+
+def _periods_params(as_at: str, periods: list[str], indicator: str, population: str) -> dict:
+    return {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
+            "cutoff": end_of_day(as_at)}
 
 
 def _period_rows(conn: sqlite3.Connection, columns: str, condition: str, indicator: str, as_at: str, period: str,
@@ -613,12 +621,9 @@ def cell_contents(conn: sqlite3.Connection, as_at: str, periods: list[str], indi
         f"SELECT period, group_concat(cell, char(30)) FROM ("
         f"  SELECT period, length(department) || ':' || department || length(grade) || ':' || grade "
         f"    || length(role_type) || ':' || role_type || '=' || quote(value) AS cell FROM observations "
-        f"  WHERE indicator = :indicator AND population = :population "
-        f"  AND period IN (SELECT value FROM json_each(:periods)) "
-        f"  AND {CELL} AND {KNOWN} "
+        f"  WHERE {_OF_PERIODS} AND {CELL} AND {KNOWN} "
         f"  ORDER BY period, department, grade, role_type, value) GROUP BY period",
-        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
-         "cutoff": end_of_day(as_at)})
+        _periods_params(as_at, periods, indicator, population))
     for period, text in rows:
         found[period] = text or ""
     return found
@@ -636,16 +641,12 @@ def cell_versions(conn: sqlite3.Connection, as_at: str, periods: list[str], indi
     days: dict[str, list[str]] = {period: [] for period in periods}
     rows = conn.execute(
         f"SELECT period, day FROM (SELECT DISTINCT period, substr(t, 1, 10) AS day FROM ("
-        f"  SELECT period, recorded_at AS t FROM observations WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {CELL} "
-        f"  UNION ALL SELECT period, superseded_at FROM observations WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods)) AND {CELL} "
+        f"  SELECT period, recorded_at AS t FROM observations WHERE {_OF_PERIODS} AND {CELL} "
+        f"  UNION ALL SELECT period, superseded_at FROM observations WHERE {_OF_PERIODS} AND {CELL} "
         f"  AND superseded_at IS NOT NULL "
-        f"  UNION ALL SELECT period, recorded_at FROM period_returns WHERE indicator = :indicator "
-        f"  AND population = :population AND period IN (SELECT value FROM json_each(:periods))) "
+        f"  UNION ALL SELECT period, recorded_at FROM period_returns WHERE {_OF_PERIODS}) "
         f"WHERE t <= :cutoff) ORDER BY period, day",
-        {"indicator": indicator, "population": population, "periods": json.dumps(list(periods)),
-         "cutoff": end_of_day(as_at)})
+        _periods_params(as_at, periods, indicator, population))
     for period, day in rows:
         days[period].append(day)
     single = [period for period in periods if len(days[period]) <= 1]
